@@ -1,0 +1,52 @@
+package circles
+
+import "sort"
+
+// Role is what someone may do in a session channel.
+type Role string
+
+// Session channel roles.
+const (
+	RoleFacilitator Role = "facilitator" // sees, speaks, manages messages
+	RoleSpeaker     Role = "speaker"     // sees and speaks
+	RoleListener    Role = "listener"    // sees, cannot speak
+)
+
+// Access is one user's access to a session channel.
+type Access struct {
+	UserID string
+	Role   Role
+}
+
+// SessionAccess derives who may enter a session channel from the circle and
+// its memberships. Consent is the key: only active members whose consent
+// covers the current guidelines get in, as speakers or listeners by mode;
+// facilitators always do. Stale lists active members whose consent is out of
+// date, so they can be asked to consent again. Nothing else grants access.
+func SessionAccess(c Circle, members []Membership) (grant []Access, stale []string) {
+	seen := map[string]bool{}
+	for _, f := range c.Facilitators {
+		if !seen[f] {
+			seen[f] = true
+			grant = append(grant, Access{UserID: f, Role: RoleFacilitator})
+		}
+	}
+	for _, m := range members {
+		if m.CircleID != c.ID || m.Status != StatusActive || seen[m.UserID] {
+			continue
+		}
+		if !m.HasCurrentConsent(c.Guidelines.Version) {
+			stale = append(stale, m.UserID)
+			continue
+		}
+		seen[m.UserID] = true
+		role := RoleSpeaker
+		if m.Mode == ModeListener {
+			role = RoleListener
+		}
+		grant = append(grant, Access{UserID: m.UserID, Role: role})
+	}
+	sort.SliceStable(grant, func(i, j int) bool { return grant[i].UserID < grant[j].UserID })
+	sort.Strings(stale)
+	return grant, stale
+}

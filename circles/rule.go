@@ -1,0 +1,110 @@
+package circles
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Rule says when a circle meets: weekly on a weekday at a wall-clock time, or
+// by a 5-field cron spec, in an IANA time zone, for a duration. The schedule
+// package turns rules into occurrences.
+type Rule struct {
+	Weekday  time.Weekday  `json:"weekday"`
+	Hour     int           `json:"hour"`
+	Minute   int           `json:"minute"`
+	Cron     string        `json:"cron,omitempty"` // when set, Weekday/Hour/Minute are ignored
+	TimeZone string        `json:"timezone"`
+	Duration time.Duration `json:"duration"`
+}
+
+// Weekly returns a weekly rule.
+func Weekly(day time.Weekday, hour, minute int, zone string, d time.Duration) Rule {
+	return Rule{Weekday: day, Hour: hour, Minute: minute, TimeZone: zone, Duration: d}
+}
+
+// Location loads the rule's zone; UTC when empty or unknown (Validate catches that).
+func (r Rule) Location() *time.Location {
+	if r.TimeZone == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(r.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// Validate checks the parts of a rule that need no cron parser; the schedule
+// package parses cron specs fully.
+func (r Rule) Validate() error {
+	if err := ValidateTimeZone(r.TimeZone); err != nil {
+		return err
+	}
+	if r.Duration < MinSessionDuration || r.Duration > MaxSessionDuration {
+		return Errorf(EInvalid, "Sessions must last between %d minutes and %d hours; got %s.", int(MinSessionDuration.Minutes()), int(MaxSessionDuration.Hours()), r.Duration)
+	}
+	if r.Cron != "" {
+		if n := len(strings.Fields(r.Cron)); n != 5 {
+			return Errorf(EInvalid, "A cron schedule has 5 fields (minute hour day-of-month month day-of-week), like `0 19 * * TUE`; %q has %d.", r.Cron, n)
+		}
+		return nil
+	}
+	if r.Weekday < time.Sunday || r.Weekday > time.Saturday {
+		return Errorf(EInvalid, "The weekday must be Monday to Sunday.")
+	}
+	if r.Hour < 0 || r.Hour > 23 || r.Minute < 0 || r.Minute > 59 {
+		return Errorf(EInvalid, "The time must be between 00:00 and 23:59; got %02d:%02d.", r.Hour, r.Minute)
+	}
+	return nil
+}
+
+// String describes the rule for people: "Tuesdays at 19:00 (Europe/Berlin), 90 min".
+func (r Rule) String() string {
+	mins := int(r.Duration.Minutes())
+	if r.Cron != "" {
+		return fmt.Sprintf("cron `%s` (%s), %d min", r.Cron, r.TimeZone, mins)
+	}
+	return fmt.Sprintf("%ss at %02d:%02d (%s), %d min", r.Weekday, r.Hour, r.Minute, r.TimeZone, mins)
+}
+
+// ValidateTimeZone checks an IANA zone name such as "Europe/Berlin".
+func ValidateTimeZone(zone string) error {
+	if zone == "" {
+		return Errorf(EInvalid, "Please choose a time zone, like Europe/Berlin or America/New_York.")
+	}
+	if strings.EqualFold(zone, "local") {
+		return Errorf(EInvalid, "Please choose a named time zone, like Europe/Berlin, rather than %q.", zone)
+	}
+	if _, err := time.LoadLocation(zone); err != nil {
+		return Errorf(EInvalid, "%q is not a time zone I know. Use an IANA name like Europe/Berlin or America/New_York (start typing to see suggestions).", zone)
+	}
+	return nil
+}
+
+// ParseWeekday accepts English weekday names and their 3-letter forms, any case.
+func ParseWeekday(s string) (time.Weekday, error) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		name := strings.ToLower(d.String())
+		if s == name || s == name[:3] || s == name+"s" {
+			return d, nil
+		}
+	}
+	return 0, Errorf(EInvalid, "%q is not a weekday. Use Monday, Tuesday, … or Mon, Tue, ….", s)
+}
+
+// ParseClock parses a 24-hour "HH:MM" time.
+func ParseClock(s string) (hour, minute int, err error) {
+	s = strings.TrimSpace(s)
+	h, m, ok := strings.Cut(s, ":")
+	if ok {
+		hour, err1 := strconv.Atoi(h)
+		minute, err2 := strconv.Atoi(m)
+		if err1 == nil && err2 == nil && len(m) == 2 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 {
+			return hour, minute, nil
+		}
+	}
+	return 0, 0, Errorf(EInvalid, "%q is not a time. Use 24-hour HH:MM, like 19:00 or 07:30.", s)
+}

@@ -1,0 +1,132 @@
+package circles
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// SessionState is where a session is in its life.
+type SessionState string
+
+// Session states. planned → open → closed → deleted; planned → skipped or missed.
+const (
+	SessionPlanned SessionState = "planned"
+	SessionOpen    SessionState = "open"
+	SessionClosed  SessionState = "closed"
+	SessionDeleted SessionState = "deleted"
+	SessionSkipped SessionState = "skipped"
+	SessionMissed  SessionState = "missed"
+)
+
+// WarningLead is how long before the end the bot warns that time is nearly up.
+const WarningLead = 5 * time.Minute
+
+// Session is one occurrence of a circle. It is keyed by circle and start
+// time, which makes opening idempotent: the same occurrence is the same row.
+// The progress fields record which side effects are done, so a restart after
+// a crash picks up where it stopped instead of repeating them.
+type Session struct {
+	ID       int64        `json:"id"`
+	GuildID  string       `json:"guild_id"`
+	CircleID int64        `json:"circle_id"`
+	Start    time.Time    `json:"start"`
+	End      time.Time    `json:"end"`
+	State    SessionState `json:"state"`
+	// Shift explains why Start differs from the rule (a DST gap), or is empty.
+	Shift string `json:"shift,omitempty"`
+
+	ChannelID           string    `json:"channel_id,omitempty"`
+	GuidelinesMessageID string    `json:"-"`
+	WelcomePosted       bool      `json:"-"`
+	PromptsPosted       int       `json:"-"`
+	WarningSent         bool      `json:"-"`
+	RemindersSent       bool      `json:"-"`
+	ShiftNoticeSent     bool      `json:"-"`
+	FacilitatorAlerted  bool      `json:"-"`
+	OpenedAt            time.Time `json:"opened_at,omitzero"`
+	ClosedAt            time.Time `json:"closed_at,omitzero"`
+	DeleteAt            time.Time `json:"delete_at,omitzero"`
+	// DueAt is the next time the scheduler must act on this session; zero
+	// when nothing is pending. It is indexed so the next wake is one lookup.
+	DueAt time.Time `json:"-"`
+}
+
+// Marker is written into the channel topic so a channel can be found again
+// after a crash between creating it and storing its ID.
+func (s Session) Marker() string { return fmt.Sprintf("circlebot:session:%d", s.ID) }
+
+var markerRe = regexp.MustCompile(`circlebot:session:(\d+)`)
+
+// SessionIDFromTopic extracts the session ID from a channel topic, or 0.
+func SessionIDFromTopic(topic string) int64 {
+	m := markerRe.FindStringSubmatch(topic)
+	if m == nil {
+		return 0
+	}
+	var id int64
+	fmt.Sscan(m[1], &id)
+	return id
+}
+
+// Active reports whether the session still has work ahead (not finished or cancelled).
+func (s Session) Active() bool {
+	return s.State == SessionPlanned || s.State == SessionOpen || s.State == SessionClosed
+}
+
+// PromptTimes spreads n prompts evenly over a session: the first at the
+// start, the rest at equal steps before the end-of-session warning.
+func PromptTimes(start, end time.Time, n int) []time.Time {
+	if n <= 0 {
+		return nil
+	}
+	usable := end.Sub(start) - WarningLead
+	if usable <= 0 {
+		usable = end.Sub(start)
+	}
+	step := usable / time.Duration(n)
+	out := make([]time.Time, n)
+	for i := range out {
+		out[i] = start.Add(time.Duration(i) * step)
+	}
+	return out
+}
+
+// WarningTime is when the "5 minutes left" message goes out.
+func (s Session) WarningTime() time.Time {
+	if s.End.Sub(s.Start) <= 2*WarningLead {
+		return time.Time{} // too short to bother
+	}
+	return s.End.Add(-WarningLead)
+}
+
+// ChannelName builds a Discord channel name like "grief-circle-2026-11-25"
+// from the circle name and the session date in the circle's zone.
+func ChannelName(circleName string, start time.Time, loc *time.Location) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(circleName) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r > 127 && isLetterOrDigit(r):
+			b.WriteRune(r)
+			dash = false
+		default:
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+	}
+	slug := strings.TrimSuffix(b.String(), "-")
+	if r := []rune(slug); len(r) > 80 {
+		slug = strings.TrimSuffix(string(r[:80]), "-")
+	}
+	if slug == "" {
+		slug = "circle"
+	}
+	return slug + "-" + start.In(loc).Format("2006-01-02")
+}
+
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -1,0 +1,211 @@
+package circles
+
+import (
+	"context"
+	"time"
+)
+
+// Store keeps circlebot's state. The data package implements it on SQLite.
+// Every method is one transaction: it either does all of its work or none.
+// Methods that take a guildID scope their lookups to that guild, so an ID
+// from one server can never reach a circle of another. Errors are *Error
+// (ENotFound, EConflict, …) or internal.
+type Store interface {
+	GuildStore
+	CircleStore
+	MembershipStore
+	SessionStore
+	PrivacyStore
+}
+
+// GuildStore keeps per-server settings and the bot's presence.
+type GuildStore interface {
+	// GuildSettings returns a guild's settings; ENotFound if the bot has
+	// never seen the guild.
+	GuildSettings(ctx context.Context, guildID string) (GuildSettings, error)
+	// SaveGuildSettings stores what /setup sets (facilitator role,
+	// category, crisis text, retention, reminder lead) and marks the guild
+	// configured. The guild row is created if missing.
+	SaveGuildSettings(ctx context.Context, g GuildSettings) error
+	// GuildSeen records that the bot is in a guild (GUILD_CREATE). It
+	// clears a pending removal. isNew is true the first time, so the owner
+	// can be welcomed once. Defaults fill retention and reminder lead.
+	GuildSeen(ctx context.Context, guildID, ownerID string, defaults GuildSettings, at time.Time) (isNew bool, err error)
+	// GuildRemoved records that the bot was removed (GUILD_DELETE without
+	// unavailable); its data is purged after a grace period.
+	GuildRemoved(ctx context.Context, guildID string, at time.Time) error
+	// GuildsRemovedBefore lists guilds removed before t, due for purging.
+	GuildsRemovedBefore(ctx context.Context, t time.Time) ([]string, error)
+	// PurgeGuild deletes everything stored about a guild.
+	PurgeGuild(ctx context.Context, guildID string) error
+}
+
+// CircleFilter narrows Circles.
+type CircleFilter struct {
+	IncludeArchived bool
+	NamePrefix      string // case-insensitive; for autocomplete
+	FacilitatedBy   string // only circles this user facilitates
+	Limit           int    // 0 = no limit
+}
+
+// CircleStore keeps circles.
+type CircleStore interface {
+	// CreateCircle validates and stores c, setting its ID. EConflict when
+	// the guild already has a circle of that name (case-insensitive).
+	CreateCircle(ctx context.Context, c *Circle) error
+	// Circle returns one circle of a guild.
+	Circle(ctx context.Context, guildID string, id int64) (Circle, error)
+	// CircleByName finds a circle by name (case-insensitive) in a guild.
+	CircleByName(ctx context.Context, guildID, name string) (Circle, error)
+	// Circles lists a guild's circles by name.
+	Circles(ctx context.Context, guildID string, f CircleFilter) ([]Circle, error)
+	// UpdateCircle loads the circle, applies fn, validates and saves, in one
+	// transaction. fn returning an error aborts with that error and nothing
+	// changes. Guideline changes go through Circle.SetGuidelines inside fn,
+	// which bumps the version. If fn changes the schedule, planned sessions
+	// that no longer match are deleted (the scheduler plans new ones).
+	UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*Circle) error) (Circle, error)
+	// AllCircleIDs returns the IDs of every non-archived circle in every
+	// guild that has not removed the bot; used at start-up to plan sessions.
+	AllCircleIDs(ctx context.Context) ([]int64, error)
+	// CircleByID returns a circle without guild scoping, for the scheduler
+	// (never for IDs that came from a client).
+	CircleByID(ctx context.Context, id int64) (Circle, error)
+}
+
+// RosterEntry is one line of a facilitator's roster.
+type RosterEntry struct {
+	Membership
+	ConsentCurrent bool
+	Position       int // waitlist place, 1-based; 0 when not waitlisted
+}
+
+// UserCircle is one of a user's circles, for /mycircles.
+type UserCircle struct {
+	Circle     Circle
+	Membership Membership
+	Position   int // waitlist place when waitlisted
+}
+
+// MembershipStore keeps memberships and the consent ledger.
+type MembershipStore interface {
+	// Join records consent (given, at req.GuidelinesVersion, in req.Mode)
+	// and an active or waitlisted membership, applying DecideJoin inside
+	// one immediate transaction, so concurrent joins never overfill a circle
+	// and the waitlist keeps join order.
+	Join(ctx context.Context, req JoinRequest, at time.Time) (JoinResult, error)
+	// Leave withdraws consent, ends the membership and promotes the first
+	// waitlisted person of the freed seat's mode.
+	Leave(ctx context.Context, guildID string, circleID int64, userID string, at time.Time) (LeaveResult, error)
+	// Remove is Leave by a facilitator: the member is marked removed and
+	// can't rejoin until LiftRemoval.
+	Remove(ctx context.Context, guildID string, circleID int64, userID, by string, at time.Time) (LeaveResult, error)
+	// LiftRemoval lets a removed member join again.
+	LiftRemoval(ctx context.Context, guildID string, circleID int64, userID string, at time.Time) error
+	// Reconsent records consent to the circle's current guidelines version
+	// for an active or waitlisted member whose consent is stale. EConflict
+	// if version is not the current one.
+	Reconsent(ctx context.Context, guildID string, circleID int64, userID string, version int, at time.Time) (Membership, error)
+	// Membership returns a user's membership in a circle (any status);
+	// ENotFound if they never joined.
+	Membership(ctx context.Context, guildID string, circleID int64, userID string) (Membership, error)
+	// Memberships lists a circle's active and waitlisted memberships.
+	Memberships(ctx context.Context, circleID int64) ([]Membership, error)
+	// Roster lists a circle's memberships for its facilitators: active
+	// first, then the waitlist in order, then removed.
+	Roster(ctx context.Context, guildID string, circleID int64) ([]RosterEntry, error)
+	// UserCircles lists the circles a user is active or waitlisted in.
+	UserCircles(ctx context.Context, guildID, userID string) ([]UserCircle, error)
+	// SetReminders turns a member's reminder DMs on or off.
+	SetReminders(ctx context.Context, guildID string, circleID int64, userID string, on bool, at time.Time) error
+	// LeaveGuild ends all of a user's memberships in a guild (they left the
+	// server), withdrawing consent and promoting from waitlists.
+	LeaveGuild(ctx context.Context, guildID, userID string, at time.Time) ([]LeaveResult, error)
+	// ConsentLedger returns a user's consent events in a circle, oldest first.
+	ConsentLedger(ctx context.Context, circleID int64, userID string) ([]ConsentEvent, error)
+}
+
+// SessionFilter narrows Sessions.
+type SessionFilter struct {
+	GuildID  string
+	CircleID int64
+	States   []SessionState
+	From, To time.Time // Start in [From, To) when set
+	Limit    int
+}
+
+// SessionStore keeps sessions and RSVPs.
+type SessionStore interface {
+	// EnsureSession inserts a session unless one exists for the same circle
+	// and start; either way it returns the stored row. This is what makes
+	// planning and opening idempotent.
+	EnsureSession(ctx context.Context, s Session) (Session, bool, error)
+	// Session returns a session by ID.
+	Session(ctx context.Context, id int64) (Session, error)
+	// UpdateSession loads, applies fn and saves in one transaction.
+	UpdateSession(ctx context.Context, id int64, fn func(*Session) error) (Session, error)
+	// Sessions lists sessions by start time.
+	Sessions(ctx context.Context, f SessionFilter) ([]Session, error)
+	// DueSessions returns sessions whose DueAt is set and not after t,
+	// earliest first (an indexed query, not a scan).
+	DueSessions(ctx context.Context, t time.Time, limit int) ([]Session, error)
+	// NextDue returns the earliest DueAt of any session; ok is false if
+	// nothing is pending.
+	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// SessionByChannel finds the session that owns a channel.
+	SessionByChannel(ctx context.Context, channelID string) (Session, error)
+	// SetRSVP records a member's answer for a session of their circle.
+	SetRSVP(ctx context.Context, guildID string, sessionID int64, userID string, status RSVPStatus, at time.Time) (RSVP, error)
+	// RSVPs lists the answers for a session.
+	RSVPs(ctx context.Context, sessionID int64) ([]RSVP, error)
+}
+
+// UserExport is everything circlebot holds about one user, for /privacy export.
+type UserExport struct {
+	UserID        string              `json:"user_id"`
+	GuildID       string              `json:"guild_id,omitempty"` // empty: all servers
+	GeneratedAt   time.Time           `json:"generated_at"`
+	Memberships   []Membership        `json:"memberships"`
+	Consents      []ConsentEvent      `json:"consent_ledger"`
+	RSVPs         []RSVP              `json:"rsvps"`
+	FacilitatorOf []CircleRef         `json:"facilitator_of"`
+	GuildsOwned   []string            `json:"guilds_owned,omitempty"`
+	NotStored     []string            `json:"not_stored"`
+	Circles       map[int64]CircleRef `json:"circles"` // names of the circles referenced above
+}
+
+// CircleRef names a circle in an export.
+type CircleRef struct {
+	ID      int64  `json:"id"`
+	GuildID string `json:"guild_id"`
+	Name    string `json:"name"`
+}
+
+// NotStored is what circlebot never keeps, stated in every export.
+var NotStored = []string{
+	"the content of any message you wrote",
+	"health information of any kind",
+	"your username, nickname or avatar (only your numeric Discord user ID)",
+}
+
+// Erasure reports what EraseUser deleted.
+type Erasure struct {
+	Memberships   int           `json:"memberships"`
+	ConsentEvents int           `json:"consent_events"`
+	RSVPs         int           `json:"rsvps"`
+	Facilitations int           `json:"facilitations"`
+	Left          []LeaveResult `json:"-"` // memberships ended, with promotions, so the bot can update channels
+}
+
+// PrivacyStore answers data-subject requests.
+type PrivacyStore interface {
+	// ExportUser collects everything held about userID in guildID, or in
+	// every guild when guildID is empty.
+	ExportUser(ctx context.Context, guildID, userID string, at time.Time) (UserExport, error)
+	// EraseUser deletes every row about userID in guildID (all guilds when
+	// empty), consent ledger included, removes them from facilitator lists
+	// and promotes waitlisted people into freed seats, in one transaction.
+	// EConflict, changing nothing, when they are the only facilitator of a
+	// circle that is not archived: the circle must be handed over first.
+	EraseUser(ctx context.Context, guildID, userID string, at time.Time) (Erasure, error)
+}
