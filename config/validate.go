@@ -1,0 +1,143 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Validate checks every setting and returns all problems, joined, as
+// *FieldError values naming c.Path and the key. The token is not checked
+// here: RequireToken does that for the commands that need it.
+func (c Config) Validate() error {
+	file := fileLabel(c.Path)
+	var errs []error
+	bad := func(key string, value any, format string, args ...any) {
+		errs = append(errs, &FieldError{File: file, Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)})
+	}
+	between := func(key string, v, lo, hi int, unit string) {
+		if v < lo || v > hi {
+			bad(key, v, "must be between %d and %d%s", lo, hi, unit)
+		}
+	}
+
+	d := c.Discord
+	if d.ApplicationID != "" && !isSnowflake(d.ApplicationID) {
+		bad("discord.application_id", d.ApplicationID, "must be the numeric Application ID from the Developer Portal (General Information page), or empty")
+	}
+	if msg := checkAPIURL(d.APIURL); msg != "" {
+		bad("discord.api_url", d.APIURL, "%s", msg)
+	}
+	if msg := checkGatewayURL(d.GatewayURL); msg != "" {
+		bad("discord.gateway_url", d.GatewayURL, "%s", msg)
+	}
+	for _, id := range d.GuildIDs {
+		if !isSnowflake(id) {
+			bad("discord.guild_ids", d.GuildIDs, "%q is not a server ID: use the numeric IDs (Discord developer mode, right-click the server, Copy Server ID), or [] to register commands globally", id)
+			break
+		}
+	}
+
+	if strings.TrimSpace(c.Data.Path) == "" {
+		bad("data.path", c.Data.Path, `must name the database file, like "circlebot.db"`)
+	}
+
+	if _, err := loadLocation(c.Defaults.Timezone); err != nil {
+		bad("defaults.timezone", c.Defaults.Timezone, `%v; use an IANA time zone name like "UTC", "Europe/Berlin" or "America/New_York"`, err)
+	}
+	between("defaults.capacity", c.Defaults.Capacity, MinCapacity, MaxCapacity, " (members per circle)")
+	between("defaults.session_minutes", c.Defaults.SessionMinutes, MinSessionMinutes, MaxSessionMinutes, " (minutes)")
+	between("defaults.retention_hours", c.Defaults.RetentionHours, MinRetentionHours, MaxRetentionHours, " (hours; 0 deletes the channel when the session closes)")
+	between("defaults.reminder_minutes", c.Defaults.ReminderMinutes, MinReminderMinutes, MaxReminderMinutes, " (minutes; 0 turns reminders off)")
+
+	if c.Schedule.LateOpenGrace.Duration < 0 {
+		bad("schedule.late_open_grace", c.Schedule.LateOpenGrace, `must not be negative; "0s" never opens a missed session late`)
+	}
+	if c.Schedule.GuildPurgeGrace.Duration < 0 {
+		bad("schedule.guild_purge_grace", c.Schedule.GuildPurgeGrace, `must not be negative; "0s" purges as soon as the bot is removed`)
+	}
+
+	if _, ok := parseLevel(c.Log.Level); !ok {
+		bad("log.level", c.Log.Level, `must be "debug", "info", "warn" or "error"`)
+	}
+	if c.Log.Format != "text" && c.Log.Format != "json" {
+		bad("log.format", c.Log.Format, `must be "text" or "json"`)
+	}
+	return errors.Join(errs...)
+}
+
+// isSnowflake reports whether s is a Discord ID: a non-zero 64-bit unsigned
+// integer written in decimal.
+func isSnowflake(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return err == nil && n != 0
+}
+
+// checkAPIURL: request paths such as "channels/1" are appended to the base,
+// so it must be an absolute http(s) URL whose path ends with "/".
+func checkAPIURL(s string) string {
+	const example = ` (the default is "` + DefaultAPIURL + `")`
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "must be an http:// or https:// URL" + example
+	case u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		return "must not have a query, fragment or user name" + example
+	case u.Path == "" || u.Path == "/":
+		return `must include the API path, like "/api/v10/"` + example
+	case !strings.HasSuffix(u.Path, "/"):
+		return `must end with "/"` + example
+	}
+	return ""
+}
+
+// checkGatewayURL: empty means ask the API; otherwise a websocket URL.
+func checkGatewayURL(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "wss" && u.Scheme != "ws") {
+		return `must be a ws:// or wss:// URL, or "" to ask the API for it`
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "must not have a query, fragment or user name (the client adds the query)"
+	}
+	return ""
+}
+
+// loadLocation is time.LoadLocation minus the names that do not mean one
+// place: "" and "Local" would be whatever the host happens to use.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return nil, fmt.Errorf("not a time zone")
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone")
+	}
+	return loc, nil
+}
+
+func parseLevel(s string) (slog.Level, bool) {
+	switch s {
+	case "debug":
+		return slog.LevelDebug, true
+	case "info":
+		return slog.LevelInfo, true
+	case "warn":
+		return slog.LevelWarn, true
+	case "error":
+		return slog.LevelError, true
+	}
+	return slog.LevelInfo, false
+}
