@@ -1,0 +1,21 @@
+// Package discordsim is an in-process fake of Discord that the real
+// discordgo client cannot tell apart from the real service: it serves the
+// REST routes circlebot uses (shapes from Discord's OpenAPI spec, listed in
+// testdata/discord-routes.txt) and the gateway websocket (HELLO, IDENTIFY,
+// READY, GUILD_CREATE, heartbeats, RESUME, INTERACTION_CREATE …) on a
+// loopback listener, with Discord-shaped errors, rate-limit headers and
+// 429s, and Discord's size limits.
+//
+// discordgo keeps its endpoint URLs in process globals, so every simulator
+// in a process shares one listener and one base URL (see
+// bot/discordurl.Redirect). Each New call creates an isolated "world" with
+// its own bot token, application and bot user; requests find their world by
+// the bot token, interaction and webhook routes by the globally unique
+// interaction token. That lets parallel tests each own a world.
+//
+// Tests drive a world through the Go API: build guilds, roles, members and
+// channels; act as a user (RunCommand, Click, SubmitModal, Autocomplete,
+// MessageCommand, PostUserMessage); read what the bot did (Channels,
+// Messages, Pins, DMs, Commands, Requests); and inject faults (FailNext,
+// Force429, SetLatency, DropGateway, InvalidateSession).
+package discordsim

@@ -1,0 +1,444 @@
+package discordsim
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gorilla/websocket"
+)
+
+// Gateway intents the simulator honours when deciding who gets an event.
+const (
+	intentAlways         = 0
+	intentGuilds         = 1 << 0
+	intentGuildMembers   = 1 << 1
+	intentGuildMessages  = 1 << 9
+	intentDirectMessages = 1 << 12
+	intentMessageContent = 1 << 15
+)
+
+// Gateway opcodes.
+const (
+	opDispatch       = 0
+	opHeartbeat      = 1
+	opIdentify       = 2
+	opResume         = 6
+	opReconnect      = 7
+	opInvalidSession = 9
+	opHello          = 10
+	opHeartbeatAck   = 11
+)
+
+// logCap bounds how many dispatches a session keeps for RESUME replay.
+const logCap = 2000
+
+// gatewayState is a world's gateway bookkeeping, guarded by Sim.mu.
+type gatewayState struct {
+	sessions       map[string]*gwSession
+	intents        int
+	invalidateNext bool
+	identifies     int
+	resumes        int
+}
+
+func (g *gatewayState) init() { g.sessions = map[string]*gwSession{} }
+
+type gwSession struct {
+	id             string
+	seq            int64
+	log            []logged
+	conn           *gwConn // nil while disconnected (resumable)
+	intents        int
+	largeThreshold int
+}
+
+type logged struct {
+	seq   int64
+	frame []byte
+}
+
+// gwConn owns one websocket. All writes go through one goroutine so that
+// dispatches keep their order and the world lock is never held on I/O.
+type gwConn struct {
+	ws   *websocket.Conn
+	out  chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func newGwConn(ws *websocket.Conn) *gwConn {
+	c := &gwConn{ws: ws, out: make(chan []byte, 4096), done: make(chan struct{})}
+	go c.writer()
+	return c
+}
+
+func (c *gwConn) writer() {
+	for {
+		select {
+		case b := <-c.out:
+			_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			if err := c.ws.WriteMessage(websocket.TextMessage, b); err != nil {
+				c.kill()
+				return
+			}
+		case <-c.done:
+			return
+		}
+	}
+}
+
+// send queues a frame. A client too slow to drain 4096 frames is cut off,
+// which is also what Discord does to slow consumers.
+func (c *gwConn) send(b []byte) {
+	select {
+	case <-c.done:
+	case c.out <- b:
+	default:
+		c.kill()
+	}
+}
+
+// kill drops the TCP connection without a close frame.
+func (c *gwConn) kill() {
+	c.once.Do(func() {
+		close(c.done)
+		_ = c.ws.Close()
+	})
+}
+
+// closeWith sends a close frame with a gateway close code, then drops.
+func (c *gwConn) closeWith(code int, reason string) {
+	_ = c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason), time.Now().Add(time.Second))
+	c.kill()
+}
+
+func frame(op int, d any) []byte {
+	b, _ := json.Marshal(map[string]any{"op": op, "d": d})
+	return b
+}
+
+var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
+
+// serveGateway runs one gateway connection. The path may carry a world hint
+// (/gateway/<application id>) so HELLO can use that world's heartbeat
+// interval before IDENTIFY says which world this is.
+func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	conn := newGwConn(ws)
+	defer conn.kill()
+
+	interval := 41250 * time.Millisecond
+	if hint := strings.Trim(strings.TrimPrefix(r.URL.Path, "/gateway"), "/"); hint != "" {
+		sv.mu.RLock()
+		for _, s := range sv.worlds {
+			if s.appID == hint {
+				interval = s.opts.HeartbeatInterval
+			}
+		}
+		sv.mu.RUnlock()
+	}
+	conn.send(frame(opHello, map[string]any{"heartbeat_interval": interval.Milliseconds()}))
+
+	var (
+		world *Sim
+		sess  *gwSession
+	)
+	defer func() {
+		if world != nil && sess != nil {
+			world.detach(sess, conn, false)
+		}
+	}()
+	for {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			if world != nil && sess != nil {
+				// A normal closure (1000/1001) ends the session on
+				// Discord; anything else leaves it resumable.
+				normal := websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway)
+				world.detach(sess, conn, normal)
+				sess = nil
+			}
+			return
+		}
+		var p struct {
+			Op int             `json:"op"`
+			D  json.RawMessage `json:"d"`
+		}
+		if json.Unmarshal(msg, &p) != nil {
+			conn.closeWith(4002, "Error while decoding payload.")
+			return
+		}
+		switch p.Op {
+		case opHeartbeat:
+			conn.send(frame(opHeartbeatAck, nil))
+		case opIdentify:
+			var d struct {
+				Token          string `json:"token"`
+				Intents        int    `json:"intents"`
+				LargeThreshold int    `json:"large_threshold"`
+			}
+			_ = json.Unmarshal(p.D, &d)
+			if sess != nil {
+				conn.closeWith(4005, "Already authenticated.")
+				return
+			}
+			s := sv.worldByAuth(d.Token)
+			if s == nil {
+				conn.closeWith(4004, "Authentication failed.")
+				return
+			}
+			world, sess = s, s.identify(conn, d.Intents, d.LargeThreshold)
+			if sess == nil {
+				conn.closeWith(4004, "Authentication failed.")
+				return
+			}
+		case opResume:
+			var d struct {
+				Token     string `json:"token"`
+				SessionID string `json:"session_id"`
+				Seq       int64  `json:"seq"`
+			}
+			_ = json.Unmarshal(p.D, &d)
+			s := sv.worldByAuth(d.Token)
+			if s == nil {
+				conn.closeWith(4004, "Authentication failed.")
+				return
+			}
+			world, sess = s, s.resume(conn, d.SessionID, d.Seq)
+		case 3, 4, 8:
+			// presence, voice state, request guild members: accepted, ignored.
+		default:
+			conn.closeWith(4001, "Unknown opcode.")
+			return
+		}
+	}
+}
+
+func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	if largeThreshold < 50 || largeThreshold > 250 {
+		largeThreshold = 250
+	}
+	sess := &gwSession{id: randomHex(16), conn: conn, intents: intents, largeThreshold: largeThreshold}
+	s.gw.sessions[sess.id] = sess
+	s.gw.intents = intents
+	s.gw.identifies++
+	s.log.Info("discordsim: gateway identify", "app", s.appID, "intents", intents)
+
+	guilds := []any{}
+	for _, id := range s.gorder {
+		if s.guilds[id].botIn {
+			guilds = append(guilds, map[string]any{"id": id, "unavailable": true})
+		}
+	}
+	me := s.userJSONLocked(s.botID)
+	me["verified"], me["mfa_enabled"], me["email"] = true, false, nil
+	ready := map[string]any{
+		"v": 10, "user": me, "guilds": guilds, "session_id": sess.id, "session_type": "normal",
+		"resume_gateway_url": s.GatewayURL(), "shard": []int{0, 1},
+		"application":      map[string]any{"id": s.appID, "flags": 0},
+		"private_channels": []any{}, "relationships": []any{}, "presences": []any{},
+		"guild_join_requests": []any{}, "geo_ordered_rtc_regions": []any{}, "user_settings": map[string]any{},
+	}
+	s.sendDispatchLocked(sess, "READY", mustJSON(ready))
+	// Real Discord streams GUILD_CREATE for each guild after READY.
+	for _, id := range s.gorder {
+		if g := s.guilds[id]; g.botIn {
+			s.sendDispatchLocked(sess, "GUILD_CREATE", mustJSON(s.guildCreateLocked(g, sess.largeThreshold)))
+		}
+	}
+	return sess
+}
+
+func (s *Sim) resume(conn *gwConn, sessionID string, seq int64) *gwSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess := s.gw.sessions[sessionID]
+	invalid := sess == nil || s.closed
+	if s.gw.invalidateNext {
+		s.gw.invalidateNext = false
+		invalid = true
+	}
+	if !invalid && len(sess.log) > 0 && sess.log[0].seq > seq+1 {
+		invalid = true // the events since seq are no longer buffered
+	}
+	if invalid {
+		if sess != nil {
+			if sess.conn != nil && sess.conn != conn {
+				sess.conn.kill()
+			}
+			delete(s.gw.sessions, sessionID)
+		}
+		conn.send(frame(opInvalidSession, false))
+		return nil
+	}
+	if sess.conn != nil && sess.conn != conn {
+		sess.conn.kill()
+	}
+	sess.conn = conn
+	s.gw.resumes++
+	s.log.Info("discordsim: gateway resume", "app", s.appID, "from_seq", seq, "to_seq", sess.seq)
+	for _, l := range sess.log {
+		if l.seq > seq {
+			conn.send(l.frame)
+		}
+	}
+	s.sendDispatchLocked(sess, "RESUMED", mustJSON(map[string]any{}))
+	return sess
+}
+
+// detach forgets conn; the session stays resumable unless end is set.
+func (s *Sim) detach(sess *gwSession, conn *gwConn, end bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess.conn == conn {
+		sess.conn = nil
+	}
+	if end && s.gw.sessions[sess.id] == sess {
+		delete(s.gw.sessions, sess.id)
+	}
+}
+
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func (s *Sim) sendDispatchLocked(sess *gwSession, t string, d json.RawMessage) {
+	sess.seq++
+	b, _ := json.Marshal(map[string]any{"op": opDispatch, "s": sess.seq, "t": t, "d": d})
+	sess.log = append(sess.log, logged{seq: sess.seq, frame: b})
+	if len(sess.log) > logCap {
+		sess.log = sess.log[len(sess.log)-logCap:]
+	}
+	if sess.conn != nil {
+		sess.conn.send(b)
+	}
+}
+
+// dispatchLocked sends an event to every session whose intents include
+// intent (intentAlways: everyone).
+func (s *Sim) dispatchLocked(intent int, t string, d any) {
+	if len(s.gw.sessions) == 0 {
+		return
+	}
+	raw := mustJSON(d)
+	for _, sess := range s.gw.sessions {
+		if intent != intentAlways && sess.intents&intent == 0 {
+			continue
+		}
+		s.sendDispatchLocked(sess, t, raw)
+	}
+}
+
+func (s *Sim) dispatchGuildCreateLocked(g *guild) {
+	for _, sess := range s.gw.sessions {
+		s.sendDispatchLocked(sess, "GUILD_CREATE", mustJSON(s.guildCreateLocked(g, sess.largeThreshold)))
+	}
+}
+
+// dispatchMessageWithIntentLocked blanks content for sessions without the
+// MESSAGE_CONTENT intent, except for the bot's own messages and DMs, as
+// Discord does.
+func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) {
+	if len(s.gw.sessions) == 0 {
+		return
+	}
+	full := s.messageJSONLocked(m)
+	rawFull := mustJSON(full)
+	var rawBlank json.RawMessage
+	for _, sess := range s.gw.sessions {
+		if sess.intents&intent == 0 {
+			continue
+		}
+		if sess.intents&intentMessageContent != 0 || m.AuthorID == s.botID || m.GuildID == "" {
+			s.sendDispatchLocked(sess, t, rawFull)
+			continue
+		}
+		if rawBlank == nil {
+			blank := s.messageJSONLocked(m)
+			blank["content"], blank["embeds"], blank["components"], blank["attachments"] = "", []any{}, []any{}, []any{}
+			rawBlank = mustJSON(blank)
+		}
+		s.sendDispatchLocked(sess, t, rawBlank)
+	}
+}
+
+func (g *gatewayState) connsLocked() []*gwConn {
+	var out []*gwConn
+	for _, sess := range g.sessions {
+		if sess.conn != nil {
+			out = append(out, sess.conn)
+		}
+	}
+	return out
+}
+
+// DropGateway cuts the bot's websocket without a close frame, so discordgo
+// reconnects and RESUMEs.
+func (s *Sim) DropGateway() {
+	s.mu.Lock()
+	conns := s.gw.connsLocked()
+	for _, sess := range s.gw.sessions {
+		sess.conn = nil
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// Reconnect asks the bot to reconnect (op 7), as Discord does on
+// maintenance; discordgo closes and resumes.
+func (s *Sim) Reconnect() {
+	s.mu.Lock()
+	conns := s.gw.connsLocked()
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.send(frame(opReconnect, nil))
+	}
+}
+
+// InvalidateSession makes the next RESUME fail with INVALID_SESSION (d:
+// false), so the client must IDENTIFY again.
+func (s *Sim) InvalidateSession() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gw.invalidateNext = true
+}
+
+// Intents returns the intents of the latest IDENTIFY.
+func (s *Sim) Intents() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.gw.intents
+}
+
+// GatewayStats counts gateway handshakes.
+type GatewayStats struct {
+	Identifies int
+	Resumes    int
+	Connected  int // sessions with a live websocket
+	Sessions   int // sessions, live or resumable
+}
+
+// GatewayStats reports IDENTIFY/RESUME counts and live connections.
+func (s *Sim) GatewayStats() GatewayStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes,
+		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions)}
+}

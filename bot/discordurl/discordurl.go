@@ -1,0 +1,94 @@
+// Package discordurl points discordgo at a Discord-compatible API other
+// than discord.com: the in-process simulator in tests and the demo, or a
+// REST proxy in production.
+//
+// discordgo v0.29.0 builds every REST URL from package-level Endpoint*
+// string variables that are computed once at init. The Endpoint* functions
+// read those strings at call time, so reassigning the base strings here
+// redirects every call. Because these are process globals, Redirect affects
+// every discordgo session in the process; call it once, before opening a
+// session.
+package discordurl
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// mu serialises writers of discordgo's globals. discordgo itself reads them
+// without a lock, so Redirect must still happen before sessions are in use.
+var mu sync.Mutex
+
+var versionRE = regexp.MustCompile(`/api/v(\d+)/$`)
+
+// Redirect makes discordgo send REST requests to apiBase, a URL such as
+// "http://127.0.0.1:1234/api/v10/". A missing trailing slash is added. If
+// the URL names an API version (/api/vN/), discordgo.APIVersion is set to
+// it too, because discordgo appends ?v=APIVersion to the gateway URL.
+//
+// It mutates process-wide variables of the discordgo package.
+func Redirect(apiBase string) error {
+	u, err := url.Parse(apiBase)
+	if err != nil {
+		return fmt.Errorf("discordurl: parse %q: %w", apiBase, err)
+	}
+	if u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("discordurl: %q is not an absolute URL", apiBase)
+	}
+	base := apiBase
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+
+	if m := versionRE.FindStringSubmatch(base); m != nil {
+		discordgo.APIVersion = m[1]
+	}
+	// EndpointDiscord is the site root; keep it consistent with the API
+	// base so nothing still names discord.com.
+	root := *u
+	root.Path, root.RawQuery, root.Fragment = "/", "", ""
+	if i := strings.Index(u.Path, "/api/"); i >= 0 {
+		root.Path = u.Path[:i+1]
+	}
+	discordgo.EndpointDiscord = root.String()
+
+	// Mirror the declarations in discordgo's endpoints.go, in order; every
+	// string variable derived from EndpointAPI is listed (StringVars in the
+	// test checks completeness).
+	discordgo.EndpointAPI = base
+	discordgo.EndpointGuilds = base + "guilds/"
+	discordgo.EndpointChannels = base + "channels/"
+	discordgo.EndpointUsers = base + "users/"
+	discordgo.EndpointGateway = base + "gateway"
+	discordgo.EndpointGatewayBot = discordgo.EndpointGateway + "/bot"
+	discordgo.EndpointWebhooks = base + "webhooks/"
+	discordgo.EndpointStickers = base + "stickers/"
+	discordgo.EndpointStageInstances = base + "stage-instances"
+	discordgo.EndpointSKUs = base + "skus"
+	// discordgo really builds these two with a double slash ("/" + "/voice/").
+	discordgo.EndpointVoice = base + "/voice/"
+	discordgo.EndpointVoiceRegions = discordgo.EndpointVoice + "regions"
+	discordgo.EndpointNitroStickersPacks = base + "/sticker-packs"
+	discordgo.EndpointGuildCreate = base + "guilds"
+	discordgo.EndpointApplications = base + "applications"
+	discordgo.EndpointOAuth2 = base + "oauth2/"
+	discordgo.EndpointOAuth2Applications = discordgo.EndpointOAuth2 + "applications"
+	discordgo.EndpointOauth2 = discordgo.EndpointOAuth2
+	discordgo.EndpointOauth2Applications = discordgo.EndpointOAuth2Applications
+	return nil
+}
+
+// Current returns discordgo's current API base (EndpointAPI).
+func Current() string {
+	mu.Lock()
+	defer mu.Unlock()
+	return discordgo.EndpointAPI
+}
