@@ -1,0 +1,346 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+const sessionCols = `s.id, s.guild_id, s.circle_id, s.start_at, s.end_at, s.state, s.shift, s.channel_id,
+	s.guidelines_message_id, s.welcome_posted, s.prompts_posted, s.warning_sent, s.reminders_sent,
+	s.shift_notice_sent, s.facilitator_alerted, s.opened_at, s.closed_at, s.delete_at, s.due_at`
+
+func scanSession(r scanner) (circles.Session, error) {
+	var (
+		s                             circles.Session
+		start, end                    int64
+		channel                       sql.NullString
+		opened, closed, deleteAt, due sql.NullInt64
+	)
+	err := r.Scan(&s.ID, &s.GuildID, &s.CircleID, &start, &end, &s.State, &s.Shift, &channel,
+		&s.GuidelinesMessageID, &s.WelcomePosted, &s.PromptsPosted, &s.WarningSent, &s.RemindersSent,
+		&s.ShiftNoticeSent, &s.FacilitatorAlerted, &opened, &closed, &deleteAt, &due)
+	s.Start, s.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
+	s.ChannelID = channel.String
+	s.OpenedAt, s.ClosedAt, s.DeleteAt, s.DueAt = fromMS(opened), fromMS(closed), fromMS(deleteAt), fromMS(due)
+	return s, err
+}
+
+func querySessions(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]circles.Session, error) {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []circles.Session
+	for rows.Next() {
+		s, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func sessionNotFound() error {
+	return circles.Errorf(circles.ENotFound, "I couldn't find that session.")
+}
+
+func getSession(ctx context.Context, tx *sql.Tx, id int64) (circles.Session, error) {
+	s, err := scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s WHERE s.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, sessionNotFound()
+	}
+	return s, err
+}
+
+func validSession(s circles.Session) error {
+	switch s.State {
+	case circles.SessionPlanned, circles.SessionOpen, circles.SessionClosed,
+		circles.SessionDeleted, circles.SessionSkipped, circles.SessionMissed:
+	default:
+		return circles.Internal(errors.New("session state " + string(s.State) + " is not a known state"))
+	}
+	if s.Start.IsZero() || s.End.Before(s.Start) {
+		return circles.Internal(errors.New("session needs a start and an end not before it"))
+	}
+	return nil
+}
+
+// EnsureSession inserts a session unless one exists for the same circle and
+// start; either way it returns the stored row, and created tells which. The
+// session's guild is the circle's: a GuildID that disagrees is not found.
+func (s *Store) EnsureSession(ctx context.Context, in circles.Session) (circles.Session, bool, error) {
+	var (
+		out     circles.Session
+		created bool
+	)
+	if in.State == "" {
+		in.State = circles.SessionPlanned
+	}
+	if err := validSession(in); err != nil {
+		return out, false, err
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var guildID string
+		err := tx.QueryRowContext(ctx, `SELECT guild_id FROM circles WHERE id = ?`, in.CircleID).Scan(&guildID)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && in.GuildID != "" && in.GuildID != guildID) {
+			return circleNotFound()
+		}
+		if err != nil {
+			return err
+		}
+		in.GuildID = guildID
+		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (guild_id, circle_id, start_at, end_at, state, shift,
+			channel_id, guidelines_message_id, welcome_posted, prompts_posted, warning_sent, reminders_sent,
+			shift_notice_sent, facilitator_alerted, opened_at, closed_at, delete_at, due_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (circle_id, start_at) DO NOTHING`,
+			in.GuildID, in.CircleID, in.Start.UnixMilli(), in.End.UnixMilli(), string(in.State), in.Shift,
+			nullString(in.ChannelID), in.GuidelinesMessageID, in.WelcomePosted, in.PromptsPosted, in.WarningSent,
+			in.RemindersSent, in.ShiftNoticeSent, in.FacilitatorAlerted, ms(in.OpenedAt), ms(in.ClosedAt),
+			ms(in.DeleteAt), ms(in.DueAt))
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		created = n == 1
+		out, err = scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+			WHERE s.circle_id = ? AND s.start_at = ?`, in.CircleID, in.Start.UnixMilli()))
+		return err
+	})
+	return out, created, err
+}
+
+// Session returns a session by ID.
+func (s *Store) Session(ctx context.Context, id int64) (circles.Session, error) {
+	var out circles.Session
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = getSession(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// UpdateSession loads a session, applies fn and saves it. fn cannot move the
+// session to another circle or guild; moving its start onto another session
+// of the same circle is a conflict.
+func (s *Store) UpdateSession(ctx context.Context, id int64, fn func(*circles.Session) error) (circles.Session, error) {
+	var out circles.Session
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		orig, err := getSession(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		out = orig
+		if err := fn(&out); err != nil {
+			return callerError{err}
+		}
+		out.ID, out.GuildID, out.CircleID = orig.ID, orig.GuildID, orig.CircleID
+		if err := validSession(out); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET start_at = ?, end_at = ?, state = ?, shift = ?,
+			channel_id = ?, guidelines_message_id = ?, welcome_posted = ?, prompts_posted = ?, warning_sent = ?,
+			reminders_sent = ?, shift_notice_sent = ?, facilitator_alerted = ?, opened_at = ?, closed_at = ?,
+			delete_at = ?, due_at = ? WHERE id = ?`,
+			out.Start.UnixMilli(), out.End.UnixMilli(), string(out.State), out.Shift, nullString(out.ChannelID),
+			out.GuidelinesMessageID, out.WelcomePosted, out.PromptsPosted, out.WarningSent, out.RemindersSent,
+			out.ShiftNoticeSent, out.FacilitatorAlerted, ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt),
+			ms(out.DueAt), out.ID)
+		if isUnique(err, "sessions.circle_id") {
+			return circles.Errorf(circles.EConflict, "This circle already has a session at that time.")
+		}
+		if err != nil {
+			return err
+		}
+		out, err = getSession(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// Sessions lists sessions by start time.
+func (s *Store) Sessions(ctx context.Context, f circles.SessionFilter) ([]circles.Session, error) {
+	var (
+		where []string
+		args  []any
+	)
+	if f.GuildID != "" {
+		where = append(where, `s.guild_id = ?`)
+		args = append(args, f.GuildID)
+	}
+	if f.CircleID != 0 {
+		where = append(where, `s.circle_id = ?`)
+		args = append(args, f.CircleID)
+	}
+	if len(f.States) > 0 {
+		where = append(where, `s.state IN (?`+strings.Repeat(`, ?`, len(f.States)-1)+`)`)
+		for _, st := range f.States {
+			args = append(args, string(st))
+		}
+	}
+	if !f.From.IsZero() {
+		where = append(where, `s.start_at >= ?`)
+		args = append(args, f.From.UnixMilli())
+	}
+	if !f.To.IsZero() {
+		where = append(where, `s.start_at < ?`)
+		args = append(args, f.To.UnixMilli())
+	}
+	q := `SELECT ` + sessionCols + ` FROM sessions s`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, ` AND `)
+	}
+	q += ` ORDER BY s.start_at, s.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	var out []circles.Session
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = querySessions(ctx, tx, q, args...)
+		return err
+	})
+	return out, err
+}
+
+// dueSessionsSQL and nextDueSQL must be answered from the partial index
+// sessions_due; the "due_at IS NOT NULL" terms are what let SQLite use it.
+const (
+	dueSessionsSQL = `SELECT ` + sessionCols + ` FROM sessions s
+		WHERE s.due_at IS NOT NULL AND s.due_at <= ? ORDER BY s.due_at, s.id LIMIT ?`
+	nextDueSQL = `SELECT MIN(due_at) FROM sessions WHERE due_at IS NOT NULL`
+)
+
+// DueSessions returns sessions whose DueAt is set and not after t, earliest
+// first; limit <= 0 means all.
+func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int) ([]circles.Session, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite: no limit
+	}
+	var out []circles.Session
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = querySessions(ctx, tx, dueSessionsSQL, t.UnixMilli(), limit)
+		return err
+	})
+	return out, err
+}
+
+// NextDue returns the earliest DueAt of any session.
+func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+	var v sql.NullInt64
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, nextDueSQL).Scan(&v)
+	})
+	if err != nil || !v.Valid {
+		return time.Time{}, false, err
+	}
+	return fromMS(v), true, nil
+}
+
+// SessionByChannel finds the session that owns a channel (the newest, should
+// a channel ID ever be reused).
+func (s *Store) SessionByChannel(ctx context.Context, channelID string) (circles.Session, error) {
+	var out circles.Session
+	if channelID == "" {
+		return out, circles.Errorf(circles.ENotFound, "This channel isn't a circle session.")
+	}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
+			WHERE s.channel_id = ? ORDER BY s.id DESC LIMIT 1`, channelID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return circles.Errorf(circles.ENotFound, "This channel isn't a circle session.")
+		}
+		return err
+	})
+	return out, err
+}
+
+// SetRSVP records an answer for a session of the guild. Only active members
+// of the session's circle and its facilitators may answer, and only while
+// the session is still ahead or running.
+func (s *Store) SetRSVP(ctx context.Context, guildID string, sessionID int64, userID string, status circles.RSVPStatus, at time.Time) (circles.RSVP, error) {
+	var r circles.RSVP
+	if !status.Valid() {
+		return r, circles.Errorf(circles.EInvalid, "Please answer going or skip.")
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		sess, err := getSession(ctx, tx, sessionID)
+		if err != nil {
+			return err
+		}
+		if guildID == "" || sess.GuildID != guildID {
+			return sessionNotFound()
+		}
+		c, err := getCircle(ctx, tx, guildID, sess.CircleID)
+		if err != nil {
+			return err
+		}
+		if !c.IsFacilitator(userID) {
+			m, _, err := getMembership(ctx, tx, c.ID, userID)
+			if err != nil {
+				return err
+			}
+			if m == nil || m.Status != circles.StatusActive {
+				return circles.Errorf(circles.EForbidden, "Only members of %s can answer for its sessions.", c.Name)
+			}
+		}
+		if sess.State != circles.SessionPlanned && sess.State != circles.SessionOpen {
+			return circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers.", c.Name)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO rsvps (session_id, user_id, guild_id, circle_id, status, at)
+			VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (session_id, user_id) DO UPDATE SET status = excluded.status, at = excluded.at`,
+			sess.ID, userID, sess.GuildID, sess.CircleID, string(status), at.UnixMilli()); err != nil {
+			return err
+		}
+		r = circles.RSVP{GuildID: sess.GuildID, SessionID: sess.ID, CircleID: sess.CircleID, UserID: userID,
+			Status: status, At: roundMS(at)}
+		return nil
+	})
+	return r, err
+}
+
+// RSVPs lists the answers for a session, oldest first.
+func (s *Store) RSVPs(ctx context.Context, sessionID int64) ([]circles.RSVP, error) {
+	var out []circles.RSVP
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = queryRSVPs(ctx, tx, `WHERE session_id = ?`, sessionID)
+		return err
+	})
+	return out, err
+}
+
+func queryRSVPs(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]circles.RSVP, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT guild_id, session_id, circle_id, user_id, status, at
+		FROM rsvps `+where+` ORDER BY at, session_id, user_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []circles.RSVP
+	for rows.Next() {
+		var r circles.RSVP
+		var at int64
+		if err := rows.Scan(&r.GuildID, &r.SessionID, &r.CircleID, &r.UserID, &r.Status, &at); err != nil {
+			return nil, err
+		}
+		r.At = time.UnixMilli(at).UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,236 @@
+package data
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+func planned(c circles.Circle, start time.Time) circles.Session {
+	return circles.Session{CircleID: c.ID, GuildID: c.GuildID, Start: start, End: start.Add(c.Schedule.Duration), State: circles.SessionPlanned}
+}
+
+func mustEnsure(tb testing.TB, s *Store, in circles.Session) circles.Session {
+	tb.Helper()
+	out, _, err := s.EnsureSession(context.Background(), in)
+	if err != nil {
+		tb.Fatalf("EnsureSession: %v", err)
+	}
+	return out
+}
+
+func TestEnsureSessionIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Grief")
+	start := t0.Add(30 * time.Hour)
+
+	first, created, err := s.EnsureSession(ctx, planned(c, start))
+	if err != nil || !created || first.ID == 0 {
+		t.Fatalf("first = %+v, %v, %v", first, created, err)
+	}
+	again := planned(c, start)
+	again.Shift = "different, and ignored"
+	second, created, err := s.EnsureSession(ctx, again)
+	if err != nil || created || second.ID != first.ID || second.Shift != "" {
+		t.Fatalf("second = %+v, %v, %v", second, created, err)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM sessions WHERE circle_id = ?`, c.ID); n != 1 {
+		t.Fatalf("%d rows for one occurrence", n)
+	}
+	if !second.Start.Equal(start) || second.Start.Location() != time.UTC || second.GuildID != guildA {
+		t.Fatalf("stored session = %+v", second)
+	}
+
+	_, _, err = s.EnsureSession(ctx, circles.Session{CircleID: c.ID, GuildID: guildB, Start: start, End: start.Add(time.Hour)})
+	wantCode(t, err, circles.ENotFound)
+	_, _, err = s.EnsureSession(ctx, circles.Session{CircleID: 12345, Start: start, End: start.Add(time.Hour)})
+	wantCode(t, err, circles.ENotFound)
+
+	// UpdateSession keeps identity, saves progress.
+	upd, err := s.UpdateSession(ctx, first.ID, func(x *circles.Session) error {
+		x.State, x.ChannelID, x.PromptsPosted, x.WelcomePosted = circles.SessionOpen, "400000000000000001", 2, true
+		x.OpenedAt, x.DueAt = start, start.Add(10*time.Minute)
+		x.CircleID = 999
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upd.CircleID != c.ID || upd.State != circles.SessionOpen || upd.PromptsPosted != 2 || !upd.WelcomePosted || !upd.OpenedAt.Equal(start) {
+		t.Fatalf("updated = %+v", upd)
+	}
+	byCh, err := s.SessionByChannel(ctx, "400000000000000001")
+	if err != nil || byCh.ID != first.ID {
+		t.Fatalf("SessionByChannel = %+v, %v", byCh, err)
+	}
+	_, err = s.SessionByChannel(ctx, "nope")
+	wantCode(t, err, circles.ENotFound)
+	_, err = s.Session(ctx, 424242)
+	wantCode(t, err, circles.ENotFound)
+
+	// Moving onto another occurrence of the same circle is a conflict.
+	other := mustEnsure(t, s, planned(c, start.Add(7*24*time.Hour)))
+	_, err = s.UpdateSession(ctx, other.ID, func(x *circles.Session) error { x.Start = start; return nil })
+	wantCode(t, err, circles.EConflict)
+}
+
+func TestDueSessions(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Grief")
+
+	if _, ok, err := s.NextDue(ctx); ok || err != nil {
+		t.Fatalf("NextDue on empty store: ok=%v err=%v", ok, err)
+	}
+	dues := []time.Duration{50, 10, 30, 0 /* nothing pending */, 20, 90}
+	for i, d := range dues {
+		x := planned(c, t0.Add(time.Duration(i+1)*24*time.Hour))
+		if d != 0 {
+			x.DueAt = t0.Add(d * time.Minute)
+		}
+		mustEnsure(t, s, x)
+	}
+	next, ok, err := s.NextDue(ctx)
+	if err != nil || !ok || !next.Equal(t0.Add(10*time.Minute)) {
+		t.Fatalf("NextDue = %v, %v, %v", next, ok, err)
+	}
+	got, err := s.DueSessions(ctx, t0.Add(50*time.Minute), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mins []int
+	for _, x := range got {
+		mins = append(mins, int(x.DueAt.Sub(t0).Minutes()))
+	}
+	if want := []int{10, 20, 30, 50}; len(mins) != len(want) || mins[0] != 10 || mins[1] != 20 || mins[2] != 30 || mins[3] != 50 {
+		t.Fatalf("due minutes = %v, want %v", mins, want)
+	}
+	got, err = s.DueSessions(ctx, t0.Add(time.Hour), 2)
+	if err != nil || len(got) != 2 || !got[1].DueAt.Equal(t0.Add(20*time.Minute)) {
+		t.Fatalf("limited = %+v, %v", got, err)
+	}
+
+	list, err := s.Sessions(ctx, circles.SessionFilter{GuildID: guildA, From: t0.Add(48 * time.Hour), To: t0.Add(96 * time.Hour)})
+	if err != nil || len(list) != 2 || !list[0].Start.Before(list[1].Start) {
+		t.Fatalf("Sessions range = %+v, %v", list, err)
+	}
+	list, err = s.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+	if err != nil || len(list) != 0 {
+		t.Fatalf("Sessions open = %+v, %v", list, err)
+	}
+}
+
+// The scheduler asks "what is next" on every wake; with a long history that
+// must be an index lookup, not a scan of every session ever held.
+func TestDueQueriesUseIndex(t *testing.T) {
+	s := MustOpen(t)
+	for _, q := range []struct {
+		name, sql string
+		args      []any
+	}{
+		{"DueSessions", dueSessionsSQL, []any{t0.UnixMilli(), 10}},
+		{"NextDue", nextDueSQL, nil},
+	} {
+		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q.sql, q.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		all := strings.Join(plan, "; ")
+		t.Logf("%s: %s", q.name, all)
+		if !strings.Contains(all, "USING") || !strings.Contains(all, "INDEX sessions_due") || strings.Contains(all, "SCAN") {
+			t.Errorf("%s plan = %q, want a search USING INDEX sessions_due and no SCAN", q.name, all)
+		}
+	}
+}
+
+func TestScheduleChangeDropsPlannedSessions(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Grief")
+	keepOpen := planned(c, t0)
+	keepOpen.State, keepOpen.ChannelID = circles.SessionOpen, "400000000000000009"
+	mustEnsure(t, s, keepOpen)
+	mustEnsure(t, s, planned(c, t0.Add(7*24*time.Hour)))
+
+	// Changing something else keeps the plan.
+	if _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Topic = "new"; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM sessions`); n != 2 {
+		t.Fatalf("topic change left %d sessions, want 2", n)
+	}
+	if _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Schedule.Hour = 20; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := s.Sessions(ctx, circles.SessionFilter{CircleID: c.ID})
+	if len(list) != 1 || list[0].State != circles.SessionOpen {
+		t.Fatalf("after schedule change: %+v, want only the open session", list)
+	}
+}
+
+func TestSetRSVP(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Grief", withCapacity(2, 1))
+	sess := mustEnsure(t, s, planned(c, t0.Add(24*time.Hour)))
+	member, waiting, listener := user(1), user(3), user(4)
+	mustJoin(t, s, c, member, circles.ModeMember)
+	mustJoin(t, s, c, user(2), circles.ModeMember)
+	mustJoin(t, s, c, waiting, circles.ModeMember)
+	mustJoin(t, s, c, listener, circles.ModeListener)
+
+	tests := []struct {
+		name   string
+		guild  string
+		sessID int64
+		user   string
+		status circles.RSVPStatus
+		code   circles.Code
+	}{
+		{"member", guildA, sess.ID, member, circles.RSVPGoing, ""},
+		{"listener", guildA, sess.ID, listener, circles.RSVPSkip, ""},
+		{"facilitator", guildA, sess.ID, owner, circles.RSVPGoing, ""},
+		{"member changes answer", guildA, sess.ID, member, circles.RSVPSkip, ""},
+		{"waitlisted", guildA, sess.ID, waiting, circles.RSVPGoing, circles.EForbidden},
+		{"stranger", guildA, sess.ID, user(9), circles.RSVPGoing, circles.EForbidden},
+		{"other guild", guildB, sess.ID, member, circles.RSVPGoing, circles.ENotFound},
+		{"no such session", guildA, 9999, member, circles.RSVPGoing, circles.ENotFound},
+		{"bad answer", guildA, sess.ID, member, "maybe", circles.EInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := s.SetRSVP(ctx, tt.guild, tt.sessID, tt.user, tt.status, t0)
+			wantCode(t, err, tt.code)
+			if err == nil && (r.Status != tt.status || r.CircleID != c.ID || r.GuildID != guildA) {
+				t.Fatalf("rsvp = %+v", r)
+			}
+		})
+	}
+	rs, err := s.RSVPs(ctx, sess.ID)
+	if err != nil || len(rs) != 3 {
+		t.Fatalf("RSVPs = %+v, %v", rs, err)
+	}
+	if circles.FacilitatorPresent(c, rs) != true {
+		t.Fatal("facilitator's going answer not seen")
+	}
+
+	if _, err := s.UpdateSession(ctx, sess.ID, func(x *circles.Session) error { x.State = circles.SessionClosed; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.SetRSVP(ctx, guildA, sess.ID, member, circles.RSVPGoing, t0)
+	wantCode(t, err, circles.EConflict)
+}

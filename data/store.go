@@ -1,0 +1,245 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+var _ circles.Store = (*Store)(nil)
+
+// Store is circlebot's SQLite database. It is safe for concurrent use.
+type Store struct {
+	path string
+	w    *sql.DB // exactly one connection: SQLite has one writer at a time anyway
+	r    *sql.DB // read-only pool
+	// now stamps the few writes whose method has no time parameter
+	// (promotions caused by UpdateCircle). Tests may replace it.
+	now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path, brings its schema up
+// to date and returns the store. The file is created with mode 0600, and an
+// existing file readable by others is tightened to 0600: it holds who is in
+// which support circle.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("data: open: want a plain file path, got %q", path)
+	}
+	if err := securePath(path); err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, now: time.Now}
+	var err error
+	// The statement cache keeps each connection's prepared statements:
+	// preparing was half the cost of a Join.
+	s.w, err = sql.Open("sqlite3", dsn(path, "_txlock=immediate&_foreign_keys=on&_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_stmt_cache_size=64"))
+	if err != nil {
+		return nil, fmt.Errorf("data: open %s: %w", path, err)
+	}
+	// One writer connection, kept open for the life of the store: it also
+	// keeps the -wal and -shm files in place, which the read-only pool needs.
+	s.w.SetMaxOpenConns(1)
+	s.w.SetMaxIdleConns(1)
+	s.w.SetConnMaxLifetime(0)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.w.PingContext(ctx); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("data: open %s: %w", path, err)
+	}
+	if err := migrate(ctx, s.w); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("data: migrate %s: %w", path, err)
+	}
+	// The WAL and shared-memory files take their mode from the database file,
+	// so they are 0600 too.
+	s.r, err = sql.Open("sqlite3", dsn(path, "mode=ro&_foreign_keys=on&_busy_timeout=5000&_query_only=on&_stmt_cache_size=64"))
+	if err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)
+	}
+	// Readers never wait for the writer in WAL mode; the cap only bounds
+	// memory (each connection has its own page cache).
+	s.r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
+	s.r.SetMaxIdleConns(4)
+	if err := s.r.PingContext(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)
+	}
+	return s, nil
+}
+
+// securePath creates the database file with mode 0600 before SQLite sees it
+// (SQLite would create it with 0644 under the usual umask) and tightens an
+// existing file that others can read, along with WAL and shared-memory files
+// left by an earlier run, which hold the same data.
+func securePath(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("data: create %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("data: create %s: %w", path, err)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err == nil && fi.Mode().Perm()&0o077 != 0 {
+			err = os.Chmod(p, fi.Mode().Perm()&0o700)
+		}
+		if err != nil {
+			return fmt.Errorf("data: secure %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
+// dsn builds a go-sqlite3 URI. Characters that would end the path part of the
+// URI early are escaped; SQLite decodes them again.
+func dsn(path, params string) string {
+	r := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+	return "file:" + r.Replace(path) + "?" + params
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Version returns the number of the last migration applied.
+func (s *Store) Version() (int, error) {
+	var v sql.NullInt64
+	if err := s.r.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("data: version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+// callerError carries an error returned by a caller's callback (UpdateCircle,
+// UpdateSession) through the transaction helpers unchanged: the contract says
+// the method aborts "with that error".
+type callerError struct{ err error }
+
+func (e callerError) Error() string { return e.err.Error() }
+
+// write runs fn in one IMMEDIATE transaction on the writer connection. The
+// write lock is taken at BEGIN, so the state fn reads cannot change before
+// it writes: this is what makes check-then-write rules (seats, waitlist
+// order) hold under concurrency.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return runTx(ctx, s.w, fn)
+}
+
+// read runs fn in one transaction on the read-only pool, so a method sees one
+// consistent snapshot even when it runs several queries.
+func (s *Store) read(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return runTx(ctx, s.r, fn)
+}
+
+func runTx(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return circles.Internal(fmt.Errorf("begin: %w", err))
+	}
+	defer func() {
+		if err != nil {
+			tx.Rollback()
+		}
+	}()
+	defer func() {
+		// A panic in a caller's callback must not leave the only writer
+		// connection inside an open transaction.
+		if p := recover(); p != nil {
+			tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		return classify(err)
+	}
+	if err := tx.Commit(); err != nil {
+		return circles.Internal(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// classify turns what a transaction returned into the contract's errors:
+// domain errors and callback errors pass through, everything else is
+// internal (its text is logged, never shown).
+func classify(err error) error {
+	var ce callerError
+	if errors.As(err, &ce) {
+		return ce.err
+	}
+	var de *circles.Error
+	if errors.As(err, &de) {
+		return de
+	}
+	return circles.Internal(err)
+}
+
+// isUnique reports whether err is a UNIQUE violation on an index or table
+// whose message mentions all of cols (e.g. "circles.guild_id").
+func isUnique(err error, cols ...string) bool {
+	var se sqlite3.Error
+	if !errors.As(err, &se) || se.ExtendedCode != sqlite3.ErrConstraintUnique {
+		return false
+	}
+	for _, c := range cols {
+		if !strings.Contains(se.Error(), c) {
+			return false
+		}
+	}
+	return true
+}
+
+// ms converts a time to the stored form: unix milliseconds in UTC, NULL for
+// the zero time.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored time back; NULL becomes the zero time.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+// roundMS is what a time looks like after a round trip through the store.
+func roundMS(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	return time.UnixMilli(t.UnixMilli()).UTC()
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
