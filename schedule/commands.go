@@ -1,0 +1,382 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Plan makes sure the circle's next occurrence after now exists as a
+// planned session with its DueAt set, and returns it. It is idempotent:
+// sessions are keyed by circle and start. Occurrences already taken (skipped,
+// or an ad-hoc session at the same time) are passed over. An archived circle
+// has nothing planned: EConflict.
+func (s *Scheduler) Plan(ctx context.Context, circleID int64) (circles.Session, error) {
+	c, err := s.store.CircleByID(ctx, circleID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if c.Archived {
+		return circles.Session{}, archived(c)
+	}
+	g, err := s.settings(ctx, c.GuildID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	return s.plan(ctx, c, g, s.clock.Now())
+}
+
+func archived(c circles.Circle) error {
+	return circles.Errorf(circles.EConflict, "%s is archived, so it has no sessions ahead.", c.Name)
+}
+
+func (s *Scheduler) plan(ctx context.Context, c circles.Circle, g circles.GuildSettings, now time.Time) (circles.Session, error) {
+	rule, err := compile(c.Schedule)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	after := now
+	for range maxPlanAhead {
+		o, err := rule.next(after)
+		if err != nil {
+			return circles.Session{}, err
+		}
+		// Usually the session exists already (Reconcile at every start, Plan
+		// after every open); a read finds it without queueing for the one
+		// writer connection.
+		existing, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, From: o.Start, To: o.Start.Add(time.Millisecond), Limit: 1})
+		if err != nil {
+			return circles.Session{}, err
+		}
+		var got circles.Session
+		if len(existing) > 0 {
+			got = existing[0]
+		} else {
+			in := circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: o.Start, End: o.End, State: circles.SessionPlanned, Shift: o.Shift}
+			_, at := NextAction(c, g, in, now, s.grace)
+			in.DueAt = dueAt(at)
+			var created bool
+			if got, created, err = s.store.EnsureSession(ctx, in); err != nil {
+				return circles.Session{}, err
+			}
+			if created {
+				s.log.Debug("schedule: planned", "guild", c.GuildID, "circle", c.ID, "session", got.ID, "start", got.Start)
+				return got, nil
+			}
+		}
+		if got.State == circles.SessionPlanned {
+			if got.DueAt.IsZero() {
+				// A planned row must always be on the due index, or it
+				// would never open.
+				_, at := NextAction(c, g, got, now, s.grace)
+				return s.setDue(ctx, got, at)
+			}
+			return got, nil
+		}
+		after = o.Start
+	}
+	return circles.Session{}, circles.Errorf(circles.EConflict, "The next %d sessions of %s are all skipped or taken; nothing new was planned.", maxPlanAhead, c.Name)
+}
+
+// Reconcile brings the world in line with the store after a start: every
+// active circle gets its next session planned, then every due step runs —
+// sessions that should be open are opened (or found, as opening is
+// idempotent), ones whose start passed more than LateOpenGrace ago are
+// marked missed and facilitators told, overdue closes are done, and
+// channels past retention deleted. Failures for single circles are logged
+// and do not stop the rest.
+func (s *Scheduler) Reconcile(ctx context.Context) error {
+	ids, err := s.store.AllCircleIDs(ctx)
+	if err != nil {
+		return fmt.Errorf("schedule: reconcile: %w", err)
+	}
+	failed := s.planAll(ctx, ids)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	n, err := s.RunDue(ctx)
+	s.log.Info("schedule: reconciled", "circles", len(ids), "steps", n, "plan_failures", failed)
+	if err != nil {
+		return fmt.Errorf("schedule: reconcile: %w", err)
+	}
+	if failed > 0 {
+		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log)", failed, len(ids))
+	}
+	return nil
+}
+
+// planAll plans every circle in ids, Workers at a time (planning is mostly
+// reads, which run in parallel), and returns how many failed. Guild
+// settings are looked up once per guild.
+func (s *Scheduler) planAll(ctx context.Context, ids []int64) int {
+	var (
+		mu      sync.Mutex
+		guilds  = map[string]circles.GuildSettings{}
+		failed  atomic.Int64
+		work    = make(chan int64)
+		wg      sync.WaitGroup
+		planOne = func(id int64) error {
+			c, err := s.store.CircleByID(ctx, id)
+			if err != nil || c.Archived {
+				return err
+			}
+			mu.Lock()
+			g, ok := guilds[c.GuildID]
+			mu.Unlock()
+			if !ok {
+				if g, err = s.settings(ctx, c.GuildID); err != nil {
+					return err
+				}
+				mu.Lock()
+				guilds[c.GuildID] = g
+				mu.Unlock()
+			}
+			_, err = s.plan(ctx, c, g, s.clock.Now())
+			return err
+		}
+	)
+	for range s.workers {
+		wg.Go(func() {
+			for id := range work {
+				if err := planOne(id); err != nil && ctx.Err() == nil {
+					failed.Add(1)
+					s.log.Error("schedule: reconcile: plan", "circle", id, "error", err)
+				}
+			}
+		})
+	}
+feed:
+	for _, id := range ids {
+		select {
+		case work <- id:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	return int(failed.Load())
+}
+
+// OpenNow opens an ad-hoc session of a circle right away, for a
+// facilitator's "/circle open": it starts now (whole seconds) and lasts the
+// circle's usual duration. EConflict when a session is already open. A
+// planned session that would start before the ad-hoc one ends is skipped,
+// since this one takes its place. If opening fails the error is returned
+// and the scheduler keeps retrying the open in the background.
+func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
+	c, err := s.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if c.Archived {
+		return circles.Session{}, archived(c)
+	}
+	if open, err := s.openSessions(ctx, c); err != nil {
+		return circles.Session{}, err
+	} else if len(open) > 0 {
+		return circles.Session{}, alreadyOpen(c, open[0])
+	}
+	now := s.clock.Now().Truncate(time.Second)
+	in := circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: now, End: now.Add(c.Schedule.Duration), State: circles.SessionPlanned, DueAt: now}
+	sess, _, err := s.store.EnsureSession(ctx, in)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	switch sess.State {
+	case circles.SessionPlanned: // new, or a regular occurrence starting this very second
+	case circles.SessionOpen:
+		return circles.Session{}, alreadyOpen(c, sess)
+	default:
+		return circles.Session{}, circles.Errorf(circles.EConflict, "A session of %s started at this very moment and is already over. Please try again.", c.Name)
+	}
+	if err := s.skipOverlapping(ctx, c, sess); err != nil {
+		return circles.Session{}, err
+	}
+	return s.runNow(ctx, sess.ID)
+}
+
+func alreadyOpen(c circles.Circle, sess circles.Session) error {
+	if sess.ChannelID != "" {
+		return circles.Errorf(circles.EConflict, "%s already has an open session: <#%s>.", c.Name, sess.ChannelID)
+	}
+	return circles.Errorf(circles.EConflict, "%s already has an open session.", c.Name)
+}
+
+func (s *Scheduler) openSessions(ctx context.Context, c circles.Circle) ([]circles.Session, error) {
+	return s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+}
+
+// skipOverlapping skips the planned sessions of c that would start while
+// the ad-hoc session adhoc runs (or that are waiting to open late).
+func (s *Scheduler) skipOverlapping(ctx context.Context, c circles.Circle, adhoc circles.Session) error {
+	planned, err := s.store.Sessions(ctx, circles.SessionFilter{
+		CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned},
+		From: adhoc.Start.Add(-s.grace), To: adhoc.End,
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range planned {
+		if p.ID == adhoc.ID {
+			continue
+		}
+		if _, err := s.skip(ctx, p.ID); err != nil && circles.ErrorCode(err) != circles.EConflict {
+			return err
+		}
+		s.log.Info("schedule: skipped for an ad-hoc session", "guild", c.GuildID, "circle", c.ID, "session", p.ID, "adhoc", adhoc.ID)
+	}
+	return nil
+}
+
+// runNow does a session's due steps at once, on behalf of a command, and
+// returns the session as stored afterwards.
+func (s *Scheduler) runNow(ctx context.Context, id int64) (circles.Session, error) {
+	if err := s.claim(ctx, id); err != nil {
+		return circles.Session{}, err
+	}
+	_, err := s.process(ctx, id)
+	s.release(id)
+	sess, gerr := s.store.Session(ctx, id)
+	if err == nil {
+		err = gerr
+	}
+	return sess, err
+}
+
+// CloseNow closes a circle's open session right away, for a facilitator's
+// "/circle close": its End becomes now. EConflict when nothing is open.
+func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
+	c, err := s.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	open, err := s.openSessions(ctx, c)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if len(open) == 0 {
+		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.Name)
+	}
+	var last circles.Session
+	for _, o := range open {
+		if err := s.claim(ctx, o.ID); err != nil {
+			return circles.Session{}, err
+		}
+		now := s.clock.Now()
+		_, err := s.store.UpdateSession(ctx, o.ID, func(cur *circles.Session) error {
+			if cur.State != circles.SessionOpen {
+				return errMoved
+			}
+			switch {
+			case now.Before(cur.Start):
+				cur.End = cur.Start // a clock set back; End may not precede Start
+			case now.Before(cur.End):
+				cur.End = now
+			}
+			cur.DueAt = dueAt(cur.End)
+			return nil
+		})
+		s.release(o.ID)
+		if errors.Is(err, errMoved) {
+			continue // it closed meanwhile
+		}
+		if err != nil {
+			return circles.Session{}, err
+		}
+		if last, err = s.runNow(ctx, o.ID); err != nil {
+			return last, err
+		}
+	}
+	if last.ID == 0 {
+		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.Name)
+	}
+	return last, nil
+}
+
+// Skip marks the circle's next planned occurrence skipped, plans the one
+// after, and returns the skipped session.
+func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
+	c, err := s.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if c.Archived {
+		return circles.Session{}, archived(c)
+	}
+	g, err := s.settings(ctx, c.GuildID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	next, err := s.plan(ctx, c, g, s.clock.Now())
+	if err != nil {
+		return circles.Session{}, err
+	}
+	skipped, err := s.skip(ctx, next.ID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if _, err := s.plan(ctx, c, g, s.clock.Now()); err != nil {
+		s.log.Error("schedule: plan after skip", "guild", c.GuildID, "circle", c.ID, "error", err)
+	}
+	return skipped, nil
+}
+
+// skip marks one planned session skipped, holding its claim so it cannot be
+// opening at the same moment.
+func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error) {
+	if err := s.claim(ctx, id); err != nil {
+		return circles.Session{}, err
+	}
+	defer s.release(id)
+	return s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
+		if cur.State != circles.SessionPlanned {
+			return circles.Errorf(circles.EConflict, "That session has already started, so it can't be skipped. Use /circle close to end it.")
+		}
+		cur.State = circles.SessionSkipped
+		cur.DueAt = time.Time{}
+		return nil
+	})
+}
+
+// Upcoming returns the circle's next n occurrences after now, leaving out
+// the ones marked skipped; none for an archived circle.
+func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Occurrence, error) {
+	if c.Archived || n <= 0 {
+		return nil, nil
+	}
+	rule, err := compile(c.Schedule)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	skipped, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionSkipped}, From: now})
+	if err != nil {
+		return nil, err
+	}
+	isSkipped := make(map[int64]bool, len(skipped))
+	for _, sk := range skipped {
+		isSkipped[sk.Start.UnixMilli()] = true
+	}
+	out := make([]Occurrence, 0, n)
+	after := now
+	for range n + len(skipped) {
+		o, err := rule.next(after)
+		if err != nil {
+			return out, err
+		}
+		after = o.Start
+		if isSkipped[o.Start.UnixMilli()] {
+			continue
+		}
+		if out = append(out, o); len(out) == n {
+			break
+		}
+	}
+	return out, nil
+}

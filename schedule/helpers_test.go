@@ -1,0 +1,247 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/data"
+)
+
+// call is one recorded Actions call.
+type call struct {
+	Step    Step
+	Session int64
+	Index   int   // PostPrompt only
+	Next    int64 // CloseSession: the next session's ID, 0 for none
+}
+
+func (c call) String() string {
+	switch c.Step {
+	case StepPrompt:
+		return fmt.Sprintf("%s#%d[%d]", c.Step, c.Session, c.Index)
+	case StepClose:
+		return fmt.Sprintf("%s#%d(next %d)", c.Step, c.Session, c.Next)
+	}
+	return fmt.Sprintf("%s#%d", c.Step, c.Session)
+}
+
+// recorder is an Actions that records calls and fails or panics on demand.
+type recorder struct {
+	mu     sync.Mutex
+	calls  []call
+	fail   map[Step]int // step → how many more calls fail
+	panics map[Step]int
+	delay  time.Duration // OpenSession takes this long (widens race windows)
+}
+
+var errBoom = errors.New("discord is down")
+
+func newRecorder() *recorder {
+	return &recorder{fail: map[Step]int{}, panics: map[Step]int{}}
+}
+
+func (r *recorder) record(c call) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.calls = append(r.calls, c)
+	if r.panics[c.Step] > 0 {
+		r.panics[c.Step]--
+		panic("recorder: " + string(c.Step))
+	}
+	if r.fail[c.Step] > 0 {
+		r.fail[c.Step]--
+		return errBoom
+	}
+	return nil
+}
+
+func (r *recorder) failNext(step Step, n int) {
+	r.mu.Lock()
+	r.fail[step] = n
+	r.mu.Unlock()
+}
+
+func (r *recorder) Calls() []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]call(nil), r.calls...)
+}
+
+func (r *recorder) count(step Step) int {
+	n := 0
+	for _, c := range r.Calls() {
+		if c.Step == step {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *recorder) SendReminders(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepRemind, Session: s.ID})
+}
+
+func (r *recorder) NotifyShift(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepShiftNotice, Session: s.ID})
+}
+
+func (r *recorder) OpenSession(_ context.Context, _ circles.Circle, s circles.Session) (circles.Session, error) {
+	if r.delay > 0 {
+		time.Sleep(r.delay)
+	}
+	if err := r.record(call{Step: StepOpen, Session: s.ID}); err != nil {
+		return s, err
+	}
+	s.ChannelID = fmt.Sprintf("chan-%d", s.ID)
+	s.WelcomePosted = true
+	return s, nil
+}
+
+func (r *recorder) PostPrompt(_ context.Context, _ circles.Circle, s circles.Session, index int) error {
+	return r.record(call{Step: StepPrompt, Session: s.ID, Index: index})
+}
+
+func (r *recorder) WarnEnding(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepWarn, Session: s.ID})
+}
+
+func (r *recorder) CloseSession(_ context.Context, _ circles.Circle, s circles.Session, next *circles.Session) error {
+	c := call{Step: StepClose, Session: s.ID}
+	if next != nil {
+		c.Next = next.ID
+	}
+	return r.record(c)
+}
+
+func (r *recorder) DeleteChannel(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepDelete, Session: s.ID})
+}
+
+func (r *recorder) MissedSession(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepMissed, Session: s.ID})
+}
+
+// env is a scheduler on a real SQLite store with a manual clock.
+type env struct {
+	t     *testing.T
+	ctx   context.Context
+	path  string
+	store *data.Store
+	clock *circles.ManualClock
+	act   *recorder
+	sched *Scheduler
+}
+
+const testGuild = "g1"
+
+// monday is 30 Nov 2026, 12:00 UTC; the test circle meets on Tuesdays at
+// 19:00 Berlin time (18:00 UTC).
+var monday = time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), path: filepath.Join(t.TempDir(), "t.db"), clock: circles.NewManualClock(monday)}
+	e.open()
+	if err := e.store.SaveGuildSettings(e.ctx, circles.GuildSettings{GuildID: testGuild, RetentionHours: 2, ReminderMinutes: 60}); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// open (re)opens the store and builds a fresh Scheduler and recorder, as a
+// restarted process would.
+func (e *env) open() {
+	e.t.Helper()
+	st, err := data.Open(e.ctx, e.path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { st.Close() })
+	e.store = st
+	e.act = newRecorder()
+	e.sched = New(Options{
+		Store: st, Actions: e.act, Clock: e.clock,
+		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
+		DefaultSettings: circles.GuildSettings{RetentionHours: 0, ReminderMinutes: 0},
+	})
+}
+
+func (e *env) restart() {
+	e.t.Helper()
+	if err := e.store.Close(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.open()
+}
+
+func (e *env) circle(guild, name string, rule circles.Rule, prompts ...string) circles.Circle {
+	e.t.Helper()
+	c := circles.NewCircle(guild, name, circles.KindPeer, rule, "fac1", e.clock.Now())
+	c.Prompts = prompts
+	if err := e.store.CreateCircle(e.ctx, &c); err != nil {
+		e.t.Fatal(err)
+	}
+	return c
+}
+
+// tuesdayCircle meets Tuesdays 19:00–20:00 in Berlin with three prompts.
+func (e *env) tuesdayCircle() circles.Circle {
+	return e.circle(testGuild, "Grief circle", circles.Weekly(time.Tuesday, 19, 0, "Europe/Berlin", time.Hour), "How are you?", "What helped?", "What next?")
+}
+
+func (e *env) plan(c circles.Circle) circles.Session {
+	e.t.Helper()
+	s, err := e.sched.Plan(e.ctx, c.ID)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+func (e *env) session(id int64) circles.Session {
+	e.t.Helper()
+	s, err := e.store.Session(e.ctx, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// runDue runs one wake and checks how many steps it did.
+func (e *env) runDue(want int) {
+	e.t.Helper()
+	n, err := e.sched.RunDue(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if n != want {
+		e.t.Fatalf("RunDue at %v did %d steps, want %d; calls so far %v", e.clock.Now(), n, want, e.act.Calls())
+	}
+}
+
+func (e *env) at(t time.Time) { e.clock.Set(t) }
+
+func (e *env) wantCalls(want ...call) {
+	e.t.Helper()
+	got := e.act.Calls()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		e.t.Fatalf("calls\n got %v\nwant %v", got, want)
+	}
+}
+
+func (e *env) sessions(c circles.Circle, states ...circles.SessionState) []circles.Session {
+	e.t.Helper()
+	ss, err := e.store.Sessions(e.ctx, circles.SessionFilter{CircleID: c.ID, States: states})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ss
+}

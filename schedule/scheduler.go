@@ -1,0 +1,519 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Actions are the side effects of a session's steps, implemented by the bot.
+// Each must be idempotent: after a crash mid-way it may be called again for
+// a step that already partly or fully happened.
+type Actions interface {
+	// SendReminders DMs the members who want reminders.
+	SendReminders(ctx context.Context, c circles.Circle, s circles.Session) error
+	// NotifyShift tells facilitators a coming occurrence moved (DST); the
+	// explanation is s.Shift.
+	NotifyShift(ctx context.Context, c circles.Circle, s circles.Session) error
+	// OpenSession creates the channel, posts and pins the guidelines, the
+	// welcome and the first prompt, saving its fine-grained progress in the
+	// store as it goes, and returns the session with ChannelID etc.
+	OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error)
+	// PostPrompt posts c.Prompts[index].
+	PostPrompt(ctx context.Context, c circles.Circle, s circles.Session, index int) error
+	// WarnEnding says the session ends in circles.WarningLead.
+	WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error
+	// CloseSession locks the channel and posts a closing note naming the
+	// next session, if any.
+	CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error
+	// DeleteChannel deletes the session's channel (retention is over).
+	DeleteChannel(ctx context.Context, c circles.Circle, s circles.Session) error
+	// MissedSession tells facilitators a session was missed while the bot was down.
+	MissedSession(ctx context.Context, c circles.Circle, s circles.Session) error
+}
+
+// Options configure a Scheduler. Store and Actions are required.
+type Options struct {
+	Store   circles.Store
+	Actions Actions
+	Clock   circles.Clock // default circles.SystemClock
+	Logger  *slog.Logger  // default slog.Default()
+	// LateOpenGrace is how late a session may still open after its start
+	// (after downtime, say); later than that it is marked missed. Default 15m.
+	LateOpenGrace time.Duration
+	// DefaultSettings supply retention and reminder lead for guilds the
+	// store has no settings for.
+	DefaultSettings circles.GuildSettings
+	// Workers is how many sessions one wake works on in parallel. Default 4.
+	Workers int
+	// RetryDelay is how long a failed step waits before it is tried again.
+	// Default 1m.
+	RetryDelay time.Duration
+}
+
+// Defaults.
+const (
+	DefaultLateOpenGrace = 15 * time.Minute
+	DefaultWorkers       = 4
+	DefaultRetryDelay    = time.Minute
+)
+
+const (
+	batchSize = 256 // due sessions fetched per query
+	// maxChain bounds the steps one session takes in one wake (a session
+	// found long closed after downtime goes close → delete at once).
+	maxChain = 16
+	// maxIdle caps how long Run sleeps, so a clock that jumps (a laptop
+	// waking, an NTP step) is noticed within a minute.
+	maxIdle = time.Minute
+	// minWait stops Run from spinning when something is due but cannot be
+	// processed yet (another goroutine holds the session).
+	minWait = 10 * time.Millisecond
+	// removedRecheck is how often sessions of a guild that removed the bot
+	// are looked at again (it may be added back before the purge).
+	removedRecheck = time.Hour
+	// maxPlanAhead bounds how many occurrences Plan walks past (skipped
+	// ones, ones already held) looking for one to plan.
+	maxPlanAhead = 64
+)
+
+// Scheduler drives sessions through their steps. The store is the truth:
+// every pending step is a session row with DueAt set, so nothing is lost
+// when the process stops, and a new Scheduler on the same store carries on.
+type Scheduler struct {
+	store    circles.Store
+	actions  Actions
+	clock    circles.Clock
+	log      *slog.Logger
+	grace    time.Duration
+	defaults circles.GuildSettings
+	workers  int
+	retry    time.Duration
+
+	mu       sync.Mutex
+	inflight map[int64]chan struct{} // sessions a goroutine is working on; closed when done
+	kick     chan struct{}
+}
+
+// New returns a Scheduler. It does nothing until Reconcile, RunDue or Run.
+func New(o Options) *Scheduler {
+	s := &Scheduler{
+		store:    o.Store,
+		actions:  o.Actions,
+		clock:    o.Clock,
+		log:      o.Logger,
+		grace:    o.LateOpenGrace,
+		defaults: o.DefaultSettings,
+		workers:  o.Workers,
+		retry:    o.RetryDelay,
+		inflight: map[int64]chan struct{}{},
+		kick:     make(chan struct{}, 1),
+	}
+	if s.clock == nil {
+		s.clock = circles.SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.grace <= 0 {
+		s.grace = DefaultLateOpenGrace
+	}
+	if s.workers <= 0 {
+		s.workers = DefaultWorkers
+	}
+	if s.retry <= 0 {
+		s.retry = DefaultRetryDelay
+	}
+	return s
+}
+
+// Kick wakes Run early, e.g. after a circle was created or edited.
+func (s *Scheduler) Kick() {
+	select {
+	case s.kick <- struct{}{}:
+	default: // a wake is already pending
+	}
+}
+
+// Run processes due sessions until ctx is done, sleeping until the next
+// DueAt in between. It never stops on errors: they are logged and retried.
+// It returns nil once ctx is done.
+func (s *Scheduler) Run(ctx context.Context) error {
+	for {
+		_, err := s.RunDue(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		wait := s.untilNext(ctx)
+		if err != nil {
+			s.log.Error("schedule: wake failed", "error", err)
+			wait = max(wait, s.retry)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// untilNext is how long to sleep before the next DueAt. The instant comes
+// from the Clock, so a manual clock decides what is due; the sleep itself
+// is real.
+func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
+	next, ok, err := s.store.NextDue(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("schedule: next due", "error", err)
+		}
+		return s.retry
+	}
+	if !ok {
+		return maxIdle
+	}
+	return min(max(next.Sub(s.clock.Now()), minWait), maxIdle)
+}
+
+// RunDue works on every session whose DueAt is not after now, up to Workers
+// at a time, and returns how many steps it did. A session is never worked
+// on by two goroutines at once: one that another call is already working on
+// is left to that call. Step failures are logged and retried later; the
+// error is for failures of the store itself.
+func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
+	now := s.clock.Now()
+	seen := map[int64]bool{}
+	var done atomic.Int64
+	var errs []error
+	var errMu sync.Mutex
+	for ctx.Err() == nil {
+		batch, err := s.store.DueSessions(ctx, now, batchSize)
+		if err != nil {
+			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
+		}
+		var todo []int64
+		for _, d := range batch {
+			if !seen[d.ID] {
+				seen[d.ID] = true
+				todo = append(todo, d.ID)
+			}
+		}
+		if len(todo) == 0 {
+			break
+		}
+		ids := make(chan int64)
+		var wg sync.WaitGroup
+		for range min(s.workers, len(todo)) {
+			wg.Go(func() {
+				for id := range ids {
+					if !s.tryClaim(id) {
+						continue
+					}
+					n, err := s.process(ctx, id)
+					s.release(id)
+					done.Add(int64(n))
+					if errors.Is(err, errStore) {
+						errMu.Lock()
+						errs = append(errs, err)
+						errMu.Unlock()
+					}
+				}
+			})
+		}
+	feed:
+		for _, id := range todo {
+			select {
+			case ids <- id:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(ids)
+		wg.Wait()
+		if len(batch) < batchSize {
+			break
+		}
+	}
+	return int(done.Load()), errors.Join(errs...)
+}
+
+// tryClaim marks a session as being worked on, unless it already is.
+func (s *Scheduler) tryClaim(id int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, busy := s.inflight[id]; busy {
+		return false
+	}
+	s.inflight[id] = make(chan struct{})
+	return true
+}
+
+// claim waits until the session is free and marks it, for the commands
+// (open, close, skip) that must act on one particular session.
+func (s *Scheduler) claim(ctx context.Context, id int64) error {
+	for {
+		s.mu.Lock()
+		ch, busy := s.inflight[id]
+		if !busy {
+			s.inflight[id] = make(chan struct{})
+			s.mu.Unlock()
+			return nil
+		}
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (s *Scheduler) release(id int64) {
+	s.mu.Lock()
+	ch := s.inflight[id]
+	delete(s.inflight, id)
+	s.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+// errStore marks failures to read or write the store, as opposed to a step
+// whose side effect failed (which is retried quietly).
+var errStore = errors.New("store")
+
+// stepError is a failed side effect, returned to the commands that asked
+// for the step (OpenNow, CloseNow) after it was logged and its retry set.
+type stepError struct {
+	step Step
+	err  error
+}
+
+func (e *stepError) Error() string { return fmt.Sprintf("schedule: %s: %v", e.step, e.err) }
+func (e *stepError) Unwrap() error { return e.err }
+
+// process does every step of one session that is due now, one after
+// another, and stores the next DueAt. The caller holds the session's claim.
+func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error) {
+	sess, err := s.store.Session(ctx, id)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.ENotFound {
+			return 0, nil // deleted since the due query (guild purged)
+		}
+		return 0, fmt.Errorf("%w: session %d: %w", errStore, id, err)
+	}
+	c, err := s.store.CircleByID(ctx, sess.CircleID)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.ENotFound {
+			// The circle went without its sessions; nothing can be done
+			// for this one, so stop waking for it.
+			s.log.Warn("schedule: session without circle", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID)
+			_, err = s.setDue(ctx, sess, time.Time{})
+			return 0, err
+		}
+		return 0, s.failed(ctx, c, sess, StepNone, fmt.Errorf("%w: circle: %w", errStore, err))
+	}
+	g, err := s.settings(ctx, sess.GuildID)
+	if err != nil {
+		return 0, s.failed(ctx, c, sess, StepNone, fmt.Errorf("%w: guild settings: %w", errStore, err))
+	}
+	if !g.RemovedAt.IsZero() {
+		// The bot was removed from the guild: its channels are out of
+		// reach and its data is purged after a grace period. Check back
+		// now and then in case the bot is added again meanwhile.
+		_, err := s.setDue(ctx, sess, s.clock.Now().Add(removedRecheck))
+		return 0, err
+	}
+	for range maxChain {
+		now := s.clock.Now()
+		step, at := NextAction(c, g, sess, now, s.grace)
+		if step == StepNone || at.After(now) {
+			_, err := s.setDue(ctx, sess, at)
+			return steps, err
+		}
+		next, err := s.do(ctx, c, g, sess, step)
+		if err != nil {
+			return steps, s.failed(ctx, c, sess, step, err)
+		}
+		steps++
+		sess = next
+	}
+	return steps, nil
+}
+
+// setDue stores a new DueAt when it changed.
+func (s *Scheduler) setDue(ctx context.Context, sess circles.Session, at time.Time) (circles.Session, error) {
+	at = dueAt(at)
+	if sess.DueAt.Equal(at) {
+		return sess, nil
+	}
+	out, err := s.store.UpdateSession(ctx, sess.ID, func(cur *circles.Session) error {
+		cur.DueAt = at
+		return nil
+	})
+	if err != nil {
+		return sess, fmt.Errorf("%w: set due of session %d: %w", errStore, sess.ID, err)
+	}
+	return out, nil
+}
+
+// failed logs a failed step and sets its retry. It returns the error for
+// callers that want it (commands); RunDue only counts store failures.
+func (s *Scheduler) failed(ctx context.Context, c circles.Circle, sess circles.Session, step Step, err error) error {
+	s.log.Error("schedule: step failed", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", err, "retry_in", s.retry)
+	if _, uerr := s.setDue(ctx, sess, s.clock.Now().Add(s.retry)); uerr != nil {
+		s.log.Error("schedule: could not set retry", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", uerr)
+		return errors.Join(err, uerr)
+	}
+	if errors.Is(err, errStore) {
+		return err
+	}
+	return &stepError{step: step, err: err}
+}
+
+// settings returns the guild's settings, or the defaults for a guild the
+// store does not know.
+func (s *Scheduler) settings(ctx context.Context, guildID string) (circles.GuildSettings, error) {
+	g, err := s.store.GuildSettings(ctx, guildID)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		g = s.defaults
+		g.GuildID = guildID
+		return g, nil
+	}
+	return g, err
+}
+
+// errMoved is returned when a session's state changed between deciding on a
+// step and recording it, which only another process could cause.
+var errMoved = errors.New("session changed state meanwhile")
+
+// do performs one step and records it: the side effect first, then the
+// progress, so a crash in between repeats the (idempotent) side effect
+// rather than losing it. It returns the updated session with its next DueAt.
+func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSettings, sess circles.Session, step Step) (out circles.Session, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("schedule: step panicked", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	var record func(cur *circles.Session, now time.Time)
+	var after func(now time.Time)
+	switch step {
+	case StepShiftNotice:
+		err = s.actions.NotifyShift(ctx, c, sess)
+		record = func(cur *circles.Session, _ time.Time) { cur.ShiftNoticeSent = true }
+	case StepRemind:
+		err = s.actions.SendReminders(ctx, c, sess)
+		record = func(cur *circles.Session, _ time.Time) { cur.RemindersSent = true }
+	case StepOpen:
+		var opened circles.Session
+		opened, err = s.actions.OpenSession(ctx, c, sess)
+		record = func(cur *circles.Session, now time.Time) {
+			cur.State = circles.SessionOpen
+			if cur.OpenedAt.IsZero() {
+				cur.OpenedAt = now
+			}
+			// The bot saved its own progress on the row already; take what
+			// it returned only where the row has nothing.
+			if cur.ChannelID == "" {
+				cur.ChannelID = opened.ChannelID
+			}
+			if cur.GuidelinesMessageID == "" {
+				cur.GuidelinesMessageID = opened.GuidelinesMessageID
+			}
+			cur.WelcomePosted = cur.WelcomePosted || opened.WelcomePosted
+			cur.FacilitatorAlerted = cur.FacilitatorAlerted || opened.FacilitatorAlerted
+			cur.PromptsPosted = max(cur.PromptsPosted, opened.PromptsPosted, min(len(c.Prompts), 1))
+		}
+		after = func(time.Time) { s.planNext(ctx, c, g) }
+	case StepMissed:
+		err = s.actions.MissedSession(ctx, c, sess)
+		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionMissed }
+		after = func(time.Time) { s.planNext(ctx, c, g) }
+	case StepCancel:
+		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionSkipped }
+	case StepPrompt:
+		idx := promptIndex(c, sess, s.clock.Now())
+		err = s.actions.PostPrompt(ctx, c, sess, idx)
+		record = func(cur *circles.Session, _ time.Time) { cur.PromptsPosted = max(cur.PromptsPosted, idx+1) }
+	case StepWarn:
+		err = s.actions.WarnEnding(ctx, c, sess)
+		record = func(cur *circles.Session, _ time.Time) { cur.WarningSent = true }
+	case StepClose:
+		next := s.nextPlanned(ctx, c, g)
+		err = s.actions.CloseSession(ctx, c, sess, next)
+		record = func(cur *circles.Session, now time.Time) {
+			cur.State = circles.SessionClosed
+			cur.ClosedAt = now
+			cur.DeleteAt = now.Add(g.Retention())
+		}
+	case StepDelete:
+		err = s.actions.DeleteChannel(ctx, c, sess)
+		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionDeleted }
+	default:
+		return sess, fmt.Errorf("unknown step %q", step)
+	}
+	if err != nil {
+		return sess, err
+	}
+	now := s.clock.Now()
+	out, err = s.store.UpdateSession(ctx, sess.ID, func(cur *circles.Session) error {
+		if cur.State != sess.State {
+			return errMoved
+		}
+		record(cur, now)
+		_, at := NextAction(c, g, *cur, now, s.grace)
+		cur.DueAt = dueAt(at)
+		return nil
+	})
+	if errors.Is(err, errMoved) {
+		return sess, fmt.Errorf("record %s: %w", step, err)
+	}
+	if err != nil {
+		return sess, fmt.Errorf("%w: record %s: %w", errStore, step, err)
+	}
+	s.log.Info("schedule: step done", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step))
+	if after != nil {
+		after(now)
+	}
+	return out, nil
+}
+
+// planNext plans the circle's next occurrence after a session opened or
+// was missed, so every active circle always has one planned. A failure is
+// logged, not returned: the step it follows did happen, and Reconcile or
+// the next Plan fills the gap.
+func (s *Scheduler) planNext(ctx context.Context, c circles.Circle, g circles.GuildSettings) {
+	if c.Archived {
+		return
+	}
+	if _, err := s.plan(ctx, c, g, s.clock.Now()); err != nil {
+		s.log.Error("schedule: plan next", "guild", c.GuildID, "circle", c.ID, "error", err)
+	}
+}
+
+// nextPlanned is the session a closing note points to: the circle's next
+// planned one, planned now if need be; nil for an archived circle or when
+// planning fails (the note then names no time).
+func (s *Scheduler) nextPlanned(ctx context.Context, c circles.Circle, g circles.GuildSettings) *circles.Session {
+	if c.Archived {
+		return nil
+	}
+	next, err := s.plan(ctx, c, g, s.clock.Now())
+	if err != nil {
+		s.log.Warn("schedule: next session for closing note", "guild", c.GuildID, "circle", c.ID, "error", err)
+		return nil
+	}
+	return &next
+}

@@ -1,0 +1,536 @@
+package schedule
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// The test circle's first session: Tuesday 1 Dec 2026, 19:00–20:00 CET.
+var (
+	start   = time.Date(2026, time.December, 1, 18, 0, 0, 0, time.UTC)
+	end     = start.Add(time.Hour)
+	prompt1 = start.Add(18*time.Minute + 20*time.Second) // (60m − 5m warning) / 3 prompts
+	prompt2 = start.Add(36*time.Minute + 40*time.Second)
+	warning = end.Add(-5 * time.Minute)
+)
+
+func TestSessionLifecycle(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	if !s.Start.Equal(start) || !s.End.Equal(end) || s.State != circles.SessionPlanned {
+		t.Fatalf("planned %+v", s)
+	}
+	if !s.DueAt.Equal(start.Add(-time.Hour)) {
+		t.Fatalf("planned session due %v, want the reminder an hour before the start", s.DueAt)
+	}
+	if again := e.plan(c); again.ID != s.ID {
+		t.Fatalf("Plan is not idempotent: %d then %d", s.ID, again.ID)
+	}
+
+	e.runDue(0) // nothing due yet
+	e.at(start.Add(-time.Hour))
+	e.runDue(1)
+	e.wantCalls(call{Step: StepRemind, Session: s.ID})
+	if got := e.session(s.ID); !got.RemindersSent || !got.DueAt.Equal(start) {
+		t.Fatalf("after reminder: %+v", got)
+	}
+
+	// Two wakes at the same moment, concurrently and then again: one open.
+	e.at(start)
+	e.act.delay = 5 * time.Millisecond
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	total := 0
+	for range 3 {
+		wg.Go(func() {
+			n, err := e.sched.RunDue(e.ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	e.runDue(0)
+	if total != 1 || e.act.count(StepOpen) != 1 {
+		t.Fatalf("open ran %d times in %d steps, want once", e.act.count(StepOpen), total)
+	}
+	got := e.session(s.ID)
+	if got.State != circles.SessionOpen || got.ChannelID != "chan-"+itoa(s.ID) || got.PromptsPosted != 1 || !got.WelcomePosted || !got.OpenedAt.Equal(start) {
+		t.Fatalf("after open: %+v", got)
+	}
+	if !got.DueAt.Equal(prompt1) {
+		t.Fatalf("open session due %v, want the second prompt at %v", got.DueAt, prompt1)
+	}
+	planned := e.sessions(c, circles.SessionPlanned)
+	if len(planned) != 1 || !planned[0].Start.Equal(start.AddDate(0, 0, 7)) {
+		t.Fatalf("after open, planned = %+v, want next Tuesday", planned)
+	}
+	next := planned[0]
+
+	e.at(prompt1)
+	e.runDue(1)
+	e.at(prompt2)
+	e.runDue(1)
+	e.at(warning)
+	e.runDue(1)
+	if got := e.session(s.ID); got.PromptsPosted != 3 || !got.WarningSent || !got.DueAt.Equal(end) {
+		t.Fatalf("after warning: %+v", got)
+	}
+	e.at(end)
+	e.runDue(1)
+	got = e.session(s.ID)
+	if got.State != circles.SessionClosed || !got.ClosedAt.Equal(end) || !got.DeleteAt.Equal(end.Add(2*time.Hour)) || !got.DueAt.Equal(got.DeleteAt) {
+		t.Fatalf("after close: %+v", got)
+	}
+	e.at(end.Add(2*time.Hour - time.Second))
+	e.runDue(0)
+	e.at(end.Add(2 * time.Hour))
+	e.runDue(1)
+	got = e.session(s.ID)
+	if got.State != circles.SessionDeleted || !got.DueAt.IsZero() {
+		t.Fatalf("after delete: %+v", got)
+	}
+	e.wantCalls(
+		call{Step: StepRemind, Session: s.ID},
+		call{Step: StepOpen, Session: s.ID},
+		call{Step: StepPrompt, Session: s.ID, Index: 1},
+		call{Step: StepPrompt, Session: s.ID, Index: 2},
+		call{Step: StepWarn, Session: s.ID},
+		call{Step: StepClose, Session: s.ID, Next: next.ID},
+		call{Step: StepDelete, Session: s.ID},
+	)
+	// The only thing left pending is the next session's reminder.
+	due, ok, err := e.store.NextDue(e.ctx)
+	if err != nil || !ok || !due.Equal(next.Start.Add(-time.Hour)) {
+		t.Fatalf("NextDue = %v %v %v, want next week's reminder", due, ok, err)
+	}
+}
+
+func TestShiftNotice(t *testing.T) {
+	e := newEnv(t)
+	e.at(time.Date(2027, time.March, 25, 12, 0, 0, 0, time.UTC))
+	c := e.circle(testGuild, "Night owls", circles.Weekly(time.Sunday, 2, 30, "Europe/Berlin", time.Hour))
+	s := e.plan(c)
+	if s.Shift == "" || !s.Start.Equal(time.Date(2027, time.March, 28, 1, 0, 0, 0, time.UTC)) {
+		t.Fatalf("planned %+v, want a shifted 03:00 CEST start", s)
+	}
+	e.runDue(1) // the notice goes out at once; the reminder waits
+	e.wantCalls(call{Step: StepShiftNotice, Session: s.ID})
+	if got := e.session(s.ID); !got.ShiftNoticeSent || !got.DueAt.Equal(s.Start.Add(-time.Hour)) {
+		t.Fatalf("after notice: %+v", got)
+	}
+	e.runDue(0)
+}
+
+func TestSkipAndUpcoming(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	first := e.plan(c)
+	skipped, err := e.sched.Skip(e.ctx, testGuild, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if skipped.ID != first.ID || skipped.State != circles.SessionSkipped || !skipped.DueAt.IsZero() {
+		t.Fatalf("skipped %+v", skipped)
+	}
+	planned := e.sessions(c, circles.SessionPlanned)
+	if len(planned) != 1 || !planned[0].Start.Equal(start.AddDate(0, 0, 7)) {
+		t.Fatalf("after skip, planned %+v, want the week after", planned)
+	}
+	if again := e.plan(c); again.ID != planned[0].ID {
+		t.Fatal("Plan after Skip planned something else")
+	}
+	up, err := e.sched.Upcoming(e.ctx, c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(up) != 3 || !up[0].Start.Equal(start.AddDate(0, 0, 7)) || !up[2].Start.Equal(start.AddDate(0, 0, 21)) {
+		t.Fatalf("upcoming %v", up)
+	}
+	// Nothing happens at the skipped session's time.
+	e.at(start)
+	e.runDue(0)
+	if _, err := e.sched.Skip(e.ctx, "other-guild", c.ID); circles.ErrorCode(err) != circles.ENotFound {
+		t.Fatalf("skip from another guild: %v", err)
+	}
+}
+
+func TestOpenNowCloseNow(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	regular := e.plan(c)
+	now := time.Date(2026, time.December, 1, 12, 0, 0, int(500*time.Millisecond), time.UTC)
+	e.at(now)
+	s, err := e.sched.OpenNow(e.ctx, testGuild, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.State != circles.SessionOpen || !s.Start.Equal(now.Truncate(time.Second)) || !s.End.Equal(s.Start.Add(time.Hour)) || s.ChannelID == "" {
+		t.Fatalf("OpenNow: %+v", s)
+	}
+	if _, err := e.sched.OpenNow(e.ctx, testGuild, c.ID); circles.ErrorCode(err) != circles.EConflict {
+		t.Fatalf("second OpenNow: %v, want EConflict", err)
+	}
+	if got := e.session(regular.ID); got.State != circles.SessionPlanned {
+		t.Fatalf("the evening session (not overlapping) is %s", got.State)
+	}
+	e.at(now.Add(10 * time.Minute))
+	closed, err := e.sched.CloseNow(e.ctx, testGuild, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if closed.ID != s.ID || closed.State != circles.SessionClosed || !closed.End.Equal(now.Add(10*time.Minute)) {
+		t.Fatalf("CloseNow: %+v", closed)
+	}
+	if _, err := e.sched.CloseNow(e.ctx, testGuild, c.ID); circles.ErrorCode(err) != circles.EConflict {
+		t.Fatalf("second CloseNow: %v, want EConflict", err)
+	}
+	e.wantCalls(call{Step: StepOpen, Session: s.ID}, call{Step: StepClose, Session: s.ID, Next: regular.ID})
+
+	// Opened shortly before a planned session: the ad-hoc one replaces it.
+	e.at(start.Add(-20 * time.Minute))
+	adhoc, err := e.sched.OpenNow(e.ctx, testGuild, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.session(regular.ID); got.State != circles.SessionSkipped {
+		t.Fatalf("overlapped session is %s, want skipped", got.State)
+	}
+	e.at(start)
+	e.runDue(2) // the first ad-hoc channel's deletion and the second's prompt; the skipped one does not open
+	if e.act.count(StepOpen) != 2 || adhoc.State != circles.SessionOpen {
+		t.Fatalf("opens: %v", e.act.Calls())
+	}
+	if _, err := e.sched.OpenNow(e.ctx, "other-guild", c.ID); circles.ErrorCode(err) != circles.ENotFound {
+		t.Fatalf("OpenNow from another guild: %v", err)
+	}
+}
+
+func TestRetryAfterFailure(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.act.failNext(StepRemind, 1) // irrelevant: the start has come, reminders are moot
+	e.act.failNext(StepOpen, 1)
+	e.runDue(0)
+	got := e.session(s.ID)
+	if got.State != circles.SessionPlanned || !got.DueAt.Equal(start.Add(time.Minute)) {
+		t.Fatalf("after a failed open: %+v, want planned and due in a minute", got)
+	}
+	e.runDue(0) // not again before the retry delay
+	e.at(start.Add(time.Minute))
+	e.runDue(1)
+	got = e.session(s.ID)
+	if got.State != circles.SessionOpen || got.PromptsPosted != 1 || !got.OpenedAt.Equal(start.Add(time.Minute)) {
+		t.Fatalf("after retry: %+v", got)
+	}
+	if n := e.act.count(StepOpen); n != 2 {
+		t.Fatalf("OpenSession called %d times, want 2 (fail, retry)", n)
+	}
+	if e.act.count(StepRemind) != 0 {
+		t.Fatal("reminders were sent after the start")
+	}
+
+	e.act.failNext(StepPrompt, 1)
+	e.at(prompt1)
+	e.runDue(0)
+	e.at(prompt1.Add(time.Minute))
+	e.runDue(1)
+	if got := e.session(s.ID); got.PromptsPosted != 2 {
+		t.Fatalf("prompts posted %d after a failed and a retried prompt, want 2", got.PromptsPosted)
+	}
+}
+
+func TestPanicInStepIsRecovered(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start.Add(-time.Hour))
+	e.act.panics[StepRemind] = 1
+	e.runDue(0)
+	if got := e.session(s.ID); got.RemindersSent || !got.DueAt.Equal(start.Add(-time.Hour+time.Minute)) {
+		t.Fatalf("after a panicking step: %+v", got)
+	}
+	e.at(start.Add(-time.Hour + time.Minute))
+	e.runDue(1)
+}
+
+func TestRestartMidSession(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1) // the reminder is moot at the start; open
+	e.at(prompt1)
+	e.runDue(1)
+	e.restart()
+	e.at(prompt2)
+	if err := e.sched.Reconcile(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.wantCalls(call{Step: StepPrompt, Session: s.ID, Index: 2})
+	e.at(warning)
+	e.runDue(1)
+	e.at(end)
+	e.runDue(1)
+	e.wantCalls(
+		call{Step: StepPrompt, Session: s.ID, Index: 2},
+		call{Step: StepWarn, Session: s.ID},
+		call{Step: StepClose, Session: s.ID, Next: e.sessions(c, circles.SessionPlanned)[0].ID},
+	)
+}
+
+func TestDowntime(t *testing.T) {
+	t.Run("past grace: missed", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		e.restart()
+		e.at(start.Add(16 * time.Minute))
+		if err := e.sched.Reconcile(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.wantCalls(call{Step: StepMissed, Session: s.ID})
+		if got := e.session(s.ID); got.State != circles.SessionMissed || !got.DueAt.IsZero() {
+			t.Fatalf("missed session: %+v", got)
+		}
+		if p := e.sessions(c, circles.SessionPlanned); len(p) != 1 || !p[0].Start.Equal(start.AddDate(0, 0, 7)) {
+			t.Fatalf("planned after a miss: %+v", p)
+		}
+	})
+	t.Run("within grace: opened late", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		e.restart()
+		e.at(start.Add(14 * time.Minute))
+		if err := e.sched.Reconcile(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.wantCalls(call{Step: StepOpen, Session: s.ID})
+		if got := e.session(s.ID); got.State != circles.SessionOpen || !got.DueAt.Equal(prompt1) {
+			t.Fatalf("late session: %+v", got)
+		}
+	})
+	t.Run("long past the end: closed and deleted in one wake", func(t *testing.T) {
+		e := newEnv(t)
+		// A guild without settings: DefaultSettings apply (no reminders, no retention).
+		c := e.circle("unknown-guild", "Quiet circle", circles.Weekly(time.Tuesday, 19, 0, "Europe/Berlin", time.Hour), "One", "Two", "Three")
+		s := e.plan(c)
+		if !s.DueAt.Equal(start) {
+			t.Fatalf("without a reminder lead the session is due %v, want its start", s.DueAt)
+		}
+		e.at(start.Add(5 * time.Minute))
+		e.runDue(1)
+		e.restart()
+		e.at(end.Add(3 * time.Hour))
+		if err := e.sched.Reconcile(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		// Prompts and the warning are moot by now.
+		e.wantCalls(call{Step: StepClose, Session: s.ID, Next: e.sessions(c, circles.SessionPlanned)[0].ID}, call{Step: StepDelete, Session: s.ID})
+	})
+	t.Run("prompts missed while down: only the current one", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		e.at(start)
+		e.runDue(1)
+		e.restart()
+		e.at(prompt2.Add(time.Minute))
+		e.runDue(1)
+		e.wantCalls(call{Step: StepPrompt, Session: s.ID, Index: 2})
+	})
+}
+
+func TestArchivedCircle(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	archive := func() {
+		t.Helper()
+		if _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
+			c.Archived = true
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// An open session of a circle archived meanwhile closes normally.
+	e.at(start)
+	e.runDue(1)
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	archive()
+	e.at(end)
+	e.runDue(1) // prompts and warning are moot at the end: close
+	calls := e.act.Calls()
+	last := calls[len(calls)-1]
+	if last != (call{Step: StepClose, Session: s.ID}) {
+		t.Fatalf("last call %v, want a close with no next session", last)
+	}
+	// The planned one is cancelled when it comes due, with no side effects.
+	before := len(e.act.Calls())
+	e.at(next.Start.Add(-time.Hour))
+	e.runDue(2) // the old channel's deletion, and the cancel
+	if got := e.session(next.ID); got.State != circles.SessionSkipped || !got.DueAt.IsZero() {
+		t.Fatalf("planned session of an archived circle: %+v", got)
+	}
+	if calls := e.act.Calls()[before:]; len(calls) != 1 || calls[0] != (call{Step: StepDelete, Session: s.ID}) {
+		t.Fatalf("cancelling called actions: %v", calls)
+	}
+	if _, err := e.sched.Plan(e.ctx, c.ID); circles.ErrorCode(err) != circles.EConflict {
+		t.Fatalf("Plan for an archived circle: %v", err)
+	}
+	if up, err := e.sched.Upcoming(e.ctx, circles.Circle{ID: c.ID, Archived: true}, 3); err != nil || len(up) != 0 {
+		t.Fatalf("Upcoming for an archived circle: %v %v", up, err)
+	}
+}
+
+func TestRunLoop(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	ctx, cancel := context.WithCancel(e.ctx)
+	done := make(chan error)
+	go func() { done <- e.sched.Run(ctx) }()
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			if ok() {
+				return
+			}
+			e.sched.Kick()
+			time.Sleep(2 * time.Millisecond)
+		}
+		t.Fatalf("Run did not %s; calls %v", what, e.act.Calls())
+	}
+	e.at(start)
+	waitFor("open the session", func() bool { return e.act.count(StepOpen) == 1 })
+	e.act.panics[StepPrompt] = 1
+	e.at(prompt1)
+	waitFor("survive a panic", func() bool { return e.act.count(StepPrompt) == 1 })
+	e.at(prompt1.Add(time.Minute))
+	waitFor("retry the prompt", func() bool { return e.session(s.ID).PromptsPosted == 2 })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run returned %v", err)
+	}
+}
+
+func TestNextAction(t *testing.T) {
+	c := circles.Circle{Prompts: []string{"a", "b", "c"}}
+	g := circles.GuildSettings{ReminderMinutes: 60, RetentionHours: 2}
+	planned := circles.Session{State: circles.SessionPlanned, Start: start, End: end}
+	shifted := planned
+	shifted.Shift = "moved"
+	reminded := planned
+	reminded.RemindersSent = true
+	open := circles.Session{State: circles.SessionOpen, Start: start, End: end, PromptsPosted: 1}
+	allPrompts := open
+	allPrompts.PromptsPosted = 3
+	warned := allPrompts
+	warned.WarningSent = true
+	closed := circles.Session{State: circles.SessionClosed, Start: start, End: end, ClosedAt: end, DeleteAt: end.Add(2 * time.Hour)}
+	grace := 15 * time.Minute
+	tests := []struct {
+		name     string
+		c        circles.Circle
+		g        circles.GuildSettings
+		s        circles.Session
+		now      time.Time
+		wantStep Step
+		wantAt   time.Time
+	}{
+		{"remind ahead", c, g, planned, monday, StepRemind, start.Add(-time.Hour)},
+		{"no reminders configured", c, circles.GuildSettings{}, planned, monday, StepOpen, start},
+		{"shift notice first", c, g, shifted, monday, StepShiftNotice, monday},
+		{"reminded: open", c, g, reminded, monday, StepOpen, start},
+		{"reminder moot at start", c, g, planned, start, StepOpen, start},
+		{"late within grace", c, g, planned, start.Add(grace), StepOpen, start},
+		{"missed", c, g, planned, start.Add(grace + time.Second), StepMissed, start.Add(grace + time.Second)},
+		{"archived before opening", circles.Circle{Archived: true}, g, planned, monday, StepCancel, monday},
+		{"next prompt", c, g, open, start, StepPrompt, prompt1},
+		{"prompts skipped at warning", c, g, open, warning, StepWarn, warning},
+		{"warning", c, g, allPrompts, start, StepWarn, warning},
+		{"close", c, g, warned, start, StepClose, end},
+		{"overdue close skips the warning", c, g, allPrompts, end, StepClose, end},
+		{"no prompts, short session: straight to close", circles.Circle{}, g, circles.Session{State: circles.SessionOpen, Start: start, End: start.Add(10 * time.Minute)}, start, StepClose, start.Add(10 * time.Minute)},
+		{"delete after retention", c, g, closed, end, StepDelete, end.Add(2 * time.Hour)},
+		{"done", c, g, circles.Session{State: circles.SessionDeleted}, end, StepNone, time.Time{}},
+		{"skipped", c, g, circles.Session{State: circles.SessionSkipped}, end, StepNone, time.Time{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			step, at := NextAction(tt.c, tt.g, tt.s, tt.now, grace)
+			if step != tt.wantStep || !at.Equal(tt.wantAt) {
+				t.Fatalf("NextAction = %s at %v, want %s at %v", step, at, tt.wantStep, tt.wantAt)
+			}
+		})
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestZoneChangeReplans(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	berlin := e.plan(c)
+	if _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
+		c.Schedule.TimeZone = "America/New_York"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ny := e.plan(c)
+	if !berlin.Start.Equal(start) || !ny.Start.Equal(start.Add(6*time.Hour)) {
+		t.Fatalf("after moving to New York: %+v, want 19:00 EST (6 hours later)", ny)
+	}
+	if p := e.sessions(c, circles.SessionPlanned); len(p) != 1 {
+		t.Fatalf("planned sessions after the zone change: %+v", p)
+	}
+}
+
+// A planned row without DueAt (written by something other than Plan) would
+// never open; Plan puts it back on the due index.
+func TestPlanRepairsMissingDueAt(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s, _, err := e.store.EnsureSession(e.ctx, circles.Session{GuildID: testGuild, CircleID: c.ID, Start: start, End: end, State: circles.SessionPlanned})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.plan(c); got.ID != s.ID || !got.DueAt.Equal(start.Add(-time.Hour)) {
+		t.Fatalf("Plan returned %+v", got)
+	}
+}
+
+func TestRemovedGuildIsLeftAlone(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	if err := e.store.GuildRemoved(e.ctx, testGuild, monday); err != nil {
+		t.Fatal(err)
+	}
+	e.at(start)
+	e.runDue(0)
+	if got := e.session(s.ID); got.State != circles.SessionPlanned || !got.DueAt.Equal(start.Add(time.Hour)) {
+		t.Fatalf("session of a removed guild: %+v", got)
+	}
+	// Added back: the next look picks the session up again (here: missed).
+	if _, err := e.store.GuildSeen(e.ctx, testGuild, "owner", circles.GuildSettings{}, start); err != nil {
+		t.Fatal(err)
+	}
+	e.at(start.Add(time.Hour))
+	e.runDue(1)
+	e.wantCalls(call{Step: StepMissed, Session: s.ID})
+}

@@ -1,0 +1,118 @@
+package schedule
+
+import (
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Step is one thing the scheduler does to a session.
+type Step string
+
+// Steps, in the order a session normally goes through them.
+const (
+	StepNone        Step = ""             // nothing left to do
+	StepShiftNotice Step = "shift_notice" // tell facilitators DST moved the start
+	StepRemind      Step = "remind"       // DM members before the start
+	StepOpen        Step = "open"         // create the channel, guidelines, welcome, first prompt
+	StepMissed      Step = "missed"       // the start passed (plus grace) while nobody opened it
+	StepCancel      Step = "cancel"       // the circle was archived before the session opened
+	StepPrompt      Step = "prompt"       // post the next discussion prompt
+	StepWarn        Step = "warn"         // "5 minutes left"
+	StepClose       Step = "close"        // lock the channel, closing note
+	StepDelete      Step = "delete"       // delete the channel after retention
+)
+
+// NextAction says what must happen to sess next and when, given its circle,
+// its guild's settings and the time now. It is pure so that the rules of a
+// session's life can be read and tested in one place; the scheduler stores
+// the time as the session's DueAt and, when it comes, asks again, so a step
+// whose moment passed (downtime, a changed setting) is reconsidered rather
+// than replayed blindly.
+//
+// A returned time at or before now means "due now". A finished session
+// returns StepNone and the zero time.
+func NextAction(c circles.Circle, g circles.GuildSettings, sess circles.Session, now time.Time, grace time.Duration) (Step, time.Time) {
+	switch sess.State {
+	case circles.SessionPlanned:
+		if c.Archived {
+			return StepCancel, now
+		}
+		if now.After(sess.Start.Add(grace)) {
+			// Opening this late would surprise people who gave up waiting;
+			// facilitators are told instead.
+			return StepMissed, now
+		}
+		if now.Before(sess.Start) {
+			if sess.Shift != "" && !sess.ShiftNoticeSent {
+				return StepShiftNotice, now
+			}
+			if lead := g.ReminderLead(); lead > 0 && !sess.RemindersSent {
+				return StepRemind, sess.Start.Add(-lead)
+			}
+		}
+		return StepOpen, sess.Start
+
+	case circles.SessionOpen:
+		if !now.Before(sess.End) {
+			return StepClose, sess.End
+		}
+		warn := sess.WarningTime()
+		if n := len(c.Prompts); sess.PromptsPosted < n && (warn.IsZero() || now.Before(warn)) {
+			return StepPrompt, circles.PromptTimes(sess.Start, sess.End, n)[sess.PromptsPosted]
+		}
+		if !warn.IsZero() && !sess.WarningSent {
+			return StepWarn, warn
+		}
+		return StepClose, sess.End
+
+	case circles.SessionClosed:
+		return StepDelete, deleteAt(g, sess)
+	}
+	return StepNone, time.Time{}
+}
+
+// deleteAt is when a closed session's channel goes. DeleteAt is fixed at
+// close so that a later change of the retention setting does not resurrect
+// or hasten channels already scheduled; older rows without it fall back to
+// the current setting.
+func deleteAt(g circles.GuildSettings, sess circles.Session) time.Time {
+	if !sess.DeleteAt.IsZero() {
+		return sess.DeleteAt
+	}
+	closed := sess.ClosedAt
+	if closed.IsZero() {
+		closed = sess.End
+	}
+	return closed.Add(g.Retention())
+}
+
+// promptIndex picks the prompt to post when a prompt step is due: the
+// latest one whose time has come. After downtime that skips prompts nobody
+// had time to discuss instead of posting several in a row.
+func promptIndex(c circles.Circle, sess circles.Session, now time.Time) int {
+	n := len(c.Prompts)
+	times := circles.PromptTimes(sess.Start, sess.End, n)
+	warn := sess.WarningTime()
+	idx := sess.PromptsPosted
+	for i := idx + 1; i < n; i++ {
+		if times[i].After(now) || (!warn.IsZero() && !times[i].Before(warn)) {
+			break
+		}
+		idx = i
+	}
+	return idx
+}
+
+// dueAt rounds up to a whole second. The store may keep whole seconds only;
+// rounding down would make a session look due a moment before NextAction
+// agrees, and the wake loop would spin until the clock caught up.
+func dueAt(t time.Time) time.Time {
+	if t.IsZero() {
+		return t
+	}
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		return r.Add(time.Second)
+	}
+	return t
+}
