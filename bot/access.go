@@ -1,0 +1,181 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Channel permissions by role (DESIGN.md, "Channel model").
+const (
+	allowBot         = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionManageChannels | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory
+	allowSpeaker     = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory
+	allowListener    = discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory
+	allowFacilitator = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory
+)
+
+// overwritesFor builds a session channel's permission overwrites from the
+// access the domain derived from current consent. Nothing else grants
+// access: @everyone is denied, and only the listed users are let in.
+// locked (a closed session) denies sending to everyone but the bot.
+func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) []*discordgo.PermissionOverwrite {
+	out := []*discordgo.PermissionOverwrite{
+		{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
+		{ID: botID, Type: discordgo.PermissionOverwriteTypeMember, Allow: allowBot},
+	}
+	for _, a := range grant {
+		if a.UserID == botID {
+			continue
+		}
+		ow := &discordgo.PermissionOverwrite{ID: a.UserID, Type: discordgo.PermissionOverwriteTypeMember}
+		switch a.Role {
+		case circles.RoleFacilitator:
+			ow.Allow = allowFacilitator
+		case circles.RoleSpeaker:
+			ow.Allow = allowSpeaker
+		case circles.RoleListener:
+			ow.Allow = allowListener
+			ow.Deny = discordgo.PermissionSendMessages
+		}
+		if locked {
+			ow.Allow &^= discordgo.PermissionSendMessages
+			ow.Deny |= discordgo.PermissionSendMessages
+		}
+		out = append(out, ow)
+	}
+	return out
+}
+
+// access derives who may be in a circle's session channel right now.
+func (b *Bot) access(ctx context.Context, c circles.Circle) (grant []circles.Access, stale []string, err error) {
+	members, err := b.store.Memberships(ctx, c.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	grant, stale = circles.SessionAccess(c, members)
+	return grant, stale, nil
+}
+
+// refreshAccess re-derives the overwrites of a circle's live session
+// channels (open, or closed but not yet deleted) from current consent and
+// applies the difference: a withdrawn consent or a removal takes access away
+// at once, a new consent grants it at once.
+func (b *Bot) refreshAccess(ctx context.Context, guildID string, circleID int64) error {
+	c, err := b.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		return err
+	}
+	sessions, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: circleID, States: []circles.SessionState{circles.SessionOpen, circles.SessionClosed}})
+	if err != nil {
+		return err
+	}
+	for _, s := range sessions {
+		if s.ChannelID == "" {
+			continue
+		}
+		if err := b.applyAccess(ctx, c, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// applyAccess makes one session channel's member overwrites match current
+// consent. It reads the channel's overwrites and only changes what differs,
+// so repeating it is cheap and safe.
+func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Session) error {
+	lock := b.sessionLock(s.ID)
+	lock.Lock()
+	defer lock.Unlock()
+
+	grant, _, err := b.access(ctx, c)
+	if err != nil {
+		return err
+	}
+	want := overwritesFor(c.GuildID, b.botUserID, grant, s.State == circles.SessionClosed)
+	ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
+	if err != nil {
+		if isUnknown(err) {
+			return nil // deleted by someone else; nothing to protect
+		}
+		return fmt.Errorf("reading channel %s: %w", s.ChannelID, err)
+	}
+	have := map[string]*discordgo.PermissionOverwrite{}
+	for _, ow := range ch.PermissionOverwrites {
+		have[ow.ID] = ow
+	}
+	wanted := map[string]bool{}
+	for _, ow := range want {
+		wanted[ow.ID] = true
+		if cur, ok := have[ow.ID]; ok && cur.Allow == ow.Allow && cur.Deny == ow.Deny && cur.Type == ow.Type {
+			continue
+		}
+		if err := b.dg.ChannelPermissionSet(s.ChannelID, ow.ID, ow.Type, ow.Allow, ow.Deny, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("setting access on channel %s: %w", s.ChannelID, err)
+		}
+	}
+	for id, ow := range have {
+		if wanted[id] {
+			continue
+		}
+		// Anything not derived from consent goes, including overwrites
+		// someone added by hand: consent is the only key.
+		if err := b.dg.ChannelPermissionDelete(s.ChannelID, id, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
+			return fmt.Errorf("removing access on channel %s: %w", s.ChannelID, err)
+		}
+		b.log.Info("access removed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "type", ow.Type)
+	}
+	return nil
+}
+
+// afterLeave updates channels and tells promoted members after someone
+// left, was removed, erased their data, or left the server.
+func (b *Bot) afterLeave(ctx context.Context, res circles.LeaveResult) {
+	circleID := res.Left.CircleID
+	guildID := res.Left.GuildID
+	if err := b.refreshAccess(ctx, guildID, circleID); err != nil {
+		b.log.Error("updating channel access after leave", "guild", guildID, "circle", circleID, "err", err)
+	}
+	if len(res.Promoted) == 0 {
+		return
+	}
+	c, err := b.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		b.log.Error("loading circle for promotion notice", "circle", circleID, "err", err)
+		return
+	}
+	for _, m := range res.Promoted {
+		mode := "a member"
+		if m.Mode == circles.ModeListener {
+			mode = "a listener"
+		}
+		_ = b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf(
+			"🎉 A seat opened up in **%s** and you're in now, as %s. Use /mycircles in the server to see the next session.", c.Name, mode)})
+		b.log.Info("promoted from waitlist", "guild", guildID, "circle", circleID)
+	}
+}
+
+// isUnknown reports whether a REST error says the thing is gone (404,
+// Unknown Channel/Message/Overwrite).
+func isUnknown(err error) bool {
+	rest, ok := err.(*discordgo.RESTError)
+	if !ok || rest.Response == nil {
+		return false
+	}
+	if rest.Response.StatusCode == 404 {
+		return true
+	}
+	if rest.Message != nil {
+		switch rest.Message.Code {
+		case discordgo.ErrCodeUnknownChannel, discordgo.ErrCodeUnknownMessage, discordgo.ErrCodeUnknownOverwrite:
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// settings returns a guild's settings, with the configured defaults for a
+// guild the store has not seen yet.
+func (b *Bot) settings(ctx context.Context, guildID string) (circles.GuildSettings, error) {
+	g, err := b.store.GuildSettings(ctx, guildID)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return b.defaultGuildSettings(guildID), nil
+	}
+	return g, err
+}
+
+func requireGuild(r *Request) error {
+	if r.GuildID == "" || r.Member == nil {
+		return circles.Errorf(circles.EInvalid, "This command only works inside a server.")
+	}
+	return nil
+}
+
+// isAdmin: Manage Server (Administrator implies it in the permissions
+// Discord computes for the interaction).
+func isAdmin(r *Request) bool {
+	return r.Member != nil && (r.Member.Permissions&discordgo.PermissionManageGuild != 0 || r.Member.Permissions&discordgo.PermissionAdministrator != 0)
+}
+
+func hasRole(m *discordgo.Member, roleID string) bool {
+	if m == nil || roleID == "" {
+		return false
+	}
+	for _, r := range m.Roles {
+		if r == roleID {
+			return true
+		}
+	}
+	return false
+}
+
+// requireFacilitator authorises /circle commands on the server side: the
+// command's default permission only hides it. Until /setup has been run,
+// it explains what to do.
+func (b *Bot) requireFacilitator(ctx context.Context, r *Request) (circles.GuildSettings, error) {
+	if err := requireGuild(r); err != nil {
+		return circles.GuildSettings{}, err
+	}
+	g, err := b.settings(ctx, r.GuildID)
+	if err != nil {
+		return g, err
+	}
+	if !g.Configured {
+		if isAdmin(r) {
+			return g, circles.Errorf(circles.EConflict, "circlebot isn't set up in this server yet. Run /setup first to choose the facilitator role and the category for session channels.")
+		}
+		return g, circles.Errorf(circles.EConflict, "circlebot isn't set up in this server yet. Please ask a server admin to run /setup.")
+	}
+	if isAdmin(r) || hasRole(r.Member, g.FacilitatorRoleID) {
+		return g, nil
+	}
+	return g, circles.Errorf(circles.EForbidden, "Only facilitators can do this. Facilitators have the <@&%s> role; ask a server admin if you'd like to facilitate.", g.FacilitatorRoleID)
+}
+
+// requireCircleFacilitator authorises changing one circle: its own
+// facilitators, or server admins.
+func (b *Bot) requireCircleFacilitator(ctx context.Context, r *Request, option string) (circles.Circle, circles.GuildSettings, error) {
+	g, err := b.requireFacilitator(ctx, r)
+	if err != nil {
+		return circles.Circle{}, g, err
+	}
+	c, err := b.resolveCircle(ctx, r.GuildID, r.String(option))
+	if err != nil {
+		return c, g, err
+	}
+	if !c.IsFacilitator(r.UserID) && !isAdmin(r) {
+		return c, g, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it.", c.Name)
+	}
+	return c, g, nil
+}
+
+// resolveCircle finds a circle in the guild from an option value: the ID an
+// autocomplete choice carries, or a name typed by hand. The guild comes from
+// the interaction, so a value can never reach another server's circle.
+func (b *Bot) resolveCircle(ctx context.Context, guildID, value string) (circles.Circle, error) {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return circles.Circle{}, circles.Errorf(circles.EInvalid, "Please choose a circle (start typing its name).")
+	}
+	c, err := b.store.CircleByName(ctx, guildID, value)
+	if circles.ErrorCode(err) != circles.ENotFound {
+		return c, err
+	}
+	if id, perr := strconv.ParseInt(strings.TrimPrefix(value, "#"), 10, 64); perr == nil {
+		c, err = b.store.Circle(ctx, guildID, id)
+		if err == nil {
+			return c, nil
+		}
+	}
+	return circles.Circle{}, circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server. Use /circles to see them all.", value)
+}
+
+// circleChoices answers a circle autocomplete.
+func (b *Bot) circleChoices(ctx context.Context, r *Request, f circles.CircleFilter) (*Response, error) {
+	if r.GuildID == "" {
+		return &Response{}, nil
+	}
+	f.NamePrefix = r.String(r.Focused)
+	f.Limit = 25
+	list, err := b.store.Circles(ctx, r.GuildID, f)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{}
+	for _, c := range list {
+		resp.Choices = append(resp.Choices, &discordgo.ApplicationCommandOptionChoice{Name: truncate(c.Name, 100), Value: strconv.FormatInt(c.ID, 10)})
+	}
+	return resp, nil
+}
+
+// checkButtonOwner refuses a button used by someone it wasn't made for, or
+// in another server than its own.
+func checkButtonOwner(r *Request) error {
+	id := r.CustomID
+	if id.UserID != "" && id.UserID != r.UserID {
+		return circles.Errorf(circles.EForbidden, "This button belongs to someone else. Run the command yourself to get your own.")
+	}
+	if r.GuildID != "" && id.GuildID != "" && id.GuildID != r.GuildID {
+		return circles.Errorf(circles.EForbidden, "This button belongs to another server.")
+	}
+	return nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

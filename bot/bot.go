@@ -1,0 +1,289 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/bot/discordurl"
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// Intents the bot asks for. Guilds: servers, channels and roles, and
+// GUILD_DELETE when removed. GuildMembers (privileged): GUILD_MEMBER_REMOVE,
+// so a member who leaves the server has their memberships withdrawn and
+// loses access to session channels. Nothing reads message content.
+const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers
+
+// Defaults are the values new guilds and circles start with (from config).
+type Defaults struct {
+	TimeZone        string
+	Capacity        int
+	SessionMinutes  int
+	RetentionHours  int
+	ReminderMinutes int
+}
+
+// Options configure a Bot.
+type Options struct {
+	Token         string // without the "Bot " prefix
+	ApplicationID string
+	// APIURL redirects discordgo's REST calls (a simulator, a REST proxy);
+	// "" keeps Discord's. GatewayURL overrides the gateway the API names.
+	APIURL     string
+	GatewayURL string
+	// GuildIDs, when set, registers commands per guild instead of globally.
+	GuildIDs []string
+
+	Store    circles.Store
+	Clock    circles.Clock
+	Logger   *slog.Logger
+	Defaults Defaults
+
+	LateOpenGrace   time.Duration // default 15m
+	GuildPurgeGrace time.Duration // default 7 days
+	// GlobalRateLimit is the REST requests per second the bot allows itself
+	// (Discord's global limit is 50). Default 45, leaving headroom.
+	GlobalRateLimit int
+	// DeferAfter: see Router.DeferAfter.
+	DeferAfter time.Duration
+	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
+	// demo leave it off and drive Scheduler().RunDue on a manual clock.
+	RunScheduler bool
+}
+
+// Bot is circlebot's Discord adapter: one gateway session, the command
+// router, guild lifecycle, and the session channel work the scheduler asks
+// for.
+type Bot struct {
+	opts   Options
+	dg     *discordgo.Session
+	router *Router
+	sched  *schedule.Scheduler
+	store  circles.Store
+	clock  circles.Clock
+	log    *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	ready     chan struct{}
+	readyOnce sync.Once
+	botUserID string
+
+	// sessionLocks serialises channel work per session between the
+	// scheduler and interactions (consent given mid-session, /circle close).
+	sessionLocks sync.Map // int64 → *sync.Mutex
+}
+
+// New builds a bot; Start connects it.
+func New(o Options) (*Bot, error) {
+	if o.Token == "" {
+		return nil, errors.New("bot: no token")
+	}
+	if o.Store == nil {
+		return nil, errors.New("bot: no store")
+	}
+	if o.Clock == nil {
+		o.Clock = circles.SystemClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.LateOpenGrace == 0 {
+		o.LateOpenGrace = 15 * time.Minute
+	}
+	if o.GuildPurgeGrace == 0 {
+		o.GuildPurgeGrace = 7 * 24 * time.Hour
+	}
+	if o.GlobalRateLimit == 0 {
+		o.GlobalRateLimit = 45
+	}
+	if o.Defaults.TimeZone == "" {
+		o.Defaults.TimeZone = "UTC"
+	}
+	if o.Defaults.Capacity == 0 {
+		o.Defaults.Capacity = circles.DefaultCapacity
+	}
+	if o.Defaults.SessionMinutes == 0 {
+		o.Defaults.SessionMinutes = int(circles.DefaultSessionLength.Minutes())
+	}
+	if o.APIURL != "" {
+		if err := discordurl.Redirect(o.APIURL); err != nil {
+			return nil, fmt.Errorf("bot: api_url: %w", err)
+		}
+	}
+
+	dg, err := discordgo.New("Bot " + o.Token)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
+	}
+	dg.Identify.Intents = Intents
+	var transport http.RoundTripper = newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit)
+	if o.GatewayURL != "" {
+		// discordgo keeps the gateway URL unexported and asks GET /gateway
+		// for it, so the override answers that request.
+		transport = gatewayOverride{next: transport, url: o.GatewayURL}
+	}
+	dg.Client = &http.Client{Timeout: 20 * time.Second, Transport: transport}
+	dg.UserAgent = "DiscordBot (https://github.com/circlebot/circlebot, 1) circlebot"
+	// The bot reads nothing from discordgo's cache: interactions carry the
+	// member and permissions, and the store is the truth. Keep it minimal.
+	dg.State.TrackChannels = false
+	dg.State.TrackThreads = false
+	dg.State.TrackEmojis = false
+	dg.State.TrackStickers = false
+	dg.State.TrackMembers = false
+	dg.State.TrackThreadMembers = false
+	dg.State.TrackRoles = false
+	dg.State.TrackVoice = false
+	dg.State.TrackPresences = false
+	dg.State.MaxMessageCount = 0
+	dg.LogLevel = discordgo.LogWarning
+
+	b := &Bot{
+		opts:  o,
+		dg:    dg,
+		store: o.Store,
+		clock: o.Clock,
+		log:   o.Logger,
+		ready: make(chan struct{}),
+	}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	b.router = NewRouter(o.Logger, o.Clock.Now)
+	if o.DeferAfter > 0 {
+		b.router.DeferAfter = o.DeferAfter
+	}
+	b.sched = schedule.New(schedule.Options{
+		Store:           o.Store,
+		Actions:         b,
+		Clock:           o.Clock,
+		Logger:          o.Logger,
+		LateOpenGrace:   o.LateOpenGrace,
+		DefaultSettings: b.defaultGuildSettings(""),
+	})
+	b.routes()
+
+	dg.AddHandler(b.onReady)
+	dg.AddHandler(b.onGuildCreate)
+	dg.AddHandler(b.onGuildDelete)
+	dg.AddHandler(b.onGuildMemberRemove)
+	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		b.router.Handle(b.ctx, b.dg, ic.Interaction)
+	})
+	return b, nil
+}
+
+// Scheduler returns the bot's scheduler (tests and the demo drive it).
+func (b *Bot) Scheduler() *schedule.Scheduler { return b.sched }
+
+// Session returns the discordgo session.
+func (b *Bot) Session() *discordgo.Session { return b.dg }
+
+// Router returns the interaction router.
+func (b *Bot) Router() *Router { return b.router }
+
+func (b *Bot) defaultGuildSettings(guildID string) circles.GuildSettings {
+	return circles.GuildSettings{
+		GuildID:         guildID,
+		RetentionHours:  b.opts.Defaults.RetentionHours,
+		ReminderMinutes: b.opts.Defaults.ReminderMinutes,
+	}
+}
+
+// Start connects to the gateway, waits for READY, registers the commands,
+// reconciles sessions from the store, and (if asked) starts the scheduler.
+func (b *Bot) Start(ctx context.Context) error {
+	if err := b.dg.Open(); err != nil {
+		return fmt.Errorf("bot: connecting to Discord: %w", err)
+	}
+	select {
+	case <-b.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(30 * time.Second):
+		return errors.New("bot: no READY from the gateway within 30s")
+	}
+	if err := b.registerCommands(); err != nil {
+		return err
+	}
+	if err := b.sched.Reconcile(ctx); err != nil {
+		return fmt.Errorf("bot: reconciling sessions: %w", err)
+	}
+	if err := b.PurgeRemovedGuilds(ctx); err != nil {
+		b.log.Error("purging removed guilds", "err", err)
+	}
+	if b.opts.RunScheduler {
+		b.wg.Add(2)
+		go func() { defer b.wg.Done(); _ = b.sched.Run(b.ctx) }()
+		go func() { defer b.wg.Done(); b.purgeLoop() }()
+	}
+	return nil
+}
+
+// Close disconnects and stops background work.
+func (b *Bot) Close() error {
+	b.cancel()
+	err := b.dg.Close()
+	b.wg.Wait()
+	return err
+}
+
+func (b *Bot) registerCommands() error {
+	cmds := Commands()
+	targets := b.opts.GuildIDs
+	if len(targets) == 0 {
+		targets = []string{""}
+	}
+	for _, g := range targets {
+		// Bulk overwrite replaces the whole set, so restarts and renames
+		// never pile up stale commands.
+		if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, g, cmds); err != nil {
+			return fmt.Errorf("bot: registering commands (guild %q): %w", g, err)
+		}
+		scope := "global"
+		if g != "" {
+			scope = "guild " + g
+		}
+		b.log.Info("commands registered", "scope", scope, "count", len(cmds))
+	}
+	return nil
+}
+
+func (b *Bot) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	b.botUserID = r.User.ID
+	if b.opts.ApplicationID == "" && r.Application != nil {
+		b.opts.ApplicationID = r.Application.ID
+	}
+	b.log.Info("connected to the gateway", "bot_user", r.User.ID, "guilds", len(r.Guilds))
+	b.readyOnce.Do(func() { close(b.ready) })
+}
+
+func (b *Bot) purgeLoop() {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		select {
+		case <-b.ctx.Done():
+			return
+		case <-t.C:
+			if err := b.PurgeRemovedGuilds(b.ctx); err != nil {
+				b.log.Error("purging removed guilds", "err", err)
+			}
+		}
+	}
+}
+
+// sessionLock returns the mutex that serialises channel work on a session.
+func (b *Bot) sessionLock(id int64) *sync.Mutex {
+	m, _ := b.sessionLocks.LoadOrStore(id, &sync.Mutex{})
+	return m.(*sync.Mutex)
+}

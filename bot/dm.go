@@ -1,0 +1,25 @@
+package bot
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// dm sends a direct message. Failures (a user who closed their DMs, a
+// deleted account) are logged and returned, never retried in a loop: a DM
+// is a courtesy, and the same information is available through commands.
+func (b *Bot) dm(userID string, msg *discordgo.MessageSend) error {
+	msg.AllowedMentions = noMentions()
+	ch, err := b.dg.UserChannelCreate(userID)
+	if err == nil {
+		_, err = b.dg.ChannelMessageSendComplex(ch.ID, msg)
+	}
+	if err != nil {
+		var rest *discordgo.RESTError
+		closed := errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusForbidden
+		b.log.Warn("could not DM user", "user", userID, "dms_closed", closed, "err", err)
+	}
+	return err
+}

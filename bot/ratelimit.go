@@ -1,0 +1,59 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+
+	"golang.org/x/time/rate"
+)
+
+// globalLimiter paces every REST call under Discord's global limit of 50
+// requests per second per bot. discordgo keeps per-route buckets but has no
+// global limiter, so when many sessions open in the same minute it would
+// run into 429s; this transport makes calls wait their turn instead.
+// Interaction callbacks are exempt on Discord and must not wait behind bulk
+// work, so they bypass it.
+type globalLimiter struct {
+	next    http.RoundTripper
+	limiter *rate.Limiter
+}
+
+func newGlobalLimiter(next http.RoundTripper, perSecond int) *globalLimiter {
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	// A burst of a few lets small bursts through at once while the
+	// sustained rate stays under the limit.
+	return &globalLimiter{next: next, limiter: rate.NewLimiter(rate.Limit(perSecond), 5)}
+}
+
+func (g *globalLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !strings.Contains(req.URL.Path, "/interactions/") {
+		if err := g.limiter.Wait(req.Context()); err != nil {
+			return nil, err
+		}
+	}
+	return g.next.RoundTrip(req)
+}
+
+// gatewayOverride answers GET /gateway with a configured URL.
+type gatewayOverride struct {
+	next http.RoundTripper
+	url  string
+}
+
+func (g gatewayOverride) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/gateway") {
+		body, _ := json.Marshal(map[string]string{"url": g.url})
+		return &http.Response{
+			StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:  http.Header{"Content-Type": []string{"application/json"}},
+			Body:    io.NopCloser(bytes.NewReader(body)),
+			Request: req, ContentLength: int64(len(body)),
+		}, nil
+	}
+	return g.next.RoundTrip(req)
+}

@@ -1,0 +1,355 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Request is one interaction, decoded for a handler.
+type Request struct {
+	Interaction *discordgo.Interaction
+	GuildID     string // from Discord, never from a custom_id; "" in DMs
+	UserID      string
+	Member      *discordgo.Member // nil in DMs
+	Now         time.Time
+
+	Path     string // command path: "circle create"
+	Options  map[string]*discordgo.ApplicationCommandInteractionDataOption
+	Focused  string // autocomplete: the option being typed
+	CustomID CustomID
+	Fields   map[string]string // modal text inputs by ID
+}
+
+// HandlerFunc answers one interaction.
+type HandlerFunc func(ctx context.Context, r *Request) (*Response, error)
+
+// Responder sends interaction callbacks. *discordgo.Session is one.
+type Responder interface {
+	InteractionRespond(i *discordgo.Interaction, resp *discordgo.InteractionResponse, options ...discordgo.RequestOption) error
+	InteractionResponseEdit(i *discordgo.Interaction, edit *discordgo.WebhookEdit, options ...discordgo.RequestOption) (*discordgo.Message, error)
+}
+
+// Router sends each interaction to its handler by command path, custom_id
+// action or modal action, answers within Discord's deadline (deferring when
+// a handler is slow), turns errors into kind ephemeral replies and recovers
+// panics.
+type Router struct {
+	commands     map[string]HandlerFunc
+	autocomplete map[string]HandlerFunc
+	components   map[string]HandlerFunc
+	modals       map[string]HandlerFunc
+	log          *slog.Logger
+	now          func() time.Time
+	// DeferAfter is how long a handler may run before the router defers.
+	// Discord allows 3 s for the first answer; we leave room for latency.
+	DeferAfter time.Duration
+	// Timeout bounds a deferred handler; Discord's token lives 15 minutes.
+	Timeout time.Duration
+}
+
+// NewRouter returns an empty router.
+func NewRouter(log *slog.Logger, now func() time.Time) *Router {
+	return &Router{
+		commands:     map[string]HandlerFunc{},
+		autocomplete: map[string]HandlerFunc{},
+		components:   map[string]HandlerFunc{},
+		modals:       map[string]HandlerFunc{},
+		log:          log,
+		now:          now,
+		DeferAfter:   1500 * time.Millisecond,
+		Timeout:      10 * time.Minute,
+	}
+}
+
+// Command routes a slash or message command by path ("circle create", "Flag to facilitators").
+func (rt *Router) Command(path string, h HandlerFunc) { rt.commands[path] = h }
+
+// Autocomplete routes autocomplete for an option of a command path.
+func (rt *Router) Autocomplete(path, option string, h HandlerFunc) {
+	rt.autocomplete[path+"#"+option] = h
+}
+
+// Component routes buttons by custom_id action.
+func (rt *Router) Component(action string, h HandlerFunc) { rt.components[action] = h }
+
+// Modal routes modal submissions by custom_id action.
+func (rt *Router) Modal(action string, h HandlerFunc) { rt.modals[action] = h }
+
+// Handle answers one interaction. It is safe to call from discordgo's event
+// goroutines.
+func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interaction) {
+	req := &Request{Interaction: i, GuildID: i.GuildID, Now: rt.now(), Member: i.Member}
+	if i.Member != nil && i.Member.User != nil {
+		req.UserID = i.Member.User.ID
+	} else if i.User != nil {
+		req.UserID = i.User.ID
+	}
+	log := rt.log.With("interaction", i.ID, "guild", i.GuildID, "user", req.UserID)
+
+	var h HandlerFunc
+	var err error
+	switch i.Type {
+	case discordgo.InteractionApplicationCommand, discordgo.InteractionApplicationCommandAutocomplete:
+		d := i.ApplicationCommandData()
+		req.Path, req.Options, req.Focused = commandPath(d)
+		if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+			h = rt.autocomplete[req.Path+"#"+req.Focused]
+		} else {
+			h = rt.commands[req.Path]
+		}
+	case discordgo.InteractionMessageComponent:
+		req.CustomID, err = DecodeCustomID(i.MessageComponentData().CustomID)
+		if err == nil {
+			h = rt.components[req.CustomID.Action]
+		}
+	case discordgo.InteractionModalSubmit:
+		d := i.ModalSubmitData()
+		req.CustomID, err = DecodeCustomID(d.CustomID)
+		req.Fields = modalFields(d)
+		if err == nil {
+			h = rt.modals[req.CustomID.Action]
+		}
+	}
+	log = log.With("route", routeName(i.Type, req))
+	if err == nil && h == nil {
+		err = errBadCustomID
+	}
+	if err != nil {
+		h = func(context.Context, *Request) (*Response, error) { return nil, err }
+	}
+
+	if i.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		rt.answerAutocomplete(ctx, s, i, req, h, log)
+		return
+	}
+	rt.answer(ctx, s, i, req, h, log)
+}
+
+type result struct {
+	resp *Response
+	err  error
+}
+
+func (rt *Router) run(ctx context.Context, h HandlerFunc, req *Request, log *slog.Logger) (res result) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("handler panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res = result{err: circles.Internal(fmt.Errorf("panic: %v", p))}
+		}
+	}()
+	resp, err := h(ctx, req)
+	return result{resp, err}
+}
+
+func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
+	res := rt.run(ctx, h, req, log)
+	var choices []*discordgo.ApplicationCommandOptionChoice
+	if res.err != nil {
+		log.Warn("autocomplete failed", "err", res.err)
+	} else if res.resp != nil {
+		choices = res.resp.Choices
+	}
+	if len(choices) > 25 {
+		choices = choices[:25]
+	}
+	if choices == nil {
+		choices = []*discordgo.ApplicationCommandOptionChoice{}
+	}
+	err := s.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+		Data: &discordgo.InteractionResponseData{Choices: choices},
+	})
+	if err != nil {
+		log.Warn("could not answer autocomplete", "err", err)
+	}
+}
+
+func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, rt.Timeout)
+	defer cancel()
+	done := make(chan result, 1)
+	go func() { done <- rt.run(ctx, h, req, log) }()
+
+	var res result
+	deferred := false
+	select {
+	case res = <-done:
+	case <-time.After(rt.DeferAfter):
+		// The handler is slow (store, Discord): acknowledge now and edit
+		// the answer in when it is ready.
+		deferred = true
+		typ := discordgo.InteractionResponseDeferredChannelMessageWithSource
+		data := &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+		if i.Type == discordgo.InteractionMessageComponent {
+			// We don't know yet whether the answer updates the message;
+			// a deferred update keeps the original intact either way.
+			typ = discordgo.InteractionResponseDeferredMessageUpdate
+			data = nil
+		}
+		if err := s.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}); err != nil {
+			log.Warn("could not defer", "err", err)
+		}
+		res = <-done
+	}
+
+	resp, err := res.resp, res.err
+	if err != nil {
+		resp = errorResponse(err)
+		if circles.ErrorCode(err) == circles.EInternal {
+			log.Error("handler failed", "err", err)
+		} else {
+			log.Info("refused", "code", circles.ErrorCode(err), "reason", circles.ErrorMessage(err))
+		}
+	}
+	if resp == nil {
+		resp = Reply("Done.")
+	}
+	log.Debug("answered", "deferred", deferred, "took", time.Since(start).Round(time.Millisecond))
+	if deferred {
+		rt.sendDeferred(s, i, resp, log)
+		return
+	}
+	rt.send(s, i, resp, log)
+}
+
+func (rt *Router) send(s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
+	out := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: resp.data()}
+	switch {
+	case resp.Modal != nil:
+		out = &discordgo.InteractionResponse{Type: discordgo.InteractionResponseModal, Data: resp.Modal.data()}
+	case resp.Update && i.Type == discordgo.InteractionMessageComponent:
+		out.Type = discordgo.InteractionResponseUpdateMessage
+		out.Data.Flags = 0 // an update keeps the message's own flags
+	}
+	if err := s.InteractionRespond(i, out); err != nil {
+		log.Error("could not answer interaction", "err", err)
+	}
+}
+
+func (rt *Router) sendDeferred(s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
+	if resp.Modal != nil {
+		// A modal can't follow a deferral; handlers that open modals must be quick.
+		log.Error("modal after deferral; the user saw no form")
+		resp = errorResponse(circles.Internal(fmt.Errorf("modal after deferral")))
+	}
+	content := resp.Content
+	edit := &discordgo.WebhookEdit{
+		Content:         &content,
+		Embeds:          &resp.Embeds,
+		Components:      &resp.Components,
+		Files:           resp.Files,
+		AllowedMentions: noMentions(resp.Mention...),
+	}
+	if _, err := s.InteractionResponseEdit(i, edit); err != nil {
+		log.Error("could not edit deferred answer", "err", err)
+	}
+}
+
+func errorResponse(err error) *Response {
+	prefix := "⚠️ "
+	switch circles.ErrorCode(err) {
+	case circles.EForbidden:
+		prefix = "🔒 "
+	case circles.ENotFound:
+		prefix = "🔎 "
+	}
+	return &Response{Content: prefix + circles.ErrorMessage(err)}
+}
+
+// commandPath flattens subcommands: "circle create" with its options.
+func commandPath(d discordgo.ApplicationCommandInteractionData) (string, map[string]*discordgo.ApplicationCommandInteractionDataOption, string) {
+	path := []string{d.Name}
+	opts := d.Options
+	for len(opts) == 1 && (opts[0].Type == discordgo.ApplicationCommandOptionSubCommand || opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup) {
+		path = append(path, opts[0].Name)
+		opts = opts[0].Options
+	}
+	m := make(map[string]*discordgo.ApplicationCommandInteractionDataOption, len(opts))
+	focused := ""
+	for _, o := range opts {
+		m[o.Name] = o
+		if o.Focused {
+			focused = o.Name
+		}
+	}
+	return strings.Join(path, " "), m, focused
+}
+
+func modalFields(d discordgo.ModalSubmitInteractionData) map[string]string {
+	out := map[string]string{}
+	for _, row := range d.Components {
+		r, ok := row.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, c := range r.Components {
+			if ti, ok := c.(*discordgo.TextInput); ok {
+				out[ti.CustomID] = ti.Value
+			}
+		}
+	}
+	return out
+}
+
+func routeName(t discordgo.InteractionType, r *Request) string {
+	switch t {
+	case discordgo.InteractionMessageComponent:
+		return "button:" + r.CustomID.Action
+	case discordgo.InteractionModalSubmit:
+		return "modal:" + r.CustomID.Action
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		return "autocomplete:" + r.Path + "#" + r.Focused
+	}
+	return "/" + r.Path
+}
+
+// Option accessors: the client validated types, but values are still input.
+
+// String returns a string option, trimmed, or "".
+func (r *Request) String(name string) string {
+	if o, ok := r.Options[name]; ok {
+		if s, ok := o.Value.(string); ok {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}
+
+// Int returns an integer option and whether it was given.
+func (r *Request) Int(name string) (int, bool) {
+	if o, ok := r.Options[name]; ok {
+		if f, ok := o.Value.(float64); ok {
+			return int(f), true
+		}
+	}
+	return 0, false
+}
+
+// Bool returns a boolean option and whether it was given.
+func (r *Request) Bool(name string) (bool, bool) {
+	if o, ok := r.Options[name]; ok {
+		if b, ok := o.Value.(bool); ok {
+			return b, true
+		}
+	}
+	return false, false
+}
+
+// Snowflake returns a user, role or channel option's ID, or "".
+func (r *Request) Snowflake(name string) string {
+	if o, ok := r.Options[name]; ok {
+		if s, ok := o.Value.(string); ok && isSnowflakeOrEmpty(s) {
+			return s
+		}
+	}
+	return ""
+}

@@ -1,0 +1,293 @@
+// Command circlebot is a Discord bot that hosts small, private, text-based
+// peer support circles. Run `circlebot demo` to see it work against the
+// built-in Discord simulator, or `circlebot run --config FILE` to serve a
+// real server. It is peer support, not therapy or medical care.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"syscall"
+
+	_ "time/tzdata" // schedules work on machines without a zoneinfo database
+
+	"github.com/circlebot/circlebot/bot"
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/config"
+	"github.com/circlebot/circlebot/data"
+	"github.com/circlebot/circlebot/demo"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // something went wrong while running
+	exitUsage   = 2 // bad usage or configuration: nothing started
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+type command struct {
+	name, usage, help string
+	run               func(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int
+}
+
+var commands = []command{
+	{"run", "run --config FILE", "Connect to Discord and serve: the bot token comes from the DISCORD_TOKEN environment variable.", cmdRun},
+	{"demo", "demo [--keep]", "Start the built-in Discord simulator with a sample server and play a walkthrough (no token, no network).", cmdDemo},
+	{"migrate", "migrate --config FILE", "Create the database or bring it up to date, then exit.", cmdMigrate},
+	{"backup", "backup --config FILE --to PATH", "Copy the database to PATH safely, even while the bot runs.", cmdBackup},
+	{"invite-url", "invite-url --config FILE", "Print the link that adds the bot to a server with the permissions it needs.", cmdInviteURL},
+	{"version", "version", "Print the version.", cmdVersion},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "circlebot hosts private, text-based peer support circles on Discord.")
+	fmt.Fprintln(w, "\nUsage:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  circlebot %-32s %s\n", c.usage, c.help)
+	}
+	fmt.Fprintln(w, "\nRun `circlebot COMMAND --help` for a command's flags.")
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands {
+		if c.name != args[0] {
+			continue
+		}
+		fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		fs.Usage = func() {
+			fmt.Fprintf(fs.Output(), "Usage: circlebot %s\n\n%s\n", c.usage, c.help)
+			if hasFlags(fs) {
+				fmt.Fprintln(fs.Output(), "\nFlags:")
+				fs.PrintDefaults()
+			}
+		}
+		return c.run(ctx, fs, args[1:], stdout, stderr)
+	}
+	fmt.Fprintf(stderr, "circlebot: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return exitUsage
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parse parses flags; done is true when the caller should return code.
+func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, true
+		}
+		return exitUsage, true
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "circlebot %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		fs.Usage()
+		return exitUsage, true
+	}
+	return 0, false
+}
+
+func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
+	if path == "" {
+		fmt.Fprintln(stderr, "circlebot: --config FILE is required (start from config.example.toml)")
+		return config.Config{}, false
+	}
+	cfg, err := config.Load(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot: %v\n", err)
+		return cfg, false
+	}
+	return cfg, true
+}
+
+func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	path := fs.String("config", "", "configuration `FILE` (TOML)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if err := cfg.RequireToken(); err != nil {
+		fmt.Fprintf(stderr, "circlebot: %v\n", err)
+		return exitUsage
+	}
+	log := cfg.NewLogger(stderr)
+	store, err := data.Open(ctx, cfg.Data.Path)
+	if err != nil {
+		log.Error("opening the database", "path", cfg.Data.Path, "err", err)
+		return exitFailure
+	}
+	defer store.Close()
+	b, err := bot.New(bot.Options{
+		Token:           cfg.Token,
+		ApplicationID:   cfg.Discord.ApplicationID,
+		APIURL:          cfg.Discord.APIURL,
+		GatewayURL:      cfg.Discord.GatewayURL,
+		GuildIDs:        cfg.Discord.GuildIDs,
+		Store:           store,
+		Clock:           circles.SystemClock{},
+		Logger:          log,
+		Defaults:        botDefaults(cfg),
+		LateOpenGrace:   cfg.Schedule.LateOpenGrace.Duration,
+		GuildPurgeGrace: cfg.Schedule.GuildPurgeGrace.Duration,
+		RunScheduler:    true,
+	})
+	if err != nil {
+		log.Error("starting the bot", "err", err)
+		return exitFailure
+	}
+	if err := b.Start(ctx); err != nil {
+		log.Error("starting the bot", "err", err)
+		_ = b.Close()
+		return exitFailure
+	}
+	log.Info("circlebot is running; press Ctrl+C to stop", "database", cfg.Data.Path)
+	<-ctx.Done()
+	log.Info("shutting down")
+	if err := b.Close(); err != nil {
+		log.Warn("closing the gateway", "err", err)
+	}
+	return exitOK
+}
+
+func botDefaults(cfg config.Config) bot.Defaults {
+	return bot.Defaults{
+		TimeZone:        cfg.Defaults.Timezone,
+		Capacity:        cfg.Defaults.Capacity,
+		SessionMinutes:  cfg.Defaults.SessionMinutes,
+		RetentionHours:  cfg.Defaults.RetentionHours,
+		ReminderMinutes: cfg.Defaults.ReminderMinutes,
+	}
+}
+
+func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	keep := fs.Bool("keep", false, "keep the demo's database and print where it is")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep}); err != nil {
+		fmt.Fprintf(stderr, "circlebot demo: %v\n", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	path := fs.String("config", "", "configuration `FILE` (TOML)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	store, err := data.Open(ctx, cfg.Data.Path)
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot migrate: %v\n", err)
+		return exitFailure
+	}
+	defer store.Close()
+	v, err := store.Version()
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot migrate: %v\n", err)
+		return exitFailure
+	}
+	abs, _ := filepath.Abs(cfg.Data.Path)
+	fmt.Fprintf(stdout, "database %s is at schema version %d\n", abs, v)
+	return exitOK
+}
+
+func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	path := fs.String("config", "", "configuration `FILE` (TOML)")
+	to := fs.String("to", "", "where to write the copy (`PATH`; must not exist)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "circlebot backup: --to PATH is required")
+		return exitUsage
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if _, err := os.Stat(cfg.Data.Path); err != nil {
+		fmt.Fprintf(stderr, "circlebot backup: no database at %s (data.path in %s)\n", cfg.Data.Path, cfg.Path)
+		return exitUsage
+	}
+	store, err := data.Open(ctx, cfg.Data.Path)
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot backup: %v\n", err)
+		return exitFailure
+	}
+	defer store.Close()
+	if err := store.Backup(ctx, *to); err != nil {
+		fmt.Fprintf(stderr, "circlebot backup: %v\n", err)
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", cfg.Data.Path, *to)
+	return exitOK
+}
+
+func cmdInviteURL(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	path := fs.String("config", "", "configuration `FILE` (TOML)")
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return exitUsage
+	}
+	if cfg.Discord.ApplicationID == "" {
+		fmt.Fprintf(stderr, "circlebot invite-url: %s: discord.application_id is empty: copy the Application ID from the Developer Portal (your app → General Information)\n", cfg.Path)
+		return exitUsage
+	}
+	fmt.Fprintln(stdout, bot.InviteURL(cfg.Discord.ApplicationID))
+	return exitOK
+}
+
+// version is set by -ldflags "-X main.version=…"; otherwise the module version.
+var version = ""
+
+func cmdVersion(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	if code, done := parse(fs, args); done {
+		return code
+	}
+	v := version
+	if v == "" {
+		v = "(devel)"
+		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+			v = bi.Main.Version
+		}
+	}
+	fmt.Fprintf(stdout, "circlebot %s\n", v)
+	return exitOK
+}
