@@ -27,18 +27,31 @@ type CustomID struct {
 	Arg       string // a short word: a mode, an RSVP answer, "on"/"off"
 }
 
-// Encode renders the custom_id: cb1:action:guild:circle:session:version:user:arg.
+// Encode renders the custom_id: cb1:action:guild:circle:session:version:user:arg,
+// with numbers in base 36 so three snowflakes and the rest always fit in
+// Discord's 100 characters.
 func (c CustomID) Encode() string {
 	s := strings.Join([]string{
-		customIDPrefix, c.Action, c.GuildID,
-		strconv.FormatInt(c.CircleID, 10), strconv.FormatInt(c.SessionID, 10),
-		strconv.Itoa(c.Version), c.UserID, c.Arg,
+		customIDPrefix, c.Action, snowflake36(c.GuildID),
+		strconv.FormatInt(c.CircleID, 36), strconv.FormatInt(c.SessionID, 36),
+		strconv.FormatInt(int64(c.Version), 36), snowflake36(c.UserID), c.Arg,
 	}, ":")
 	if len(s) > maxCustomIDLength {
 		// Only reachable by a programming error: every field is bounded.
 		panic("bot: custom_id too long: " + s)
 	}
 	return s
+}
+
+func snowflake36(id string) string {
+	if id == "" {
+		return ""
+	}
+	v, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		panic("bot: not a snowflake: " + id) // IDs come from Discord or the store
+	}
+	return strconv.FormatUint(v, 36)
 }
 
 var errBadCustomID = circles.Errorf(circles.EInvalid, "This button is from an older or unknown message and no longer works. Please run the command again.")
@@ -49,16 +62,38 @@ func DecodeCustomID(s string) (CustomID, error) {
 		return CustomID{}, errBadCustomID
 	}
 	p := strings.Split(s, ":")
-	if len(p) != 8 || p[0] != customIDPrefix || !isWord(p[1]) || !isSnowflakeOrEmpty(p[2]) || !isSnowflakeOrEmpty(p[6]) || !isWordOrEmpty(p[7]) {
+	if len(p) != 8 || p[0] != customIDPrefix || !isWord(p[1]) || !isWordOrEmpty(p[7]) {
 		return CustomID{}, errBadCustomID
 	}
-	circleID, err1 := strconv.ParseInt(p[3], 10, 64)
-	sessionID, err2 := strconv.ParseInt(p[4], 10, 64)
-	version, err3 := strconv.Atoi(p[5])
-	if err1 != nil || err2 != nil || err3 != nil || circleID < 0 || sessionID < 0 || version < 0 {
+	guild, ok1 := decodeSnowflake(p[2])
+	user, ok2 := decodeSnowflake(p[6])
+	circleID, ok3 := decodeNumber(p[3])
+	sessionID, ok4 := decodeNumber(p[4])
+	version, ok5 := decodeNumber(p[5])
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || version > 1<<31 {
 		return CustomID{}, errBadCustomID
 	}
-	return CustomID{Action: p[1], GuildID: p[2], CircleID: circleID, SessionID: sessionID, Version: version, UserID: p[6], Arg: p[7]}, nil
+	return CustomID{Action: p[1], GuildID: guild, CircleID: circleID, SessionID: sessionID, Version: int(version), UserID: user, Arg: p[7]}, nil
+}
+
+// decodeNumber accepts only the canonical base-36 form Encode writes.
+func decodeNumber(s string) (int64, bool) {
+	v, err := strconv.ParseInt(s, 36, 64)
+	if err != nil || v < 0 || strconv.FormatInt(v, 36) != s {
+		return 0, false
+	}
+	return v, true
+}
+
+func decodeSnowflake(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	v, err := strconv.ParseUint(s, 36, 64)
+	if err != nil || strconv.FormatUint(v, 36) != s {
+		return "", false
+	}
+	return strconv.FormatUint(v, 10), true
 }
 
 func isSnowflakeOrEmpty(s string) bool {
