@@ -165,8 +165,12 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		return exitFailure
 	}
 	if err := b.Start(ctx); err != nil {
-		log.Error("starting the bot", "err", err)
 		_ = b.Close()
+		if ctx.Err() != nil {
+			log.Info("stopped while starting")
+			return exitOK // Ctrl+C during start-up is a clean stop
+		}
+		log.Error("starting the bot", "err", err)
 		return exitFailure
 	}
 	log.Info("circlebot is running; press Ctrl+C to stop", "database", cfg.Data.Path)
