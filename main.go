@@ -113,6 +113,20 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 	return 0, false
 }
 
+// parseConfig registers --config, parses args and loads the file. done is
+// true when the caller should return code (help, bad usage, bad config).
+func parseConfig(fs *flag.FlagSet, args []string, stderr io.Writer) (cfg config.Config, code int, done bool) {
+	path := fs.String("config", "", "configuration `FILE` (TOML)")
+	if code, done := parse(fs, args); done {
+		return cfg, code, true
+	}
+	cfg, ok := loadConfig(*path, stderr)
+	if !ok {
+		return cfg, exitUsage, true
+	}
+	return cfg, exitOK, false
+}
+
 func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 	if path == "" {
 		fmt.Fprintln(stderr, "circlebot: --config FILE is required (start from config.example.toml)")
@@ -127,13 +141,9 @@ func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 }
 
 func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	path := fs.String("config", "", "configuration `FILE` (TOML)")
-	if code, done := parse(fs, args); done {
+	cfg, code, done := parseConfig(fs, args, stderr)
+	if done {
 		return code
-	}
-	cfg, ok := loadConfig(*path, stderr)
-	if !ok {
-		return exitUsage
 	}
 	if err := cfg.RequireToken(); err != nil {
 		fmt.Fprintf(stderr, "circlebot: %v\n", err)
@@ -205,13 +215,9 @@ func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	path := fs.String("config", "", "configuration `FILE` (TOML)")
-	if code, done := parse(fs, args); done {
+	cfg, code, done := parseConfig(fs, args, stderr)
+	if done {
 		return code
-	}
-	cfg, ok := loadConfig(*path, stderr)
-	if !ok {
-		return exitUsage
 	}
 	store, err := data.Open(ctx, cfg.Data.Path)
 	if err != nil {
@@ -230,17 +236,13 @@ func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 }
 
 func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	path := fs.String("config", "", "configuration `FILE` (TOML)")
 	to := fs.String("to", "", "where to write the copy (`PATH`; must not exist)")
-	if code, done := parse(fs, args); done {
+	cfg, code, done := parseConfig(fs, args, stderr)
+	if done {
 		return code
 	}
 	if *to == "" {
 		fmt.Fprintln(stderr, "circlebot backup: --to PATH is required")
-		return exitUsage
-	}
-	cfg, ok := loadConfig(*path, stderr)
-	if !ok {
 		return exitUsage
 	}
 	if _, err := os.Stat(cfg.Data.Path); err != nil {
@@ -262,13 +264,9 @@ func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 }
 
 func cmdInviteURL(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	path := fs.String("config", "", "configuration `FILE` (TOML)")
-	if code, done := parse(fs, args); done {
+	cfg, code, done := parseConfig(fs, args, stderr)
+	if done {
 		return code
-	}
-	cfg, ok := loadConfig(*path, stderr)
-	if !ok {
-		return exitUsage
 	}
 	if cfg.Discord.ApplicationID == "" {
 		fmt.Fprintf(stderr, "circlebot invite-url: %s: discord.application_id is empty: copy the Application ID from the Developer Portal (your app → General Information)\n", cfg.Path)

@@ -258,31 +258,18 @@ func endMembership(ctx context.Context, tx *sql.Tx, c circles.Circle, m circles.
 
 // Leave withdraws consent, ends the membership and promotes from the waitlist.
 func (s *Store) Leave(ctx context.Context, guildID string, circleID int64, userID string, at time.Time) (circles.LeaveResult, error) {
-	var res circles.LeaveResult
-	if guildID == "" {
-		return res, circleNotFound()
-	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		c, err := getCircle(ctx, tx, guildID, circleID)
-		if err != nil {
-			return err
-		}
-		m, _, err := getMembership(ctx, tx, c.ID, userID)
-		if err != nil {
-			return err
-		}
-		if err := circles.DecideLeave(c, m); err != nil {
-			return err
-		}
-		res, err = endMembership(ctx, tx, c, *m, circles.StatusLeft, "", true, at)
-		return err
-	})
-	return res, err
+	return s.end(ctx, guildID, circleID, userID, circles.StatusLeft, "", circles.DecideLeave, at)
 }
 
 // Remove is Leave by a facilitator; the member can't rejoin until LiftRemoval.
 // Whether by may remove people is the caller's check (it knows the roles).
 func (s *Store) Remove(ctx context.Context, guildID string, circleID int64, userID, by string, at time.Time) (circles.LeaveResult, error) {
+	return s.end(ctx, guildID, circleID, userID, circles.StatusRemoved, by, circles.DecideRemove, at)
+}
+
+// end ends one membership with status after decide allows it.
+func (s *Store) end(ctx context.Context, guildID string, circleID int64, userID string, status circles.MemberStatus, by string,
+	decide func(circles.Circle, *circles.Membership) error, at time.Time) (circles.LeaveResult, error) {
 	var res circles.LeaveResult
 	if guildID == "" {
 		return res, circleNotFound()
@@ -296,10 +283,10 @@ func (s *Store) Remove(ctx context.Context, guildID string, circleID int64, user
 		if err != nil {
 			return err
 		}
-		if err := circles.DecideRemove(c, m); err != nil {
+		if err := decide(c, m); err != nil {
 			return err
 		}
-		res, err = endMembership(ctx, tx, c, *m, circles.StatusRemoved, by, true, at)
+		res, err = endMembership(ctx, tx, c, *m, status, by, true, at)
 		return err
 	})
 	return res, err
