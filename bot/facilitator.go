@@ -1,4 +1,349 @@
 package bot
 
-// facilitatorRoutes registers the handlers of this feature. (Stub: being built.)
-func (b *Bot) facilitatorRoutes() {}
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// Facilitator commands: /circle create|edit|guidelines|prompts|schedule|
+// skip|open|close|roster|remove|archive. Every one is authorised here on the
+// server side (the command's default permission only hides it): the
+// facilitator role or Manage Server to create, and a circle's own
+// facilitators or admins to change it.
+
+// circleSubcommands take a "circle" option with autocomplete.
+var circleSubcommands = []string{"edit", "guidelines", "prompts", "schedule", "skip", "open", "close", "roster", "remove", "archive"}
+
+// facilitatorRoutes registers the handlers of this feature.
+func (b *Bot) facilitatorRoutes() {
+	b.router.Command("circle create", b.circleCreate)
+	b.router.Command("circle edit", b.circleEdit)
+	b.router.Command("circle guidelines", b.circleGuidelines)
+	b.router.Command("circle prompts", b.circlePrompts)
+	b.router.Command("circle schedule", b.circleSchedule)
+	b.router.Command("circle skip", b.circleSkip)
+	b.router.Command("circle open", b.circleOpen)
+	b.router.Command("circle close", b.circleClose)
+	b.router.Command("circle roster", b.circleRoster)
+	b.router.Command("circle remove", b.circleRemove)
+	b.router.Command("circle archive", b.circleArchive)
+	for _, sub := range circleSubcommands {
+		b.router.Autocomplete("circle "+sub, "circle", b.facilitatedCircleChoices)
+	}
+	b.router.Autocomplete("circle create", "timezone", timeZoneAutocomplete)
+	b.router.Autocomplete("circle schedule", "timezone", timeZoneAutocomplete)
+	b.router.Modal("guidelines", b.guidelinesSubmit)
+	b.router.Modal("prompts", b.promptsSubmit)
+	b.router.Component("archive", b.archiveButton)
+}
+
+// facilitatedCircleChoices offers the circles the caller may change: the
+// ones they facilitate, or all of them for admins.
+func (b *Bot) facilitatedCircleChoices(ctx context.Context, r *Request) (*Response, error) {
+	f := circles.CircleFilter{}
+	if !isAdmin(r) {
+		f.FacilitatedBy = r.UserID
+	}
+	return b.circleChoices(ctx, r, f)
+}
+
+func timeZoneAutocomplete(_ context.Context, r *Request) (*Response, error) {
+	return &Response{Choices: zoneChoices(r.String(r.Focused))}, nil
+}
+
+// circleCreate: /circle create.
+func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
+	if _, err := b.requireFacilitator(ctx, r); err != nil {
+		return nil, err
+	}
+	base := circles.Rule{TimeZone: b.opts.Defaults.TimeZone, Duration: time.Duration(b.opts.Defaults.SessionMinutes) * time.Minute}
+	rule, err := ruleFromOptions(r, base, true)
+	if err != nil {
+		return nil, err
+	}
+	c := circles.NewCircle(r.GuildID, r.String("name"), circles.Kind(r.String("kind")), rule, r.UserID, r.Now)
+	c.Topic = r.String("topic")
+	c.Capacity = b.opts.Defaults.Capacity
+	if n, ok := r.Int("capacity"); ok {
+		c.Capacity = n
+	}
+	if v, ok := r.Bool("listeners"); ok {
+		c.ListenersAllowed = v
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if err := schedule.ValidateRule(c.Schedule); err != nil {
+		return nil, err
+	}
+	if err := b.store.CreateCircle(ctx, &c); err != nil {
+		return nil, err
+	}
+	b.log.Info("circle created", "guild", c.GuildID, "circle", c.ID, "by", r.UserID)
+	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
+		// The circle exists; Reconcile plans it at the next start.
+		b.log.Error("planning a new circle", "guild", c.GuildID, "circle", c.ID, "err", err)
+	}
+	b.sched.Kick()
+
+	e := &discordgo.MessageEmbed{
+		Title:       truncate("✅ "+c.Name+" is ready", 256),
+		Description: "These are the circle's guidelines for now (the defaults). Members read them and agree before they join.\n\n" + c.Guidelines.Text,
+		Color:       embedColor,
+		Fields: []*discordgo.MessageEmbedField{
+			{Name: "Kind", Value: c.Kind.Describe(), Inline: true},
+			{Name: "Seats", Value: seatsText(c), Inline: true},
+			{Name: "Schedule", Value: describeRule(c.Schedule)},
+			{Name: "Next sessions", Value: b.upcomingText(ctx, c)},
+			{Name: "Next steps", Value: "• Write your own guidelines with `/circle guidelines` (members will be asked to agree to them).\n" +
+				"• Add discussion prompts with `/circle prompts`.\n" +
+				"• Members join with `/join`; see who is in with `/circle roster`.\n" +
+				"• Co-facilitators can be added with `/circle edit add_facilitator:`."},
+		},
+	}
+	if c.Topic != "" {
+		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: c.Topic}}, e.Fields...)
+	}
+	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+}
+
+// embedColor is circlebot's calm blue.
+const embedColor = 0x5B8DEF
+
+func seatsText(c circles.Circle) string {
+	s := fmt.Sprintf("%d speaking", c.Capacity)
+	if c.ListenersAllowed {
+		s += fmt.Sprintf(", %d listening", c.ListenerCap)
+	} else {
+		s += ", no listeners"
+	}
+	return s
+}
+
+// describeRule puts a schedule rule in words.
+func describeRule(r circles.Rule) string {
+	mins := int(r.Duration.Minutes())
+	if r.Cron != "" {
+		return fmt.Sprintf("By the cron schedule `%s` in %s, %d minutes each", r.Cron, r.TimeZone, mins)
+	}
+	return fmt.Sprintf("Every %s at %02d:%02d (%s), %d minutes", r.Weekday, r.Hour, r.Minute, r.TimeZone, mins)
+}
+
+// upcomingText lists the next three sessions as timestamps every reader
+// sees in their own zone, with any daylight-saving note.
+func (b *Bot) upcomingText(ctx context.Context, c circles.Circle) string {
+	occ, err := b.sched.Upcoming(ctx, c, 3)
+	if err != nil {
+		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return "I couldn't work out the next sessions just now."
+	}
+	if len(occ) == 0 {
+		return "None planned."
+	}
+	return formatOccurrences(occ)
+}
+
+func formatOccurrences(occ []schedule.Occurrence) string {
+	var sb strings.Builder
+	for _, o := range occ {
+		fmt.Fprintf(&sb, "• %s\n", ShortTimestamp(o.Start))
+		if o.Shift != "" {
+			fmt.Fprintf(&sb, "  ⏰ Shift: %s.\n", o.Shift)
+		}
+	}
+	return strings.TrimRight(sb.String(), "\n")
+}
+
+// scheduleOptionNames are the options of /circle create and /circle schedule
+// that describe when a circle meets.
+var scheduleOptionNames = []string{"weekday", "time", "timezone", "duration", "cron"}
+
+func hasScheduleOptions(r *Request) bool {
+	for _, n := range scheduleOptionNames {
+		if _, ok := r.Options[n]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleFromOptions applies the schedule options to base. For a new circle
+// (create) weekday+time or cron must be given; for a change, only what is
+// given changes: a zone alone keeps the day and time, a cron spec replaces
+// weekday+time and weekday or time replace a cron spec.
+func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, error) {
+	rule := base
+	weekday, clock, spec := r.String("weekday"), r.String("time"), r.String("cron")
+	_, hasWeekday := r.Options["weekday"]
+	_, hasClock := r.Options["time"]
+	_, hasCron := r.Options["cron"]
+	switch {
+	case hasCron && (hasWeekday || hasClock):
+		return rule, circles.Errorf(circles.EInvalid, "Please give either weekday and time, or a cron schedule, not both.")
+	case hasCron:
+		if spec == "" {
+			return rule, circles.Errorf(circles.EInvalid, "The cron schedule is empty. Give 5 fields, like `0 19 * * TUE`, or use weekday and time instead.")
+		}
+		rule.Cron = spec
+	case hasWeekday || hasClock:
+		weekly := rule.Cron == "" && !create
+		if (!hasWeekday || !hasClock) && !weekly {
+			if !hasWeekday {
+				return rule, circles.Errorf(circles.EInvalid, "Please also give the weekday the circle meets (with time: %s).", clock)
+			}
+			return rule, circles.Errorf(circles.EInvalid, "Please also give the start time, as 24-hour HH:MM like 19:00 (with weekday: %s).", weekday)
+		}
+		rule.Cron = ""
+		if hasWeekday {
+			d, err := circles.ParseWeekday(weekday)
+			if err != nil {
+				return rule, err
+			}
+			rule.Weekday = d
+		}
+		if hasClock {
+			h, m, err := circles.ParseClock(clock)
+			if err != nil {
+				return rule, err
+			}
+			rule.Hour, rule.Minute = h, m
+		}
+	case create:
+		return rule, circles.Errorf(circles.EInvalid, "Please say when the circle meets: give weekday and time (like Tuesday and 19:00), or a cron schedule (like `0 19 * * TUE`).")
+	}
+	if _, ok := r.Options["timezone"]; ok {
+		zone := r.String("timezone")
+		if err := circles.ValidateTimeZone(zone); err != nil {
+			return rule, err
+		}
+		rule.TimeZone = zone
+	}
+	if n, ok := r.Int("duration"); ok {
+		rule.Duration = time.Duration(n) * time.Minute
+	}
+	return rule, nil
+}
+
+// circleEdit: /circle edit.
+func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	add, remove := r.Snowflake("add_facilitator"), r.Snowflake("remove_facilitator")
+	given := false
+	for name := range r.Options {
+		if name != "circle" {
+			given = true
+		}
+	}
+	if !given {
+		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+	}
+	if add != "" && add == remove {
+		return nil, circles.Errorf(circles.EInvalid, "Please choose different people to add and to remove as facilitator.")
+	}
+	if add != "" {
+		if add == b.botUserID {
+			return nil, circles.Errorf(circles.EInvalid, "I can't facilitate a circle myself. Please choose a person.")
+		}
+		if _, err := b.dg.GuildMember(r.GuildID, add, discordgo.WithContext(ctx)); err != nil {
+			if isUnknown(err) {
+				return nil, circles.Errorf(circles.EInvalid, "<@%s> isn't a member of this server, so they can't facilitate here.", add)
+			}
+			return nil, circles.Internal(fmt.Errorf("checking member %s: %w", add, err))
+		}
+	}
+
+	var changes []string
+	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(c *circles.Circle) error {
+		changes = changes[:0]
+		if _, ok := r.Options["name"]; ok {
+			name := r.String("name")
+			if err := circles.ValidateName(name); err != nil {
+				return err
+			}
+			c.Name = circles.NormalizeName(name)
+			changes = append(changes, "name: **"+c.Name+"**")
+		}
+		if _, ok := r.Options["kind"]; ok {
+			c.Kind = circles.Kind(r.String("kind"))
+			changes = append(changes, "kind: "+c.Kind.Describe())
+		}
+		if _, ok := r.Options["topic"]; ok {
+			c.Topic = r.String("topic")
+			changes = append(changes, "topic updated")
+		}
+		if n, ok := r.Int("capacity"); ok {
+			c.Capacity = n
+			changes = append(changes, fmt.Sprintf("speaking seats: %d", n))
+		}
+		if v, ok := r.Bool("listeners"); ok {
+			c.ListenersAllowed = v
+			changes = append(changes, "listeners "+onOff(v, "allowed", "not allowed"))
+		}
+		if n, ok := r.Int("listener_seats"); ok {
+			c.ListenerCap = n
+			changes = append(changes, fmt.Sprintf("listener seats: %d", n))
+		}
+		if add != "" {
+			if c.IsFacilitator(add) {
+				return circles.Errorf(circles.EConflict, "<@%s> already facilitates %s.", add, c.Name)
+			}
+			if len(c.Facilitators) >= circles.MaxFacilitators {
+				return circles.Errorf(circles.EConflict, "%s already has %d facilitators, the most a circle can have. Remove one first.", c.Name, circles.MaxFacilitators)
+			}
+			c.Facilitators = append(c.Facilitators, add)
+			changes = append(changes, fmt.Sprintf("added facilitator <@%s>", add))
+		}
+		if remove != "" {
+			if !c.IsFacilitator(remove) {
+				return circles.Errorf(circles.EInvalid, "<@%s> doesn't facilitate %s, so there's nothing to remove.", remove, c.Name)
+			}
+			if len(c.Facilitators) == 1 {
+				return circles.Errorf(circles.EConflict, "<@%s> is the only facilitator of %s. Add another with add_facilitator first, so the circle is never without one.", remove, c.Name)
+			}
+			kept := c.Facilitators[:0]
+			for _, f := range c.Facilitators {
+				if f != remove {
+					kept = append(kept, f)
+				}
+			}
+			c.Facilitators = kept
+			changes = append(changes, fmt.Sprintf("removed facilitator <@%s>", remove))
+		}
+		if v, ok := r.Bool("facilitator_gate"); ok {
+			c.FacilitatorGate = v
+			changes = append(changes, "facilitator alert "+onOff(v, "on", "off"))
+		}
+		if v, ok := r.Bool("postpone_without_facilitator"); ok {
+			c.PostponeWithoutFacilitator = v
+			changes = append(changes, "postpone without a facilitator "+onOff(v, "on", "off"))
+		}
+		return c.Validate()
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("circle edited", "guild", r.GuildID, "circle", c.ID, "by", r.UserID, "changes", len(changes))
+	if add != "" || remove != "" {
+		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
+			b.log.Error("updating channel access after facilitator change", "guild", r.GuildID, "circle", c.ID, "err", err)
+		}
+	}
+	return Reply("Saved changes to **%s**:\n• %s", updated.Name, strings.Join(changes, "\n• ")), nil
+}
+
+func onOff(v bool, on, off string) string {
+	if v {
+		return on
+	}
+	return off
+}

@@ -1,0 +1,338 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// circleSchedule: /circle schedule shows the schedule, or changes it when
+// any schedule option is given.
+func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	if !hasScheduleOptions(r) {
+		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ When "+c.Name+" meets")}}, nil
+	}
+	if c.Archived {
+		return nil, circles.Errorf(circles.EConflict, "%s is archived, so it has no schedule to change.", c.Name)
+	}
+	rule, err := ruleFromOptions(r, c.Schedule, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := schedule.ValidateRule(rule); err != nil {
+		return nil, err
+	}
+	if rule == c.Schedule {
+		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.Name+" already meets like this")}}, nil
+	}
+	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+		cur.Schedule = rule
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("schedule changed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
+	if _, err := b.sched.Plan(ctx, updated.ID); err != nil {
+		b.log.Error("planning after a schedule change", "guild", r.GuildID, "circle", c.ID, "err", err)
+	}
+	b.sched.Kick()
+	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.Name)
+	e.Footer = &discordgo.MessageEmbedFooter{Text: "Sessions planned under the old schedule were replaced. Members see the new times in /mycircles."}
+	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+}
+
+func (b *Bot) scheduleEmbed(ctx context.Context, c circles.Circle, title string) *discordgo.MessageEmbed {
+	next := b.upcomingText(ctx, c)
+	if c.Archived {
+		next = "None: the circle is archived."
+	}
+	return &discordgo.MessageEmbed{
+		Title: truncate(title, 256),
+		Color: embedColor,
+		Fields: []*discordgo.MessageEmbedField{
+			{Name: "Schedule", Value: describeRule(c.Schedule)},
+			{Name: "Next sessions (in your time zone)", Value: next},
+		},
+	}
+}
+
+// circleSkip: /circle skip skips the next occurrence and tells members.
+func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := b.sched.Skip(ctx, r.GuildID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
+	nextText := "There is no later session planned."
+	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
+		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
+	}
+	members, err := b.store.Memberships(ctx, c.ID)
+	if err != nil {
+		b.log.Error("listing members to tell about a skip", "guild", r.GuildID, "circle", c.ID, "err", err)
+	}
+	told := 0
+	for _, m := range members {
+		if m.Status != circles.StatusActive {
+			continue
+		}
+		if b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.Name, ShortTimestamp(skipped.Start), nextText)}) == nil {
+			told++
+		}
+	}
+	return Reply("Skipped the session of **%s** on %s. %s\nI told %d member(s) by DM.", c.Name, ShortTimestamp(skipped.Start), nextText, told), nil
+}
+
+// circleOpen: /circle open opens a session now.
+func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	s, err := b.sched.OpenNow(ctx, r.GuildID, c.ID)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
+			b.log.Error("opening a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
+			return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.Name), nil
+		}
+		return nil, err
+	}
+	b.log.Info("session opened by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
+	if s.ChannelID != "" {
+		return Reply("Opened a session of **%s**: <#%s>. It runs until %s.", c.Name, s.ChannelID, ShortTimestamp(s.End)), nil
+	}
+	return Reply("Opened a session of **%s**. It runs until %s.", c.Name, ShortTimestamp(s.End)), nil
+}
+
+// circleClose: /circle close closes the open session now.
+func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	s, err := b.sched.CloseNow(ctx, r.GuildID, c.ID)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
+			b.log.Error("closing a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
+			return Reply("The session of **%s** is ending, but I couldn't finish locking its channel yet. I'll keep trying in the background.", c.Name), nil
+		}
+		return nil, err
+	}
+	b.log.Info("session closed by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
+	msg := fmt.Sprintf("Closed the session of **%s**.", c.Name)
+	if s.ChannelID != "" {
+		msg += fmt.Sprintf(" <#%s> is locked", s.ChannelID)
+		if !s.DeleteAt.IsZero() {
+			msg += fmt.Sprintf(" and will be deleted <t:%d:R>", s.DeleteAt.Unix())
+		}
+		msg += "."
+	}
+	return Reply("%s", msg), nil
+}
+
+// circleRoster: /circle roster, always ephemeral.
+func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	entries, err := b.store.Roster(ctx, r.GuildID, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	var active, waitlist, removed []string
+	speakers, listeners := 0, 0
+	for _, e := range entries {
+		switch e.Status {
+		case circles.StatusActive:
+			consent := "✓ consent current"
+			if !e.ConsentCurrent {
+				consent = "⚠️ needs to re-consent"
+			}
+			if e.Mode == circles.ModeListener {
+				listeners++
+			} else {
+				speakers++
+			}
+			active = append(active, fmt.Sprintf("<@%s> · %s · %s", e.UserID, e.Mode, consent))
+		case circles.StatusWaitlisted:
+			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s", e.Position, e.UserID, e.Mode))
+		case circles.StatusRemoved:
+			removed = append(removed, fmt.Sprintf("<@%s>", e.UserID))
+		}
+	}
+	facs := make([]string, 0, len(c.Facilitators))
+	for _, f := range c.Facilitators {
+		facs = append(facs, "<@"+f+">")
+	}
+	e := &discordgo.MessageEmbed{
+		Title:       truncate("👥 Roster of "+c.Name, 256),
+		Description: fmt.Sprintf("Facilitators: %s\nSeats: %d/%d speaking, %d/%d listening. Only you can see this.", strings.Join(facs, ", "), speakers, c.Capacity, listeners, c.ListenerCap),
+		Color:       embedColor,
+	}
+	listFields(e, fmt.Sprintf("Members (%d)", len(active)), active, "Nobody has joined yet. Members join with /join.")
+	listFields(e, fmt.Sprintf("Waitlist (%d)", len(waitlist)), waitlist, "Nobody is waiting.")
+	if len(removed) > 0 {
+		listFields(e, fmt.Sprintf("Removed (%d): lift with /circle remove lift:true", len(removed)), removed, "")
+	}
+	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+}
+
+// listFields adds lines as one or more embed fields, each within Discord's
+// 1,024 characters.
+func listFields(e *discordgo.MessageEmbed, title string, lines []string, empty string) {
+	if len(lines) == 0 {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: title, Value: empty})
+		return
+	}
+	var chunk strings.Builder
+	name := title
+	flush := func() {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(name, 256), Value: chunk.String()})
+		chunk.Reset()
+		name = title + " (continued)"
+	}
+	for _, l := range lines {
+		if chunk.Len()+len(l)+1 > 1024 {
+			flush()
+		}
+		if chunk.Len() > 0 {
+			chunk.WriteByte('\n')
+		}
+		chunk.WriteString(l)
+	}
+	flush()
+}
+
+// circleRemove: /circle remove member: [lift:].
+func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	target := r.Snowflake("member")
+	if target == "" {
+		return nil, circles.Errorf(circles.EInvalid, "Please choose the person with the member option.")
+	}
+	if lift, _ := r.Bool("lift"); lift {
+		if err := b.store.LiftRemoval(ctx, r.GuildID, c.ID, target, r.Now); err != nil {
+			return nil, err
+		}
+		b.log.Info("removal lifted", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
+		return &Response{Content: fmt.Sprintf("Lifted the removal of <@%s> from **%s**. They may join again with /join if they want to.", target, c.Name)}, nil
+	}
+	if c.IsFacilitator(target) {
+		return nil, circles.Errorf(circles.EConflict, "<@%s> facilitates %s. To step them down, use /circle edit remove_facilitator first.", target, c.Name)
+	}
+	res, err := b.store.Remove(ctx, r.GuildID, c.ID, target, r.UserID, r.Now)
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("member removed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
+	b.afterLeave(ctx, res)
+	_ = b.dm(target, &discordgo.MessageSend{Content: fmt.Sprintf(
+		"A facilitator has removed you from **%s**, so you won't get its sessions any more. "+
+			"If you'd like to talk about it, you're welcome to reach out to the circle's facilitators. "+
+			"And if you need support right now, /helpnow in the server lists crisis resources.", c.Name)})
+	msg := fmt.Sprintf("Removed <@%s> from **%s**. They no longer see its session channels and can't rejoin until you lift it with `/circle remove lift:true`. I let them know by DM, without giving a reason.", target, c.Name)
+	for _, p := range res.Promoted {
+		msg += fmt.Sprintf("\n<@%s> moved up from the waitlist into the freed seat.", p.UserID)
+	}
+	return Reply("%s", msg), nil
+}
+
+// circleArchive: /circle archive asks for confirmation.
+func (b *Bot) circleArchive(ctx context.Context, r *Request) (*Response, error) {
+	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	if err != nil {
+		return nil, err
+	}
+	if c.Archived {
+		return nil, circles.Errorf(circles.EConflict, "%s is already archived.", c.Name)
+	}
+	id := CustomID{Action: "archive", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID}
+	confirm, cancel := id, id
+	confirm.Arg, cancel.Arg = "confirm", "cancel"
+	return &Response{
+		Content: fmt.Sprintf("Archive **%s**? No more sessions will be planned, planned ones are cancelled, and its members told by DM. Its record stays for the server's history; this can't be undone from Discord.", c.Name),
+		Components: []discordgo.MessageComponent{Row(
+			Button("Archive "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
+			Button("Cancel", discordgo.SecondaryButton, cancel),
+		)},
+	}, nil
+}
+
+// archiveButton handles the confirm and cancel buttons.
+func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := checkButtonOwner(r); err != nil {
+		return nil, err
+	}
+	if r.CustomID.Arg == "cancel" {
+		return &Response{Content: "Nothing was archived.", Update: true, Components: []discordgo.MessageComponent{}}, nil
+	}
+	if r.CustomID.Arg != "confirm" {
+		return nil, errBadCustomID
+	}
+	c, err := b.reauthoriseModal(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+		if cur.Archived {
+			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.Name)
+		}
+		cur.Archived = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("circle archived", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
+	// The scheduler cancels planned sessions of an archived circle when it
+	// next looks at them; make that now rather than at their start.
+	planned, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned}})
+	if err != nil {
+		b.log.Error("listing planned sessions of an archived circle", "guild", r.GuildID, "circle", c.ID, "err", err)
+	}
+	for _, s := range planned {
+		if _, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			if cur.State == circles.SessionPlanned {
+				cur.DueAt = r.Now.Truncate(time.Second)
+			}
+			return nil
+		}); err != nil {
+			b.log.Error("queueing the cancel of a planned session", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
+		}
+	}
+	b.sched.Kick()
+
+	members, err := b.store.Memberships(ctx, c.ID)
+	if err != nil {
+		b.log.Error("listing members to tell about archiving", "guild", r.GuildID, "circle", c.ID, "err", err)
+	}
+	told := 0
+	for _, m := range members {
+		if m.Status != circles.StatusActive && m.Status != circles.StatusWaitlisted {
+			continue
+		}
+		if b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.Name)}) == nil {
+			told++
+		}
+	}
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled, and I told %d member(s) by DM.", updated.Name, told)}, nil
+}
