@@ -194,10 +194,16 @@ func (s *Sim) component(ctx context.Context, userID, channelID, messageID, custo
 			return nil, fmt.Errorf("discordsim: no message %s in channel %s", messageID, channelID)
 		}
 		ch := s.channels[channelID]
+		if ch == nil {
+			return nil, fmt.Errorf("discordsim: no channel %s", channelID)
+		}
 		if m.Ephemeral {
 			if m.ephemeralTo != userID {
 				return nil, fmt.Errorf("discordsim: ephemeral message %s is not visible to %s", messageID, userID)
 			}
+		} else if ch.guildID == "" && ch.recipient != userID {
+			// A DM is visible to its recipient only (and the bot).
+			return nil, fmt.Errorf("discordsim: user %s cannot see the DM channel %s", userID, channelID)
 		} else if s.channelPermsLocked(ch, userID)&discordgo.PermissionViewChannel == 0 {
 			return nil, fmt.Errorf("discordsim: user %s cannot see channel %s", userID, channelID)
 		}
@@ -605,25 +611,36 @@ func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map
 	if len(s.gw.sessions) == 0 {
 		return nil, errors.New("discordsim: the bot is not connected to the gateway")
 	}
-	g := s.guilds[ch.guildID]
 	now := time.Now()
 	in := &interaction{
 		sim: s, id: nextID(), token: "aW50ZXJhY3Rpb24" + randomHex(40), appID: s.appID, typ: typ,
-		userID: userID, guildID: g.id, channelID: ch.id, created: now, deadline: now.Add(s.opts.InteractionDeadline),
+		userID: userID, guildID: ch.guildID, channelID: ch.id, created: now, deadline: now.Add(s.opts.InteractionDeadline),
 		ackedCh: make(chan struct{}), updatedCh: make(chan struct{}),
 	}
-	member := s.memberJSONLocked(g, g.members[userID], false)
-	member["permissions"] = itoa(s.channelPermsLocked(ch, userID))
 	payload := map[string]any{
-		"id": in.id, "application_id": s.appID, "type": typ, "data": data, "guild_id": g.id,
-		"channel_id": ch.id, "channel": s.channelJSONLocked(ch), "member": member, "token": in.token,
-		"version": 1, "locale": "en-US", "guild_locale": "en-US",
-		"app_permissions":                itoa(s.channelPermsLocked(ch, s.botID)),
-		"entitlements":                   []any{},
-		"authorizing_integration_owners": map[string]any{"0": g.id},
-		"context":                        0,
-		"attachment_size_limit":          10 << 20,
-		"guild":                          map[string]any{"id": g.id, "locale": "en-US", "features": []any{}},
+		"id": in.id, "application_id": s.appID, "type": typ, "data": data,
+		"channel_id": ch.id, "channel": s.channelJSONLocked(ch), "token": in.token,
+		"version": 1, "locale": "en-US",
+		"app_permissions":       itoa(s.channelPermsLocked(ch, s.botID)),
+		"entitlements":          []any{},
+		"attachment_size_limit": 10 << 20,
+	}
+	if ch.guildID == "" {
+		// In the bot's DM, as on Discord: no guild_id, no member but the
+		// user, context BOT_DM, and "0" as the guild install's owner.
+		payload["user"] = s.userJSONLocked(userID)
+		payload["context"] = 1
+		payload["authorizing_integration_owners"] = map[string]any{"0": "0"}
+	} else {
+		g := s.guilds[ch.guildID]
+		member := s.memberJSONLocked(g, g.members[userID], false)
+		member["permissions"] = itoa(s.channelPermsLocked(ch, userID))
+		payload["guild_id"] = g.id
+		payload["member"] = member
+		payload["guild_locale"] = "en-US"
+		payload["context"] = 0
+		payload["authorizing_integration_owners"] = map[string]any{"0": g.id}
+		payload["guild"] = map[string]any{"id": g.id, "locale": "en-US", "features": []any{}}
 	}
 	if msg != nil {
 		payload["message"] = msg
