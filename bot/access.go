@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -21,7 +22,8 @@ const (
 // overwritesFor builds a session channel's permission overwrites from the
 // access the domain derived from current consent. Nothing else grants
 // access: @everyone is denied, and only the listed users are let in.
-// locked (a closed session) denies sending to everyone but the bot.
+// locked (a closed session, or one whose opening messages are not all
+// posted yet) denies sending to everyone but the bot.
 func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) []*discordgo.PermissionOverwrite {
 	out := []*discordgo.PermissionOverwrite{
 		{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
@@ -50,6 +52,23 @@ func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) [
 	return out
 }
 
+// sessionLocked says whether a session's channel should be read-only for
+// everyone but the bot: while it is being opened (the guidelines, welcome
+// and first prompt are not all posted yet — OpenedAt is set by OpenSession
+// the moment they are), and once it is closing or closed (CloseSession sets
+// ClosedAt before it locks). Deciding from these fields rather than State
+// alone matters because the scheduler records the new State only after
+// the side effect returns; a consent change in between must not undo it.
+func sessionLocked(s circles.Session) bool {
+	switch s.State {
+	case circles.SessionPlanned:
+		return s.OpenedAt.IsZero()
+	case circles.SessionOpen:
+		return !s.ClosedAt.IsZero()
+	}
+	return true
+}
+
 // access derives who may be in a circle's session channel right now.
 func (b *Bot) access(ctx context.Context, c circles.Circle) (grant []circles.Access, stale []string, err error) {
 	members, err := b.store.Memberships(ctx, c.ID)
@@ -61,15 +80,15 @@ func (b *Bot) access(ctx context.Context, c circles.Circle) (grant []circles.Acc
 }
 
 // refreshAccess re-derives the overwrites of a circle's live session
-// channels (open, or closed but not yet deleted) from current consent and
-// applies the difference: a withdrawn consent or a removal takes access away
-// at once, a new consent grants it at once.
+// channels (being opened, open, or closed but not yet deleted) from current
+// consent and applies the difference: a withdrawn consent or a removal
+// takes access away at once, a new consent grants it at once.
 func (b *Bot) refreshAccess(ctx context.Context, guildID string, circleID int64) error {
 	c, err := b.store.Circle(ctx, guildID, circleID)
 	if err != nil {
 		return err
 	}
-	sessions, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: circleID, States: []circles.SessionState{circles.SessionOpen, circles.SessionClosed}})
+	sessions, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: circleID, States: []circles.SessionState{circles.SessionPlanned, circles.SessionOpen, circles.SessionClosed}})
 	if err != nil {
 		return err
 	}
@@ -92,11 +111,23 @@ func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Sessi
 	lock.Lock()
 	defer lock.Unlock()
 
+	// Read the row again under the lock: the channel may have finished
+	// opening or started closing while this waited.
+	s, err := b.store.Session(ctx, s.ID)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.ENotFound {
+			return nil
+		}
+		return err
+	}
+	if s.ChannelID == "" || !s.Active() {
+		return nil
+	}
 	grant, _, err := b.access(ctx, c)
 	if err != nil {
 		return err
 	}
-	want := overwritesFor(c.GuildID, b.botUserID, grant, s.State == circles.SessionClosed)
+	want := overwritesFor(c.GuildID, b.botUserID, grant, sessionLocked(s))
 	ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
 	if err != nil {
 		if isUnknown(err) {
@@ -104,30 +135,56 @@ func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Sessi
 		}
 		return fmt.Errorf("reading channel %s: %w", s.ChannelID, err)
 	}
-	have := map[string]*discordgo.PermissionOverwrite{}
-	for _, ow := range ch.PermissionOverwrites {
-		have[ow.ID] = ow
+	return b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, want)
+}
+
+// syncOverwrites changes a channel's overwrites from have to want. One
+// change is one PUT or DELETE; several (opening, closing) are one PATCH of
+// the whole set, which keeps bulk work light on the rate limits.
+func (b *Bot) syncOverwrites(ctx context.Context, c circles.Circle, s circles.Session, have, want []*discordgo.PermissionOverwrite) error {
+	cur := map[string]*discordgo.PermissionOverwrite{}
+	for _, ow := range have {
+		cur[ow.ID] = ow
 	}
 	wanted := map[string]bool{}
+	var set []*discordgo.PermissionOverwrite
 	for _, ow := range want {
 		wanted[ow.ID] = true
-		if cur, ok := have[ow.ID]; ok && cur.Allow == ow.Allow && cur.Deny == ow.Deny && cur.Type == ow.Type {
+		if h, ok := cur[ow.ID]; ok && h.Allow == ow.Allow && h.Deny == ow.Deny && h.Type == ow.Type {
 			continue
 		}
+		set = append(set, ow)
+	}
+	var drop []string
+	for id := range cur {
+		// Anything not derived from consent goes, including overwrites
+		// someone added by hand: consent is the only key.
+		if !wanted[id] {
+			drop = append(drop, id)
+		}
+	}
+	switch {
+	case len(set)+len(drop) == 0:
+		return nil
+	case len(set)+len(drop) > 1:
+		if _, err := b.dg.ChannelEditComplex(s.ChannelID, &discordgo.ChannelEdit{PermissionOverwrites: want}, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("setting access on channel %s: %w", s.ChannelID, err)
+		}
+	case len(set) == 1:
+		ow := set[0]
 		if err := b.dg.ChannelPermissionSet(s.ChannelID, ow.ID, ow.Type, ow.Allow, ow.Deny, discordgo.WithContext(ctx)); err != nil {
 			return fmt.Errorf("setting access on channel %s: %w", s.ChannelID, err)
 		}
-	}
-	for id, ow := range have {
-		if wanted[id] {
-			continue
-		}
-		// Anything not derived from consent goes, including overwrites
-		// someone added by hand: consent is the only key.
-		if err := b.dg.ChannelPermissionDelete(s.ChannelID, id, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
+	default:
+		if err := b.dg.ChannelPermissionDelete(s.ChannelID, drop[0], discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
 			return fmt.Errorf("removing access on channel %s: %w", s.ChannelID, err)
 		}
-		b.log.Info("access removed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "type", ow.Type)
+	}
+	if len(drop) > 0 {
+		b.log.Info("access removed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "overwrites", len(drop))
+	}
+	if len(set) > 0 {
+		b.log.Debug("access set", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "overwrites", len(set), "locked", sessionLocked(s))
 	}
 	return nil
 }
@@ -162,8 +219,8 @@ func (b *Bot) afterLeave(ctx context.Context, res circles.LeaveResult) {
 // isUnknown reports whether a REST error says the thing is gone (404,
 // Unknown Channel/Message/Overwrite).
 func isUnknown(err error) bool {
-	rest, ok := err.(*discordgo.RESTError)
-	if !ok || rest.Response == nil {
+	var rest *discordgo.RESTError
+	if !errors.As(err, &rest) || rest.Response == nil {
 		return false
 	}
 	if rest.Response.StatusCode == 404 {

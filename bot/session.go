@@ -1,4 +1,115 @@
 package bot
 
-// sessionRoutes registers the handlers of this feature. (Stub: being built.)
-func (b *Bot) sessionRoutes() {}
+import (
+	"context"
+	"fmt"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// sessionRoutes registers the session lifecycle's handlers: the re-consent
+// button of the DM sent to members whose consent is stale, and the
+// "Flag to facilitators" message command.
+func (b *Bot) sessionRoutes() {
+	b.router.Component("reconsent", b.reconsentButton)
+	b.router.Command(FlagCommand, b.flagMessage)
+}
+
+// reconsentButton records consent to the current guidelines from the DM
+// button and lets the member into a running session at once. The button
+// is clicked in a DM, so the guild comes from the custom_id — only a hint:
+// the button must be the clicker's own, and the store checks that the
+// clicker is a member of that guild's circle.
+func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := checkButtonOwner(r); err != nil {
+		return nil, err
+	}
+	id := r.CustomID
+	guildID := r.GuildID
+	if guildID == "" {
+		guildID = id.GuildID
+	}
+	m, err := b.store.Reconsent(ctx, guildID, id.CircleID, r.UserID, id.Version, r.Now)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.EConflict {
+			// The guidelines changed again since the DM: show the current
+			// version with a fresh button instead of a dead end.
+			if c, cerr := b.store.Circle(ctx, guildID, id.CircleID); cerr == nil && c.Guidelines.Version != id.Version {
+				msg := reconsentMessage(c, r.UserID, fmt.Sprintf("✏️ The guidelines of **%s** changed again since this message was sent. Here is the current version, %d — please read it and agree if you'd like to take part.", c.Name, c.Guidelines.Version))
+				return &Response{Update: true, Content: msg.Content, Embeds: msg.Embeds, Components: msg.Components}, nil
+			}
+		}
+		return nil, err
+	}
+	c, err := b.store.Circle(ctx, guildID, id.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("consent renewed", "guild", guildID, "circle", c.ID, "version", m.ConsentVersion)
+	text := fmt.Sprintf("✅ Thank you — you agreed to version %d of the guidelines of **%s**.", id.Version, c.Name)
+	if err := b.refreshAccess(ctx, guildID, c.ID); err != nil {
+		// Consent is recorded; pressing the button again only retries
+		// the channel update, so leave it in place.
+		b.log.Error("letting a member in after re-consent", "guild", guildID, "circle", c.ID, "err", err)
+		return Reply("%s I couldn't open the session channel for you just now — please press the button again in a minute.", text), nil
+	}
+	if open, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); err == nil && len(open) > 0 && open[0].ChannelID != "" && m.Status == circles.StatusActive {
+		text += fmt.Sprintf(" A session is on right now: <#%s> — come on in.", open[0].ChannelID)
+	} else if m.Status == circles.StatusWaitlisted {
+		text += " You're still on the waitlist; I'll DM you when a seat opens."
+	} else {
+		text += " You'll be let into its next session."
+	}
+	return &Response{Update: true, Content: text, Components: []discordgo.MessageComponent{}}, nil
+}
+
+// flagMessage is the "Flag to facilitators" message command: it tells the
+// circle's facilitators privately which message needs their attention, as
+// a link. The message's content is neither read nor stored, and the
+// facilitators aren't told who flagged it, so flagging feels safe.
+func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
+	if err := requireGuild(r); err != nil {
+		return nil, err
+	}
+	notHere := circles.Errorf(circles.EInvalid, "“%s” works on messages in a circle's session channel. For anything else, please contact a server moderator.", FlagCommand)
+	channelID := r.Interaction.ChannelID
+	data := r.Interaction.ApplicationCommandData()
+	if channelID == "" || data.TargetID == "" {
+		return nil, notHere
+	}
+	s, err := b.store.SessionByChannel(ctx, channelID)
+	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && s.GuildID != r.GuildID) {
+		return nil, notHere
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.Member.Permissions&discordgo.PermissionViewChannel == 0 {
+		return nil, circles.Errorf(circles.EForbidden, "You can only flag messages in a session you can see.")
+	}
+	c, err := b.store.Circle(ctx, r.GuildID, s.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	link := fmt.Sprintf("https://discord.com/channels/%s/%s/%s", r.GuildID, channelID, data.TargetID)
+	msg := fmt.Sprintf("🚩 A message in a session of **%s** was flagged for a facilitator's attention: %s\nPlease have a look when you can. (circlebot doesn't store the message or say who flagged it.)", c.Name, link)
+	told := 0
+	for _, f := range c.Facilitators {
+		if f == r.UserID {
+			continue
+		}
+		if b.dm(f, &discordgo.MessageSend{Content: msg}) == nil {
+			told++
+		}
+	}
+	b.log.Info("message flagged to facilitators", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "told", told)
+	if told == 0 {
+		if c.IsFacilitator(r.UserID) && len(c.Facilitators) == 1 {
+			return Reply("You're the only facilitator of **%s**, so there was nobody else to tell.", c.Name), nil
+		}
+		return Reply("I couldn't reach the facilitators of **%s** by DM (their DMs may be closed). Please contact a server moderator.", c.Name), nil
+	}
+	return Reply("Thanks — the facilitators have been told privately."), nil
+}
