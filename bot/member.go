@@ -1,4 +1,825 @@
 package bot
 
-// memberRoutes registers the handlers of this feature. (Stub: being built.)
-func (b *Bot) memberRoutes() {}
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Member commands: /circles, /join, /leave, /mycircles, /helpnow, and the
+// buttons they show (join, cancel, leave, rsvp, remind). Every answer is
+// ephemeral, and every button re-checks who clicked it, in which server, and
+// what the store says now: a custom_id is only a hint.
+
+// memberColor is the colour of member-facing embeds.
+const memberColor = 0x5B8DEF
+
+// peerSupportNote is said wherever people choose or look at circles.
+const peerSupportNote = "Circles are peer support, not therapy or medical care. If you need help right now, use /helpnow."
+
+// maxListedCircles bounds /circles: Discord shows at most 10 embeds per message.
+const maxListedCircles = 10
+
+// maxMyCircles bounds /mycircles: one row of buttons per circle, five rows at most.
+const maxMyCircles = 4
+
+// memberRoutes registers the handlers of this feature.
+func (b *Bot) memberRoutes() {
+	b.router.Command("circles", b.circlesCommand)
+	b.router.Command("join", b.joinCommand)
+	b.router.Autocomplete("join", "circle", func(ctx context.Context, r *Request) (*Response, error) {
+		return b.circleChoices(ctx, r, circles.CircleFilter{})
+	})
+	b.router.Command("leave", b.leaveCommand)
+	b.router.Autocomplete("leave", "circle", b.myCircleChoices)
+	b.router.Command("mycircles", b.myCirclesCommand)
+	b.router.Command("helpnow", b.helpNowCommand)
+	b.router.Component("join", b.joinButton)
+	b.router.Component("cancel", cancelButton)
+	b.router.Component("leave", b.leaveButton)
+	b.router.Component("rsvp", b.rsvpButton)
+	b.router.Component("remind", b.remindButton)
+}
+
+// seatState is what a circle's seats look like now.
+type seatState struct {
+	members, listeners int // active, by mode
+	waitlist           int
+}
+
+func (b *Bot) seats(ctx context.Context, c circles.Circle) (seatState, error) {
+	ms, err := b.store.Memberships(ctx, c.ID)
+	if err != nil {
+		return seatState{}, err
+	}
+	var s seatState
+	for _, m := range ms {
+		switch {
+		case m.Status == circles.StatusWaitlisted:
+			s.waitlist++
+		case m.Status == circles.StatusActive && m.Mode == circles.ModeListener:
+			s.listeners++
+		case m.Status == circles.StatusActive:
+			s.members++
+		}
+	}
+	return s, nil
+}
+
+func (s seatState) membersLeft(c circles.Circle) int { return max(c.Capacity-s.members, 0) }
+func (s seatState) listenersLeft(c circles.Circle) int {
+	if !c.ListenersAllowed {
+		return 0
+	}
+	return max(c.ListenerCap-s.listeners, 0)
+}
+
+func kindLabel(k circles.Kind) string {
+	switch k {
+	case circles.KindPeer:
+		return "Peer support"
+	case circles.KindEducational:
+		return "Educational"
+	case circles.KindCondition:
+		return "Condition-focused"
+	case circles.KindDemographic:
+		return "Demographic"
+	}
+	return "Other"
+}
+
+// ruleInWords puts a schedule in words: "Every Tuesday at 19:00 (Europe/Berlin), 60 minutes".
+func ruleInWords(r circles.Rule) string {
+	mins := int(r.Duration.Minutes())
+	if r.Cron != "" {
+		return fmt.Sprintf("On the schedule `%s` (%s), %d minutes", r.Cron, r.TimeZone, mins)
+	}
+	return fmt.Sprintf("Every %s at %02d:%02d (%s), %d minutes", r.Weekday, r.Hour, r.Minute, r.TimeZone, mins)
+}
+
+func mentionList(ids []string) string {
+	if len(ids) == 0 {
+		return "—"
+	}
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = "<@" + id + ">"
+	}
+	return strings.Join(out, ", ")
+}
+
+// openSession returns the circle's open session, if any.
+func (b *Bot) openSession(ctx context.Context, c circles.Circle) (*circles.Session, error) {
+	open, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}, Limit: 1})
+	if err != nil || len(open) == 0 {
+		return nil, err
+	}
+	return &open[0], nil
+}
+
+// nextSessionText says when the circle meets next, as timestamps every
+// reader sees in their own time zone.
+func (b *Bot) nextSessionText(ctx context.Context, c circles.Circle) string {
+	if c.Archived {
+		return "None (archived)"
+	}
+	if s, err := b.openSession(ctx, c); err == nil && s != nil {
+		text := fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
+		if s.ChannelID != "" {
+			text += fmt.Sprintf(" in <#%s>", s.ChannelID)
+		}
+		return text
+	}
+	occ, err := b.sched.Upcoming(ctx, c, 1)
+	if err != nil {
+		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return "I couldn't work it out just now."
+	}
+	if len(occ) == 0 {
+		return "None planned"
+	}
+	return Timestamp(occ[0].Start)
+}
+
+// ---- /circles ----
+
+func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error) {
+	if err := requireGuild(r); err != nil {
+		return nil, err
+	}
+	list, err := b.store.Circles(ctx, r.GuildID, circles.CircleFilter{})
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return Reply("No circles yet — facilitators can create one with /circle create.\n\n%s", peerSupportNote), nil
+	}
+	resp := &Response{}
+	total := 0
+	for i, c := range list {
+		if i == maxListedCircles {
+			break
+		}
+		e, err := b.circleEmbed(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		// Discord allows 6,000 characters across a message's embeds.
+		if n := embedLength(e); total+n > 5800 {
+			break
+		} else {
+			total += n
+		}
+		resp.Embeds = append(resp.Embeds, e)
+	}
+	header := fmt.Sprintf("**%d circle%s in this server.** Join one with **/join**; your own are in **/mycircles**.", len(list), plural(len(list)))
+	if len(resp.Embeds) < len(list) {
+		header += fmt.Sprintf("\nShowing %d of %d; start typing a name in /join to find the others.", len(resp.Embeds), len(list))
+	}
+	resp.Content = header + "\n" + peerSupportNote
+	return resp, nil
+}
+
+// circleEmbed describes a circle to people choosing one. It names its
+// facilitators but never its members: there are no public rosters.
+func (b *Bot) circleEmbed(ctx context.Context, c circles.Circle) (*discordgo.MessageEmbed, error) {
+	s, err := b.seats(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	seats := fmt.Sprintf("%d of %d left", s.membersLeft(c), c.Capacity)
+	if s.membersLeft(c) == 0 {
+		seats = fmt.Sprintf("Full (%d) — joining puts you on the waitlist", c.Capacity)
+	}
+	listeners := "No listener seats"
+	if c.ListenersAllowed {
+		listeners = fmt.Sprintf("%d of %d left", s.listenersLeft(c), c.ListenerCap)
+	}
+	waitlist := "Nobody waiting"
+	if s.waitlist > 0 {
+		waitlist = fmt.Sprintf("%d waiting", s.waitlist)
+	}
+	topic := c.Topic
+	if topic == "" {
+		topic = "_No topic yet._"
+	}
+	return &discordgo.MessageEmbed{
+		Title:       truncate(c.Name, 256),
+		Description: topic,
+		Color:       memberColor,
+		Fields: []*discordgo.MessageEmbedField{
+			{Name: "Kind", Value: kindLabel(c.Kind), Inline: true},
+			{Name: "Facilitated by", Value: truncate(mentionList(c.Facilitators), 1024), Inline: true},
+			{Name: "Meets", Value: ruleInWords(c.Schedule)},
+			{Name: "Next session", Value: b.nextSessionText(ctx, c)},
+			{Name: "Speaking seats", Value: seats, Inline: true},
+			{Name: "Listener seats", Value: listeners, Inline: true},
+			{Name: "Waitlist", Value: waitlist, Inline: true},
+		},
+	}, nil
+}
+
+func embedLength(e *discordgo.MessageEmbed) int {
+	n := len([]rune(e.Title)) + len([]rune(e.Description))
+	for _, f := range e.Fields {
+		n += len([]rune(f.Name)) + len([]rune(f.Value))
+	}
+	if e.Footer != nil {
+		n += len([]rune(e.Footer.Text))
+	}
+	return n
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// ---- /join ----
+
+func (b *Bot) joinCommand(ctx context.Context, r *Request) (*Response, error) {
+	if err := requireGuild(r); err != nil {
+		return nil, err
+	}
+	c, err := b.resolveCircle(ctx, r.GuildID, r.String("circle"))
+	if err != nil {
+		return nil, err
+	}
+	if c.Archived {
+		return nil, circles.Errorf(circles.EConflict, "%s is archived and no longer takes members. /circles shows the circles you can join.", c.Name)
+	}
+	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return b.joinScreen(ctx, r, c, prev)
+}
+
+func (b *Bot) membershipOrNil(ctx context.Context, guildID string, circleID int64, userID string) (*circles.Membership, error) {
+	m, err := b.store.Membership(ctx, guildID, circleID, userID)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+func joinID(r *Request, c circles.Circle, mode circles.Mode) CustomID {
+	return CustomID{Action: "join", GuildID: r.GuildID, CircleID: c.ID, Version: c.Guidelines.Version, UserID: r.UserID, Arg: string(mode)}
+}
+
+func cancelRow(r *Request) discordgo.Button {
+	return Button("Cancel", discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID})
+}
+
+// joinScreen shows the guidelines and the consent text with the buttons to
+// agree, or, for someone already in with current consent, where they stand.
+func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev *circles.Membership) (*Response, error) {
+	if prev != nil && prev.Status == circles.StatusRemoved {
+		return nil, circles.Errorf(circles.EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.Name)
+	}
+	in := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted)
+	current := in && prev.ConsentVersion == c.Guidelines.Version
+	if in && (current || prev.Status == circles.StatusWaitlisted) {
+		return b.alreadyInScreen(ctx, r, c, *prev)
+	}
+	renewal := in // active with consent to older guidelines
+	s, err := b.seats(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+
+	var sb strings.Builder
+	if renewal {
+		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again; you'll be let into sessions once you agree.\n\n", c.Name)
+	} else {
+		fmt.Fprintf(&sb, "**Before you join %s**, please read its guidelines below.\n\n", c.Name)
+	}
+	fmt.Fprintf(&sb, "By joining you agree to these guidelines (version %d). This is peer support, not therapy or medical care; if you're in crisis, use /helpnow or call your local emergency number. "+
+		"You can leave any time with /leave and erase your data with /privacy delete. You may just listen: share only what you want to.\n\n", c.Guidelines.Version)
+	fmt.Fprintf(&sb, "**Next session:** %s\n", b.nextSessionText(ctx, c))
+	if !renewal && s.membersLeft(c) == 0 {
+		fmt.Fprintf(&sb, "All %d speaking seats are taken, so agreeing puts you on the waitlist (%d ahead of you). I'll DM you when a seat opens.\n", c.Capacity, s.waitlist)
+	}
+	if !renewal && c.ListenersAllowed {
+		if s.listenersLeft(c) > 0 {
+			sb.WriteString("Not ready to speak? **Join as listener** lets you read without posting.\n")
+		} else {
+			sb.WriteString("Listener seats are full; joining as a listener puts you on the waitlist.\n")
+		}
+	}
+
+	agree := "I agree — join"
+	listen := "Join as listener"
+	if renewal {
+		agree, listen = "I agree — continue as member", "I agree — continue as listener"
+	}
+	buttons := []discordgo.MessageComponent{Button(agree, discordgo.SuccessButton, joinID(r, c, circles.ModeMember))}
+	if c.ListenersAllowed {
+		buttons = append(buttons, Button(listen, discordgo.PrimaryButton, joinID(r, c, circles.ModeListener)))
+	}
+	buttons = append(buttons, cancelRow(r))
+	return &Response{
+		Content: sb.String(),
+		Embeds: []*discordgo.MessageEmbed{{
+			Title:       truncate("Guidelines of "+c.Name, 256),
+			Description: c.Guidelines.Text,
+			Color:       memberColor,
+			Footer:      &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("Guidelines version %d", c.Guidelines.Version)},
+		}},
+		Components: []discordgo.MessageComponent{Row(buttons...)},
+	}, nil
+}
+
+// alreadyInScreen tells a member or waitlisted person where they stand and
+// offers to switch between speaking and listening.
+func (b *Bot) alreadyInScreen(ctx context.Context, r *Request, c circles.Circle, m circles.Membership) (*Response, error) {
+	var sb strings.Builder
+	if m.Status == circles.StatusWaitlisted {
+		pos, err := b.waitlistPosition(ctx, r.GuildID, c.ID, r.UserID)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&sb, "You're **#%d on the waitlist** for %s as a %s. I'll DM you when a seat opens.", pos, c.Name, m.Mode)
+	} else {
+		fmt.Fprintf(&sb, "You're already in **%s** as a %s, and you've agreed to its current guidelines. Your sessions are in /mycircles.", c.Name, m.Mode)
+	}
+	var buttons []discordgo.MessageComponent
+	if c.ListenersAllowed {
+		other, label := circles.ModeListener, "Switch to listening"
+		if m.Mode == circles.ModeListener {
+			other, label = circles.ModeMember, "Switch to a speaking seat"
+		}
+		sb.WriteString("\nYou can switch between speaking and listening below.")
+		buttons = append(buttons, Button(label, discordgo.PrimaryButton, joinID(r, c, other)))
+	}
+	sb.WriteString("\nTo leave, use /leave.")
+	resp := &Response{Content: sb.String()}
+	if len(buttons) > 0 {
+		resp.Components = []discordgo.MessageComponent{Row(append(buttons, cancelRow(r))...)}
+	}
+	return resp, nil
+}
+
+func (b *Bot) waitlistPosition(ctx context.Context, guildID string, circleID int64, userID string) (int, error) {
+	list, err := b.store.UserCircles(ctx, guildID, userID)
+	if err != nil {
+		return 0, err
+	}
+	for _, uc := range list {
+		if uc.Circle.ID == circleID {
+			return uc.Position, nil
+		}
+	}
+	return 0, nil
+}
+
+// buttonInGuild checks a button is clicked by its owner in its own server
+// and that its custom_id names them both, so a button with fields stripped
+// or edited is refused too.
+func buttonInGuild(r *Request) error {
+	if err := requireGuild(r); err != nil {
+		return err
+	}
+	if err := checkButtonOwner(r); err != nil {
+		return err
+	}
+	if r.CustomID.UserID == "" || r.CustomID.GuildID != r.GuildID {
+		return errBadCustomID
+	}
+	return nil
+}
+
+// circleForButton loads the circle a button names, in the server it was
+// clicked in.
+func (b *Bot) circleForButton(ctx context.Context, guildID string, id int64) (circles.Circle, error) {
+	c, err := b.store.Circle(ctx, guildID, id)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return c, circles.Errorf(circles.ENotFound, "That circle doesn't exist (any more). /circles shows the ones you can join.")
+	}
+	return c, err
+}
+
+func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := buttonInGuild(r); err != nil {
+		return nil, err
+	}
+	mode := circles.Mode(r.CustomID.Arg)
+	if !mode.Valid() {
+		return nil, errBadCustomID
+	}
+	c, err := b.circleForButton(ctx, r.GuildID, r.CustomID.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.store.Join(ctx, circles.JoinRequest{
+		GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Mode: mode, GuidelinesVersion: r.CustomID.Version,
+	}, r.Now)
+	if err != nil {
+		return nil, err
+	}
+	m := res.Membership
+	b.log.Info("joined circle", "guild", r.GuildID, "circle", c.ID, "mode", m.Mode, "status", m.Status,
+		"switched", res.Switched, "guidelines_version", r.CustomID.Version)
+
+	var text string
+	switch {
+	case m.Status == circles.StatusWaitlisted:
+		text = fmt.Sprintf("📝 %s is full right now. You're **#%d on the waitlist** as a %s; I'll DM you when a seat opens. "+
+			"Your consent to the guidelines is recorded, so you'll be in as soon as a seat is yours. To leave the waitlist, use /leave.",
+			c.Name, res.Position, m.Mode)
+	case res.Switched:
+		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s.", m.Mode, c.Name)
+	case prev != nil && prev.Status == circles.StatusActive:
+		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still in as a %s.", c.Name, c.Guidelines.Version, m.Mode)
+	default:
+		text = fmt.Sprintf("🎉 Welcome to **%s**! You joined as a %s.", c.Name, m.Mode)
+		if m.Mode == circles.ModeListener {
+			text += " You can read along without posting; switch to a speaking seat any time with /join."
+		}
+	}
+	if m.Status == circles.StatusActive {
+		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
+			b.log.Error("granting session access after join", "guild", r.GuildID, "circle", c.ID, "err", err)
+		}
+		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.nextSessionText(ctx, c))
+	}
+	return updateTo(text), nil
+}
+
+// updateTo replaces the clicked message with text and no embeds or buttons.
+func updateTo(text string) *Response {
+	return &Response{Content: text, Update: true, Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}}
+}
+
+func cancelButton(_ context.Context, r *Request) (*Response, error) {
+	if err := checkButtonOwner(r); err != nil {
+		return nil, err
+	}
+	return updateTo("Cancelled — nothing changed."), nil
+}
+
+// ---- /leave ----
+
+// myCircleChoices offers the circles the user is in.
+func (b *Bot) myCircleChoices(ctx context.Context, r *Request) (*Response, error) {
+	if r.GuildID == "" {
+		return &Response{}, nil
+	}
+	list, err := b.store.UserCircles(ctx, r.GuildID, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	typed := strings.ToLower(r.String(r.Focused))
+	resp := &Response{}
+	for _, uc := range list {
+		if typed != "" && !strings.HasPrefix(strings.ToLower(uc.Circle.Name), typed) {
+			continue
+		}
+		resp.Choices = append(resp.Choices, &discordgo.ApplicationCommandOptionChoice{
+			Name: truncate(uc.Circle.Name, 100), Value: itoa(uc.Circle.ID)})
+		if len(resp.Choices) == 25 {
+			break
+		}
+	}
+	return resp, nil
+}
+
+func (b *Bot) leaveCommand(ctx context.Context, r *Request) (*Response, error) {
+	if err := requireGuild(r); err != nil {
+		return nil, err
+	}
+	c, err := b.resolveCircle(ctx, r.GuildID, r.String("circle"))
+	if err != nil {
+		return nil, err
+	}
+	m, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	if err := circles.DecideLeave(c, m); err != nil {
+		return nil, circles.Errorf(circles.ENotFound, "You're not in %s, so there's nothing to leave. /mycircles shows the circles you're in.", c.Name)
+	}
+	what := "your seat"
+	if m.Status == circles.StatusWaitlisted {
+		what = "your place on the waitlist"
+	}
+	confirm := CustomID{Action: "leave", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Arg: "confirm"}
+	return &Response{
+		Content: fmt.Sprintf("Leave **%s**? This withdraws your consent and gives up %s; you'll lose access to its session channels at once. "+
+			"You're welcome back any time with /join.", c.Name, what),
+		Components: []discordgo.MessageComponent{Row(
+			Button("Leave "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
+			cancelRow(r),
+		)},
+	}, nil
+}
+
+func (b *Bot) leaveButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := buttonInGuild(r); err != nil {
+		return nil, err
+	}
+	if r.CustomID.Arg != "confirm" {
+		return nil, errBadCustomID
+	}
+	c, err := b.circleForButton(ctx, r.GuildID, r.CustomID.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	res, err := b.store.Leave(ctx, r.GuildID, c.ID, r.UserID, r.Now)
+	if err != nil {
+		return nil, err
+	}
+	b.log.Info("left circle", "guild", r.GuildID, "circle", c.ID, "promoted", len(res.Promoted))
+	b.afterLeave(ctx, res)
+	return updateTo(fmt.Sprintf("👋 You've left **%s** and your consent is withdrawn; you no longer have access to its sessions. "+
+		"Thank you for being part of it.\nTo come back, run /join %s (you'll read the guidelines and agree again). "+
+		"To erase your records, use /privacy delete.", c.Name, c.Name)), nil
+}
+
+// ---- /helpnow ----
+
+func (b *Bot) helpNowCommand(ctx context.Context, r *Request) (*Response, error) {
+	g := b.defaultGuildSettings(r.GuildID)
+	if r.GuildID != "" {
+		var err error
+		if g, err = b.settings(ctx, r.GuildID); err != nil {
+			// Crisis resources must always show: fall back to the default.
+			b.log.Error("loading settings for /helpnow", "guild", r.GuildID, "err", err)
+			g = b.defaultGuildSettings(r.GuildID)
+		}
+	}
+	return &Response{
+		Content: "💙 **If you are in danger, call your local emergency number now.**\n" +
+			"Circles are peer support, not therapy or medical care. The people below can help right now:",
+		Embeds: []*discordgo.MessageEmbed{{
+			Title:       "Crisis resources",
+			Description: g.Crisis(),
+			Color:       0xE0556B,
+			Footer:      &discordgo.MessageEmbedFooter{Text: "Only you can see this message."},
+		}},
+	}, nil
+}
+
+// ---- /mycircles ----
+
+func (b *Bot) myCirclesCommand(ctx context.Context, r *Request) (*Response, error) {
+	if err := requireGuild(r); err != nil {
+		return nil, err
+	}
+	return b.myCircles(ctx, r.GuildID, r.UserID, "")
+}
+
+// nextSession is the circle's next stored session (open or planned), the
+// one RSVPs are for. A circle whose next session isn't planned yet gets it
+// planned now: planning is idempotent.
+func (b *Bot) nextSession(ctx context.Context, c circles.Circle) (*circles.Session, error) {
+	if c.Archived {
+		return nil, nil
+	}
+	find := func() (*circles.Session, error) {
+		list, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned}, Limit: 1})
+		if err != nil || len(list) == 0 {
+			return nil, err
+		}
+		return &list[0], nil
+	}
+	s, err := find()
+	if err != nil || s != nil {
+		return s, err
+	}
+	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
+		b.log.Warn("planning the next session for /mycircles", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return nil, nil
+	}
+	return find()
+}
+
+// myCircles renders a user's circles with RSVP and reminder buttons. notice,
+// if set, leads the message (the result of a click).
+func (b *Bot) myCircles(ctx context.Context, guildID, userID, notice string) (*Response, error) {
+	list, err := b.store.UserCircles(ctx, guildID, userID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}}
+	var head []string
+	if notice != "" {
+		head = append(head, notice)
+	}
+	if len(list) == 0 {
+		head = append(head, "You're not in any circles here yet. /circles lists them, and /join shows a circle's guidelines so you can join.")
+		resp.Content = strings.Join(head, "\n\n")
+		return resp, nil
+	}
+	if len(list) > maxMyCircles {
+		head = append(head, fmt.Sprintf("You're in %d circles; here are the first %d. /leave and /join work for all of them.", len(list), maxMyCircles))
+		list = list[:maxMyCircles]
+	}
+	for _, uc := range list {
+		e, row, err := b.myCircleEntry(ctx, uc, userID)
+		if err != nil {
+			return nil, err
+		}
+		resp.Embeds = append(resp.Embeds, e)
+		if len(row.Components) > 0 {
+			resp.Components = append(resp.Components, row)
+		}
+	}
+	head = append(head, "Only you can see this. "+peerSupportNote)
+	resp.Content = strings.Join(head, "\n\n")
+	return resp, nil
+}
+
+func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID string) (*discordgo.MessageEmbed, discordgo.ActionsRow, error) {
+	c, m := uc.Circle, uc.Membership
+	row := discordgo.ActionsRow{}
+	e := &discordgo.MessageEmbed{Title: truncate(c.Name, 256), Color: memberColor}
+	add := func(name, value string) {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
+	}
+	mode := "Speaking member"
+	if m.Mode == circles.ModeListener {
+		mode = "Listener"
+	}
+	if m.Status == circles.StatusWaitlisted {
+		add("Status", fmt.Sprintf("#%d on the waitlist (%s). I'll DM you when a seat opens.", uc.Position, strings.ToLower(mode)))
+	} else {
+		add("Status", mode)
+	}
+	if m.ConsentVersion == c.Guidelines.Version {
+		add("Consent", fmt.Sprintf("✅ You agreed to the current guidelines (version %d).", c.Guidelines.Version))
+	} else {
+		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until then the session channel stays closed to you.", c.Name))
+	}
+
+	var lines []string
+	if s, err := b.openSession(ctx, c); err == nil && s != nil {
+		lines = append(lines, b.nextSessionText(ctx, c))
+	}
+	occ, err := b.sched.Upcoming(ctx, c, 3)
+	if err != nil {
+		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
+	}
+	for _, o := range occ {
+		lines = append(lines, "• "+ShortTimestamp(o.Start))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "None planned")
+	}
+	add("Next sessions", strings.Join(lines, "\n"))
+
+	name := truncate(c.Name, 40)
+	if m.Status == circles.StatusActive {
+		next, err := b.nextSession(ctx, c)
+		if err != nil {
+			return nil, row, err
+		}
+		if next != nil {
+			answer := "Not answered yet"
+			var status circles.RSVPStatus
+			rsvps, err := b.store.RSVPs(ctx, next.ID)
+			if err != nil {
+				return nil, row, err
+			}
+			for _, rv := range rsvps {
+				if rv.UserID == userID {
+					status = rv.Status
+				}
+			}
+			switch status {
+			case circles.RSVPGoing:
+				answer = "✅ Going"
+			case circles.RSVPSkip:
+				answer = "⏭️ Skipping this one"
+			}
+			add("Your RSVP for the next session", fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), answer))
+			id := CustomID{Action: "rsvp", GuildID: c.GuildID, CircleID: c.ID, SessionID: next.ID, UserID: userID}
+			goingStyle, skipStyle := discordgo.SecondaryButton, discordgo.SecondaryButton
+			if status == circles.RSVPGoing {
+				goingStyle = discordgo.SuccessButton
+			} else if status == circles.RSVPSkip {
+				skipStyle = discordgo.DangerButton
+			}
+			id.Arg = string(circles.RSVPGoing)
+			row.Components = append(row.Components, Button("Going · "+name, goingStyle, id))
+			id.Arg = string(circles.RSVPSkip)
+			row.Components = append(row.Components, Button("Skip this one · "+name, skipStyle, id))
+		}
+	}
+	toggle := CustomID{Action: "remind", GuildID: c.GuildID, CircleID: c.ID, UserID: userID}
+	if m.Reminders {
+		add("Reminders", "🔔 On — I DM you before each session.")
+		toggle.Arg = "off"
+		row.Components = append(row.Components, Button("Reminders off · "+name, discordgo.SecondaryButton, toggle))
+	} else {
+		add("Reminders", "🔕 Off")
+		toggle.Arg = "on"
+		row.Components = append(row.Components, Button("Reminders on · "+name, discordgo.SecondaryButton, toggle))
+	}
+	return e, row, nil
+}
+
+// buttonGuild is the server a member button acts in: the one it was
+// clicked in, or, for a button in a DM (a reminder), the one it names. The
+// store then checks the clicker's membership there.
+func buttonGuild(r *Request) (string, error) {
+	if err := checkButtonOwner(r); err != nil {
+		return "", err
+	}
+	if r.CustomID.UserID == "" || r.CustomID.GuildID == "" {
+		return "", errBadCustomID
+	}
+	if r.GuildID == "" {
+		return r.CustomID.GuildID, nil
+	}
+	if r.CustomID.GuildID != r.GuildID {
+		return "", errBadCustomID
+	}
+	return r.GuildID, nil
+}
+
+// answerMemberClick re-renders /mycircles with a notice when the button was
+// on it (in a server), or just says what happened (in a DM).
+func (b *Bot) answerMemberClick(ctx context.Context, r *Request, guildID, notice string) (*Response, error) {
+	if r.GuildID == "" {
+		return Reply("%s", notice), nil
+	}
+	resp, err := b.myCircles(ctx, guildID, r.UserID, notice)
+	if err != nil {
+		return nil, err
+	}
+	resp.Update = true
+	return resp, nil
+}
+
+func (b *Bot) rsvpButton(ctx context.Context, r *Request) (*Response, error) {
+	guildID, err := buttonGuild(r)
+	if err != nil {
+		return nil, err
+	}
+	status := circles.RSVPStatus(r.CustomID.Arg)
+	if !status.Valid() {
+		return nil, errBadCustomID
+	}
+	sess, err := b.store.Session(ctx, r.CustomID.SessionID)
+	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (sess.GuildID != guildID || sess.CircleID != r.CustomID.CircleID)) {
+		return nil, circles.Errorf(circles.ENotFound, "I can't find that session any more. /mycircles shows your next sessions.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := b.circleForButton(ctx, guildID, sess.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := b.store.SetRSVP(ctx, guildID, sess.ID, r.UserID, status, r.Now); err != nil {
+		return nil, err
+	}
+	b.log.Info("rsvp", "guild", guildID, "circle", c.ID, "session", sess.ID, "status", status)
+	notice := fmt.Sprintf("✅ Thanks — you're **going** to %s on %s.", c.Name, ShortTimestamp(sess.Start))
+	if status == circles.RSVPSkip {
+		notice = fmt.Sprintf("👍 Noted — you'll **skip** %s on %s. Take care; see you next time.", c.Name, ShortTimestamp(sess.Start))
+	}
+	return b.answerMemberClick(ctx, r, guildID, notice)
+}
+
+func (b *Bot) remindButton(ctx context.Context, r *Request) (*Response, error) {
+	guildID, err := buttonGuild(r)
+	if err != nil {
+		return nil, err
+	}
+	var on bool
+	switch r.CustomID.Arg {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return nil, errBadCustomID
+	}
+	c, err := b.circleForButton(ctx, guildID, r.CustomID.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.store.SetReminders(ctx, guildID, c.ID, r.UserID, on, r.Now); err != nil {
+		return nil, err
+	}
+	b.log.Info("reminders set", "guild", guildID, "circle", c.ID, "on", on)
+	notice := fmt.Sprintf("🔔 Reminders for %s are **on**: I'll DM you before each session.", c.Name)
+	if !on {
+		notice = fmt.Sprintf("🔕 Reminders for %s are **off**. Your sessions are always in /mycircles.", c.Name)
+	}
+	return b.answerMemberClick(ctx, r, guildID, notice)
+}

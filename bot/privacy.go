@@ -1,4 +1,122 @@
 package bot
 
-// privacyRoutes registers the handlers of this feature. (Stub: being built.)
-func (b *Bot) privacyRoutes() {}
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// /privacy export and /privacy delete: what circlebot holds about you, as a
+// file only you see, and erasure that really deletes (consent ledger
+// included), after a confirmation button.
+
+// privacyRoutes registers the handlers of this feature.
+func (b *Bot) privacyRoutes() {
+	b.router.Command("privacy export", b.privacyExport)
+	b.router.Command("privacy delete", b.privacyDelete)
+	b.router.Component("privacy-delete", b.privacyDeleteButton)
+}
+
+// privacyScope reads the scope option: this server (default) or all.
+func privacyScope(r *Request) (scope, guildID string, err error) {
+	switch s := r.String("scope"); s {
+	case "", "guild":
+		if r.GuildID == "" {
+			return "", "", circles.Errorf(circles.EInvalid, "In a DM, please choose scope: All servers.")
+		}
+		return "guild", r.GuildID, nil
+	case "all":
+		return "all", "", nil
+	default:
+		return "", "", circles.Errorf(circles.EInvalid, "Scope must be \"This server\" or \"All servers\".")
+	}
+}
+
+func scopeWords(scope string) string {
+	if scope == "all" {
+		return "in every server we share"
+	}
+	return "in this server"
+}
+
+func (b *Bot) privacyExport(ctx context.Context, r *Request) (*Response, error) {
+	scope, guildID, err := privacyScope(r)
+	if err != nil {
+		return nil, err
+	}
+	x, err := b.store.ExportUser(ctx, guildID, r.UserID, r.Now)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.MarshalIndent(x, "", "  ")
+	if err != nil {
+		return nil, circles.Internal(fmt.Errorf("encoding export: %w", err))
+	}
+	b.log.Info("privacy export", "guild", r.GuildID, "scope", scope)
+	text := fmt.Sprintf("📄 Here is everything circlebot holds about you %s: %d membership%s, %d consent record%s, %d RSVP%s, facilitator of %d circle%s.\n"+
+		"circlebot never stores: %s.\nTo erase it all, use /privacy delete.",
+		scopeWords(scope), len(x.Memberships), plural(len(x.Memberships)), len(x.Consents), plural(len(x.Consents)),
+		len(x.RSVPs), plural(len(x.RSVPs)), len(x.FacilitatorOf), plural(len(x.FacilitatorOf)), strings.Join(circles.NotStored, "; "))
+	return &Response{
+		Content: text,
+		Files: []*discordgo.File{{
+			Name: "circlebot-export-" + r.UserID + ".json", ContentType: "application/json", Reader: bytes.NewReader(data),
+		}},
+	}, nil
+}
+
+func (b *Bot) privacyDelete(ctx context.Context, r *Request) (*Response, error) {
+	scope, _, err := privacyScope(r)
+	if err != nil {
+		return nil, err
+	}
+	confirm := CustomID{Action: "privacy-delete", GuildID: r.GuildID, UserID: r.UserID, Arg: scope}
+	return &Response{
+		Content: fmt.Sprintf("⚠️ **Erase everything circlebot holds about you %s?**\n"+
+			"This ends your memberships and waitlist places, deletes your consent records and RSVPs, removes you as a facilitator, "+
+			"and takes away your access to session channels. It can't be undone. (You can get a copy first with /privacy export.)", scopeWords(scope)),
+		Components: []discordgo.MessageComponent{Row(
+			Button("Erase my data", discordgo.DangerButton, confirm),
+			Button("Cancel", discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID}),
+		)},
+	}, nil
+}
+
+func (b *Bot) privacyDeleteButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := checkButtonOwner(r); err != nil {
+		return nil, err
+	}
+	if r.CustomID.UserID == "" {
+		return nil, errBadCustomID
+	}
+	var guildID string
+	switch r.CustomID.Arg {
+	case "guild":
+		if r.GuildID == "" || r.CustomID.GuildID != r.GuildID {
+			return nil, errBadCustomID
+		}
+		guildID = r.GuildID
+	case "all":
+	default:
+		return nil, errBadCustomID
+	}
+	e, err := b.store.EraseUser(ctx, guildID, r.UserID, r.Now)
+	if err != nil {
+		return nil, err
+	}
+	for _, res := range e.Left {
+		b.afterLeave(ctx, res)
+	}
+	b.log.Info("privacy erasure", "guild", r.GuildID, "scope", r.CustomID.Arg, "memberships", e.Memberships,
+		"consent_events", e.ConsentEvents, "rsvps", e.RSVPs, "facilitations", e.Facilitations)
+	return updateTo(fmt.Sprintf("🗑️ Done. I erased %d membership%s, %d consent record%s, %d RSVP%s and %d facilitator place%s %s, "+
+		"and removed your access to session channels. Nothing about you is left %s.",
+		e.Memberships, plural(e.Memberships), e.ConsentEvents, plural(e.ConsentEvents), e.RSVPs, plural(e.RSVPs),
+		e.Facilitations, plural(e.Facilitations), scopeWords(r.CustomID.Arg), scopeWords(r.CustomID.Arg))), nil
+}

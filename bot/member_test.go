@@ -1,0 +1,407 @@
+package bot_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/bot"
+	"github.com/circlebot/circlebot/bot/discordsim"
+	"github.com/circlebot/circlebot/circles"
+)
+
+// memberSetup configures the guild through the store, so these tests don't
+// depend on /setup.
+func (h *harness) memberSetup() {
+	h.t.Helper()
+	if err := h.store.SaveGuildSettings(h.ctx, circles.GuildSettings{GuildID: h.guild, FacilitatorRoleID: h.facRole,
+		CategoryID: h.category, RetentionHours: 24, ReminderMinutes: 60, Configured: true}); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// memberCircle creates a circle facilitated by h.fac meeting Tuesdays at
+// 19:00 Berlin time, and plans its next session.
+func (h *harness) memberCircle(name string, capacity int, listeners bool) circles.Circle {
+	h.t.Helper()
+	c := circles.NewCircle(h.guild, name, circles.KindPeer, circles.Weekly(time.Tuesday, 19, 0, "Europe/Berlin", time.Hour), h.fac, h.clock.Now())
+	c.Capacity, c.ListenersAllowed, c.ListenerCap = capacity, listeners, 2
+	c.Topic = "A place to talk about " + strings.ToLower(name)
+	if err := h.store.CreateCircle(h.ctx, &c); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := h.bot.Scheduler().Plan(h.ctx, c.ID); err != nil {
+		h.t.Fatal(err)
+	}
+	return c
+}
+
+// memberJoin runs /join and clicks the given mode's button.
+func (h *harness) memberJoin(user string, c circles.Circle, mode circles.Mode) *discordsim.Response {
+	h.t.Helper()
+	r := h.run(user, "join", discordsim.O("circle", memberItoa(c.ID)))
+	return h.clickOn(user, r, "join", string(mode))
+}
+
+// memberOpenSession stores an open session of c with a channel in the
+// category, as the lifecycle would have opened it.
+func (h *harness) memberOpenSession(c circles.Circle) string {
+	h.t.Helper()
+	ch := h.sim.AddChannel(h.guild, discordgo.ChannelTypeGuildText, circles.ChannelName(c.Name, h.clock.Now(), c.Location()), h.category)
+	now := h.clock.Now()
+	if _, _, err := h.store.EnsureSession(h.ctx, circles.Session{GuildID: h.guild, CircleID: c.ID, Start: now.Add(-10 * time.Minute),
+		End: now.Add(50 * time.Minute), State: circles.SessionOpen, ChannelID: ch, OpenedAt: now}); err != nil {
+		h.t.Fatal(err)
+	}
+	return ch
+}
+
+func (h *harness) memberStatus(c circles.Circle, user string) circles.Membership {
+	h.t.Helper()
+	m, err := h.store.Membership(h.ctx, h.guild, c.ID, user)
+	if err != nil && circles.ErrorCode(err) != circles.ENotFound {
+		h.t.Fatal(err)
+	}
+	return m
+}
+
+func memberItoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+func TestMemberCirclesAndJoin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+
+	// /helpnow works before /setup, with the default resources.
+	r := h.run(h.members[0], "helpnow")
+	if !r.Ephemeral {
+		t.Fatal("/helpnow is not ephemeral")
+	}
+	wantContains(t, memberText(r), "findahelpline.com", "peer support, not therapy or medical care", "call your local emergency number")
+
+	r = h.run(h.members[0], "circles")
+	wantContains(t, r.Content, "No circles yet", "/circle create")
+
+	h.memberSetup()
+	grief := h.memberCircle("Grief circle", 2, true)
+	quiet := h.memberCircle("Quiet circle", 4, false)
+
+	// Join as a member: guidelines, consent text, three buttons.
+	r = h.run(h.members[0], "join", O("circle", memberItoa(grief.ID)))
+	if !r.Ephemeral || len(r.Embeds) != 1 || r.Embeds[0].Description != circles.DefaultGuidelines {
+		t.Fatalf("/join screen: %+v", r)
+	}
+	wantContains(t, r.Content, "By joining you agree to these guidelines", "not therapy or medical care", "/leave", "/privacy delete", "just listen", "<t:")
+	labels := []string{}
+	for _, b := range r.Buttons() {
+		labels = append(labels, b.Label)
+	}
+	if strings.Join(labels, "|") != "I agree — join|Join as listener|Cancel" {
+		t.Fatalf("join buttons %v", labels)
+	}
+	// Someone else can't use these buttons.
+	if _, err := h.sim.Click(h.ctx, h.members[1], r.ChannelID, r.MessageID, r.Buttons()[0].CustomID); err == nil {
+		t.Fatal("another user could click an ephemeral button")
+	}
+	got := h.memberClickAs(h.members[1], h.guild, bot.CustomID{Action: "join", GuildID: h.guild, CircleID: grief.ID, Version: 1, UserID: h.members[0], Arg: "member"})
+	wantContains(t, got, "belongs to someone else")
+	if m := h.memberStatus(grief, h.members[1]); m.Status != "" {
+		t.Fatalf("refused click joined: %+v", m)
+	}
+
+	r2 := h.clickOn(h.members[0], r, "join", "member")
+	wantContains(t, r2.Content, "Welcome to **Grief circle**", "member", "Next session", "<t:")
+	if len(r2.Buttons()) != 0 || len(r2.Embeds) != 0 || r2.MessageID != r.MessageID {
+		t.Fatalf("join didn't update the message: %+v", r2)
+	}
+	m := h.memberStatus(grief, h.members[0])
+	if m.Status != circles.StatusActive || m.Mode != circles.ModeMember || !m.HasCurrentConsent(1) {
+		t.Fatalf("membership %+v", m)
+	}
+	ledger, err := h.store.ConsentLedger(h.ctx, grief.ID, h.members[0])
+	if err != nil || len(ledger) != 1 || ledger[0].Action != circles.ConsentGiven || ledger[0].GuidelinesVersion != 1 || ledger[0].Mode != circles.ModeMember {
+		t.Fatalf("ledger %+v %v", ledger, err)
+	}
+	// Clicking again (a second tab) is a clear refusal that changes nothing.
+	got = h.memberClickAs(h.members[0], h.guild, bot.CustomID{Action: "join", GuildID: h.guild, CircleID: grief.ID, Version: 1, UserID: h.members[0], Arg: "member"})
+	wantContains(t, got, "already in Grief circle")
+
+	// Join as listener.
+	r = h.memberJoin(h.members[1], grief, circles.ModeListener)
+	wantContains(t, r.Content, "Welcome", "listener")
+	if m := h.memberStatus(grief, h.members[1]); m.Mode != circles.ModeListener || m.Status != circles.StatusActive {
+		t.Fatalf("listener %+v", m)
+	}
+	// A circle without listeners offers no listener button, and a forged one is refused.
+	r = h.run(h.members[1], "join", O("circle", "Quiet circle"))
+	for _, b := range r.Buttons() {
+		if strings.Contains(b.Label, "listener") {
+			t.Fatalf("listener button on a circle without listeners: %v", r.Buttons())
+		}
+	}
+	got = h.memberClickAs(h.members[1], h.guild, bot.CustomID{Action: "join", GuildID: h.guild, CircleID: quiet.ID, Version: 1, UserID: h.members[1], Arg: "listener"})
+	wantContains(t, got, "doesn't have listener seats")
+
+	// Capacity 2: the third speaking member goes on the waitlist, and is told where.
+	h.memberJoin(h.members[2], grief, circles.ModeMember)
+	r = h.run(h.members[3], "join", O("circle", "grief circle"))
+	wantContains(t, r.Content, "puts you on the waitlist")
+	r = h.clickOn(h.members[3], r, "join", "member")
+	wantContains(t, r.Content, "#1 on the waitlist", "DM you when a seat opens")
+	r = h.memberJoin(h.members[4], grief, circles.ModeMember)
+	wantContains(t, r.Content, "#2 on the waitlist")
+	if m := h.memberStatus(grief, h.members[4]); m.Status != circles.StatusWaitlisted {
+		t.Fatalf("waitlisted %+v", m)
+	}
+	r = h.run(h.members[4], "join", O("circle", "Grief circle"))
+	wantContains(t, r.Content, "#2 on the waitlist")
+
+	// /circles: timestamps, seats, facilitators, never member names.
+	r = h.run(h.members[5], "circles")
+	if !r.Ephemeral || len(r.Embeds) != 2 {
+		t.Fatalf("/circles: %+v", r)
+	}
+	text := memberText(r)
+	wantContains(t, text, "Grief circle", "Quiet circle", "Peer support", "<@"+h.fac+">", "Every Tuesday at 19:00 (Europe/Berlin)",
+		"Full (2)", "1 of 2 left", "2 waiting", "4 of 4 left", "No listener seats", "not therapy", "/helpnow")
+	next, _ := h.bot.Scheduler().Upcoming(h.ctx, grief, 1)
+	wantContains(t, text, "<t:"+memberItoa(next[0].Start.Unix())+":F>", "<t:"+memberItoa(next[0].Start.Unix())+":R>")
+	for _, u := range h.members[:5] {
+		if strings.Contains(text, u) {
+			t.Fatalf("/circles names member %s: %s", u, text)
+		}
+	}
+
+	// Tampered custom_ids change nothing: another circle, another guild, a
+	// bad mode, garbage.
+	other := h.sim.AddGuild("Elsewhere", h.admin)
+	for _, tc := range []struct {
+		id   bot.CustomID
+		want string
+	}{
+		{bot.CustomID{Action: "join", GuildID: h.guild, CircleID: 9999, Version: 1, UserID: h.members[6], Arg: "member"}, "doesn't exist"},
+		{bot.CustomID{Action: "join", GuildID: other, CircleID: grief.ID, Version: 1, UserID: h.members[6], Arg: "member"}, "another server"},
+		{bot.CustomID{Action: "join", GuildID: h.guild, CircleID: grief.ID, Version: 1, UserID: h.members[6], Arg: "admin"}, "no longer works"},
+		{bot.CustomID{Action: "join", GuildID: h.guild, CircleID: grief.ID, Version: 1, Arg: "member"}, "no longer works"},
+	} {
+		if got := h.memberClickAs(h.members[6], h.guild, tc.id); !strings.Contains(got, tc.want) {
+			t.Fatalf("%+v: %q, want %q", tc.id, got, tc.want)
+		}
+	}
+	got = h.memberHandle(&discordgo.Interaction{Type: discordgo.InteractionMessageComponent, GuildID: h.guild,
+		Member: &discordgo.Member{User: &discordgo.User{ID: h.members[6]}},
+		Data:   discordgo.MessageComponentInteractionData{CustomID: "cb1:join:not-a-guild:1:0:1::member", ComponentType: discordgo.ButtonComponent}})
+	wantContains(t, got, "no longer works")
+	if m := h.memberStatus(grief, h.members[6]); m.Status != "" {
+		t.Fatalf("tampered click joined: %+v", m)
+	}
+
+	// Stale version: guidelines change while someone reads them.
+	r = h.run(h.members[6], "join", O("circle", "Quiet circle"))
+	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
+		_, err := c.SetGuidelines("Be kind. What is said here stays here.")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r = h.clickOn(h.members[6], r, "join", "member")
+	wantContains(t, r.Content, "guidelines of Quiet circle changed", "run /join again")
+	if m := h.memberStatus(quiet, h.members[6]); m.Status != "" {
+		t.Fatalf("stale consent joined: %+v", m)
+	}
+	// Cancel dismisses.
+	r = h.run(h.members[6], "join", O("circle", "Quiet circle"))
+	r = h.clickOn(h.members[6], r, "cancel", "")
+	wantContains(t, r.Content, "Cancelled")
+	if len(r.Buttons()) != 0 {
+		t.Fatal("cancel left buttons")
+	}
+
+	// Renewal: a member whose consent is stale sees the screen again.
+	h.memberJoin(h.members[7], quiet, circles.ModeMember)
+	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
+		_, err := c.SetGuidelines("Version three.")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	r = h.run(h.members[7], "join", O("circle", "Quiet circle"))
+	wantContains(t, r.Content, "have changed")
+	if r.Embeds[0].Description != "Version three." {
+		t.Fatalf("renewal shows %q", r.Embeds[0].Description)
+	}
+	r = h.clickOn(h.members[7], r, "join", "member")
+	wantContains(t, r.Content, "consent to the new guidelines", "version 3")
+	if m := h.memberStatus(quiet, h.members[7]); !m.HasCurrentConsent(3) {
+		t.Fatalf("renewed consent %+v", m)
+	}
+	// Switching mode from the already-in screen.
+	r = h.run(h.members[0], "join", O("circle", "Grief circle"))
+	wantContains(t, r.Content, "already in **Grief circle**")
+	r = h.clickOn(h.members[0], r, "join", "listener")
+	wantContains(t, r.Content, "now a **listener**")
+
+	// Archived or unknown circles are a kind error.
+	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, h.run(h.members[8], "join", O("circle", "Quiet circle")).Content, "archived")
+	wantContains(t, h.run(h.members[8], "join", O("circle", "Nope")).Content, "couldn't find a circle called")
+	choices, err := h.sim.Autocomplete(h.ctx, h.members[8], h.guild, "join", "circle", "gr")
+	if err != nil || len(choices) != 1 || choices[0].Name != "Grief circle" {
+		t.Fatalf("autocomplete %+v %v", choices, err)
+	}
+	h.wantNoPings()
+}
+
+func TestMemberLeaveAndMyCircles(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.memberSetup()
+	grief := h.memberCircle("Grief circle", 2, true)
+	ch := h.memberOpenSession(grief)
+	a, b, c := h.members[0], h.members[1], h.members[2]
+
+	// Joining during an open session lets people in at once.
+	h.memberJoin(a, grief, circles.ModeMember)
+	h.memberJoin(b, grief, circles.ModeMember)
+	wantContains(t, h.memberJoin(c, grief, circles.ModeMember).Content, "#1 on the waitlist")
+	if !h.sim.CanView(a, ch) || !h.sim.CanSend(b, ch) || h.sim.CanView(c, ch) || h.sim.CanView(h.members[3], ch) {
+		t.Fatal("session channel access does not follow consent")
+	}
+
+	// /leave asks first; cancel changes nothing.
+	choices, err := h.sim.Autocomplete(h.ctx, a, h.guild, "leave", "circle", "")
+	if err != nil || len(choices) != 1 || choices[0].Name != "Grief circle" {
+		t.Fatalf("leave autocomplete %+v %v", choices, err)
+	}
+	if choices, _ := h.sim.Autocomplete(h.ctx, h.members[5], h.guild, "leave", "circle", ""); len(choices) != 0 {
+		t.Fatalf("leave autocomplete offers circles the user isn't in: %+v", choices)
+	}
+	r := h.run(a, "leave", O("circle", memberItoa(grief.ID)))
+	wantContains(t, r.Content, "withdraws your consent")
+	h.clickOn(a, r, "cancel", "")
+	if m := h.memberStatus(grief, a); m.Status != circles.StatusActive {
+		t.Fatalf("cancelled leave: %+v", m)
+	}
+	// Another member's leave button is refused.
+	got := h.memberClickAs(b, h.guild, bot.CustomID{Action: "leave", GuildID: h.guild, CircleID: grief.ID, UserID: a, Arg: "confirm"})
+	wantContains(t, got, "belongs to someone else")
+	if m := h.memberStatus(grief, a); m.Status != circles.StatusActive {
+		t.Fatalf("forged leave: %+v", m)
+	}
+	r = h.run(a, "leave", O("circle", "Grief circle"))
+	r = h.clickOn(a, r, "leave", "confirm")
+	wantContains(t, r.Content, "left **Grief circle**", "consent is withdrawn", "/join")
+	if m := h.memberStatus(grief, a); m.Status != circles.StatusLeft || m.ConsentVersion != 0 {
+		t.Fatalf("after leave: %+v", m)
+	}
+	if h.sim.CanView(a, ch) {
+		t.Fatal("left member still sees the session channel")
+	}
+	// The first on the waitlist got the seat, access and a DM.
+	if err := h.sim.WaitFor(h.ctx, func() bool { return len(h.sim.DMs(c)) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, h.sim.DMs(c)[0].Content, "seat opened up in **Grief circle**")
+	if m := h.memberStatus(grief, c); m.Status != circles.StatusActive || !h.sim.CanView(c, ch) {
+		t.Fatalf("promoted member: %+v, can view %v", m, h.sim.CanView(c, ch))
+	}
+	wantContains(t, h.run(a, "leave", O("circle", "Grief circle")).Content, "not in Grief circle")
+
+	// /mycircles: next sessions, RSVP and reminders, persisted.
+	quiet := h.memberCircle("Quiet circle", 4, true)
+	h.memberJoin(b, quiet, circles.ModeListener)
+	r = h.run(b, "mycircles")
+	if !r.Ephemeral || len(r.Embeds) != 2 || len(r.Components) != 2 {
+		t.Fatalf("/mycircles: %+v", r)
+	}
+	text := memberText(r)
+	wantContains(t, text, "Grief circle", "Quiet circle", "Speaking member", "Listener", "agreed to the current guidelines", "Not answered yet", "Reminders", "<t:")
+	next, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: quiet.ID, States: []circles.SessionState{circles.SessionPlanned}})
+	if err != nil || len(next) == 0 {
+		t.Fatalf("planned sessions %v %v", next, err)
+	}
+	var goingID string
+	for _, btn := range r.Buttons() {
+		id, _ := bot.DecodeCustomID(btn.CustomID)
+		if id.Action == "rsvp" && id.Arg == "going" && id.CircleID == quiet.ID {
+			goingID = btn.CustomID
+		}
+	}
+	r2, err := h.sim.Click(h.ctx, b, r.ChannelID, r.MessageID, goingID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, memberText(r2), "you're **going** to Quiet circle", "✅ Going")
+	rsvps, _ := h.store.RSVPs(h.ctx, next[0].ID)
+	if len(rsvps) != 1 || rsvps[0].UserID != b || rsvps[0].Status != circles.RSVPGoing {
+		t.Fatalf("rsvps %+v", rsvps)
+	}
+	// Reminders off for Quiet circle only.
+	var offID string
+	for _, btn := range r2.Buttons() {
+		id, _ := bot.DecodeCustomID(btn.CustomID)
+		if id.Action == "remind" && id.Arg == "off" && id.CircleID == quiet.ID {
+			offID = btn.CustomID
+		}
+	}
+	r3, err := h.sim.Click(h.ctx, b, r2.ChannelID, r2.MessageID, offID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, memberText(r3), "Reminders for Quiet circle are **off**")
+	if h.memberStatus(quiet, b).Reminders || !h.memberStatus(grief, b).Reminders {
+		t.Fatal("reminder toggle not persisted for the right circle")
+	}
+	// A click in a DM (a reminder): the guild comes from the custom_id, and
+	// the store checks membership.
+	skip := bot.CustomID{Action: "rsvp", GuildID: h.guild, CircleID: quiet.ID, SessionID: next[0].ID, UserID: b, Arg: "skip"}
+	wantContains(t, h.memberClickAs(b, "", skip), "**skip** Quiet circle")
+	if rsvps, _ := h.store.RSVPs(h.ctx, next[0].ID); len(rsvps) != 1 || rsvps[0].Status != circles.RSVPSkip {
+		t.Fatalf("DM rsvp %+v", rsvps)
+	}
+	// Someone who isn't a member, or another's button, or a session of
+	// another circle: refused and nothing changes.
+	skip.UserID = h.members[9]
+	wantContains(t, h.memberClickAs(h.members[9], "", skip), "Only members of Quiet circle")
+	skip.UserID = b
+	wantContains(t, h.memberClickAs(h.members[9], h.guild, skip), "belongs to someone else")
+	skip.CircleID, skip.Arg = grief.ID, "going"
+	wantContains(t, h.memberClickAs(b, h.guild, skip), "can't find that session")
+	remindOn := bot.CustomID{Action: "remind", GuildID: h.guild, CircleID: quiet.ID, UserID: h.members[9], Arg: "on"}
+	wantContains(t, h.memberClickAs(h.members[9], h.guild, remindOn), "not in Quiet circle")
+	if rsvps, _ := h.store.RSVPs(h.ctx, next[0].ID); len(rsvps) != 1 || rsvps[0].Status != circles.RSVPSkip {
+		t.Fatalf("refused clicks changed rsvps: %+v", rsvps)
+	}
+	// Stale consent shows in /mycircles.
+	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
+		_, err := c.SetGuidelines("New rules.")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, memberText(h.run(b, "mycircles")), "Guidelines changed — run /join Quiet circle")
+	wantContains(t, h.run(h.members[10], "mycircles").Content, "not in any circles")
+	h.wantNoPings()
+}
+
+// memberText flattens a response's content and embeds.
+func memberText(r *discordsim.Response) string {
+	var sb strings.Builder
+	sb.WriteString(r.Content)
+	for _, e := range r.Embeds {
+		sb.WriteString("\n" + e.Title + "\n" + e.Description)
+		for _, f := range e.Fields {
+			sb.WriteString("\n" + f.Name + "\n" + f.Value)
+		}
+		if e.Footer != nil {
+			sb.WriteString("\n" + e.Footer.Text)
+		}
+	}
+	return sb.String()
+}

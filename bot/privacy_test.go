@@ -1,0 +1,97 @@
+package bot_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/circlebot/circlebot/bot"
+	"github.com/circlebot/circlebot/bot/discordsim"
+	"github.com/circlebot/circlebot/circles"
+)
+
+func TestPrivacyExportAndDelete(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.memberSetup()
+	grief := h.memberCircle("Grief circle", 2, true)
+	quiet := h.memberCircle("Quiet circle", 4, true)
+	ch := h.memberOpenSession(grief)
+	me, other, waiting := h.members[0], h.members[1], h.members[2]
+	h.memberJoin(me, grief, circles.ModeMember)
+	h.memberJoin(other, grief, circles.ModeMember)
+	h.memberJoin(waiting, grief, circles.ModeMember)
+	h.memberJoin(me, quiet, circles.ModeListener)
+	h.memberJoin(other, quiet, circles.ModeMember)
+	next, _ := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: quiet.ID, States: []circles.SessionState{circles.SessionPlanned}})
+	if _, err := h.store.SetRSVP(h.ctx, h.guild, next[0].ID, me, circles.RSVPGoing, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+
+	// Export: a JSON file with the ledger and what is never stored.
+	r := h.run(me, "privacy export")
+	if !r.Ephemeral || len(r.Attachments) != 1 || r.Attachments[0].Name != "circlebot-export-"+me+".json" {
+		t.Fatalf("export: %+v", r)
+	}
+	wantContains(t, r.Content, "2 memberships", "2 consent records", "1 RSVP", "never stores")
+	var x circles.UserExport
+	if err := json.Unmarshal(r.Attachments[0].Data, &x); err != nil {
+		t.Fatalf("export is not JSON: %v\n%s", err, r.Attachments[0].Data)
+	}
+	var raw map[string]any
+	_ = json.Unmarshal(r.Attachments[0].Data, &raw)
+	if _, ok := raw["not_stored"]; !ok || len(x.NotStored) == 0 {
+		t.Fatalf("export lacks not_stored: %s", r.Attachments[0].Data)
+	}
+	if x.UserID != me || len(x.Consents) != 2 || x.Consents[0].GuidelinesVersion != 1 || len(x.Memberships) != 2 || len(x.RSVPs) != 1 {
+		t.Fatalf("export %+v", x)
+	}
+	wantContains(t, string(r.Attachments[0].Data), `"consent_ledger"`, "\n  ")
+	r = h.run(me, "privacy export", O("scope", "all"))
+	wantContains(t, r.Content, "in every server we share")
+
+	// The sole facilitator of a circle must hand it over first; nothing is deleted.
+	r = h.run(h.fac, "privacy delete")
+	r = h.clickOn(h.fac, r, "privacy-delete", "guild")
+	wantContains(t, r.Content, "only facilitator of Grief circle, Quiet circle", "nothing was deleted")
+	if c := h.circle("Grief circle"); !c.IsFacilitator(h.fac) {
+		t.Fatal("refused erasure changed facilitators")
+	}
+
+	// Someone else's delete button is refused.
+	got := h.memberClickAs(other, h.guild, bot.CustomID{Action: "privacy-delete", GuildID: h.guild, UserID: me, Arg: "guild"})
+	wantContains(t, got, "belongs to someone else")
+	if m := h.memberStatus(grief, me); m.Status != circles.StatusActive {
+		t.Fatal("forged erasure deleted something")
+	}
+
+	r = h.run(me, "privacy delete")
+	wantContains(t, r.Content, "Erase everything", "can't be undone")
+	r = h.clickOn(me, r, "privacy-delete", "guild")
+	wantContains(t, r.Content, "erased 2 memberships, 2 consent records, 1 RSVP")
+	x, err := h.store.ExportUser(h.ctx, "", me, h.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.Memberships)+len(x.Consents)+len(x.RSVPs)+len(x.FacilitatorOf)+len(x.Circles) != 0 {
+		t.Fatalf("data left after erasure: %+v", x)
+	}
+	if ledger, _ := h.store.ConsentLedger(h.ctx, grief.ID, me); len(ledger) != 0 {
+		t.Fatalf("ledger left: %+v", ledger)
+	}
+	if h.sim.CanView(me, ch) {
+		t.Fatal("erased member still sees the session channel")
+	}
+	// The waitlist moved up, and the other member is untouched.
+	if err := h.sim.WaitFor(h.ctx, func() bool { return len(h.sim.DMs(waiting)) > 0 }); err != nil {
+		t.Fatal(err)
+	}
+	if m := h.memberStatus(grief, waiting); m.Status != circles.StatusActive || !h.sim.CanView(waiting, ch) {
+		t.Fatalf("waitlisted after erasure: %+v", m)
+	}
+	ox, _ := h.store.ExportUser(h.ctx, h.guild, other, h.clock.Now())
+	if len(ox.Memberships) != 2 || len(ox.Consents) != 2 || !h.sim.CanView(other, ch) {
+		t.Fatalf("other user's data changed: %+v", ox)
+	}
+	h.wantNoPings()
+}
