@@ -1,0 +1,182 @@
+package demo
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/bot/discordsim"
+	"github.com/circlebot/circlebot/circles"
+)
+
+// TestDemoRunsToTheEnd plays the whole walkthrough, as `circlebot demo
+// --keep` does, and checks its milestones and the kept database.
+func TestDemoRunsToTheEnd(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // os.MkdirTemp("") puts the demo's directory here
+
+	var out bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	start := time.Now()
+	if err := Run(ctx, Options{Out: &out, Keep: true}); err != nil {
+		t.Fatalf("demo failed: %v\n%s", err, out.String())
+	}
+	took := time.Since(start)
+	s := out.String()
+	t.Logf("demo took %v", took)
+	if took > 20*time.Second {
+		t.Errorf("the demo took %v; it should take well under 20s", took)
+	}
+
+	milestones := []string{
+		// The sample server, the bot connected and the owner welcomed.
+		"Harbour Community", "registered 9 commands", "circlebot ▸ DM to Ada", "Thanks for adding circlebot",
+		"Hana ▸ /helpnow", "emergency number",
+		"Ada ▸ /setup facilitator_role:@Facilitators category:#Circles",
+		`Fran ▸ /circle create name:"Grief circle" kind:peer`,
+		"Fran ▸ types “Europe/Ber” in timezone:\n  circlebot ▸ suggests Europe/Berlin",
+		"Fran ▸ fills in the form and submits it:",
+		"Ben ▸ /circles",
+		"Ben ▸ types “gri” in circle:\n  circlebot ▸ suggests Grief circle",
+		"[I agree — join] [Join as listener] [Cancel]",
+		"Ben ▸ clicks [I agree — join]", "Elif ▸ clicks [Join as listener]", "Gus ▸ clicks [I agree — join]",
+		"Ben ▸ clicks [Going",
+		"circlebot ▸ DM to Ben", "Fran ▸ clicks [Going]", "Dev ▸ clicks [Skip this one]",
+		// The session channel, its access, pinned guidelines and prompts.
+		"New channel #grief-circle-2026-12-01 in category “Circles”",
+		"circlebot ▸ in #grief-circle-2026-12-01 📌 pinned",
+		"Chloé ▸ writes in #grief-circle-2026-12-01",
+		"circlebot ▸ DM to Fran",
+		"moves to Tue 1 Dec 19:55 CET", "moves to Tue 1 Dec 20:00 CET", "moves to Wed 2 Dec 20:00 CET",
+		"#grief-circle-2026-12-01 no longer exists",
+		"Dev ▸ /leave", "circlebot ▸ DM to Gus", "Gus now has Dev's seat.",
+		"Ben ▸ /privacy export", "📎 circlebot-export-", `"action":"given"`,
+		"Demo finished in",
+		"server set up, circle created, 3 joined with consent, 1 waitlisted, session channel #grief-circle-2026-12-01 opened, closed, deleted after retention.",
+	}
+	for _, m := range milestones {
+		if !strings.Contains(s, m) {
+			t.Errorf("the output lacks %q", m)
+		}
+	}
+	// Every feature the walkthrough shows is built: nothing is reported
+	// missing and no interaction failed.
+	for _, bad := range []string{"not built yet", "    ✗ ", "no such button"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("the output contains %q", bad)
+		}
+	}
+	// Access to the session channel comes from consent: the table printed
+	// at opening, then after closing (everyone read-only).
+	for _, re := range []string{
+		`(?m)^ +Ben +member +yes +yes$`, `(?m)^ +Elif +listener +yes +no$`, `(?m)^ +Gus +waitlisted +no +no$`,
+		`(?m)^ +Hana +not in the circle +no +no$`, `(?m)^ +Femi +facilitator of other circles +no +no$`,
+		`(?m)^ +Fran +facilitator +yes +no$`, `(?m)^ +Ben +member +yes +no$`,
+	} {
+		if !regexp.MustCompile(re).MatchString(s) {
+			t.Errorf("the output lacks an access row matching %s", re)
+		}
+	}
+	// Step headers are numbered in order.
+	last := -1
+	for _, h := range []string{"━━ 1. ", "━━ 3. The admin", "━━ 12. ", "━━ 18. "} {
+		i := strings.Index(s, h)
+		if i < 0 || i < last {
+			t.Errorf("header %q missing or out of order", h)
+		}
+		last = i
+	}
+	if strings.Contains(s, "\x1b[") {
+		t.Error("the output contains terminal escape codes")
+	}
+
+	// --keep leaves the database and says where it is.
+	dbs, _ := filepath.Glob(filepath.Join(tmp, "circlebot-demo-*", "circlebot.db"))
+	if len(dbs) != 1 {
+		t.Fatalf("kept databases: %v", dbs)
+	}
+	if !strings.Contains(s, dbs[0]) {
+		t.Errorf("the output does not name the kept database %s", dbs[0])
+	}
+	if fi, err := os.Stat(dbs[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("kept database: %v, %v", fi, err)
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", s)
+	}
+}
+
+// Without --keep nothing is left behind.
+func TestDemoRemovesItsDatabase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays the whole walkthrough")
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	var out bytes.Buffer
+	if err := Run(context.Background(), Options{Out: &out}); err != nil {
+		t.Fatalf("demo failed: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Fatalf("the demo left %v behind", left)
+	}
+	if strings.Contains(out.String(), "is kept at") {
+		t.Error("the demo says it kept the database")
+	}
+}
+
+// The renderer shows mentions as names and timestamps in the circle's zone,
+// with the raw tag the first time a moment appears.
+func TestRender(t *testing.T) {
+	loc, _ := time.LoadLocation(zone)
+	now := time.Date(2026, 12, 1, 17, 0, 0, 0, loc)
+	d := &demo{
+		loc: loc, clock: circles.NewManualClock(now), out: &bytes.Buffer{},
+		names:     map[string]string{"111": "Fran"},
+		labels:    map[string]string{"222": "@Facilitators", "333": "#Circles"},
+		seenTimes: map[int64]bool{},
+	}
+	at := time.Date(2026, 12, 1, 19, 0, 0, 0, loc).Unix()
+	in := "Hi <@111> and <@!111>, ask <@&222> in <#333>: <t:" + itoa(at) + ":F> (<t:" + itoa(at) + ":R>), again <t:" + itoa(at) + ":t>."
+	got := d.text(in)
+	want := "Hi @Fran and @Fran, ask @Facilitators in #Circles: Tuesday, 1 December 2026 19:00 CET ‹<t:" + itoa(at) + ":F>› (in 2 hours), again 19:00."
+	if got != want {
+		t.Errorf("text:\n got %s\nwant %s", got, want)
+	}
+
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{10 * time.Second, "now"},
+		{5 * time.Minute, "in 5 minutes"},
+		{-5 * time.Minute, "5 minutes ago"},
+		{time.Hour, "in an hour"},
+		{26 * time.Hour, "in a day"},
+		{7 * 24 * time.Hour, "in 7 days"},
+	} {
+		if got := relative(c.d); got != c.want {
+			t.Errorf("relative(%v) = %q, want %q", c.d, got, c.want)
+		}
+	}
+
+	var buf bytes.Buffer
+	d.out = &buf
+	d.message("│ ", "Welcome", []discordgo.MessageEmbed{{Title: "Grief circle", Description: "Peer support", Fields: []*discordgo.MessageEmbedField{{Name: "Next", Value: "soon"}}}},
+		[]discordsim.Component{{Type: 1, Components: []discordsim.Component{{Type: 2, Label: "I agree — join", CustomID: "x"}, {Type: 2, Label: "Cancel", CustomID: "y"}}}}, nil)
+	wantOut := "│ Welcome\n│ ┃ ▌Grief circle\n│ ┃ Peer support\n│ ┃ • Next\n│ ┃   soon\n│ [I agree — join] [Cancel]\n"
+	if buf.String() != wantOut {
+		t.Errorf("message:\n got %q\nwant %q", buf.String(), wantOut)
+	}
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }

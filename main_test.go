@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/circlebot/circlebot/bot"
+)
+
+// cli runs the command line in-process and returns its exit code and output.
+func cli(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// writeConfig writes a config file into a temporary directory; data.path
+// points into the same directory. extra is appended verbatim.
+func writeConfig(t *testing.T, extra string) (cfgPath, dbPath string) {
+	t.Helper()
+	dir := t.TempDir()
+	dbPath = filepath.Join(dir, "circlebot.db")
+	cfgPath = filepath.Join(dir, "config.toml")
+	toml := fmt.Sprintf("[data]\npath = %q\n%s", dbPath, extra)
+	if err := os.WriteFile(cfgPath, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, dbPath
+}
+
+func wantIn(t *testing.T, what, s string, parts ...string) {
+	t.Helper()
+	for _, p := range parts {
+		if !strings.Contains(s, p) {
+			t.Errorf("%s does not mention %q:\n%s", what, p, s)
+		}
+	}
+}
+
+func TestCLIVersion(t *testing.T) {
+	t.Parallel()
+	code, out, _ := cli(t, "version")
+	if code != exitOK || !strings.HasPrefix(out, "circlebot ") {
+		t.Fatalf("version: exit %d, output %q", code, out)
+	}
+}
+
+func TestCLIUsage(t *testing.T) {
+	t.Parallel()
+	code, out, errOut := cli(t, "frobnicate")
+	if code != exitUsage {
+		t.Fatalf("unknown command: exit %d, want %d", code, exitUsage)
+	}
+	if out != "" {
+		t.Errorf("usage errors go to stderr, got stdout %q", out)
+	}
+	wantIn(t, "stderr", errOut, `unknown command "frobnicate"`, "Usage:", "run --config FILE", "demo", "migrate", "backup", "invite-url", "version")
+
+	if code, _, errOut := cli(t); code != exitUsage || !strings.Contains(errOut, "Usage:") {
+		t.Errorf("no command: exit %d, stderr %q", code, errOut)
+	}
+	if code, out, _ := cli(t, "--help"); code != exitOK || !strings.Contains(out, "Usage:") {
+		t.Errorf("--help: exit %d, stdout %q", code, out)
+	}
+}
+
+// Every command explains itself with --help and exits 0 without doing
+// anything (no config needed).
+func TestCLIHelpOnEachCommand(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := cli(t, c.name, "--help")
+			if code != exitOK {
+				t.Fatalf("%s --help: exit %d\n%s", c.name, code, errOut)
+			}
+			help := out + errOut
+			wantIn(t, c.name+" --help", help, "Usage: circlebot "+c.usage, c.help)
+			if strings.Contains(c.usage, "--config") {
+				wantIn(t, c.name+" --help", help, "-config")
+			}
+		})
+	}
+	// An unknown flag is a usage error.
+	if code, _, errOut := cli(t, "migrate", "--frobnicate"); code != exitUsage || !strings.Contains(errOut, "frobnicate") {
+		t.Errorf("unknown flag: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestCLIRunWithoutToken(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "")
+	cfg, db := writeConfig(t, "")
+	code, _, errOut := cli(t, "run", "--config", cfg)
+	if code != exitUsage {
+		t.Fatalf("run without a token: exit %d, want %d\n%s", code, exitUsage, errOut)
+	}
+	wantIn(t, "stderr", errOut, "DISCORD_TOKEN", "is not set")
+	if _, err := os.Stat(db); err == nil {
+		t.Error("run created a database although it refused to start")
+	}
+}
+
+func TestCLIRunWithoutConfig(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := cli(t, "run")
+	if code != exitUsage {
+		t.Fatalf("run without --config: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, "--config FILE is required", "config.example.toml")
+}
+
+func TestCLIBadConfigNamesFileAndKey(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token")
+	cfg, db := writeConfig(t, "\n[defaults]\ncapacty = 8\n")
+	code, _, errOut := cli(t, "run", "--config", cfg)
+	if code != exitUsage {
+		t.Fatalf("run with a bad config: exit %d, want %d\n%s", code, exitUsage, errOut)
+	}
+	wantIn(t, "stderr", errOut, cfg, "defaults.capacty")
+	if strings.Contains(errOut, "not-a-real-token") {
+		t.Error("the token was printed")
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("a database was created although the config was refused")
+	}
+
+	// A value out of range names its key too, for every command that reads the config.
+	cfg, _ = writeConfig(t, "\n[defaults]\ncapacity = 40\n")
+	code, _, errOut = cli(t, "migrate", "--config", cfg)
+	if code != exitUsage {
+		t.Fatalf("migrate with capacity 40: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, cfg, "defaults.capacity")
+
+	// A missing file is named.
+	missing := filepath.Join(t.TempDir(), "nope.toml")
+	code, _, errOut = cli(t, "migrate", "--config", missing)
+	if code != exitUsage {
+		t.Fatalf("migrate with a missing config: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, missing)
+}
+
+func TestCLIMigrateAndBackup(t *testing.T) {
+	t.Parallel()
+	cfg, db := writeConfig(t, "")
+	code, out, errOut := cli(t, "migrate", "--config", cfg)
+	if code != exitOK {
+		t.Fatalf("migrate: exit %d\n%s", code, errOut)
+	}
+	wantIn(t, "migrate output", out, db, "schema version")
+	fi, err := os.Stat(db)
+	if err != nil {
+		t.Fatalf("migrate created no database: %v", err)
+	}
+	if mode := fi.Mode().Perm(); mode != 0o600 {
+		t.Errorf("database mode %v, want 0600", mode)
+	}
+	// Migrating again is a no-op that still succeeds.
+	if code, out2, _ := cli(t, "migrate", "--config", cfg); code != exitOK || out2 != out {
+		t.Errorf("second migrate: exit %d, output %q (first %q)", code, out2, out)
+	}
+
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	code, out, errOut = cli(t, "backup", "--config", cfg, "--to", copyPath)
+	if code != exitOK {
+		t.Fatalf("backup: exit %d\n%s", code, errOut)
+	}
+	wantIn(t, "backup output", out, copyPath)
+	fi, err = os.Stat(copyPath)
+	if err != nil {
+		t.Fatalf("no backup file: %v", err)
+	}
+	if fi.Size() == 0 {
+		t.Error("the backup is empty")
+	}
+	if mode := fi.Mode().Perm(); mode != 0o600 {
+		t.Errorf("backup mode %v, want 0600", mode)
+	}
+	before, _ := os.ReadFile(copyPath)
+
+	// A second backup to the same path is refused and leaves the copy alone.
+	code, _, errOut = cli(t, "backup", "--config", cfg, "--to", copyPath)
+	if code == exitOK {
+		t.Fatal("a second backup over an existing file succeeded")
+	}
+	wantIn(t, "stderr", errOut, copyPath, "already exists")
+	after, _ := os.ReadFile(copyPath)
+	if !bytes.Equal(before, after) {
+		t.Error("the refused backup changed the existing file")
+	}
+
+	// --to is required; a database that doesn't exist is named.
+	if code, _, errOut := cli(t, "backup", "--config", cfg); code != exitUsage || !strings.Contains(errOut, "--to PATH is required") {
+		t.Errorf("backup without --to: exit %d, stderr %q", code, errOut)
+	}
+	cfg2, db2 := writeConfig(t, "")
+	code, _, errOut = cli(t, "backup", "--config", cfg2, "--to", filepath.Join(t.TempDir(), "x.db"))
+	if code != exitUsage {
+		t.Errorf("backup of a missing database: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, db2)
+}
+
+func TestCLIInviteURL(t *testing.T) {
+	t.Parallel()
+	cfg, _ := writeConfig(t, "\n[discord]\napplication_id = \"123456789012345678\"\n")
+	code, out, errOut := cli(t, "invite-url", "--config", cfg)
+	if code != exitOK {
+		t.Fatalf("invite-url: exit %d\n%s", code, errOut)
+	}
+	u, err := url.Parse(strings.TrimSpace(out))
+	if err != nil {
+		t.Fatalf("not a URL: %q", out)
+	}
+	if u.Scheme != "https" || u.Host != "discord.com" || u.Path != "/oauth2/authorize" {
+		t.Errorf("unexpected URL %s", u)
+	}
+	q := u.Query()
+	if got := q.Get("client_id"); got != "123456789012345678" {
+		t.Errorf("client_id %q", got)
+	}
+	if scopes := strings.Fields(q.Get("scope")); len(scopes) != 2 || scopes[0] != "bot" || scopes[1] != "applications.commands" {
+		t.Errorf("scope %q, want \"bot applications.commands\"", q.Get("scope"))
+	}
+	if got, want := q.Get("permissions"), fmt.Sprint(bot.RequiredPermissions); got != want {
+		t.Errorf("permissions %s, want %s", got, want)
+	}
+
+	cfg, _ = writeConfig(t, "")
+	code, _, errOut = cli(t, "invite-url", "--config", cfg)
+	if code != exitUsage {
+		t.Fatalf("invite-url without application_id: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, "discord.application_id", cfg)
+}
+
+func TestCLIDemoRejectsArguments(t *testing.T) {
+	t.Parallel()
+	code, _, errOut := cli(t, "demo", "extra")
+	if code != exitUsage {
+		t.Fatalf("demo extra: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, `unexpected argument "extra"`)
+}
