@@ -44,12 +44,6 @@ const maxMentions = 100
 // errNoCategory: /setup has not chosen a category for session channels.
 var errNoCategory = errors.New("no category for session channels is configured; run /setup")
 
-// errPostponed is returned by OpenSession when the facilitator-presence
-// gate postponed the session instead (PostponeWithoutFacilitator). The
-// session row is already marked skipped; the scheduler logs this as a
-// failed open, then finds nothing left to do for the session.
-var errPostponed = errors.New("postponed: no facilitator said they are going")
-
 // OpenSession opens a session's channel (DESIGN.md, "Channel model"). In
 // order, each step recorded on the session row before the next:
 //
@@ -337,7 +331,8 @@ func adHoc(c circles.Circle, s circles.Session) bool {
 }
 
 // postpone marks a session skipped because no facilitator is coming, tells
-// members and facilitators, and plans the next occurrence.
+// members and facilitators, and returns schedule.ErrPostponed so the
+// scheduler records it as skipped and plans the next occurrence.
 func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session) error {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
@@ -354,21 +349,9 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 		}
 	}
 	b.tellFacilitators(c, fmt.Sprintf("🗓️ The session of **%s** at %s was postponed because no facilitator RSVP'd going, and the circle is set to postpone in that case. I told its %d member(s) by DM.", c.Name, ShortTimestamp(s.Start), len(told)))
-	if _, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-		if cur.State != circles.SessionPlanned {
-			return circles.Errorf(circles.EConflict, "the session is %s, not planned", cur.State)
-		}
-		cur.State = circles.SessionSkipped
-		cur.DueAt = time.Time{}
-		return nil
-	}); err != nil {
-		return err
-	}
-	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
-		b.log.Error("planning the session after a postponed one", "guild", c.GuildID, "circle", c.ID, "err", err)
-	}
 	b.log.Info("session postponed: no facilitator going", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "members_told", len(told))
-	return errPostponed
+	// The scheduler records the session as skipped and plans the next.
+	return schedule.ErrPostponed
 }
 
 // PostPrompt posts c.Prompts[index]. An index out of range (the prompts

@@ -517,7 +517,7 @@ func TestLifecycleGatePostponeShift(t *testing.T) {
 	}
 
 	ps = h.lcSession(ps.ID)
-	if ps.State != circles.SessionSkipped || ps.ChannelID != "" || len(h.lcSessionChannels(ps.ID)) != 0 {
+	if ps.State != circles.SessionSkipped || !ps.DueAt.IsZero() || ps.ChannelID != "" || len(h.lcSessionChannels(ps.ID)) != 0 {
 		t.Fatalf("postponed session %+v", ps)
 	}
 	wantContains(t, lcLastDM(t, h, m[1]).Content, "postponed")

@@ -393,6 +393,12 @@ func (s *Scheduler) settings(ctx context.Context, guildID string) (circles.Guild
 	return g, err
 }
 
+// ErrPostponed is what Actions.OpenSession returns (wrapped or not) when it
+// decided not to open the session — the facilitator-presence gate postponed
+// it and people were told. The scheduler records the session as skipped and
+// plans the next one; it is not a failure and is not retried.
+var ErrPostponed = errors.New("schedule: session postponed")
+
 // errMoved is returned when a session's state changed between deciding on a
 // step and recording it, which only another process could cause.
 var errMoved = errors.New("session changed state meanwhile")
@@ -419,6 +425,12 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	case StepOpen:
 		var opened circles.Session
 		opened, err = s.actions.OpenSession(ctx, c, sess)
+		if errors.Is(err, ErrPostponed) {
+			err = nil
+			record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionSkipped }
+			after = func(time.Time) { s.planNext(ctx, c, g) }
+			break
+		}
 		record = func(cur *circles.Session, now time.Time) {
 			cur.State = circles.SessionOpen
 			if cur.OpenedAt.IsZero() {
