@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
@@ -12,32 +11,11 @@ import (
 	"github.com/circlebot/circlebot/circles"
 )
 
-// memberRecorder answers interactions handed to the router directly: a
-// tampered client, or a click in a DM (which the simulator can't send yet).
-type memberRecorder struct {
-	mu   sync.Mutex
-	resp *discordgo.InteractionResponse
-}
-
-func (m *memberRecorder) InteractionRespond(_ *discordgo.Interaction, r *discordgo.InteractionResponse, _ ...discordgo.RequestOption) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.resp = r
-	return nil
-}
-
-func (m *memberRecorder) InteractionResponseEdit(_ *discordgo.Interaction, e *discordgo.WebhookEdit, _ ...discordgo.RequestOption) (*discordgo.Message, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.resp = &discordgo.InteractionResponse{Data: &discordgo.InteractionResponseData{Content: *e.Content}}
-	return &discordgo.Message{}, nil
-}
-
 // memberHandle sends one interaction straight to the bot's router and
 // returns the answer's text.
 func (h *harness) memberHandle(i *discordgo.Interaction) string {
 	h.t.Helper()
-	rec := &memberRecorder{}
+	rec := &recorder{}
 	if i.ID == "" {
 		i.ID = "42"
 	}
@@ -136,7 +114,7 @@ func TestAdminSetup(t *testing.T) {
 	if !r.Ephemeral || len(r.Embeds) != 1 {
 		t.Fatalf("setup answer: %+v", r)
 	}
-	text := memberText(r)
+	text := responseText(r)
 	wantContains(t, text, "is set up", "<@&"+h.facRole+">", "<#"+h.category+">", "48 hours", "60 minutes", "/circle create", "default international list")
 	if r.AllowedMentions == nil || len(r.AllowedMentions.Parse) != 0 || len(r.AllowedMentions.Roles) != 0 {
 		t.Fatalf("setup summary may ping: %+v", r.AllowedMentions)
@@ -148,7 +126,7 @@ func TestAdminSetup(t *testing.T) {
 
 	// Later runs change only what is given.
 	r = h.run(h.admin, "setup", O("reminder_minutes", 15))
-	wantContains(t, memberText(r), "15 minutes", "<@&"+h.facRole+">")
+	wantContains(t, responseText(r), "15 minutes", "<@&"+h.facRole+">")
 	if g := h.memberSettings(); g.ReminderMinutes != 15 || g.RetentionHours != 48 || g.FacilitatorRoleID != h.facRole || g.CategoryID != h.category {
 		t.Fatalf("partial /setup changed other settings: %+v", g)
 	}
@@ -179,12 +157,12 @@ func TestAdminSetup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantContains(t, memberText(r), "Crisis resources saved", "0800 123 456")
+	wantContains(t, responseText(r), "Crisis resources saved", "0800 123 456")
 	if g := h.memberSettings(); g.CrisisResources != custom || g.ReminderMinutes != 15 {
 		t.Fatalf("crisis text not saved: %+v", g)
 	}
 	r = h.run(h.members[0], "helpnow")
-	wantContains(t, memberText(r), "0800 123 456", "peer support, not therapy or medical care", "local emergency number")
+	wantContains(t, responseText(r), "0800 123 456", "peer support, not therapy or medical care", "local emergency number")
 	// Reopening the modal shows the saved text.
 	r = h.run(h.admin, "setup", O("crisis_resources", true))
 	if r.Modal == nil || r.Modal.Inputs[0].Value != custom {

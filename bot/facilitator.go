@@ -29,10 +29,10 @@ func (b *Bot) facilitatorRoutes() {
 	b.router.Command("circle prompts", b.circlePrompts)
 	b.router.Command("circle schedule", b.circleSchedule)
 	b.router.Command("circle skip", b.circleSkip)
-	b.router.Command("circle open", b.circleOpen)
-	b.router.Command("circle close", b.circleClose)
+	b.router.SlowCommand("circle open", b.circleOpen)
+	b.router.SlowCommand("circle close", b.circleClose)
 	b.router.Command("circle roster", b.circleRoster)
-	b.router.Command("circle remove", b.circleRemove)
+	b.router.SlowCommand("circle remove", b.circleRemove)
 	b.router.Command("circle archive", b.circleArchive)
 	for _, sub := range circleSubcommands {
 		b.router.Autocomplete("circle "+sub, "circle", b.facilitatedCircleChoices)

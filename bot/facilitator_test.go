@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -41,22 +40,6 @@ func (h *harness) facCreate(user, name string, opts ...discordsim.Opt) *discords
 		opts = []discordsim.Opt{discordsim.O("weekday", "Tuesday"), discordsim.O("time", "19:00")}
 	}
 	return h.run(user, "circle create", append(all, opts...)...)
-}
-
-// facEmbedText flattens a response's content and embeds for assertions.
-func facEmbedText(r *discordsim.Response) string {
-	var sb strings.Builder
-	sb.WriteString(r.Content)
-	for _, e := range r.Embeds {
-		sb.WriteString("\n" + e.Title + "\n" + e.Description)
-		for _, f := range e.Fields {
-			sb.WriteString("\n" + f.Name + "\n" + f.Value)
-		}
-		if e.Footer != nil {
-			sb.WriteString("\n" + e.Footer.Text)
-		}
-	}
-	return sb.String()
 }
 
 var facTimestampRe = regexp.MustCompile(`<t:(\d+):F>`)
@@ -135,7 +118,7 @@ func TestFacilitatorCreate(t *testing.T) {
 	if !r.Ephemeral {
 		t.Fatal("create reply is public")
 	}
-	text := facEmbedText(r)
+	text := responseText(r)
 	wantContains(t, text, "Grief circle", "Every Tuesday at 19:00 (Europe/Berlin), 60 minutes", "/circle guidelines", "/circle prompts", "/join", "What is shared here stays here")
 	c := h.circle("Grief circle")
 	if len(c.Facilitators) != 1 || c.Facilitators[0] != h.fac || c.Capacity != 10 || c.Schedule.TimeZone != "Europe/Berlin" || c.Schedule.Duration != time.Hour || c.Topic != "For anyone grieving" {
@@ -177,13 +160,13 @@ func TestFacilitatorCreate(t *testing.T) {
 
 	// A cron rule in another zone, by the second facilitator.
 	r = h.facCreate(h.fac2, "Parents circle", O("cron", "0 19 * * TUE,THU"), O("timezone", "America/New_York"), O("duration", 90), O("capacity", 8), O("listeners", false))
-	wantContains(t, facEmbedText(r), "cron schedule `0 19 * * TUE,THU` in America/New_York, 90 minutes", "no listeners")
+	wantContains(t, responseText(r), "cron schedule `0 19 * * TUE,THU` in America/New_York, 90 minutes", "no listeners")
 	p := h.circle("Parents circle")
 	if p.Capacity != 8 || p.ListenersAllowed || p.Schedule.Duration != 90*time.Minute {
 		t.Fatalf("stored %+v", p)
 	}
 	// Thursday 26 November 2026 19:00 in New York is 00:00 UTC on the 27th.
-	if stamps := facTimestamps(facEmbedText(r)); len(stamps) != 3 || stamps[0] != facItoa(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()) {
+	if stamps := facTimestamps(responseText(r)); len(stamps) != 3 || stamps[0] != facItoa(time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).Unix()) {
 		t.Fatalf("cron next sessions %v", stamps)
 	}
 
@@ -296,27 +279,6 @@ func TestFacilitatorEdit(t *testing.T) {
 	}
 }
 
-// facRecorder answers interactions handed to the router directly, as a
-// tampered client would send them.
-type facRecorder struct {
-	mu   sync.Mutex
-	resp *discordgo.InteractionResponse
-}
-
-func (f *facRecorder) InteractionRespond(_ *discordgo.Interaction, r *discordgo.InteractionResponse, _ ...discordgo.RequestOption) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.resp = r
-	return nil
-}
-
-func (f *facRecorder) InteractionResponseEdit(_ *discordgo.Interaction, e *discordgo.WebhookEdit, _ ...discordgo.RequestOption) (*discordgo.Message, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.resp = &discordgo.InteractionResponse{Data: &discordgo.InteractionResponseData{Content: *e.Content}}
-	return &discordgo.Message{}, nil
-}
-
 func TestFacilitatorGuidelinesAndPrompts(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -361,7 +323,7 @@ func TestFacilitatorGuidelinesAndPrompts(t *testing.T) {
 	if ms.Status != circles.StatusActive || ms.HasCurrentConsent(c.Guidelines.Version) {
 		t.Fatalf("membership after new guidelines: %+v", ms)
 	}
-	roster := facEmbedText(h.run(h.fac, "circle roster", O("circle", "Grief circle")))
+	roster := responseText(h.run(h.fac, "circle roster", O("circle", "Grief circle")))
 	wantContains(t, roster, "needs to re-consent")
 
 	// Two editors at once: the second save is refused and changes nothing.
@@ -384,7 +346,7 @@ func TestFacilitatorGuidelinesAndPrompts(t *testing.T) {
 	if _, err := submit(h.fac, open(h.fac), long); err == nil {
 		t.Fatal("the simulated client accepted 4001 characters")
 	}
-	rec := &facRecorder{}
+	rec := &recorder{}
 	h.bot.Router().Handle(h.ctx, rec, &discordgo.Interaction{
 		ID: "1", Type: discordgo.InteractionModalSubmit, GuildID: h.guild,
 		Member: &discordgo.Member{User: &discordgo.User{ID: h.fac}, Roles: []string{h.facRole}},
@@ -399,7 +361,7 @@ func TestFacilitatorGuidelinesAndPrompts(t *testing.T) {
 	}
 	wantContains(t, rec.resp.Data.Content, "at most 4000 characters", "4001")
 	// Another user's modal custom_id is refused too.
-	rec = &facRecorder{}
+	rec = &recorder{}
 	h.bot.Router().Handle(h.ctx, rec, &discordgo.Interaction{
 		ID: "2", Type: discordgo.InteractionModalSubmit, GuildID: h.guild,
 		Member: &discordgo.Member{User: &discordgo.User{ID: h.fac2}, Roles: []string{h.facRole}},
@@ -446,12 +408,12 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 	h.facSetup()
 	h.clock.Set(time.Date(2027, 3, 20, 12, 0, 0, 0, time.UTC)) // a Saturday, before Berlin's clocks go forward
 	r := h.facCreate(h.fac, "Night owls", O("weekday", "Sunday"), O("time", "02:30"))
-	wantContains(t, facEmbedText(r), "02:30 does not exist on 28 Mar 2027", "this session starts at 03:00")
+	wantContains(t, responseText(r), "02:30 does not exist on 28 Mar 2027", "this session starts at 03:00")
 	c := h.circle("Night owls")
 
 	// Show: the rule in words, the next three, the DST note.
 	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"))
-	text := facEmbedText(r)
+	text := responseText(r)
 	wantContains(t, text, "Every Sunday at 02:30 (Europe/Berlin)", "Shift", "this session starts at 03:00")
 	want := []time.Time{
 		time.Date(2027, 3, 21, 1, 30, 0, 0, time.UTC), // CET
@@ -468,7 +430,7 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 
 	// Only the zone changes: same day and time, other instants.
 	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("timezone", "America/New_York"))
-	text = facEmbedText(r)
+	text = responseText(r)
 	wantContains(t, text, "Every Sunday at 02:30 (America/New_York)")
 	ny := time.Date(2027, 3, 21, 6, 30, 0, 0, time.UTC) // 02:30 EDT
 	if got := facTimestamps(text); len(got) != 3 || got[0] != facItoa(ny.Unix()) {
@@ -479,7 +441,7 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 	}
 	// A cron spec replaces weekday+time; then time alone isn't enough.
 	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("cron", "0 19 * * TUE"), O("timezone", "Europe/Berlin"))
-	wantContains(t, facEmbedText(r), "`0 19 * * TUE` in Europe/Berlin")
+	wantContains(t, responseText(r), "`0 19 * * TUE` in Europe/Berlin")
 	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("time", "20:00"))
 	wantContains(t, r.Content, "weekday")
 	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("cron", "*/10 * * * *"))
@@ -508,7 +470,7 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 		t.Fatalf("skip DM %+v", dms)
 	}
 	// The schedule view leaves out the skipped one.
-	if got := facTimestamps(facEmbedText(h.run(h.fac, "circle schedule", O("circle", "Night owls")))); len(got) != 3 || got[0] != facItoa(nextTue.Unix()) {
+	if got := facTimestamps(responseText(h.run(h.fac, "circle schedule", O("circle", "Night owls")))); len(got) != 3 || got[0] != facItoa(nextTue.Unix()) {
 		t.Fatalf("schedule after skip %v", got)
 	}
 }
@@ -542,7 +504,7 @@ func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	if !r.Ephemeral {
 		t.Fatal("roster is public")
 	}
-	text := facEmbedText(r)
+	text := responseText(r)
 	wantContains(t, text, "<@"+m[0]+"> · member · ✓ consent current", "<@"+m[4]+"> · listener", "1. <@"+m[2]+">", "2. <@"+m[3]+">", "Seats: 2/2 speaking")
 	if strings.Index(text, "1. <@"+m[2]) > strings.Index(text, "2. <@"+m[3]) {
 		t.Fatal("waitlist out of order")
@@ -568,7 +530,7 @@ func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	if circles.ErrorCode(err) != circles.EForbidden {
 		t.Fatalf("removed member rejoined: %v", err)
 	}
-	wantContains(t, facEmbedText(h.run(h.fac, "circle roster", O("circle", "Grief circle"))), "Removed (1)", "<@"+m[0]+">", "lift with /circle remove lift:true")
+	wantContains(t, responseText(h.run(h.fac, "circle roster", O("circle", "Grief circle"))), "Removed (1)", "<@"+m[0]+">", "lift with /circle remove lift:true")
 	r = h.run(h.fac, "circle remove", O("circle", "Grief circle"), O("member", m[0]), O("lift", true))
 	wantContains(t, r.Content, "Lifted the removal")
 	if _, err := h.store.Join(h.ctx, circles.JoinRequest{GuildID: h.guild, CircleID: c.ID, UserID: m[0], Mode: circles.ModeMember, GuidelinesVersion: 1}, h.clock.Now()); err != nil {

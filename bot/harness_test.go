@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -222,4 +223,42 @@ func TestBotConnectsAndRegistersCommands(t *testing.T) {
 	if n := len(h.sim.Commands("")); n != len(cmds) {
 		t.Fatalf("after restart %d commands, want %d", n, len(cmds))
 	}
+}
+
+// responseText flattens a response's content and embeds for assertions.
+func responseText(r *discordsim.Response) string {
+	var sb strings.Builder
+	sb.WriteString(r.Content)
+	for _, e := range r.Embeds {
+		sb.WriteString("\n" + e.Title + "\n" + e.Description)
+		for _, f := range e.Fields {
+			sb.WriteString("\n" + f.Name + "\n" + f.Value)
+		}
+		if e.Footer != nil {
+			sb.WriteString("\n" + e.Footer.Text)
+		}
+	}
+	return sb.String()
+}
+
+// recorder answers interactions handed to the router directly, for the
+// few inputs the simulated client would refuse to send (a forged modal, a
+// DM-less click) but a hostile client could.
+type recorder struct {
+	mu   sync.Mutex
+	resp *discordgo.InteractionResponse
+}
+
+func (f *recorder) InteractionRespond(_ *discordgo.Interaction, r *discordgo.InteractionResponse, _ ...discordgo.RequestOption) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resp = r
+	return nil
+}
+
+func (f *recorder) InteractionResponseEdit(_ *discordgo.Interaction, e *discordgo.WebhookEdit, _ ...discordgo.RequestOption) (*discordgo.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resp = &discordgo.InteractionResponse{Data: &discordgo.InteractionResponseData{Content: *e.Content}}
+	return &discordgo.Message{}, nil
 }

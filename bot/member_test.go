@@ -80,7 +80,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 	if !r.Ephemeral {
 		t.Fatal("/helpnow is not ephemeral")
 	}
-	wantContains(t, memberText(r), "findahelpline.com", "peer support, not therapy or medical care", "call your local emergency number")
+	wantContains(t, responseText(r), "findahelpline.com", "peer support, not therapy or medical care", "call your local emergency number")
 
 	r = h.run(h.members[0], "circles")
 	wantContains(t, r.Content, "No circles yet", "/circle create")
@@ -164,7 +164,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 	if !r.Ephemeral || len(r.Embeds) != 2 {
 		t.Fatalf("/circles: %+v", r)
 	}
-	text := memberText(r)
+	text := responseText(r)
 	wantContains(t, text, "Grief circle", "Quiet circle", "Peer support", "<@"+h.fac+">", "Every Tuesday at 19:00 (Europe/Berlin)",
 		"Full (2)", "1 of 2 left", "2 waiting", "4 of 4 left", "No listener seats", "not therapy", "/helpnow")
 	next, _ := h.bot.Scheduler().Upcoming(h.ctx, grief, 1)
@@ -320,7 +320,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	if !r.Ephemeral || len(r.Embeds) != 2 || len(r.Components) != 2 {
 		t.Fatalf("/mycircles: %+v", r)
 	}
-	text := memberText(r)
+	text := responseText(r)
 	wantContains(t, text, "Grief circle", "Quiet circle", "Speaking member", "Listener", "agreed to the current guidelines", "Not answered yet", "Reminders", "<t:")
 	next, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: quiet.ID, States: []circles.SessionState{circles.SessionPlanned}})
 	if err != nil || len(next) == 0 {
@@ -337,7 +337,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantContains(t, memberText(r2), "you're **going** to Quiet circle", "✅ Going")
+	wantContains(t, responseText(r2), "you're **going** to Quiet circle", "✅ Going")
 	rsvps, _ := h.store.RSVPs(h.ctx, next[0].ID)
 	if len(rsvps) != 1 || rsvps[0].UserID != b || rsvps[0].Status != circles.RSVPGoing {
 		t.Fatalf("rsvps %+v", rsvps)
@@ -354,7 +354,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantContains(t, memberText(r3), "Reminders for Quiet circle are **off**")
+	wantContains(t, responseText(r3), "Reminders for Quiet circle are **off**")
 	if h.memberStatus(quiet, b).Reminders || !h.memberStatus(grief, b).Reminders {
 		t.Fatal("reminder toggle not persisted for the right circle")
 	}
@@ -385,23 +385,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	wantContains(t, memberText(h.run(b, "mycircles")), "Guidelines changed — run /join Quiet circle")
+	wantContains(t, responseText(h.run(b, "mycircles")), "Guidelines changed — run /join Quiet circle")
 	wantContains(t, h.run(h.members[10], "mycircles").Content, "not in any circles")
 	h.wantNoPings()
-}
-
-// memberText flattens a response's content and embeds.
-func memberText(r *discordsim.Response) string {
-	var sb strings.Builder
-	sb.WriteString(r.Content)
-	for _, e := range r.Embeds {
-		sb.WriteString("\n" + e.Title + "\n" + e.Description)
-		for _, f := range e.Fields {
-			sb.WriteString("\n" + f.Name + "\n" + f.Value)
-		}
-		if e.Footer != nil {
-			sb.WriteString("\n" + e.Footer.Text)
-		}
-	}
-	return sb.String()
 }

@@ -46,6 +46,7 @@ type Router struct {
 	autocomplete map[string]HandlerFunc
 	components   map[string]HandlerFunc
 	modals       map[string]HandlerFunc
+	deferNow     map[string]bool // command paths acknowledged before their handler runs
 	log          *slog.Logger
 	now          func() time.Time
 	// DeferAfter is how long a handler may run before the router defers.
@@ -62,6 +63,7 @@ func NewRouter(log *slog.Logger, now func() time.Time) *Router {
 		autocomplete: map[string]HandlerFunc{},
 		components:   map[string]HandlerFunc{},
 		modals:       map[string]HandlerFunc{},
+		deferNow:     map[string]bool{},
 		log:          log,
 		now:          now,
 		DeferAfter:   1500 * time.Millisecond,
@@ -71,6 +73,15 @@ func NewRouter(log *slog.Logger, now func() time.Time) *Router {
 
 // Command routes a slash or message command by path ("circle create", "Flag to facilitators").
 func (rt *Router) Command(path string, h HandlerFunc) { rt.commands[path] = h }
+
+// SlowCommand routes a command whose handler always works on Discord
+// (creates channels, rewrites overwrites, posts several messages): the
+// router acknowledges it before the handler runs, so the user sees "thinking…"
+// at once and a slow Discord can't eat the 3 seconds.
+func (rt *Router) SlowCommand(path string, h HandlerFunc) {
+	rt.commands[path] = h
+	rt.deferNow[path] = true
+}
 
 // Autocomplete routes autocomplete for an option of a command path.
 func (rt *Router) Autocomplete(path, option string, h HandlerFunc) {
@@ -121,6 +132,11 @@ func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interact
 	log = log.With("route", routeName(i.Type, req))
 	if err == nil && h == nil {
 		err = errBadCustomID
+		if i.Type == discordgo.InteractionApplicationCommand {
+			// Registered with Discord but not here: an older or newer
+			// release is running than the one that registered commands.
+			err = circles.Errorf(circles.EInvalid, "I don't know /%s (yet). Commands may have just been updated; please try again in a minute.", req.Path)
+		}
 	}
 	if err != nil {
 		h = func(context.Context, *Request) (*Response, error) { return nil, err }
@@ -181,9 +197,13 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 
 	var res result
 	deferred := false
+	wait := rt.DeferAfter
+	if i.Type == discordgo.InteractionApplicationCommand && rt.deferNow[req.Path] {
+		wait = 0
+	}
 	select {
 	case res = <-done:
-	case <-time.After(rt.DeferAfter):
+	case <-time.After(wait):
 		// The handler is slow (store, Discord): acknowledge now and edit
 		// the answer in when it is ready.
 		deferred = true

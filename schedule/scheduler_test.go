@@ -418,8 +418,12 @@ func TestRunLoop(t *testing.T) {
 	waitFor("open the session", func() bool { return e.act.count(StepOpen) == 1 })
 	e.act.panics[StepPrompt] = 1
 	e.at(prompt1)
-	waitFor("survive a panic", func() bool { return e.act.count(StepPrompt) == 1 })
-	e.at(prompt1.Add(time.Minute))
+	// The retry is set from the clock after the panic is recovered; wait
+	// for it before moving the clock, or the retry lands a minute later.
+	waitFor("survive a panic", func() bool {
+		return e.act.count(StepPrompt) == 1 && e.session(s.ID).DueAt.Equal(prompt1.Add(DefaultRetryDelay))
+	})
+	e.at(prompt1.Add(DefaultRetryDelay))
 	waitFor("retry the prompt", func() bool { return e.session(s.ID).PromptsPosted == 2 })
 	cancel()
 	if err := <-done; err != nil {
