@@ -127,6 +127,11 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 	}
 	s, err := b.sched.CloseNow(ctx, r.GuildID, c.ID)
 	if err != nil {
+		if circles.ErrorCode(err) == circles.EConflict {
+			if open, oerr := b.openSession(ctx, c); oerr == nil && open == nil {
+				return nil, b.nothingToClose(ctx, c)
+			}
+		}
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("closing a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
 			return Reply("The session of **%s** is ending, but I couldn't finish locking its channel yet. I'll keep trying in the background.", c.Name), nil
@@ -143,6 +148,15 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 		msg += "."
 	}
 	return Reply("%s", msg), nil
+}
+
+// nothingToClose says that no session is open, and what to do instead.
+func (b *Bot) nothingToClose(ctx context.Context, c circles.Circle) error {
+	next := "None is planned either"
+	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
+		next = "The next one starts " + Timestamp(occ[0].Start) + " and closes by itself at its end"
+	}
+	return circles.Errorf(circles.EConflict, "%s has no open session to close. %s. To start one right now, use /circle open.", c.Name, next)
 }
 
 // circleRoster: /circle roster, always ephemeral.

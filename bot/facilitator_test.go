@@ -533,13 +533,18 @@ func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	wantContains(t, responseText(h.run(h.fac, "circle roster", O("circle", "Grief circle"))), "Removed (1)", "<@"+m[0]+">", "lift with /circle remove lift:true")
 	r = h.run(h.fac, "circle remove", O("circle", "Grief circle"), O("member", m[0]), O("lift", true))
 	wantContains(t, r.Content, "Lifted the removal")
+	// Errors say what to do instead.
+	r = h.run(h.fac, "circle remove", O("circle", "Grief circle"), O("member", m[0]), O("lift", true))
+	wantContains(t, r.Content, "isn't removed from Grief circle", "/circle roster")
+	r = h.run(h.fac, "circle remove", O("circle", "Grief circle"), O("member", m[9]))
+	wantContains(t, r.Content, "isn't in Grief circle or on its waitlist", "/circle roster")
 	if _, err := h.store.Join(h.ctx, circles.JoinRequest{GuildID: h.guild, CircleID: c.ID, UserID: m[0], Mode: circles.ModeMember, GuidelinesVersion: 1}, h.clock.Now()); err != nil {
 		t.Fatalf("join after lift: %v", err)
 	}
 
 	// Open and close now.
 	r = h.run(h.fac, "circle close", O("circle", "Grief circle"))
-	wantContains(t, r.Content, "no open session")
+	wantContains(t, r.Content, "has no open session to close", "The next one starts <t:", "use /circle open")
 	r = h.run(h.fac, "circle open", O("circle", "Grief circle"))
 	wantContains(t, r.Content, "Opened a session of **Grief circle**")
 	open, _ := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})

@@ -311,7 +311,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	if m := h.memberStatus(grief, c); m.Status != circles.StatusActive || !h.sim.CanView(c, ch) {
 		t.Fatalf("promoted member: %+v, can view %v", m, h.sim.CanView(c, ch))
 	}
-	wantContains(t, h.run(a, "leave", O("circle", "Grief circle")).Content, "not in Grief circle")
+	wantContains(t, h.run(a, "leave", O("circle", "Grief circle")).Content, "not in Grief circle", "/mycircles")
 
 	// /mycircles: next sessions, RSVP and reminders, persisted.
 	quiet := h.memberCircle("Quiet circle", 4, true)
@@ -374,7 +374,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	skip.CircleID, skip.Arg = grief.ID, "going"
 	wantContains(t, h.memberClickAs(b, h.guild, skip), "can't find that session")
 	remindOn := bot.CustomID{Action: "remind", GuildID: h.guild, CircleID: quiet.ID, UserID: h.members[9], Arg: "on"}
-	wantContains(t, h.memberClickAs(h.members[9], h.guild, remindOn), "not in Quiet circle")
+	wantContains(t, h.memberClickAs(h.members[9], h.guild, remindOn), "not in Quiet circle any more", "/mycircles", "/join Quiet circle")
 	if rsvps, _ := h.store.RSVPs(h.ctx, next[0].ID); len(rsvps) != 1 || rsvps[0].Status != circles.RSVPSkip {
 		t.Fatalf("refused clicks changed rsvps: %+v", rsvps)
 	}

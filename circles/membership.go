@@ -129,7 +129,7 @@ type LeaveResult struct {
 // DecideLeave checks that m may leave.
 func DecideLeave(c Circle, m *Membership) error {
 	if m == nil || (m.Status != StatusActive && m.Status != StatusWaitlisted) {
-		return Errorf(ENotFound, "You are not in %s.", c.Name)
+		return Errorf(ENotFound, "You're not in %s (nor on its waitlist), so there's nothing to leave. /mycircles shows the circles you're in.", c.Name)
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func DecideLeave(c Circle, m *Membership) error {
 // DecideRemove checks that a facilitator may remove target from c.
 func DecideRemove(c Circle, target *Membership) error {
 	if target == nil || (target.Status != StatusActive && target.Status != StatusWaitlisted) {
-		return Errorf(ENotFound, "That person is not in %s.", c.Name)
+		return Errorf(ENotFound, "That person isn't in %s or on its waitlist, so there's nothing to remove. /circle roster shows who is in it.", c.Name)
 	}
 	return nil
 }

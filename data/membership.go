@@ -311,7 +311,7 @@ func (s *Store) LiftRemoval(ctx context.Context, guildID string, circleID int64,
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return circles.Errorf(circles.ENotFound, "That person has not been removed from %s.", c.Name)
+			return circles.Errorf(circles.ENotFound, "That person isn't removed from %s, so there's no removal to lift. /circle roster lists removed people under \"Removed\".", c.Name)
 		}
 		return nil
 	})
@@ -465,7 +465,7 @@ func (s *Store) SetReminders(ctx context.Context, guildID string, circleID int64
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return circles.Errorf(circles.ENotFound, "You are not in %s.", c.Name)
+			return circles.Errorf(circles.ENotFound, "You're not in %s any more, so there are no reminders to change. Run /mycircles again to see your circles, or /join %s to join it.", c.Name, c.Name)
 		}
 		return nil
 	})

@@ -48,7 +48,7 @@ func querySessions(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]ci
 }
 
 func sessionNotFound() error {
-	return circles.Errorf(circles.ENotFound, "I couldn't find that session.")
+	return circles.Errorf(circles.ENotFound, "I couldn't find that session: it may have been cancelled, or replaced by a schedule change. /mycircles shows your next sessions.")
 }
 
 func getSession(ctx context.Context, tx *sql.Tx, id int64) (circles.Session, error) {
