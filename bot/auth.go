@@ -85,25 +85,37 @@ func (b *Bot) requireCircleFacilitator(ctx context.Context, r *Request, option s
 	return c, g, nil
 }
 
-// resolveCircle finds a circle in the guild from an option value: the ID an
-// autocomplete choice carries, or a name typed by hand. The guild comes from
-// the interaction, so a value can never reach another server's circle.
+// circleChoiceValue is the value a circle autocomplete choice carries:
+// "id:12". Names can't start with the prefix (circles.ValidateName), so a
+// pick is never mistaken for a typed name, nor a name for a pick.
+func circleChoiceValue(id int64) string {
+	return circles.IDRefPrefix + strconv.FormatInt(id, 10)
+}
+
+// resolveCircle finds a circle in the guild from an option value: a circle
+// picked from the autocomplete list ("id:12"), or a name typed by hand. The
+// guild comes from the interaction, so a value can never reach another
+// server's circle.
 func (b *Bot) resolveCircle(ctx context.Context, guildID, value string) (circles.Circle, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
 		return circles.Circle{}, circles.Errorf(circles.EInvalid, "Please choose a circle (start typing its name).")
 	}
-	c, err := b.store.CircleByName(ctx, guildID, value)
-	if circles.ErrorCode(err) != circles.ENotFound {
-		return c, err
-	}
-	if id, perr := strconv.ParseInt(strings.TrimPrefix(value, "#"), 10, 64); perr == nil {
-		c, err = b.store.Circle(ctx, guildID, id)
-		if err == nil {
-			return c, nil
+	if len(value) >= len(circles.IDRefPrefix) && strings.EqualFold(value[:len(circles.IDRefPrefix)], circles.IDRefPrefix) {
+		id, err := strconv.ParseInt(value[len(circles.IDRefPrefix):], 10, 64)
+		if err == nil && id > 0 {
+			c, err := b.store.Circle(ctx, guildID, id)
+			if circles.ErrorCode(err) != circles.ENotFound {
+				return c, err
+			}
 		}
+		return circles.Circle{}, circles.Errorf(circles.ENotFound, "That circle doesn't exist in this server (any more). Please pick one from the list as you type, or use /circles to see them all.")
 	}
-	return circles.Circle{}, circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server. Use /circles to see them all.", value)
+	c, err := b.store.CircleByName(ctx, guildID, value)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return c, circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server. Pick one from the list as you type, or use /circles to see them all.", value)
+	}
+	return c, err
 }
 
 // circleChoices answers a circle autocomplete.
@@ -119,9 +131,13 @@ func (b *Bot) circleChoices(ctx context.Context, r *Request, f circles.CircleFil
 	}
 	resp := &Response{}
 	for _, c := range list {
-		resp.Choices = append(resp.Choices, &discordgo.ApplicationCommandOptionChoice{Name: truncate(c.Name, 100), Value: strconv.FormatInt(c.ID, 10)})
+		resp.Choices = append(resp.Choices, circleChoice(c))
 	}
 	return resp, nil
+}
+
+func circleChoice(c circles.Circle) *discordgo.ApplicationCommandOptionChoice {
+	return &discordgo.ApplicationCommandOptionChoice{Name: truncate(c.Name, 100), Value: circleChoiceValue(c.ID)}
 }
 
 // checkButtonOwner refuses a button used by someone it wasn't made for, or

@@ -208,7 +208,7 @@ func TestFacilitatorEdit(t *testing.T) {
 	a, b := h.circle("Circle A"), h.circle("Circle B")
 
 	// fac can't change fac2's circle; nothing changes.
-	r := h.run(h.fac, "circle edit", O("circle", facItoa(b.ID)), O("capacity", 4))
+	r := h.run(h.fac, "circle edit", O("circle", circlePick(b)), O("capacity", 4))
 	wantContains(t, r.Content, "Only the facilitators of Circle B")
 	if h.circle("Circle B").Capacity != 10 {
 		t.Fatal("refused edit changed capacity")
@@ -218,7 +218,7 @@ func TestFacilitatorEdit(t *testing.T) {
 		wantContains(t, r.Content, "Only the facilitators of Circle B")
 	}
 	// An admin can.
-	r = h.run(h.admin, "circle edit", O("circle", facItoa(b.ID)), O("capacity", 4), O("topic", "Small and quiet"), O("listener_seats", 2))
+	r = h.run(h.admin, "circle edit", O("circle", circlePick(b)), O("capacity", 4), O("topic", "Small and quiet"), O("listener_seats", 2))
 	wantContains(t, r.Content, "Saved changes to **Circle B**", "speaking seats: 4")
 	if got := h.circle("Circle B"); got.Capacity != 4 || got.Topic != "Small and quiet" || got.ListenerCap != 2 {
 		t.Fatalf("admin edit: %+v", got)
@@ -591,4 +591,54 @@ func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	}
 	r = h.run(h.fac, "circle skip", O("circle", "Grief circle"))
 	wantContains(t, r.Content, "archived")
+}
+
+// A circle picked from the autocomplete list is that circle, even when
+// another circle's name is the picked one's ID.
+func TestFacilitatorCirclePickIsUnambiguous(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.facSetup()
+	h.facCreate(h.fac, "Circle A")
+	a := h.circle("Circle A")
+	h.facCreate(h.fac, facItoa(a.ID)) // a circle named "1" when Circle A is circle 1
+	named := h.circle(facItoa(a.ID))
+	pick := func(user, path, typed string) string {
+		t.Helper()
+		choices, err := h.sim.Autocomplete(h.ctx, user, h.guild, path, "circle", typed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range choices {
+			if c.Name == "Circle A" {
+				return c.Value.(string)
+			}
+		}
+		t.Fatalf("/%s autocomplete offers no Circle A: %+v", path, choices)
+		return ""
+	}
+
+	// /join: the pick opens Circle A; typing the other's name opens that one.
+	r := h.run(h.members[0], "join", O("circle", pick(h.members[0], "join", "Circle")))
+	wantContains(t, r.Content, "Before you join Circle A")
+	r = h.run(h.members[0], "join", O("circle", named.Name))
+	wantContains(t, r.Content, "Before you join "+named.Name)
+	r = h.clickOn(h.members[0], h.run(h.members[0], "join", O("circle", pick(h.members[0], "join", ""))), "join", "member")
+	if m, _ := h.store.Membership(h.ctx, h.guild, a.ID, h.members[0]); m.Status != circles.StatusActive {
+		t.Fatalf("joined the wrong circle: %+v", m)
+	}
+	// /leave offers the circles one is in, with the same kind of value.
+	wantContains(t, h.run(h.members[0], "leave", O("circle", pick(h.members[0], "leave", ""))).Content, "Leave **Circle A**?")
+	// A /circle subcommand.
+	wantContains(t, responseText(h.run(h.fac, "circle roster", O("circle", pick(h.fac, "circle roster", "")))), "Roster of Circle A", "<@"+h.members[0]+">")
+	wantContains(t, responseText(h.run(h.fac, "circle roster", O("circle", named.Name))), "Roster of "+named.Name, "Nobody has joined yet")
+	// A pick of a circle that is gone, or of another server's, says so.
+	wantContains(t, h.run(h.members[1], "join", O("circle", "id:999")).Content, "doesn't exist in this server")
+	// Names that would look like a pick are refused, kindly.
+	r = h.facCreate(h.fac, "ID:7 circle")
+	wantContains(t, r.Content, "can't start with \"id:\"", "choose another name")
+	if h.facCircleCount() != 2 {
+		t.Fatal("a circle named like a pick was created")
+	}
 }

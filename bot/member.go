@@ -488,8 +488,7 @@ func (b *Bot) myCircleChoices(ctx context.Context, r *Request) (*Response, error
 		if typed != "" && !strings.HasPrefix(strings.ToLower(uc.Circle.Name), typed) {
 			continue
 		}
-		resp.Choices = append(resp.Choices, &discordgo.ApplicationCommandOptionChoice{
-			Name: truncate(uc.Circle.Name, 100), Value: itoa(uc.Circle.ID)})
+		resp.Choices = append(resp.Choices, circleChoice(uc.Circle))
 		if len(resp.Choices) == 25 {
 			break
 		}

@@ -42,7 +42,7 @@ func (h *harness) memberCircle(name string, capacity int, listeners bool) circle
 // memberJoin runs /join and clicks the given mode's button.
 func (h *harness) memberJoin(user string, c circles.Circle, mode circles.Mode) *discordsim.Response {
 	h.t.Helper()
-	r := h.run(user, "join", discordsim.O("circle", memberItoa(c.ID)))
+	r := h.run(user, "join", discordsim.O("circle", circlePick(c)))
 	return h.clickOn(user, r, "join", string(mode))
 }
 
@@ -70,6 +70,10 @@ func (h *harness) memberStatus(c circles.Circle, user string) circles.Membership
 
 func memberItoa(v int64) string { return strconv.FormatInt(v, 10) }
 
+// circlePick is the value a circle autocomplete choice carries, as if the
+// user picked c from the list.
+func circlePick(c circles.Circle) string { return circles.IDRefPrefix + memberItoa(c.ID) }
+
 func TestMemberCirclesAndJoin(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -90,7 +94,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 	quiet := h.memberCircle("Quiet circle", 4, false)
 
 	// Join as a member: guidelines, consent text, three buttons.
-	r = h.run(h.members[0], "join", O("circle", memberItoa(grief.ID)))
+	r = h.run(h.members[0], "join", O("circle", circlePick(grief)))
 	if !r.Ephemeral || len(r.Embeds) != 1 || r.Embeds[0].Description != circles.DefaultGuidelines {
 		t.Fatalf("/join screen: %+v", r)
 	}
@@ -282,7 +286,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	if choices, _ := h.sim.Autocomplete(h.ctx, h.members[5], h.guild, "leave", "circle", ""); len(choices) != 0 {
 		t.Fatalf("leave autocomplete offers circles the user isn't in: %+v", choices)
 	}
-	r := h.run(a, "leave", O("circle", memberItoa(grief.ID)))
+	r := h.run(a, "leave", O("circle", circlePick(grief)))
 	wantContains(t, r.Content, "withdraws your consent")
 	h.clickOn(a, r, "cancel", "")
 	if m := h.memberStatus(grief, a); m.Status != circles.StatusActive {

@@ -205,15 +205,23 @@ func containsNoMentions(what, s string) error {
 	return nil
 }
 
-// ValidateName checks a circle name.
+// IDRefPrefix starts a reference to a circle by its ID ("id:12"): the value
+// a circle autocomplete choice carries. No name may start with it, so a
+// circle picked from the list and a name typed by hand can never be
+// confused (a circle named "12" is not circle 12).
+const IDRefPrefix = "id:"
+
+// ValidateName checks a circle name. Every refusal says what to change.
 func ValidateName(name string) error {
 	name = NormalizeName(name)
 	n := utf8.RuneCountInString(name)
 	switch {
 	case n == 0:
-		return Errorf(EInvalid, "Please give the circle a name.")
+		return Errorf(EInvalid, "Please give the circle a name of 1 to %d characters, for example \"Grief circle\".", MaxNameLength)
 	case n > MaxNameLength:
-		return Errorf(EInvalid, "Circle names can be at most %d characters; %q has %d.", MaxNameLength, name, n)
+		return Errorf(EInvalid, "Circle names can be at most %d characters; %q has %d. Please shorten it by %d.", MaxNameLength, name, n, n-MaxNameLength)
+	case len(name) >= len(IDRefPrefix) && strings.EqualFold(name[:len(IDRefPrefix)], IDRefPrefix):
+		return Errorf(EInvalid, "Circle names can't start with %q: circlebot uses that to tell circles picked from a list apart from typed names. Please choose another name.", IDRefPrefix)
 	}
 	return containsNoMentions("Circle names", name)
 }

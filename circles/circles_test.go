@@ -225,6 +225,8 @@ func TestCircleValidate(t *testing.T) {
 		{"empty name", func(c *circles.Circle) { c.Name = "  " }},
 		{"long name", func(c *circles.Circle) { c.Name = strings.Repeat("a", 65) }},
 		{"mention in name", func(c *circles.Circle) { c.Name = "hi <@123>" }},
+		{"@everyone in name", func(c *circles.Circle) { c.Name = "@everyone circle" }},
+		{"id prefix in name", func(c *circles.Circle) { c.Name = "ID:12" }},
 		{"role mention in topic", func(c *circles.Circle) { c.Topic = "for <@&5>" }},
 		{"capacity 1", func(c *circles.Circle) { c.Capacity = 1 }},
 		{"capacity 26", func(c *circles.Circle) { c.Capacity = 26 }},
