@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -138,6 +139,67 @@ func (b *Bot) circleChoices(ctx context.Context, r *Request, f circles.CircleFil
 
 func circleChoice(c circles.Circle) *discordgo.ApplicationCommandOptionChoice {
 	return &discordgo.ApplicationCommandOptionChoice{Name: truncate(c.Name, 100), Value: circleChoiceValue(c.ID)}
+}
+
+// canFacilitate refuses making someone a co-facilitator who could not then
+// use /circle: requireFacilitator lets in only the facilitator role or
+// Manage Server, and keeps doing so, so that taking the role away still
+// takes the access away. It reads the member Discord resolved in the
+// command (roles and permissions), asking Discord only what is missing.
+func (b *Bot) canFacilitate(ctx context.Context, r *Request, g circles.GuildSettings, userID string) error {
+	m := resolvedMember(r, userID)
+	if m == nil {
+		got, err := b.dg.GuildMember(r.GuildID, userID, discordgo.WithContext(ctx))
+		if err != nil {
+			if isUnknown(err) {
+				return circles.Errorf(circles.EInvalid, "<@%s> isn't a member of this server, so they can't facilitate here.", userID)
+			}
+			return circles.Internal(fmt.Errorf("checking member %s: %w", userID, err))
+		}
+		m = got
+	}
+	if hasRole(m, g.FacilitatorRoleID) || m.Permissions&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) != 0 {
+		return nil
+	}
+	if m.Permissions == 0 {
+		// Discord leaves out a resolved member's permissions at times (and
+		// a member read over REST never has them): work them out.
+		admin, err := b.isServerAdmin(ctx, r.GuildID, userID, m.Roles)
+		if err != nil {
+			return err
+		}
+		if admin {
+			return nil
+		}
+	}
+	return circles.Errorf(circles.EInvalid, "<@%s> needs the <@&%s> role first: only people with it (or server admins) can use /circle. "+
+		"Please ask a server admin to give them the role, then add them again.", userID, g.FacilitatorRoleID)
+}
+
+// isServerAdmin works out from the guild's roles whether a member has
+// Manage Server: the owner, Administrator, or a role that grants it.
+func (b *Bot) isServerAdmin(ctx context.Context, guildID, userID string, roleIDs []string) (bool, error) {
+	guild, err := b.dg.Guild(guildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return false, circles.Internal(fmt.Errorf("reading guild %s: %w", guildID, err))
+	}
+	if guild.OwnerID == userID {
+		return true, nil
+	}
+	var perms int64
+	for _, role := range guild.Roles {
+		if role.ID == guildID || contains(roleIDs, role.ID) {
+			perms |= role.Permissions
+		}
+	}
+	return perms&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) != 0, nil
+}
+
+func resolvedMember(r *Request, id string) *discordgo.Member {
+	if res := resolvedData(r); res != nil {
+		return res.Members[id]
+	}
+	return nil
 }
 
 // checkButtonOwner refuses a button used by someone it wasn't made for, or

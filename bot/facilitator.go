@@ -233,7 +233,7 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 
 // circleEdit: /circle edit.
 func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
-	c, _, err := b.requireCircleFacilitator(ctx, r, "circle")
+	c, g, err := b.requireCircleFacilitator(ctx, r, "circle")
 	if err != nil {
 		return nil, err
 	}
@@ -254,11 +254,8 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		if add == b.botUserID {
 			return nil, circles.Errorf(circles.EInvalid, "I can't facilitate a circle myself. Please choose a person.")
 		}
-		if _, err := b.dg.GuildMember(r.GuildID, add, discordgo.WithContext(ctx)); err != nil {
-			if isUnknown(err) {
-				return nil, circles.Errorf(circles.EInvalid, "<@%s> isn't a member of this server, so they can't facilitate here.", add)
-			}
-			return nil, circles.Internal(fmt.Errorf("checking member %s: %w", add, err))
+		if err := b.canFacilitate(ctx, r, g, add); err != nil {
+			return nil, err
 		}
 	}
 

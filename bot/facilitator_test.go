@@ -642,3 +642,48 @@ func TestFacilitatorCirclePickIsUnambiguous(t *testing.T) {
 		t.Fatal("a circle named like a pick was created")
 	}
 }
+
+// A co-facilitator must already be able to use /circle: the facilitator
+// role (or Manage Server) is what lets them in, and taking the role away
+// takes that away again.
+func TestFacilitatorAddFacilitatorNeedsTheRole(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.facSetup()
+	h.facCreate(h.fac, "Circle A")
+	plain := h.members[0]
+	mods := h.sim.AddRole(h.guild, "Mods", discordgo.PermissionManageChannels)
+	managers := h.sim.AddRole(h.guild, "Managers", discordgo.PermissionManageGuild|discordgo.PermissionManageChannels)
+	manager := h.members[1]
+	h.sim.AddMember(h.guild, manager, managers)
+
+	r := h.run(h.fac, "circle edit", O("circle", "Circle A"), O("add_facilitator", plain))
+	wantContains(t, r.Content, "<@"+plain+"> needs the <@&"+h.facRole+"> role first", "ask a server admin")
+	if !r.Ephemeral || h.circle("Circle A").IsFacilitator(plain) {
+		t.Fatalf("someone without the role was added: ephemeral %v, %v", r.Ephemeral, h.circle("Circle A").Facilitators)
+	}
+	r = h.run(h.fac, "circle edit", O("circle", "Circle A"), O("add_facilitator", h.sim.AddUser("stranger")))
+	wantContains(t, r.Content, "isn't a member of this server")
+
+	// The role, Manage Server (by a role, or as the owner) are enough.
+	for _, who := range []string{h.fac2, manager, h.admin} {
+		r = h.run(h.fac, "circle edit", O("circle", "Circle A"), O("add_facilitator", who))
+		wantContains(t, r.Content, "added facilitator <@"+who+">")
+	}
+	// And they can then run /circle on it.
+	wantContains(t, responseText(h.run(h.fac2, "circle roster", O("circle", "Circle A"))), "Roster of Circle A")
+	wantContains(t, responseText(h.run(manager, "circle roster", O("circle", "Circle A"))), "Roster of Circle A")
+	// Once given the role, the plain member can be added too.
+	h.sim.AddMember(h.guild, plain, h.facRole)
+	wantContains(t, h.run(h.fac, "circle edit", O("circle", "Circle A"), O("add_facilitator", plain)).Content, "added facilitator <@"+plain+">")
+
+	// A facilitator whose role is taken away loses /circle, even on a
+	// circle they co-facilitate.
+	h.sim.AddMember(h.guild, h.fac2, mods)
+	r = h.run(h.fac2, "circle roster", O("circle", "Circle A"))
+	wantContains(t, r.Content, "Only facilitators")
+	if len(r.Embeds) != 0 {
+		t.Fatal("a demoted facilitator saw the roster")
+	}
+}
