@@ -10,8 +10,8 @@ import (
 	"github.com/circlebot/circlebot/circles"
 )
 
-// Member commands: /circles, /join, /leave, /mycircles, /helpnow, and the
-// buttons they show (join, cancel, leave, rsvp, remind). Every answer is
+// Member commands: /circles, /join, /leave, /helpnow, and the buttons they
+// show (join, cancel, leave); /mycircles is in mycircles.go. Every answer is
 // ephemeral, and every button re-checks who clicked it, in which server, and
 // what the store says now: a custom_id is only a hint.
 
@@ -24,9 +24,6 @@ const peerSupportNote = "Circles are peer support, not therapy or medical care. 
 // maxListedCircles bounds /circles: Discord shows at most 10 embeds per message.
 const maxListedCircles = 10
 
-// maxMyCircles bounds /mycircles: one row of buttons per circle, five rows at most.
-const maxMyCircles = 4
-
 // memberRoutes registers the handlers of this feature.
 func (b *Bot) memberRoutes() {
 	b.router.Command("circles", b.circlesCommand)
@@ -36,13 +33,11 @@ func (b *Bot) memberRoutes() {
 	})
 	b.router.Command("leave", b.leaveCommand)
 	b.router.Autocomplete("leave", "circle", b.myCircleChoices)
-	b.router.Command("mycircles", b.myCirclesCommand)
 	b.router.Command("helpnow", b.helpNowCommand)
 	b.router.Component("join", b.joinButton)
 	b.router.Component("cancel", cancelButton)
 	b.router.Component("leave", b.leaveButton)
-	b.router.Component("rsvp", b.rsvpButton)
-	b.router.Component("remind", b.remindButton)
+	b.myCirclesRoutes()
 }
 
 // seatState is what a circle's seats look like now.
@@ -570,255 +565,4 @@ func (b *Bot) helpNowCommand(ctx context.Context, r *Request) (*Response, error)
 			Footer:      &discordgo.MessageEmbedFooter{Text: "Only you can see this message."},
 		}},
 	}, nil
-}
-
-// ---- /mycircles ----
-
-func (b *Bot) myCirclesCommand(ctx context.Context, r *Request) (*Response, error) {
-	if err := requireGuild(r); err != nil {
-		return nil, err
-	}
-	return b.myCircles(ctx, r.GuildID, r.UserID, "")
-}
-
-// nextSession is the circle's next stored session (open or planned), the
-// one RSVPs are for. A circle whose next session isn't planned yet gets it
-// planned now: planning is idempotent.
-func (b *Bot) nextSession(ctx context.Context, c circles.Circle) (*circles.Session, error) {
-	if c.Archived {
-		return nil, nil
-	}
-	find := func() (*circles.Session, error) {
-		list, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned}, Limit: 1})
-		if err != nil || len(list) == 0 {
-			return nil, err
-		}
-		return &list[0], nil
-	}
-	s, err := find()
-	if err != nil || s != nil {
-		return s, err
-	}
-	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
-		b.log.Warn("planning the next session for /mycircles", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return nil, nil
-	}
-	return find()
-}
-
-// myCircles renders a user's circles with RSVP and reminder buttons. notice,
-// if set, leads the message (the result of a click).
-func (b *Bot) myCircles(ctx context.Context, guildID, userID, notice string) (*Response, error) {
-	list, err := b.store.UserCircles(ctx, guildID, userID)
-	if err != nil {
-		return nil, err
-	}
-	resp := &Response{Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}}
-	var head []string
-	if notice != "" {
-		head = append(head, notice)
-	}
-	if len(list) == 0 {
-		head = append(head, "You're not in any circles here yet. /circles lists them, and /join shows a circle's guidelines so you can join.")
-		resp.Content = strings.Join(head, "\n\n")
-		return resp, nil
-	}
-	if len(list) > maxMyCircles {
-		head = append(head, fmt.Sprintf("You're in %d circles; here are the first %d. /leave and /join work for all of them.", len(list), maxMyCircles))
-		list = list[:maxMyCircles]
-	}
-	for _, uc := range list {
-		e, row, err := b.myCircleEntry(ctx, uc, userID)
-		if err != nil {
-			return nil, err
-		}
-		resp.Embeds = append(resp.Embeds, e)
-		if len(row.Components) > 0 {
-			resp.Components = append(resp.Components, row)
-		}
-	}
-	head = append(head, "Only you can see this. "+peerSupportNote)
-	resp.Content = strings.Join(head, "\n\n")
-	return resp, nil
-}
-
-func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID string) (*discordgo.MessageEmbed, discordgo.ActionsRow, error) {
-	c, m := uc.Circle, uc.Membership
-	row := discordgo.ActionsRow{}
-	e := &discordgo.MessageEmbed{Title: truncate(c.Name, 256), Color: memberColor}
-	add := func(name, value string) {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
-	}
-	mode := "Speaking member"
-	if m.Mode == circles.ModeListener {
-		mode = "Listener"
-	}
-	if m.Status == circles.StatusWaitlisted {
-		add("Status", fmt.Sprintf("#%d on the waitlist (%s). I'll DM you when a seat opens.", uc.Position, strings.ToLower(mode)))
-	} else {
-		add("Status", mode)
-	}
-	if m.ConsentVersion == c.Guidelines.Version {
-		add("Consent", fmt.Sprintf("✅ You agreed to the current guidelines (version %d).", c.Guidelines.Version))
-	} else {
-		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until then the session channel stays closed to you.", c.Name))
-	}
-
-	var lines []string
-	if s, err := b.openSession(ctx, c); err == nil && s != nil {
-		lines = append(lines, b.nextSessionText(ctx, c))
-	}
-	occ, err := b.sched.Upcoming(ctx, c, 3)
-	if err != nil {
-		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
-	}
-	for _, o := range occ {
-		lines = append(lines, "• "+ShortTimestamp(o.Start))
-	}
-	if len(lines) == 0 {
-		lines = append(lines, "None planned")
-	}
-	add("Next sessions", strings.Join(lines, "\n"))
-
-	name := truncate(c.Name, 40)
-	if m.Status == circles.StatusActive {
-		next, err := b.nextSession(ctx, c)
-		if err != nil {
-			return nil, row, err
-		}
-		if next != nil {
-			answer := "Not answered yet"
-			var status circles.RSVPStatus
-			rsvps, err := b.store.RSVPs(ctx, next.ID)
-			if err != nil {
-				return nil, row, err
-			}
-			for _, rv := range rsvps {
-				if rv.UserID == userID {
-					status = rv.Status
-				}
-			}
-			switch status {
-			case circles.RSVPGoing:
-				answer = "✅ Going"
-			case circles.RSVPSkip:
-				answer = "⏭️ Skipping this one"
-			}
-			add("Your RSVP for the next session", fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), answer))
-			id := CustomID{Action: "rsvp", GuildID: c.GuildID, CircleID: c.ID, SessionID: next.ID, UserID: userID}
-			goingStyle, skipStyle := discordgo.SecondaryButton, discordgo.SecondaryButton
-			if status == circles.RSVPGoing {
-				goingStyle = discordgo.SuccessButton
-			} else if status == circles.RSVPSkip {
-				skipStyle = discordgo.DangerButton
-			}
-			id.Arg = string(circles.RSVPGoing)
-			row.Components = append(row.Components, Button("Going · "+name, goingStyle, id))
-			id.Arg = string(circles.RSVPSkip)
-			row.Components = append(row.Components, Button("Skip this one · "+name, skipStyle, id))
-		}
-	}
-	toggle := CustomID{Action: "remind", GuildID: c.GuildID, CircleID: c.ID, UserID: userID}
-	if m.Reminders {
-		add("Reminders", "🔔 On — I DM you before each session.")
-		toggle.Arg = "off"
-		row.Components = append(row.Components, Button("Reminders off · "+name, discordgo.SecondaryButton, toggle))
-	} else {
-		add("Reminders", "🔕 Off")
-		toggle.Arg = "on"
-		row.Components = append(row.Components, Button("Reminders on · "+name, discordgo.SecondaryButton, toggle))
-	}
-	return e, row, nil
-}
-
-// buttonGuild is the server a member button acts in: the one it was
-// clicked in, or, for a button in a DM (a reminder), the one it names. The
-// store then checks the clicker's membership there.
-func buttonGuild(r *Request) (string, error) {
-	if err := checkButtonOwner(r); err != nil {
-		return "", err
-	}
-	if r.CustomID.UserID == "" || r.CustomID.GuildID == "" {
-		return "", errBadCustomID
-	}
-	if r.GuildID == "" {
-		return r.CustomID.GuildID, nil
-	}
-	if r.CustomID.GuildID != r.GuildID {
-		return "", errBadCustomID
-	}
-	return r.GuildID, nil
-}
-
-// answerMemberClick re-renders /mycircles with a notice when the button was
-// on it (in a server), or just says what happened (in a DM).
-func (b *Bot) answerMemberClick(ctx context.Context, r *Request, guildID, notice string) (*Response, error) {
-	if r.GuildID == "" {
-		return Reply("%s", notice), nil
-	}
-	resp, err := b.myCircles(ctx, guildID, r.UserID, notice)
-	if err != nil {
-		return nil, err
-	}
-	resp.Update = true
-	return resp, nil
-}
-
-func (b *Bot) rsvpButton(ctx context.Context, r *Request) (*Response, error) {
-	guildID, err := buttonGuild(r)
-	if err != nil {
-		return nil, err
-	}
-	status := circles.RSVPStatus(r.CustomID.Arg)
-	if !status.Valid() {
-		return nil, errBadCustomID
-	}
-	sess, err := b.store.Session(ctx, r.CustomID.SessionID)
-	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (sess.GuildID != guildID || sess.CircleID != r.CustomID.CircleID)) {
-		return nil, circles.Errorf(circles.ENotFound, "I can't find that session any more. /mycircles shows your next sessions.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.circleForButton(ctx, guildID, sess.CircleID)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := b.store.SetRSVP(ctx, guildID, sess.ID, r.UserID, status, r.Now); err != nil {
-		return nil, err
-	}
-	b.log.Info("rsvp", "guild", guildID, "circle", c.ID, "session", sess.ID, "status", status)
-	notice := fmt.Sprintf("✅ Thanks — you're **going** to %s on %s.", c.Name, ShortTimestamp(sess.Start))
-	if status == circles.RSVPSkip {
-		notice = fmt.Sprintf("👍 Noted — you'll **skip** %s on %s. Take care; see you next time.", c.Name, ShortTimestamp(sess.Start))
-	}
-	return b.answerMemberClick(ctx, r, guildID, notice)
-}
-
-func (b *Bot) remindButton(ctx context.Context, r *Request) (*Response, error) {
-	guildID, err := buttonGuild(r)
-	if err != nil {
-		return nil, err
-	}
-	var on bool
-	switch r.CustomID.Arg {
-	case "on":
-		on = true
-	case "off":
-	default:
-		return nil, errBadCustomID
-	}
-	c, err := b.circleForButton(ctx, guildID, r.CustomID.CircleID)
-	if err != nil {
-		return nil, err
-	}
-	if err := b.store.SetReminders(ctx, guildID, c.ID, r.UserID, on, r.Now); err != nil {
-		return nil, err
-	}
-	b.log.Info("reminders set", "guild", guildID, "circle", c.ID, "on", on)
-	notice := fmt.Sprintf("🔔 Reminders for %s are **on**: I'll DM you before each session.", c.Name)
-	if !on {
-		notice = fmt.Sprintf("🔕 Reminders for %s are **off**. Your sessions are always in /mycircles.", c.Name)
-	}
-	return b.answerMemberClick(ctx, r, guildID, notice)
 }

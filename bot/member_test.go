@@ -393,3 +393,235 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	wantContains(t, h.run(h.members[10], "mycircles").Content, "not in any circles")
 	h.wantNoPings()
 }
+
+// memberClickWhere clicks the button of r whose custom_id matches.
+func (h *harness) memberClickWhere(user string, r *discordsim.Response, match func(bot.CustomID) bool) *discordsim.Response {
+	h.t.Helper()
+	for _, b := range r.Buttons() {
+		if id, err := bot.DecodeCustomID(b.CustomID); err == nil && match(id) {
+			if b.Disabled {
+				h.t.Fatalf("button %q is disabled", b.Label)
+			}
+			resp, err := h.sim.Click(h.ctx, user, r.ChannelID, r.MessageID, b.CustomID)
+			if err != nil {
+				h.t.Fatal(err)
+			}
+			return resp
+		}
+	}
+	h.t.Fatalf("no such button among %+v", r.Buttons())
+	return nil
+}
+
+// memberWantLayout fails unless r fits Discord's component limits: at most
+// 5 rows of at most 5 buttons, unique custom_ids of at most 100 characters.
+func memberWantLayout(t *testing.T, r *discordsim.Response) {
+	t.Helper()
+	if len(r.Components) > 5 {
+		t.Fatalf("%d rows of buttons", len(r.Components))
+	}
+	seen := map[string]bool{}
+	for _, row := range r.Components {
+		if len(row.Components) > 5 {
+			t.Fatalf("a row of %d buttons", len(row.Components))
+		}
+		for _, b := range row.Components {
+			if seen[b.CustomID] || len(b.CustomID) > 100 || len(b.Label) > 80 {
+				t.Fatalf("bad button %+v", b)
+			}
+			seen[b.CustomID] = true
+		}
+	}
+}
+
+func memberTitles(r *discordsim.Response) string {
+	var out []string
+	for _, e := range r.Embeds {
+		out = append(out, e.Title)
+	}
+	return strings.Join(out, ",")
+}
+
+func TestMemberMyCirclesPagesSessionsAndReminders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.memberSetup()
+	me := h.members[0]
+	byName := map[string]circles.Circle{}
+	for _, name := range []string{"Alder", "Birch", "Cedar", "Damson", "Elm", "Fir"} {
+		c := h.memberCircle(name, 4, true)
+		h.facJoin(me, c, circles.ModeMember)
+		byName[name] = c
+	}
+	isAction := func(action, arg string, c circles.Circle) func(bot.CustomID) bool {
+		return func(id bot.CustomID) bool {
+			return id.Action == action && (arg == "" || id.Arg == arg) && (c.ID == 0 || id.CircleID == c.ID)
+		}
+	}
+
+	// Six circles, three a page: every one is reachable.
+	r := h.run(me, "mycircles")
+	memberWantLayout(t, r)
+	wantContains(t, r.Content, "page 1 of 2", "6 circles")
+	if got := memberTitles(r); got != "Alder,Birch,Cedar" {
+		t.Fatalf("page 1: %s", got)
+	}
+	for _, b := range r.Buttons() {
+		if id, _ := bot.DecodeCustomID(b.CustomID); id.Action == "mycircles" && id.Arg == "prev" && !b.Disabled {
+			t.Fatal("Previous is enabled on the first page")
+		}
+	}
+	r = h.memberClickWhere(me, r, isAction("mycircles", "next", circles.Circle{}))
+	memberWantLayout(t, r)
+	wantContains(t, r.Content, "page 2 of 2")
+	if got := memberTitles(r); got != "Damson,Elm,Fir" {
+		t.Fatalf("page 2: %s", got)
+	}
+	r = h.memberClickWhere(me, r, isAction("mycircles", "prev", circles.Circle{}))
+	wantContains(t, r.Content, "page 1 of 2")
+	r = h.memberClickWhere(me, r, isAction("mycircles", "next", circles.Circle{}))
+
+	// Sessions… of Elm: its next three sessions, each with Going and Skip.
+	elm := byName["Elm"]
+	r = h.memberClickWhere(me, r, isAction("mysessions", "", elm))
+	memberWantLayout(t, r)
+	occ, err := h.bot.Scheduler().Upcoming(h.ctx, elm, 3)
+	if err != nil || len(occ) != 3 {
+		t.Fatalf("upcoming %v %v", occ, err)
+	}
+	text := responseText(r)
+	for _, o := range occ {
+		wantContains(t, text, "<t:"+memberItoa(o.Start.Unix())+":F>")
+	}
+	sessionAt := map[int64]int64{} // start → session ID, from the buttons
+	for _, b := range r.Buttons() {
+		if id, _ := bot.DecodeCustomID(b.CustomID); id.Action == "rsvp-sessions" {
+			s, err := h.store.Session(h.ctx, id.SessionID)
+			if err != nil || s.CircleID != elm.ID {
+				t.Fatalf("RSVP button for session %d: %+v %v", id.SessionID, s, err)
+			}
+			sessionAt[s.Start.Unix()] = s.ID
+		}
+	}
+	if len(sessionAt) != 3 {
+		t.Fatalf("RSVP buttons for %d sessions, want 3", len(sessionAt))
+	}
+	second, third := sessionAt[occ[1].Start.Unix()], sessionAt[occ[2].Start.Unix()]
+	r = h.memberClickWhere(me, r, func(id bot.CustomID) bool {
+		return id.Action == "rsvp-sessions" && id.SessionID == second && id.Arg == "going"
+	})
+	wantContains(t, responseText(r), "you're **going** to Elm on <t:"+memberItoa(occ[1].Start.Unix())+":F>", "Your answer: ✅ Going")
+	r = h.memberClickWhere(me, r, func(id bot.CustomID) bool {
+		return id.Action == "rsvp-sessions" && id.SessionID == third && id.Arg == "skip"
+	})
+	answers := map[int64]circles.RSVPStatus{}
+	for _, id := range sessionAt {
+		rsvps, err := h.store.RSVPs(h.ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rv := range rsvps {
+			answers[id] = rv.Status
+		}
+	}
+	if len(answers) != 2 || answers[second] != circles.RSVPGoing || answers[third] != circles.RSVPSkip {
+		t.Fatalf("answers by session %v, want going for %d and skip for %d only", answers, second, third)
+	}
+	// The scheduler knows these sessions: they are due (reminders, opening).
+	if s, _ := h.store.Session(h.ctx, second); s.State != circles.SessionPlanned || s.DueAt.IsZero() || s.DueAt.After(s.Start) {
+		t.Fatalf("second session %+v is not on the scheduler's due list", s)
+	}
+	// Back returns to the page Elm is on.
+	r = h.memberClickWhere(me, r, isAction("mycircles", "back", elm))
+	wantContains(t, r.Content, "page 2 of 2")
+
+	// Reminders off, and back on.
+	birch := byName["Birch"]
+	r = h.run(me, "mycircles")
+	r = h.memberClickWhere(me, r, isAction("remind", "off", birch))
+	wantContains(t, r.Content, "Reminders for Birch are **off**")
+	if h.memberStatus(birch, me).Reminders {
+		t.Fatal("reminders still on")
+	}
+	r = h.memberClickWhere(me, r, isAction("remind", "on", birch))
+	wantContains(t, r.Content, "Reminders for Birch are **on**")
+	if !h.memberStatus(birch, me).Reminders || !h.memberStatus(elm, me).Reminders {
+		t.Fatal("reminders not back on")
+	}
+	memberWantLayout(t, r)
+
+	// Everything a button says is checked again on the server.
+	gorse := h.memberCircle("Gorse", 4, true) // not one of mine
+	gorseNext := h.facPlanned(gorse.ID)[0]
+	past, _, err := h.store.EnsureSession(h.ctx, circles.Session{GuildID: h.guild, CircleID: elm.ID, Start: t0.Add(-7 * 24 * time.Hour),
+		End: t0.Add(-7*24*time.Hour + time.Hour), State: circles.SessionPlanned}) // missed, not yet marked
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsvp := func(circleID, sessionID int64) bot.CustomID {
+		return bot.CustomID{Action: "rsvp-sessions", GuildID: h.guild, CircleID: circleID, SessionID: sessionID, UserID: me, Arg: "going"}
+	}
+	for _, tc := range []struct {
+		id   bot.CustomID
+		want string
+	}{
+		{rsvp(gorse.ID, gorseNext.ID), "Only members of Gorse"},
+		{rsvp(elm.ID, gorseNext.ID), "can't find that session"},
+		{rsvp(elm.ID, past.ID), "is over"},
+		{bot.CustomID{Action: "mysessions", GuildID: h.guild, CircleID: gorse.ID, UserID: me}, "not a member of Gorse"},
+	} {
+		wantContains(t, h.memberClickAs(me, h.guild, tc.id), tc.want)
+	}
+	if rsvps, _ := h.store.RSVPs(h.ctx, gorseNext.ID); len(rsvps) != 0 {
+		t.Fatalf("refused RSVP recorded: %+v", rsvps)
+	}
+	if rsvps, _ := h.store.RSVPs(h.ctx, past.ID); len(rsvps) != 0 {
+		t.Fatalf("RSVP for a past session recorded: %+v", rsvps)
+	}
+	h.wantNoPings()
+}
+
+// A button whose work is slow (here: letting the new member into the open
+// session channel and the three recent ones still kept, on a slow Discord)
+// is acknowledged by the router's timer and then answered, correctly. The
+// simulator, like Discord, fails an interaction not acknowledged in 3 s.
+func TestMemberSlowJoinButtonIsDeferred(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t) // DeferAfter 1.5 s
+	h.memberSetup()
+	c := h.memberCircle("Grief circle", 4, true)
+	open := h.memberOpenSession(c)
+	now := h.clock.Now()
+	var kept []string
+	for week := 1; week <= 3; week++ {
+		start := now.AddDate(0, 0, -7*week)
+		ch := h.sim.AddChannel(h.guild, discordgo.ChannelTypeGuildText, circles.ChannelName(c.Name, start, c.Location()), h.category)
+		if _, _, err := h.store.EnsureSession(h.ctx, circles.Session{GuildID: h.guild, CircleID: c.ID, Start: start, End: start.Add(time.Hour),
+			State: circles.SessionClosed, ChannelID: ch, OpenedAt: start, ClosedAt: start.Add(time.Hour), DeleteAt: now.Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		kept = append(kept, ch)
+	}
+	me := h.members[0]
+	r := h.run(me, "join", discordsim.O("circle", circlePick(c)))
+
+	// Two calls per channel, four channels: past the router's 1.5 s, and
+	// past Discord's 3 s had the router not deferred.
+	h.sim.SetLatency(400 * time.Millisecond)
+	r = h.clickOn(me, r, "join", "member")
+	h.sim.SetLatency(0)
+
+	if r.Type != 6 {
+		t.Fatalf("callback type %d: a slow button must be acknowledged with a deferred update", r.Type)
+	}
+	wantContains(t, r.Content, "Welcome to **Grief circle**", "Next session")
+	if len(r.Buttons()) != 0 || !r.Ephemeral {
+		t.Fatalf("the join screen wasn't replaced by the answer: %+v", r)
+	}
+	if m := h.memberStatus(c, me); m.Status != circles.StatusActive {
+		t.Fatalf("membership %+v", m)
+	}
+	if !h.sim.CanSend(me, open) || !h.sim.CanView(me, kept[0]) || !h.sim.CanView(me, kept[2]) {
+		t.Fatal("the new member can't see the session channels")
+	}
+}

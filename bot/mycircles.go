@@ -1,0 +1,516 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// /mycircles: a member's circles, mode, next sessions with RSVP buttons and
+// reminders on/off, within Discord's five rows of five buttons. The
+// overview shows a few circles a page, each with one row: Going and Skip
+// for its next session, the reminders toggle, and "Sessions…", which shows
+// that circle's next sessions each with its own Going and Skip. Prev/Next
+// page through the circles.
+//
+// Navigation buttons carry a circle, not a page number: "the page with
+// this circle on it" stays right when the list changed between clicks.
+
+const (
+	// myCirclesPerPage: one row of buttons per circle, and a row for paging.
+	myCirclesPerPage = 3
+	// mySessionsShown: one row per session, and a row for Back.
+	mySessionsShown = 3
+)
+
+// Custom_id actions of /mycircles.
+const (
+	actionRSVP         = "rsvp"          // answer for a session; re-renders the overview (or, in a DM, just says so)
+	actionRSVPSessions = "rsvp-sessions" // the same, from the sessions view
+	actionRemind       = "remind"        // reminders on/off
+	actionMyCircles    = "mycircles"     // the overview page with CircleID on it (0: the first)
+	actionMySessions   = "mysessions"    // CircleID's next sessions
+)
+
+func (b *Bot) myCirclesRoutes() {
+	b.router.Command("mycircles", b.myCirclesCommand)
+	b.router.Component(actionRSVP, b.rsvpButton)
+	b.router.Component(actionRSVPSessions, b.rsvpButton)
+	b.router.Component(actionRemind, b.remindButton)
+	b.router.Component(actionMyCircles, b.myCirclesPageButton)
+	b.router.Component(actionMySessions, b.mySessionsButton)
+}
+
+func (b *Bot) myCirclesCommand(ctx context.Context, r *Request) (*Response, error) {
+	if err := requireGuild(r); err != nil {
+		return nil, err
+	}
+	return b.myCircles(ctx, r.GuildID, r.UserID, 0, "")
+}
+
+// myCircles renders the overview page that shows circle anchor (the first
+// page when anchor is 0 or no longer listed). notice, if set, leads the
+// message (the result of a click).
+func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int64, notice string) (*Response, error) {
+	list, err := b.store.UserCircles(ctx, guildID, userID)
+	if err != nil {
+		return nil, err
+	}
+	resp := &Response{Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}}
+	var head []string
+	if notice != "" {
+		head = append(head, notice)
+	}
+	if len(list) == 0 {
+		head = append(head, "You're not in any circles here yet. /circles lists them, and /join shows a circle's guidelines so you can join.")
+		resp.Content = strings.Join(head, "\n\n")
+		return resp, nil
+	}
+	page := 0
+	for i, uc := range list {
+		if uc.Circle.ID == anchor {
+			page = i / myCirclesPerPage
+		}
+	}
+	pages := (len(list) + myCirclesPerPage - 1) / myCirclesPerPage
+	from, to := page*myCirclesPerPage, min((page+1)*myCirclesPerPage, len(list))
+	for _, uc := range list[from:to] {
+		e, row, err := b.myCircleEntry(ctx, uc, userID)
+		if err != nil {
+			return nil, err
+		}
+		resp.Embeds = append(resp.Embeds, e)
+		if len(row.Components) > 0 {
+			resp.Components = append(resp.Components, row)
+		}
+	}
+	if pages > 1 {
+		head = append(head, fmt.Sprintf("**Your circles — page %d of %d** (%d circles).", page+1, pages, len(list)))
+		nav := func(label, arg string, target int) discordgo.Button {
+			btn := Button(label, discordgo.SecondaryButton, CustomID{Action: actionMyCircles, GuildID: guildID, UserID: userID, Arg: arg,
+				CircleID: list[min(max(target, 0), pages-1)*myCirclesPerPage].Circle.ID})
+			btn.Disabled = target < 0 || target >= pages
+			return btn
+		}
+		resp.Components = append(resp.Components, Row(nav("◀ Previous", "prev", page-1), nav("Next ▶", "next", page+1)))
+	}
+	head = append(head, "Only you can see this. "+peerSupportNote)
+	resp.Content = strings.Join(head, "\n\n")
+	return resp, nil
+}
+
+// myCircleEntry is one circle of the overview: an embed and its row of
+// buttons.
+func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID string) (*discordgo.MessageEmbed, discordgo.ActionsRow, error) {
+	c, m := uc.Circle, uc.Membership
+	row := discordgo.ActionsRow{}
+	e := &discordgo.MessageEmbed{Title: truncate(c.Name, 256), Color: memberColor}
+	add := func(name, value string) {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
+	}
+	mode := "Speaking member"
+	if m.Mode == circles.ModeListener {
+		mode = "Listener"
+	}
+	if m.Status == circles.StatusWaitlisted {
+		add("Status", fmt.Sprintf("#%d on the waitlist (%s). I'll DM you when a seat opens.", uc.Position, strings.ToLower(mode)))
+	} else {
+		add("Status", mode)
+	}
+	if m.ConsentVersion == c.Guidelines.Version {
+		add("Consent", fmt.Sprintf("✅ You agreed to the current guidelines (version %d).", c.Guidelines.Version))
+	} else {
+		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until then the session channel stays closed to you.", c.Name))
+	}
+
+	var lines []string
+	if s, err := b.openSession(ctx, c); err == nil && s != nil {
+		lines = append(lines, b.nextSessionText(ctx, c))
+	}
+	occ, err := b.sched.Upcoming(ctx, c, mySessionsShown)
+	if err != nil {
+		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
+	}
+	for _, o := range occ {
+		lines = append(lines, "• "+ShortTimestamp(o.Start))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, "None planned")
+	}
+	add("Next sessions", strings.Join(lines, "\n"))
+
+	name := truncate(c.Name, 30)
+	if m.Status == circles.StatusActive {
+		next, err := b.nextSession(ctx, c)
+		if err != nil {
+			return nil, row, err
+		}
+		if next != nil {
+			status, err := b.rsvpOf(ctx, next.ID, userID)
+			if err != nil {
+				return nil, row, err
+			}
+			add("Your RSVP for the next session", fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), rsvpWords(status)))
+			going, skip := rsvpButtons(actionRSVP, c, *next, userID, status)
+			going.Label, skip.Label = "Going · "+name, "Skip this one · "+name
+			row.Components = append(row.Components, going, skip)
+		}
+	}
+	toggle := CustomID{Action: actionRemind, GuildID: c.GuildID, CircleID: c.ID, UserID: userID}
+	if m.Reminders {
+		add("Reminders", "🔔 On — I DM you before each session.")
+		toggle.Arg = "off"
+		row.Components = append(row.Components, Button("🔕 Reminders off", discordgo.SecondaryButton, toggle))
+	} else {
+		add("Reminders", "🔕 Off")
+		toggle.Arg = "on"
+		row.Components = append(row.Components, Button("🔔 Reminders on", discordgo.SecondaryButton, toggle))
+	}
+	if m.Status == circles.StatusActive && !c.Archived {
+		row.Components = append(row.Components, Button("Sessions…", discordgo.PrimaryButton,
+			CustomID{Action: actionMySessions, GuildID: c.GuildID, CircleID: c.ID, UserID: userID}))
+	}
+	return e, row, nil
+}
+
+func rsvpWords(status circles.RSVPStatus) string {
+	switch status {
+	case circles.RSVPGoing:
+		return "✅ Going"
+	case circles.RSVPSkip:
+		return "⏭️ Skipping this one"
+	}
+	return "Not answered yet"
+}
+
+// rsvpButtons are the Going and Skip buttons for one session, the current
+// answer highlighted. Callers set the labels.
+func rsvpButtons(action string, c circles.Circle, s circles.Session, userID string, status circles.RSVPStatus) (going, skip discordgo.Button) {
+	id := CustomID{Action: action, GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: userID}
+	goingStyle, skipStyle := discordgo.SecondaryButton, discordgo.SecondaryButton
+	switch status {
+	case circles.RSVPGoing:
+		goingStyle = discordgo.SuccessButton
+	case circles.RSVPSkip:
+		skipStyle = discordgo.DangerButton
+	}
+	id.Arg = string(circles.RSVPGoing)
+	going = Button("Going", goingStyle, id)
+	id.Arg = string(circles.RSVPSkip)
+	skip = Button("Skip this one", skipStyle, id)
+	return going, skip
+}
+
+// rsvpOf is userID's answer for a session ("" when none).
+func (b *Bot) rsvpOf(ctx context.Context, sessionID int64, userID string) (circles.RSVPStatus, error) {
+	rsvps, err := b.store.RSVPs(ctx, sessionID)
+	if err != nil {
+		return "", err
+	}
+	for _, rv := range rsvps {
+		if rv.UserID == userID {
+			return rv.Status, nil
+		}
+	}
+	return "", nil
+}
+
+// nextSession is the circle's next stored session (open or planned), the
+// one the overview's RSVP buttons are for. A circle whose next session isn't
+// planned yet gets it planned now: planning is idempotent.
+func (b *Bot) nextSession(ctx context.Context, c circles.Circle) (*circles.Session, error) {
+	if c.Archived {
+		return nil, nil
+	}
+	find := func() (*circles.Session, error) {
+		list, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned}, Limit: 1})
+		if err != nil || len(list) == 0 {
+			return nil, err
+		}
+		return &list[0], nil
+	}
+	s, err := find()
+	if err != nil || s != nil {
+		return s, err
+	}
+	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
+		b.log.Warn("planning the next session for /mycircles", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return nil, nil
+	}
+	return find()
+}
+
+// upcomingSessions returns the circle's open session, if any, and its next
+// occurrences, n in all, as stored sessions so that each can take RSVPs.
+// Occurrences not stored yet are stored as planned sessions, keyed by
+// circle and start as the scheduler keys them (so it finds them, not
+// duplicates), with the due time the scheduler would give them.
+func (b *Bot) upcomingSessions(ctx context.Context, c circles.Circle, now time.Time, n int) ([]circles.Session, error) {
+	if c.Archived {
+		return nil, nil
+	}
+	out, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+	if err != nil {
+		return nil, err
+	}
+	occ, err := b.sched.Upcoming(ctx, c, n)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, From: now})
+	if err != nil {
+		return nil, err
+	}
+	byStart := make(map[int64]circles.Session, len(stored))
+	for _, s := range stored {
+		byStart[s.Start.UnixMilli()] = s
+	}
+	var g *circles.GuildSettings
+	created := false
+	for _, o := range occ {
+		if len(out) >= n {
+			break
+		}
+		s, ok := byStart[o.Start.UnixMilli()]
+		if !ok {
+			if g == nil {
+				gs, err := b.settings(ctx, c.GuildID)
+				if err != nil {
+					return nil, err
+				}
+				g = &gs
+			}
+			in := circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: o.Start, End: o.End, State: circles.SessionPlanned, Shift: o.Shift}
+			_, due := schedule.NextAction(c, *g, in, now, 0)
+			in.DueAt = wholeSecondAfter(due)
+			var isNew bool
+			if s, isNew, err = b.store.EnsureSession(ctx, in); err != nil {
+				return nil, err
+			}
+			created = created || isNew
+		}
+		if s.State == circles.SessionPlanned {
+			out = append(out, s)
+		}
+	}
+	if created {
+		b.sched.Kick()
+	}
+	return out, nil
+}
+
+// wholeSecondAfter rounds a due time up to a whole second, as the scheduler
+// stores them.
+func wholeSecondAfter(t time.Time) time.Time {
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		return r.Add(time.Second)
+	}
+	return t
+}
+
+// activeCircle loads the circle a /mycircles button names and checks the
+// clicker is an active member of it, in this server.
+func (b *Bot) activeCircle(ctx context.Context, guildID string, circleID int64, userID string) (circles.Circle, error) {
+	c, err := b.circleForButton(ctx, guildID, circleID)
+	if err != nil {
+		return c, err
+	}
+	m, err := b.membershipOrNil(ctx, guildID, c.ID, userID)
+	if err != nil {
+		return c, err
+	}
+	if m == nil || m.Status != circles.StatusActive {
+		return c, circles.Errorf(circles.EForbidden, "You're not a member of %s (any more), so it has no sessions for you to answer. Run /mycircles again to see your circles, or /join %s to join it.", c.Name, c.Name)
+	}
+	return c, nil
+}
+
+// mySessions renders one circle's next sessions, each with Going and Skip.
+func (b *Bot) mySessions(ctx context.Context, c circles.Circle, userID string, now time.Time, notice string) (*Response, error) {
+	list, err := b.upcomingSessions(ctx, c, now, mySessionsShown)
+	if err != nil {
+		return nil, err
+	}
+	e := &discordgo.MessageEmbed{Title: truncate("Next sessions of "+c.Name, 256), Color: memberColor}
+	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}, Components: []discordgo.MessageComponent{}}
+	loc := c.Location()
+	for i, s := range list {
+		status, err := b.rsvpOf(ctx, s.ID, userID)
+		if err != nil {
+			return nil, err
+		}
+		day := fmt.Sprintf("#%d %s", i+1, s.Start.In(loc).Format("Mon 2 Jan"))
+		when := Timestamp(s.Start)
+		if s.State == circles.SessionOpen {
+			when = "🟢 In session now, until " + fmt.Sprintf("<t:%d:t>", s.End.Unix())
+		}
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: day, Value: when + "\nYour answer: " + rsvpWords(status)})
+		going, skip := rsvpButtons(actionRSVPSessions, c, s, userID, status)
+		going.Label, skip.Label = "Going · "+day, "Skip · "+day
+		resp.Components = append(resp.Components, Row(going, skip))
+	}
+	if len(list) == 0 {
+		e.Description = "No sessions are planned."
+	}
+	resp.Components = append(resp.Components, Row(Button("◀ Back to my circles", discordgo.SecondaryButton,
+		CustomID{Action: actionMyCircles, GuildID: c.GuildID, CircleID: c.ID, UserID: userID, Arg: "back"})))
+	head := []string{}
+	if notice != "" {
+		head = append(head, notice)
+	}
+	head = append(head, "Say for each session whether you'll be there. Skipping is always fine, and you can change your answer until it starts. Only you can see this.")
+	resp.Content = strings.Join(head, "\n\n")
+	return resp, nil
+}
+
+// myCirclesPageButton: Previous, Next and Back.
+func (b *Bot) myCirclesPageButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := buttonInGuild(r); err != nil {
+		return nil, err
+	}
+	switch r.CustomID.Arg {
+	case "prev", "next", "back":
+	default:
+		return nil, errBadCustomID
+	}
+	resp, err := b.myCircles(ctx, r.GuildID, r.UserID, r.CustomID.CircleID, "")
+	if err != nil {
+		return nil, err
+	}
+	resp.Update = true
+	return resp, nil
+}
+
+// mySessionsButton: "Sessions…" of one circle.
+func (b *Bot) mySessionsButton(ctx context.Context, r *Request) (*Response, error) {
+	if err := buttonInGuild(r); err != nil {
+		return nil, err
+	}
+	c, err := b.activeCircle(ctx, r.GuildID, r.CustomID.CircleID, r.UserID)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := b.mySessions(ctx, c, r.UserID, r.Now, "")
+	if err != nil {
+		return nil, err
+	}
+	resp.Update = true
+	return resp, nil
+}
+
+// buttonGuild is the server a member button acts in: the one it was
+// clicked in, or, for a button in a DM (a reminder), the one it names. The
+// store then checks the clicker's membership there.
+func buttonGuild(r *Request) (string, error) {
+	if err := checkButtonOwner(r); err != nil {
+		return "", err
+	}
+	if r.CustomID.UserID == "" || r.CustomID.GuildID == "" {
+		return "", errBadCustomID
+	}
+	if r.GuildID == "" {
+		return r.CustomID.GuildID, nil
+	}
+	if r.CustomID.GuildID != r.GuildID {
+		return "", errBadCustomID
+	}
+	return r.GuildID, nil
+}
+
+// rsvpButton records an answer for one session. Everything the custom_id
+// says is checked again: the session exists, is of the named circle in
+// this server, hasn't ended, and (in the store) the clicker is an active
+// member of that circle.
+func (b *Bot) rsvpButton(ctx context.Context, r *Request) (*Response, error) {
+	guildID, err := buttonGuild(r)
+	if err != nil {
+		return nil, err
+	}
+	status := circles.RSVPStatus(r.CustomID.Arg)
+	if !status.Valid() {
+		return nil, errBadCustomID
+	}
+	sess, err := b.store.Session(ctx, r.CustomID.SessionID)
+	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (sess.GuildID != guildID || sess.CircleID != r.CustomID.CircleID)) {
+		return nil, circles.Errorf(circles.ENotFound, "I can't find that session any more: it may have been cancelled or moved by a schedule change. /mycircles shows your next sessions.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := b.circleForButton(ctx, guildID, sess.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case sess.State == circles.SessionSkipped:
+		return nil, circles.Errorf(circles.EConflict, "The facilitators skipped that session of %s, so there's nothing to answer. /mycircles shows your next sessions.", c.Name)
+	case (sess.State != circles.SessionPlanned && sess.State != circles.SessionOpen) || !r.Now.Before(sess.End):
+		return nil, circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers. /mycircles shows your next sessions.", c.Name)
+	}
+	if _, err := b.store.SetRSVP(ctx, guildID, sess.ID, r.UserID, status, r.Now); err != nil {
+		return nil, err
+	}
+	b.log.Info("rsvp", "guild", guildID, "circle", c.ID, "session", sess.ID, "status", status)
+	notice := fmt.Sprintf("✅ Thanks — you're **going** to %s on %s.", c.Name, ShortTimestamp(sess.Start))
+	if status == circles.RSVPSkip {
+		notice = fmt.Sprintf("👍 Noted — you'll **skip** %s on %s. Take care; see you next time.", c.Name, ShortTimestamp(sess.Start))
+	}
+	if r.GuildID != "" && r.CustomID.Action == actionRSVPSessions {
+		resp, err := b.mySessions(ctx, c, r.UserID, r.Now, notice)
+		if err != nil {
+			return nil, err
+		}
+		resp.Update = true
+		return resp, nil
+	}
+	return b.answerMemberClick(ctx, r, guildID, c.ID, notice)
+}
+
+func (b *Bot) remindButton(ctx context.Context, r *Request) (*Response, error) {
+	guildID, err := buttonGuild(r)
+	if err != nil {
+		return nil, err
+	}
+	var on bool
+	switch r.CustomID.Arg {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return nil, errBadCustomID
+	}
+	c, err := b.circleForButton(ctx, guildID, r.CustomID.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	if err := b.store.SetReminders(ctx, guildID, c.ID, r.UserID, on, r.Now); err != nil {
+		return nil, err
+	}
+	b.log.Info("reminders set", "guild", guildID, "circle", c.ID, "on", on)
+	notice := fmt.Sprintf("🔔 Reminders for %s are **on**: I'll DM you before each session.", c.Name)
+	if !on {
+		notice = fmt.Sprintf("🔕 Reminders for %s are **off**. Your sessions are always in /mycircles.", c.Name)
+	}
+	return b.answerMemberClick(ctx, r, guildID, c.ID, notice)
+}
+
+// answerMemberClick re-renders the /mycircles page with the circle on it,
+// led by a notice, when the button was on it (in a server), or just says
+// what happened (in a DM).
+func (b *Bot) answerMemberClick(ctx context.Context, r *Request, guildID string, circleID int64, notice string) (*Response, error) {
+	if r.GuildID == "" {
+		return Reply("%s", notice), nil
+	}
+	resp, err := b.myCircles(ctx, guildID, r.UserID, circleID, notice)
+	if err != nil {
+		return nil, err
+	}
+	resp.Update = true
+	return resp, nil
+}
