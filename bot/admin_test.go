@@ -15,15 +15,7 @@ import (
 // returns the answer's text.
 func (h *harness) memberHandle(i *discordgo.Interaction) string {
 	h.t.Helper()
-	rec := &recorder{}
-	if i.ID == "" {
-		i.ID = "42"
-	}
-	h.bot.Router().Handle(h.ctx, rec, i)
-	if rec.resp == nil || rec.resp.Data == nil {
-		h.t.Fatalf("no answer to %+v", i)
-	}
-	return rec.resp.Data.Content
+	return h.handle(i).Data.Content
 }
 
 // memberClickAs forges a button click by userID with any custom_id, in the
@@ -50,13 +42,19 @@ func (h *harness) memberSettings() circles.GuildSettings {
 	return g
 }
 
-// wantNoPings fails unless every interaction answer carried an empty parse list.
+// wantNoPings fails unless every interaction answer, and every edit that
+// fills in a deferred one, carried an empty parse list.
 func (h *harness) wantNoPings() {
 	h.t.Helper()
 	n := 0
 	for _, rq := range h.sim.Requests() {
-		if !strings.HasSuffix(rq.Path, "/callback") || rq.Method != "POST" || !strings.Contains(string(rq.Body), `"content"`) ||
-			strings.HasPrefix(string(rq.Body), `{"type":9`) || strings.HasPrefix(string(rq.Body), `{"type":8`) { // modals and autocomplete carry no mentions
+		answer := strings.HasSuffix(rq.Path, "/callback") && rq.Method == "POST"
+		edit := rq.Route == "/webhooks/{webhook_id}/{webhook_token}/messages/@original" && rq.Method == "PATCH"
+		body := string(rq.Body)
+		if !(answer || edit) || !strings.Contains(body, `"content"`) ||
+			// modals and autocomplete carry no mentions, deferrals no text
+			strings.HasPrefix(body, `{"type":9`) || strings.HasPrefix(body, `{"type":8`) ||
+			strings.HasPrefix(body, `{"type":5`) || strings.HasPrefix(body, `{"type":6`) {
 			continue
 		}
 		n++

@@ -687,3 +687,51 @@ func TestFacilitatorAddFacilitatorNeedsTheRole(t *testing.T) {
 		t.Fatal("a demoted facilitator saw the roster")
 	}
 }
+
+// Circle names: 1–64 characters, no mentions; each refusal says what to
+// fix and creates or changes nothing, for /circle create and /circle edit.
+func TestFacilitatorCircleNameLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.facSetup()
+	h.facCreate(h.fac, "Grief circle")
+	long := strings.Repeat("n", 65)
+
+	// The client enforces 64 characters; a modified client doesn't.
+	if _, err := h.sim.RunCommand(h.ctx, h.fac, h.guild, "circle create", O("name", long), O("kind", "peer"), O("weekday", "Monday"), O("time", "18:00")); err == nil {
+		t.Fatal("the simulated client sent a 65-character name")
+	}
+	forged := h.forgeCommand(h.fac, []string{h.facRole}, discordgo.PermissionManageChannels, "circle create", O("name", long), O("kind", "peer"), O("weekday", "Monday"), O("time", "18:00"))
+	wantContains(t, forged.Data.Content, "at most 64 characters", "has 65", "shorten it by 1")
+	if forged.Data.Flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Fatal("the refusal is public")
+	}
+	forged = h.forgeCommand(h.fac, []string{h.facRole}, discordgo.PermissionManageChannels, "circle edit", O("circle", "Grief circle"), O("name", long))
+	wantContains(t, forged.Data.Content, "at most 64 characters", "shorten it by 1")
+
+	bad := []struct{ name, want string }{
+		{"   ", "Please give the circle a name of 1 to 64 characters"},
+		{"Circle for <@" + h.members[0] + ">", "can't contain mentions"},
+		{"<@&" + h.facRole + "> only", "can't contain mentions"},
+		{"@everyone welcome", "can't contain mentions"},
+		{"Chat @here", "can't contain mentions"},
+	}
+	for _, tc := range bad {
+		r := h.facCreate(h.fac, tc.name)
+		wantRefusal(t, "create "+tc.name, r, tc.want)
+		r = h.run(h.fac, "circle edit", O("circle", "Grief circle"), O("name", tc.name))
+		wantRefusal(t, "edit "+tc.name, r, tc.want)
+	}
+	h.facCreate(h.fac, " x ") // one character is fine
+	h.circle("x")
+	if n := h.facCircleCount(); n != 2 {
+		t.Fatalf("%d circles after refused names, want 2", n)
+	}
+	if c := h.circle("Grief circle"); c.Name != "Grief circle" {
+		t.Fatalf("refused renames changed the name to %q", c.Name)
+	}
+	// 64 characters are fine.
+	ok := strings.Repeat("o", 64)
+	wantContains(t, h.run(h.fac, "circle edit", O("circle", "Grief circle"), O("name", ok)).Content, "Saved changes", ok)
+}
