@@ -2,7 +2,12 @@ package bot_test
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/bot"
 	"github.com/circlebot/circlebot/bot/discordsim"
@@ -94,4 +99,105 @@ func TestPrivacyExportAndDelete(t *testing.T) {
 		t.Fatalf("other user's data changed: %+v", ox)
 	}
 	h.wantNoPings()
+}
+
+// /privacy with scope: the same person in circles of two servers. "This
+// server" touches only the server it runs in, "All servers" both; Cancel
+// touches nothing.
+func TestPrivacyScopeAcrossServers(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.memberSetup()
+	me := h.members[0]
+	grief := h.memberCircle("Grief circle", 4, true)
+	here := h.memberOpenSession(grief)
+	h.memberJoin(me, grief, circles.ModeMember)
+
+	other := h.sim.AddGuild("Second harbour", h.admin)
+	h.sim.AddMember(other, me)
+	h.secondGuildReady(other)
+	g2, err := h.store.GuildSettings(h.ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc := circles.NewCircle(other, "Harbour two", circles.KindPeer, circles.Weekly(time.Thursday, 18, 0, "Europe/Berlin", time.Hour), h.admin, h.clock.Now())
+	if err := h.store.CreateCircle(h.ctx, &oc); err != nil {
+		t.Fatal(err)
+	}
+	there := h.sim.AddChannel(other, discordgo.ChannelTypeGuildText, "harbour-two-now", g2.CategoryID)
+	now := h.clock.Now()
+	if _, _, err := h.store.EnsureSession(h.ctx, circles.Session{GuildID: other, CircleID: oc.ID, Start: now.Add(-5 * time.Minute),
+		End: now.Add(time.Hour), State: circles.SessionOpen, ChannelID: there, OpenedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := h.sim.RunCommand(h.ctx, me, other, "join", O("circle", circlePick(oc)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, h.clickOn(me, r, "join", "member").Content, "Welcome to **Harbour two**")
+	if !h.sim.CanView(me, here) || !h.sim.CanView(me, there) {
+		t.Fatal("no access to both session channels")
+	}
+
+	export := func(opts ...discordsim.Opt) circles.UserExport {
+		t.Helper()
+		r := h.run(me, "privacy export", opts...)
+		if len(r.Attachments) != 1 {
+			t.Fatalf("export without a file: %+v", r)
+		}
+		var x circles.UserExport
+		if err := json.Unmarshal(r.Attachments[0].Data, &x); err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	guildsOf := func(x circles.UserExport) string {
+		var gs []string
+		for _, m := range x.Memberships {
+			gs = append(gs, m.GuildID)
+		}
+		for _, c := range x.Consents {
+			gs = append(gs, c.GuildID)
+		}
+		slices.Sort(gs)
+		return strings.Join(slices.Compact(gs), ",")
+	}
+	both := strings.Join(slices.Sorted(slices.Values([]string{h.guild, other})), ",")
+	if x := export(O("scope", "all")); guildsOf(x) != both || len(x.Memberships) != 2 || len(x.Consents) != 2 {
+		t.Fatalf("export scope:all covers %s, want %s: %+v", guildsOf(x), both, x)
+	}
+	if x := export(); guildsOf(x) != h.guild || len(x.Memberships) != 1 {
+		t.Fatalf("export of this server covers %s: %+v", guildsOf(x), x)
+	}
+
+	// Cancel changes nothing.
+	guilds, users := []string{h.guild, other}, []string{me}
+	before := h.snapshot(guilds, users)
+	r = h.run(me, "privacy delete", O("scope", "all"))
+	wantContains(t, r.Content, "in every server we share")
+	wantContains(t, h.clickOn(me, r, "cancel", "").Content, "nothing changed")
+	h.wantUnchanged("cancelled erasure", before, guilds, users)
+
+	// This server only.
+	r = h.clickOn(me, h.run(me, "privacy delete"), "privacy-delete", "guild")
+	wantContains(t, r.Content, "erased 1 membership", "in this server")
+	if x := export(O("scope", "all")); guildsOf(x) != other || len(x.Memberships) != 1 {
+		t.Fatalf("after erasing this server, left %s: %+v", guildsOf(x), x)
+	}
+	if h.sim.CanView(me, here) || !h.sim.CanView(me, there) {
+		t.Fatalf("access after erasing this server: here %v, there %v", h.sim.CanView(me, here), h.sim.CanView(me, there))
+	}
+
+	// All servers.
+	h.memberJoin(me, grief, circles.ModeMember)
+	r = h.clickOn(me, h.run(me, "privacy delete", O("scope", "all")), "privacy-delete", "all")
+	wantContains(t, r.Content, "erased 2 memberships, 2 consent records", "in every server we share")
+	x, err := h.store.ExportUser(h.ctx, "", me, h.clock.Now())
+	if err != nil || len(x.Memberships)+len(x.Consents)+len(x.RSVPs) != 0 {
+		t.Fatalf("data left after erasing everywhere: %+v %v", x, err)
+	}
+	if h.sim.CanView(me, here) || h.sim.CanView(me, there) {
+		t.Fatal("access left after erasing everywhere")
+	}
 }
