@@ -230,9 +230,11 @@ func setupSummary(g circles.GuildSettings, title string) *Response {
 		},
 	}
 	next := fmt.Sprintf("**Next steps**\n"+
-		"• Facilitators (members with <@&%s>) can now **/circle create** a circle.\n"+
+		"• Facilitators (members with <@&%[1]s>) can now **/circle create** a circle.\n"+
+		"• Discord shows **/circle** only to members with the Manage Channels permission, so facilitators without it won't see it. "+
+		"Either give <@&%[1]s> Manage Channels, or allow <@&%[1]s> to use /circle in Server Settings → Integrations → circlebot.\n"+
 		"• Members find circles with **/circles** and join with **/join**.\n"+
-		"• Make sure I can manage channels and permissions in <#%s>, so I can open private session channels there.\n"+
+		"• Make sure I can manage channels and permissions in <#%[2]s>, so I can open private session channels there.\n"+
 		"• Run /setup again any time; it changes only the options you give.", g.FacilitatorRoleID, g.CategoryID)
 	return &Response{Content: next, Embeds: []*discordgo.MessageEmbed{e}}
 }

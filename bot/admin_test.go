@@ -114,6 +114,10 @@ func TestAdminSetup(t *testing.T) {
 	}
 	text := responseText(r)
 	wantContains(t, text, "is set up", "<@&"+h.facRole+">", "<#"+h.category+">", "48 hours", "60 minutes", "/circle create", "default international list")
+	// /circle is shown only to Manage Channels (its default permission):
+	// the admin is told how facilitators without it get to see it.
+	wantContains(t, r.Content, "/circle** only to members with the Manage Channels permission", "give <@&"+h.facRole+"> Manage Channels",
+		"Server Settings → Integrations → circlebot")
 	if r.AllowedMentions == nil || len(r.AllowedMentions.Parse) != 0 || len(r.AllowedMentions.Roles) != 0 {
 		t.Fatalf("setup summary may ping: %+v", r.AllowedMentions)
 	}
