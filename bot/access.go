@@ -13,7 +13,7 @@ import (
 
 // Channel permissions by role (DESIGN.md, "Channel model").
 const (
-	allowBot         = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionManageChannels | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory
+	allowBot         = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionManageChannels | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory
 	allowSpeaker     = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory
 	allowListener    = discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory
 	allowFacilitator = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory

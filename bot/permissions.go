@@ -20,6 +20,11 @@ const (
 	permManageRoles = discordgo.PermissionManageRoles
 	// Post guidelines, prompts, warnings and closing notes.
 	permSend = discordgo.PermissionSendMessages
+	// The guidelines are an embed; without Embed Links Discord drops it
+	// (and refuses the message, which has nothing else). Files are only
+	// attached to interaction answers (/privacy export), which need no
+	// permission, so Attach Files is not asked for.
+	permEmbedLinks = discordgo.PermissionEmbedLinks
 	// Pin the guidelines; let facilitators' moderation through the bot.
 	permManageMessages = discordgo.PermissionManageMessages
 	// Read the history of its own channels (pins, finding its messages).
@@ -28,7 +33,7 @@ const (
 
 // RequiredPermissions is the permission integer the invite link asks for:
 // the least the bot needs. It never asks for Administrator.
-const RequiredPermissions = permView | permManageChannels | permManageRoles | permSend | permManageMessages | permReadHistory
+const RequiredPermissions = permView | permManageChannels | permManageRoles | permSend | permEmbedLinks | permManageMessages | permReadHistory
 
 // InviteURL returns the OAuth2 link that adds the bot to a server with the
 // bot and applications.commands scopes and the permissions above.

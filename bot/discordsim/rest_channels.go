@@ -473,15 +473,16 @@ func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 	if e := fe.err(); e != nil {
 		return 0, nil, e
 	}
-	if !p.hasBody() {
-		return 0, nil, errEmptyMessage()
-	}
 	if ch.guildID == "" {
 		if u := s.users[ch.recipient]; u == nil || u.dmsClosed {
 			return 0, nil, errCannotDM()
 		}
 	} else if !s.botHasLocked(ch, discordgo.PermissionSendMessages) {
 		return 0, nil, errMissingPermissions()
+	}
+	s.dropEmbedsWithoutPermLocked(ch, p)
+	if !p.hasBody() {
+		return 0, nil, errEmptyMessage()
 	}
 	if ch.typ == int(discordgo.ChannelTypeGuildCategory) {
 		return 0, nil, newErr(http.StatusBadRequest, 50008, "Cannot send messages in a non-text channel")
@@ -493,6 +494,15 @@ func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 	}
 	m := s.newMessageLocked(ch, s.botID, p, 0)
 	return http.StatusOK, s.messageJSONLocked(m), nil
+}
+
+// dropEmbedsWithoutPermLocked does what Discord does with a bot's embeds
+// in a guild channel where it lacks Embed Links: they are dropped, and a
+// message left with nothing else is refused as empty (50006).
+func (s *Sim) dropEmbedsWithoutPermLocked(ch *channel, p *messagePayload) {
+	if ch.guildID != "" && p.Embeds != nil && len(*p.Embeds) > 0 && !s.botHasLocked(ch, discordgo.PermissionEmbedLinks) {
+		p.Embeds = nil
+	}
 }
 
 func (s *Sim) channelMessageLocked(c *reqCtx) (*channel, *message, *apiError) {
@@ -533,8 +543,9 @@ func editMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 		return 0, nil, e
 	}
 	p.Flags = nil
+	s.dropEmbedsWithoutPermLocked(ch, p)
 	applyPayload(m, p)
-	m.Edited = time.Now()
+	m.Edited = c.now
 	s.dispatchMessageLocked("MESSAGE_UPDATE", ch, m)
 	return http.StatusOK, s.messageJSONLocked(m), nil
 }

@@ -146,12 +146,15 @@ const everyonePerms = discordgo.PermissionViewChannel | discordgo.PermissionSend
 	discordgo.PermissionCreateInstantInvite | discordgo.PermissionChangeNickname |
 	discordgo.PermissionVoiceConnect | discordgo.PermissionVoiceSpeak
 
-// BotPermissions is what the bot's managed role gets in every guild: what
-// circlebot's invite URL asks for.
+// BotPermissions is what the bot's managed role gets in every guild:
+// exactly what circlebot's invite link asks for (bot.RequiredPermissions;
+// a bot test checks they are equal), so the simulator grants nothing a
+// real server wouldn't. SetRolePermissions(guild, BotRoleID(guild), …)
+// takes some away.
 const BotPermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
 	discordgo.PermissionReadMessageHistory | discordgo.PermissionEmbedLinks |
-	discordgo.PermissionAttachFiles | discordgo.PermissionManageChannels |
-	discordgo.PermissionManageRoles | discordgo.PermissionManageMessages
+	discordgo.PermissionManageChannels | discordgo.PermissionManageRoles |
+	discordgo.PermissionManageMessages
 
 // New creates an isolated simulated Discord with its own bot.
 func New(opts Options) (*Sim, error) {
