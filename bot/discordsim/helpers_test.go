@@ -158,16 +158,30 @@ type world struct {
 
 func newWorld(t *testing.T, opts Options) *world {
 	t.Helper()
+	w := newBotlessWorld(t, opts)
+	w.connectBot(t)
+	return w
+}
+
+// newBotlessWorld is newWorld without a bot connected: tests that only
+// make REST calls skip the second discordgo spends closing a session.
+func newBotlessWorld(t *testing.T, opts Options) *world {
+	t.Helper()
 	s := newSim(t, opts)
 	w := &world{Sim: s, owner: s.AddUser("owner"), member: s.AddUser("member")}
 	w.guild = s.AddGuild("Peer Support", w.owner)
 	s.AddMember(w.guild, w.member)
 	w.general = s.GeneralChannelID(w.guild)
-	w.bot = connect(t, s)
-	if _, err := w.bot.dg.ApplicationCommandBulkOverwrite(s.ApplicationID(), "", testCommands); err != nil {
+	return w
+}
+
+// connectBot connects a plain discordgo bot and registers testCommands.
+func (w *world) connectBot(t *testing.T) {
+	t.Helper()
+	w.bot = connect(t, w.Sim)
+	if _, err := w.bot.dg.ApplicationCommandBulkOverwrite(w.ApplicationID(), "", testCommands); err != nil {
 		t.Fatal(err)
 	}
-	return w
 }
 
 func reply(ds *discordgo.Session, i *discordgo.InteractionCreate, content string, flags discordgo.MessageFlags) error {
@@ -175,4 +189,27 @@ func reply(ds *discordgo.Session, i *discordgo.InteractionCreate, content string
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: content, Flags: flags},
 	})
+}
+
+// manualClock is a world clock (Options.Now) the test moves: deadlines,
+// token lifetimes and rate-limit windows pass without sleeping.
+type manualClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newManualClock() *manualClock {
+	return &manualClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+}
+
+func (c *manualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *manualClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

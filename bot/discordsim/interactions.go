@@ -293,14 +293,27 @@ func (s *Sim) SubmitModal(ctx context.Context, userID, guildID, channelID, custo
 // await waits for the bot's callback and, after a deferral, for the first
 // edit or followup.
 func (s *Sim) await(ctx context.Context, in *interaction) (*Response, error) {
-	t := time.NewTimer(time.Until(in.deadline))
-	defer t.Stop()
-	select {
-	case <-in.ackedCh:
-	case <-t.C:
-		return nil, fmt.Errorf("%w (%v)", ErrNoAnswer, s.opts.InteractionDeadline)
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	// The deadline is on the world's clock (Options.Now), which a test
+	// may move, so poll it rather than set a wall-clock timer.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+wait:
+	for {
+		select {
+		case <-in.ackedCh:
+			break wait
+		case <-tick.C:
+			if s.now().After(in.deadline) {
+				select {
+				case <-in.ackedCh: // answered at the last moment
+					break wait
+				default:
+				}
+				return nil, fmt.Errorf("%w (%v)", ErrNoAnswer, s.opts.InteractionDeadline)
+			}
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	s.mu.Lock()
 	deferred := in.ackType == cbDeferred || in.ackType == cbDeferredUpdate
@@ -611,7 +624,7 @@ func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map
 	if len(s.gw.sessions) == 0 {
 		return nil, errors.New("discordsim: the bot is not connected to the gateway")
 	}
-	now := time.Now()
+	now := s.now()
 	in := &interaction{
 		sim: s, id: nextID(), token: "aW50ZXJhY3Rpb24" + randomHex(40), appID: s.appID, typ: typ,
 		userID: userID, guildID: ch.guildID, channelID: ch.id, created: now, deadline: now.Add(s.opts.InteractionDeadline),

@@ -41,18 +41,19 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 	path := apiPrefix.ReplaceAllString(r.URL.Path, "")
 	rt, params, pathOK := match(r.Method, path)
 	if rt == nil {
+		e := errNotFound()
 		if pathOK {
-			writeJSON(w, http.StatusMethodNotAllowed, map[string]any{"message": "405: Method Not Allowed", "code": 0})
-			return
+			e = newErr(http.StatusMethodNotAllowed, 0, "405: Method Not Allowed")
 		}
+		// Both count as invalid requests, as on Discord.
 		if s := sv.worldByAuth(r.Header.Get("Authorization")); s != nil {
-			s.record(r, "", path, nil, http.StatusNotFound)
+			s.record(r, "", path, nil, e.status)
 		}
-		writeJSON(w, http.StatusNotFound, errNotFound().body())
+		writeJSON(w, e.status, e.body())
 		return
 	}
 
-	c := &reqCtx{r: r, route: rt, params: params, query: r.URL.Query(), now: time.Now()}
+	c := &reqCtx{r: r, route: rt, params: params, query: r.URL.Query()}
 	var s *Sim
 	switch rt.world {
 	case byToken:
@@ -86,6 +87,7 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	c.now = s.now()
 	if err := c.readBody(); err != nil {
 		s.finish(w, c, nil, 0, nil, err)
 		return
@@ -155,7 +157,7 @@ func (s *Sim) record(r *http.Request, tmpl, path string, body []byte, status int
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{Method: r.Method, Route: tmpl, Path: path,
-		Query: r.URL.RawQuery, Body: body, Time: time.Now(), Status: status})
+		Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status})
 	s.stats.Requests++
 	switch {
 	case status == http.StatusTooManyRequests:

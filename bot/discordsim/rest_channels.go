@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -380,7 +379,7 @@ func (s *Sim) newMessageLocked(ch *channel, authorID string, p *messagePayload, 
 	m.ChannelID = ch.id
 	m.GuildID = ch.guildID
 	m.AuthorID = authorID
-	m.Created = time.Now()
+	m.Created = s.now()
 	applyPayload(m, p)
 	s.messages[m.ID] = m
 	if m.Flags&int(discordgo.MessageFlagsEphemeral) == 0 {
@@ -612,7 +611,7 @@ func unpinMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 }
 
 func (s *Sim) dispatchPinsLocked(ch *channel) {
-	d := map[string]any{"channel_id": ch.id, "last_pin_timestamp": ts(time.Now())}
+	d := map[string]any{"channel_id": ch.id, "last_pin_timestamp": ts(s.now())}
 	if ch.guildID != "" {
 		d["guild_id"] = ch.guildID
 	}

@@ -180,7 +180,10 @@ func TestDeferredThenEditAndFollowup(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		// Until the bot edits it in, the user sees "thinking…".
+		if r, ok := w.Response(i.ID); !ok || r.Type != 5 || r.Content != "" || r.Flags&msgFlagLoading == 0 {
+			t.Errorf("deferred answer before the edit: %+v", r)
+		}
 		content := "pong"
 		if _, err := ds.InteractionResponseEdit(i.Interaction, &discordgo.WebhookEdit{Content: &content}); err != nil {
 			t.Error(err)
@@ -483,7 +486,8 @@ func TestInvalidSessionReidentifies(t *testing.T) {
 
 func TestInteractionAnsweredTwiceAndLate(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t, Options{InteractionDeadline: 300 * time.Millisecond})
+	clock := newManualClock()
+	w := newWorld(t, Options{Now: clock.Now})
 	second := make(chan error, 1)
 	w.bot.handle("ping", func(ds *discordgo.Session, i *discordgo.InteractionCreate) {
 		if err := reply(ds, i, "one", 0); err != nil {
@@ -498,11 +502,20 @@ func TestInteractionAnsweredTwiceAndLate(t *testing.T) {
 		t.Errorf("second answer: %v", err)
 	}
 
+	// The bot answers only after Discord's 3 seconds have passed on the
+	// world's clock: the user sees a failure and the answer is refused.
+	received, deadlinePassed := make(chan struct{}), make(chan struct{})
 	late := make(chan error, 1)
 	w.bot.handle("ping", func(ds *discordgo.Session, i *discordgo.InteractionCreate) {
-		time.Sleep(400 * time.Millisecond)
+		close(received)
+		<-deadlinePassed
 		late <- reply(ds, i, "late", 0)
 	})
+	go func() {
+		<-received
+		clock.Advance(3*time.Second + time.Millisecond)
+		close(deadlinePassed)
+	}()
 	if _, err := w.RunCommand(ctx(t), w.member, w.guild, "ping"); !errors.Is(err, ErrNoAnswer) {
 		t.Errorf("RunCommand with a late bot: %v", err)
 	}

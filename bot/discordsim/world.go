@@ -25,6 +25,11 @@ type Options struct {
 	RouteWindow         time.Duration // default 1s
 	GlobalLimit         int           // requests per second per world; default 50
 	BotName             string        // default "circlebot"
+	// Now is the world's clock for everything Discord times: the 3 s to
+	// answer an interaction, the 15 min a token works, rate-limit windows,
+	// message timestamps. Default time.Now. Tests that check those limits
+	// pass a clock they move, so nothing sleeps.
+	Now func() time.Time
 }
 
 func (o *Options) defaults() {
@@ -58,7 +63,13 @@ func (o *Options) defaults() {
 	if o.BotName == "" {
 		o.BotName = "circlebot"
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 }
+
+// now is the world's current time (Options.Now).
+func (s *Sim) now() time.Time { return s.opts.Now() }
 
 // Sim is one simulated Discord: a bot application, its users, guilds,
 // channels and messages. All methods are safe for concurrent use.
@@ -235,8 +246,8 @@ func (s *Sim) AddUser(name string) string {
 // connected it receives GUILD_CREATE.
 func (s *Sim) AddGuild(name, ownerID string) string {
 	id := nextID()
-	now := time.Now()
 	s.mu.Lock()
+	now := s.now()
 	g := &guild{id: id, name: name, ownerID: ownerID, botIn: true, created: now,
 		roles: map[string]*role{}, members: map[string]*member{}}
 	g.roles[id] = &role{id: id, name: "@everyone", perms: everyonePerms}
@@ -265,7 +276,7 @@ func (s *Sim) AddBotToGuild(guildID string) {
 		return
 	}
 	g.botIn = true
-	s.addMemberLocked(g, s.botID, time.Now(), g.botRole)
+	s.addMemberLocked(g, s.botID, s.now(), g.botRole)
 	s.dispatchGuildCreateLocked(g)
 }
 
@@ -361,7 +372,7 @@ func (s *Sim) AddMember(guildID, userID string, roleIDs ...string) {
 		}
 		return
 	}
-	m := s.addMemberLocked(g, userID, time.Now(), roleIDs...)
+	m := s.addMemberLocked(g, userID, s.now(), roleIDs...)
 	if g.botIn {
 		s.dispatchLocked(intentGuildMembers, "GUILD_MEMBER_ADD", s.memberJSONLocked(g, m, true))
 	}
