@@ -116,37 +116,21 @@ func New(o Options) (*Bot, error) {
 	if o.Defaults.SessionMinutes == 0 {
 		o.Defaults.SessionMinutes = int(circles.DefaultSessionLength.Minutes())
 	}
-	if o.APIURL != "" {
-		if err := discordurl.Redirect(o.APIURL); err != nil {
-			return nil, fmt.Errorf("bot: api_url: %w", err)
-		}
-	}
-
 	dg, err := discordgo.New("Bot " + o.Token)
 	if err != nil {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
 	dg.Identify.Intents = Intents
-	var transport http.RoundTripper = newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit)
-	if o.GatewayURL != "" {
-		// discordgo keeps the gateway URL unexported and asks GET /gateway
-		// for it, so the override answers that request.
-		transport = gatewayOverride{next: transport, url: o.GatewayURL}
+	dg.Client = &http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit)}
+	// api_url and gateway_url, both redirected in one place.
+	if err := discordurl.Configure(dg, o.APIURL, o.GatewayURL); err != nil {
+		return nil, fmt.Errorf("bot: api_url/gateway_url: %w", err)
 	}
-	dg.Client = &http.Client{Timeout: 20 * time.Second, Transport: transport}
 	dg.UserAgent = "DiscordBot (https://github.com/circlebot/circlebot, 1) circlebot"
 	// The bot reads nothing from discordgo's cache: interactions carry the
-	// member and permissions, and the store is the truth. Keep it minimal.
-	dg.State.TrackChannels = false
-	dg.State.TrackThreads = false
-	dg.State.TrackEmojis = false
-	dg.State.TrackStickers = false
-	dg.State.TrackMembers = false
-	dg.State.TrackThreadMembers = false
-	dg.State.TrackRoles = false
-	dg.State.TrackVoice = false
-	dg.State.TrackPresences = false
-	dg.State.MaxMessageCount = 0
+	// member and permissions, and the store is the truth. With the state
+	// off, discordgo keeps only READY's user and session (it needs those).
+	dg.StateEnabled = false
 	dg.LogLevel = discordgo.LogWarning
 
 	b := &Bot{

@@ -1,9 +1,6 @@
 package bot
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 
@@ -35,25 +32,6 @@ func (g *globalLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err := g.limiter.Wait(req.Context()); err != nil {
 			return nil, err
 		}
-	}
-	return g.next.RoundTrip(req)
-}
-
-// gatewayOverride answers GET /gateway with a configured URL.
-type gatewayOverride struct {
-	next http.RoundTripper
-	url  string
-}
-
-func (g gatewayOverride) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/gateway") {
-		body, _ := json.Marshal(map[string]string{"url": g.url})
-		return &http.Response{
-			StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-			Header:  http.Header{"Content-Type": []string{"application/json"}},
-			Body:    io.NopCloser(bytes.NewReader(body)),
-			Request: req, ContentLength: int64(len(body)),
-		}, nil
 	}
 	return g.next.RoundTrip(req)
 }

@@ -42,6 +42,7 @@ type gatewayState struct {
 	invalidateNext bool
 	identifies     int
 	resumes        int
+	identifyPath   string
 }
 
 func (g *gatewayState) init() { g.sessions = map[string]*gwSession{} }
@@ -64,6 +65,7 @@ type logged struct {
 // dispatches keep their order and the world lock is never held on I/O.
 type gwConn struct {
 	ws   *websocket.Conn
+	path string // the URL path the client dialled
 	out  chan []byte
 	done chan struct{}
 	once sync.Once
@@ -123,18 +125,20 @@ func frame(op int, d any) []byte {
 var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 
 // serveGateway runs one gateway connection. The path may carry a world hint
-// (/gateway/<application id>) so HELLO can use that world's heartbeat
-// interval before IDENTIFY says which world this is.
+// (/gateway/<application id>[/anything]) so HELLO can use that world's
+// heartbeat interval before IDENTIFY says which world this is.
 func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	conn := newGwConn(ws)
+	conn.path = r.URL.Path
 	defer conn.kill()
 
 	interval := 41250 * time.Millisecond
-	if hint := strings.Trim(strings.TrimPrefix(r.URL.Path, "/gateway"), "/"); hint != "" {
+	hint, _, _ := strings.Cut(strings.Trim(strings.TrimPrefix(r.URL.Path, "/gateway"), "/"), "/")
+	if hint != "" {
 		sv.mu.RLock()
 		for _, s := range sv.worlds {
 			if s.appID == hint {
@@ -233,6 +237,7 @@ func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
 	s.gw.sessions[sess.id] = sess
 	s.gw.intents = intents
 	s.gw.identifies++
+	s.gw.identifyPath = conn.path
 	s.log.Info("discordsim: gateway identify", "app", s.appID, "intents", intents)
 
 	guilds := []any{}
@@ -433,6 +438,10 @@ type GatewayStats struct {
 	Resumes    int
 	Connected  int // sessions with a live websocket
 	Sessions   int // sessions, live or resumable
+	// IdentifyPath is the URL path the latest IDENTIFY's websocket was
+	// dialled on: GatewayURL's path, or whatever path a client was told
+	// to use instead (any path under /gateway works).
+	IdentifyPath string
 }
 
 // GatewayStats reports IDENTIFY/RESUME counts and live connections.
@@ -440,5 +449,5 @@ func (s *Sim) GatewayStats() GatewayStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes,
-		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions)}
+		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions), IdentifyPath: s.gw.identifyPath}
 }

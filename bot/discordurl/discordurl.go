@@ -1,17 +1,24 @@
-// Package discordurl points discordgo at a Discord-compatible API other
-// than discord.com: the in-process simulator in tests and the demo, or a
-// REST proxy in production.
+// Package discordurl points discordgo at a Discord-compatible API and
+// gateway other than discord.com: the in-process simulator in tests and
+// the demo, or a REST or gateway proxy in production. Configure is the one
+// place both are redirected.
 //
 // discordgo v0.29.0 builds every REST URL from package-level Endpoint*
 // string variables that are computed once at init. The Endpoint* functions
 // read those strings at call time, so reassigning the base strings here
 // redirects every call. Because these are process globals, Redirect affects
 // every discordgo session in the process; call it once, before opening a
-// session.
+// session. The gateway URL, by contrast, is per session: discordgo asks
+// GET /gateway for it and keeps the answer in an unexported field, so
+// Configure answers that request for the session it is given.
 package discordurl
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,6 +26,56 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 )
+
+// Configure redirects a session: REST calls to apiBase (see Redirect;
+// process-wide) and the gateway websocket to gatewayURL (this session
+// only). Either may be "" to keep what Discord (or the API) says. Call it
+// after setting dg.Client and before dg.Open.
+func Configure(dg *discordgo.Session, apiBase, gatewayURL string) error {
+	if apiBase != "" {
+		if err := Redirect(apiBase); err != nil {
+			return err
+		}
+	}
+	if gatewayURL == "" {
+		return nil
+	}
+	u, err := url.Parse(gatewayURL)
+	if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+		return fmt.Errorf("discordurl: gateway %q is not a ws:// or wss:// URL", gatewayURL)
+	}
+	if dg.Client == nil {
+		dg.Client = &http.Client{}
+	}
+	next := dg.Client.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	c := *dg.Client // don't change a client the caller may share
+	c.Transport = gatewayOverride{next: next, url: gatewayURL}
+	dg.Client = &c
+	return nil
+}
+
+// gatewayOverride answers discordgo's GET /gateway with a configured URL;
+// everything else passes through.
+type gatewayOverride struct {
+	next http.RoundTripper
+	url  string
+}
+
+func (g gatewayOverride) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Method == http.MethodGet && strings.HasSuffix(req.URL.Path, "/gateway") {
+		body, _ := json.Marshal(map[string]string{"url": g.url})
+		return &http.Response{
+			StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+			Header:  http.Header{"Content-Type": []string{"application/json"}},
+			Body:    io.NopCloser(bytes.NewReader(body)),
+			Request: req, ContentLength: int64(len(body)),
+		}, nil
+	}
+	return g.next.RoundTrip(req)
+}
 
 // mu serialises writers of discordgo's globals. discordgo itself reads them
 // without a lock, so Redirect must still happen before sessions are in use.
