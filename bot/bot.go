@@ -39,7 +39,9 @@ type Options struct {
 	// "" keeps Discord's. GatewayURL overrides the gateway the API names.
 	APIURL     string
 	GatewayURL string
-	// GuildIDs, when set, registers commands per guild instead of globally.
+	// GuildIDs, when set, registers commands in these guilds only (and
+	// clears the global set); else globally. A listed guild the bot is not
+	// in yet gets its commands when the bot joins it.
 	GuildIDs []string
 
 	Store    circles.Store
@@ -78,6 +80,11 @@ type Bot struct {
 	ready     chan struct{}
 	readyOnce sync.Once
 	botUserID string
+
+	// regMu serialises command registration; registered holds the guilds
+	// (guild_ids mode) whose commands this process has written.
+	regMu      sync.Mutex
+	registered map[string]bool
 
 	// sessionLocks serialises channel work per session between the
 	// scheduler and interactions (consent given mid-session, /circle close).
@@ -140,6 +147,8 @@ func New(o Options) (*Bot, error) {
 		clock: o.Clock,
 		log:   o.Logger,
 		ready: make(chan struct{}),
+
+		registered: map[string]bool{},
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)
@@ -221,25 +230,60 @@ func (b *Bot) Close() error {
 	return err
 }
 
+// registerCommands writes the command set. Bulk overwrite replaces the
+// whole set of a scope, so restarts and renames never pile up stale
+// commands. With guild_ids the global set is overwritten with nothing, so
+// switching from global registration leaves no duplicates; a listed guild
+// the bot is not in (50001 Missing Access) is skipped until GUILD_CREATE.
 func (b *Bot) registerCommands() error {
-	cmds := Commands()
-	targets := b.opts.GuildIDs
-	if len(targets) == 0 {
-		targets = []string{""}
+	if len(b.opts.GuildIDs) == 0 {
+		cmds := Commands()
+		if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, "", cmds); err != nil {
+			return fmt.Errorf("bot: registering commands: %w", err)
+		}
+		b.log.Info("commands registered", "scope", "global", "count", len(cmds))
+		return nil
 	}
-	for _, g := range targets {
-		// Bulk overwrite replaces the whole set, so restarts and renames
-		// never pile up stale commands.
-		if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, g, cmds); err != nil {
-			return fmt.Errorf("bot: registering commands (guild %q): %w", g, err)
+	if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, "", []*discordgo.ApplicationCommand{}); err != nil {
+		return fmt.Errorf("bot: clearing global commands (guild_ids is set): %w", err)
+	}
+	for _, g := range b.opts.GuildIDs {
+		err := b.registerGuildCommands(g)
+		var re *discordgo.RESTError
+		if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeMissingAccess {
+			b.log.Warn("not in a server listed in guild_ids; its commands will be registered when the bot is added", "guild", g)
+			continue
 		}
-		scope := "global"
-		if g != "" {
-			scope = "guild " + g
+		if err != nil {
+			return fmt.Errorf("bot: registering commands (guild %s): %w", g, err)
 		}
-		b.log.Info("commands registered", "scope", scope, "count", len(cmds))
 	}
 	return nil
+}
+
+// registerGuildCommands writes the command set in one listed guild, once
+// per process (Start and GUILD_CREATE may both ask).
+func (b *Bot) registerGuildCommands(guildID string) error {
+	b.regMu.Lock()
+	defer b.regMu.Unlock()
+	if b.registered[guildID] {
+		return nil
+	}
+	cmds := Commands()
+	if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, guildID, cmds); err != nil {
+		return err
+	}
+	b.registered[guildID] = true
+	b.log.Info("commands registered", "scope", "guild", "guild", guildID, "count", len(cmds))
+	return nil
+}
+
+// forgetGuildCommands makes the next GUILD_CREATE register again (the bot
+// was removed from the guild).
+func (b *Bot) forgetGuildCommands(guildID string) {
+	b.regMu.Lock()
+	defer b.regMu.Unlock()
+	delete(b.registered, guildID)
 }
 
 func (b *Bot) onReady(_ *discordgo.Session, r *discordgo.Ready) {
@@ -248,7 +292,34 @@ func (b *Bot) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 		b.opts.ApplicationID = r.Application.ID
 	}
 	b.log.Info("connected to the gateway", "bot_user", r.User.ID, "guilds", len(r.Guilds))
+	b.noteRemovedWhileAway(r.Guilds)
 	b.readyOnce.Do(func() { close(b.ready) })
+}
+
+// noteRemovedWhileAway marks removed the guilds the store thinks the bot is
+// in but READY doesn't list: it was removed while offline and never saw
+// GUILD_DELETE, so their data would otherwise never be purged. Guilds that
+// READY lists clear a pending removal when their GUILD_CREATE arrives.
+func (b *Bot) noteRemovedWhileAway(in []*discordgo.Guild) {
+	known, err := b.store.GuildIDs(b.ctx)
+	if err != nil {
+		b.log.Error("listing known servers", "err", err)
+		return
+	}
+	present := make(map[string]bool, len(in))
+	for _, g := range in {
+		present[g.ID] = true
+	}
+	for _, id := range known {
+		if present[id] {
+			continue
+		}
+		if err := b.store.GuildRemoved(b.ctx, id, b.clock.Now()); err != nil {
+			b.log.Error("recording a removal while offline", "guild", id, "err", err)
+			continue
+		}
+		b.log.Info("removed from a server while offline; its data will be purged after the grace period", "guild", id, "grace", b.opts.GuildPurgeGrace)
+	}
 }
 
 func (b *Bot) purgeLoop() {

@@ -11,20 +11,35 @@ func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 	if g.Unavailable {
 		return
 	}
+	// READY comes first: it names the application (for registration), and
+	// its removal check must not undo what this GUILD_CREATE records.
+	select {
+	case <-b.ready:
+	case <-b.ctx.Done():
+		return
+	}
 	ctx := b.ctx
 	isNew, err := b.store.GuildSeen(ctx, g.ID, g.OwnerID, b.defaultGuildSettings(g.ID), b.clock.Now())
 	if err != nil {
 		b.log.Error("recording guild", "guild", g.ID, "err", err)
 		return
 	}
+	listed := len(b.opts.GuildIDs) == 0 || contains(b.opts.GuildIDs, g.ID)
+	if listed && len(b.opts.GuildIDs) > 0 {
+		// A listed guild the bot has just joined (or that Start skipped).
+		if err := b.registerGuildCommands(g.ID); err != nil {
+			b.log.Error("registering commands in a listed server", "guild", g.ID, "err", err)
+		}
+	}
 	if !isNew {
 		return
 	}
 	b.log.Info("joined a new server", "guild", g.ID)
-	if len(b.opts.GuildIDs) > 0 && contains(b.opts.GuildIDs, g.ID) {
-		if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, g.ID, Commands()); err != nil {
-			b.log.Error("registering commands in new guild", "guild", g.ID, "err", err)
-		}
+	if !listed {
+		// Commands exist only in the guilds of guild_ids: a welcome
+		// pointing at /setup would point at nothing.
+		b.log.Warn("joined a server not listed in guild_ids; it has no commands, so its owner is not welcomed", "guild", g.ID)
+		return
 	}
 	if g.OwnerID != "" {
 		_ = b.dm(g.OwnerID, &discordgo.MessageSend{Content: fmt.Sprintf(
@@ -42,6 +57,7 @@ func (b *Bot) onGuildDelete(_ *discordgo.Session, g *discordgo.GuildDelete) {
 	if g.Unavailable {
 		return // an outage, not a removal
 	}
+	b.forgetGuildCommands(g.ID)
 	if err := b.store.GuildRemoved(b.ctx, g.ID, b.clock.Now()); err != nil {
 		b.log.Error("recording guild removal", "guild", g.ID, "err", err)
 		return

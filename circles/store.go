@@ -34,6 +34,10 @@ type GuildStore interface {
 	// GuildRemoved records that the bot was removed (GUILD_DELETE without
 	// unavailable); its data is purged after a grace period.
 	GuildRemoved(ctx context.Context, guildID string, at time.Time) error
+	// GuildIDs lists the guilds the bot is in as far as the store knows
+	// (not marked removed), so READY can reveal removals made while the
+	// bot was offline.
+	GuildIDs(ctx context.Context) ([]string, error)
 	// GuildsRemovedBefore lists guilds removed before t, due for purging.
 	GuildsRemovedBefore(ctx context.Context, t time.Time) ([]string, error)
 	// PurgeGuild deletes everything stored about a guild.

@@ -39,6 +39,9 @@ func TestGuildLifecycle(t *testing.T) {
 	if ids, _ := s.AllCircleIDs(ctx); len(ids) != 0 {
 		t.Fatalf("AllCircleIDs includes a removed guild's circles: %v", ids)
 	}
+	if ids, err := s.GuildIDs(ctx); err != nil || len(ids) != 0 {
+		t.Fatalf("GuildIDs lists a removed guild: %v, %v", ids, err)
+	}
 	ids, err := s.GuildsRemovedBefore(ctx, t0.Add(90*time.Minute))
 	if err != nil || len(ids) != 1 || ids[0] != guildA {
 		t.Fatalf("GuildsRemovedBefore = %v, %v", ids, err)
@@ -55,6 +58,11 @@ func TestGuildLifecycle(t *testing.T) {
 	}
 	if ids, _ := s.AllCircleIDs(ctx); len(ids) != 1 || ids[0] != c.ID {
 		t.Fatalf("AllCircleIDs = %v", ids)
+	}
+	// A guild known only by its circles (no GUILD_CREATE recorded) counts too.
+	MustCreateCircle(t, s, guildB, "Grief")
+	if ids, err := s.GuildIDs(ctx); err != nil || len(ids) != 2 || ids[0] != guildA || ids[1] != guildB {
+		t.Fatalf("GuildIDs after return = %v, %v", ids, err)
 	}
 }
 
