@@ -262,3 +262,10 @@ func (f *recorder) InteractionResponseEdit(_ *discordgo.Interaction, e *discordg
 	f.resp = &discordgo.InteractionResponse{Data: &discordgo.InteractionResponseData{Content: *e.Content}}
 	return &discordgo.Message{}, nil
 }
+
+func (f *recorder) FollowupMessageCreate(_ *discordgo.Interaction, _ bool, p *discordgo.WebhookParams, _ ...discordgo.RequestOption) (*discordgo.Message, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.resp = &discordgo.InteractionResponse{Data: &discordgo.InteractionResponseData{Content: p.Content, Flags: p.Flags}}
+	return &discordgo.Message{}, nil
+}

@@ -35,6 +35,7 @@ type HandlerFunc func(ctx context.Context, r *Request) (*Response, error)
 type Responder interface {
 	InteractionRespond(i *discordgo.Interaction, resp *discordgo.InteractionResponse, options ...discordgo.RequestOption) error
 	InteractionResponseEdit(i *discordgo.Interaction, edit *discordgo.WebhookEdit, options ...discordgo.RequestOption) (*discordgo.Message, error)
+	FollowupMessageCreate(i *discordgo.Interaction, wait bool, data *discordgo.WebhookParams, options ...discordgo.RequestOption) (*discordgo.Message, error)
 }
 
 // Router sends each interaction to its handler by command path, custom_id
@@ -54,6 +55,10 @@ type Router struct {
 	DeferAfter time.Duration
 	// Timeout bounds a deferred handler; Discord's token lives 15 minutes.
 	Timeout time.Duration
+	// AutocompleteTimeout bounds an autocomplete handler: its answer can't
+	// be deferred, so when it runs out the user gets no suggestions rather
+	// than a failed interaction.
+	AutocompleteTimeout time.Duration
 }
 
 // NewRouter returns an empty router.
@@ -68,6 +73,8 @@ func NewRouter(log *slog.Logger, now func() time.Time) *Router {
 		now:          now,
 		DeferAfter:   1500 * time.Millisecond,
 		Timeout:      10 * time.Minute,
+
+		AutocompleteTimeout: 2500 * time.Millisecond,
 	}
 }
 
@@ -166,7 +173,17 @@ func (rt *Router) run(ctx context.Context, h HandlerFunc, req *Request, log *slo
 }
 
 func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
-	res := rt.run(ctx, h, req, log)
+	ctx, cancel := context.WithTimeout(ctx, rt.AutocompleteTimeout)
+	defer cancel()
+	done := make(chan result, 1)
+	go func() { done <- rt.run(ctx, h, req, log) }()
+	var res result
+	select {
+	case res = <-done:
+	case <-ctx.Done():
+		// A handler that ignores its context must not cost the answer.
+		res = result{err: fmt.Errorf("autocomplete: %w", ctx.Err())}
+	}
 	var choices []*discordgo.ApplicationCommandOptionChoice
 	if res.err != nil {
 		log.Warn("autocomplete failed", "err", res.err)
@@ -260,6 +277,25 @@ func (rt *Router) sendDeferred(s Responder, i *discordgo.Interaction, resp *Resp
 		// A modal can't follow a deferral; handlers that open modals must be quick.
 		log.Error("modal after deferral; the user saw no form")
 		resp = errorResponse(circles.Internal(fmt.Errorf("modal after deferral")))
+	}
+	if i.Type == discordgo.InteractionMessageComponent && !resp.Update {
+		// A component was deferred as an update: @original is the message
+		// that was clicked (a reminder DM, a circle card). Only an Update
+		// may replace it; anything else, errors included (errorResponse is
+		// never an Update), is a new message, private unless the handler
+		// made it public.
+		_, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+			Content:         resp.Content,
+			Embeds:          resp.Embeds,
+			Components:      resp.Components,
+			Files:           resp.Files,
+			Flags:           resp.flags(),
+			AllowedMentions: noMentions(resp.Mention...),
+		})
+		if err != nil {
+			log.Error("could not send deferred answer", "err", err)
+		}
+		return
 	}
 	content := resp.Content
 	edit := &discordgo.WebhookEdit{

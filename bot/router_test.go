@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,11 +21,15 @@ import (
 type routerRig struct {
 	sim    *discordsim.Sim
 	router *bot.Router
+	dg     *discordgo.Session
 	guild  string
 	user   string
 }
 
-func newRouterRig(t *testing.T) *routerRig {
+// newRouterRig starts a rig whose router defers after deferAfter. Tests
+// that must not see a deferral use a large value, so a loaded machine
+// can't turn a quick answer into a deferred one.
+func newRouterRig(t *testing.T, deferAfter time.Duration) *routerRig {
 	t.Helper()
 	sim, err := discordsim.New(discordsim.Options{HeartbeatInterval: 500 * time.Millisecond})
 	if err != nil {
@@ -37,7 +40,7 @@ func newRouterRig(t *testing.T) *routerRig {
 		t.Fatal(err)
 	}
 	rig := &routerRig{sim: sim, router: bot.NewRouter(slog.New(slog.DiscardHandler), time.Now)}
-	rig.router.DeferAfter = 100 * time.Millisecond
+	rig.router.DeferAfter = deferAfter
 	owner := sim.AddUser("owner")
 	rig.guild = sim.AddGuild("Rig", owner)
 	rig.user = sim.AddUser("someone")
@@ -53,14 +56,54 @@ func newRouterRig(t *testing.T) *routerRig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = dg.Close() })
+	rig.dg = dg
 	var cmds []*discordgo.ApplicationCommand
 	for _, name := range []string{"fast", "slow", "boom", "refuse", "leak", "mention"} {
 		cmds = append(cmds, &discordgo.ApplicationCommand{Name: name, Description: "router test " + name})
 	}
+	cmds = append(cmds, &discordgo.ApplicationCommand{Name: "pick", Description: "router test pick", Options: []*discordgo.ApplicationCommandOption{
+		{Type: discordgo.ApplicationCommandOptionString, Name: "what", Description: "what", Autocomplete: true},
+	}})
 	if _, err := dg.ApplicationCommandBulkOverwrite(sim.ApplicationID(), "", cmds); err != nil {
 		t.Fatal(err)
 	}
 	return rig
+}
+
+// waitDeferred blocks a handler until its deferral has reached Discord,
+// so a test sees the deferred path whatever the machine's speed.
+func (rig *routerRig) waitDeferred(ctx context.Context, r *bot.Request) {
+	_ = rig.sim.WaitFor(ctx, func() bool {
+		resp, ok := rig.sim.Response(r.Interaction.ID)
+		return ok && (resp.Type == 5 || resp.Type == 6)
+	})
+}
+
+// message posts a bot message with one button per action in the rig's
+// channel, the way a reminder or a circle card is posted.
+func (rig *routerRig) message(t *testing.T, content string, actions ...string) *discordgo.Message {
+	t.Helper()
+	var row []discordgo.MessageComponent
+	for _, a := range actions {
+		row = append(row, bot.Button(a, discordgo.PrimaryButton, bot.CustomID{Action: a, GuildID: rig.guild}))
+	}
+	m, err := rig.dg.ChannelMessageSendComplex(rig.sim.GeneralChannelID(rig.guild), &discordgo.MessageSend{
+		Content: content, Components: []discordgo.MessageComponent{bot.Row(row...)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func (rig *routerRig) click(t *testing.T, m *discordgo.Message, action string) *discordsim.Response {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resp, err := rig.sim.Click(ctx, rig.user, m.ChannelID, m.ID, bot.CustomID{Action: action, GuildID: rig.guild}.Encode())
+	if err != nil {
+		t.Fatalf("click %s: %v", action, err)
+	}
+	return resp
 }
 
 func (rig *routerRig) run(t *testing.T, name string) *discordsim.Response {
@@ -76,15 +119,9 @@ func (rig *routerRig) run(t *testing.T, name string) *discordsim.Response {
 
 func TestRouter(t *testing.T) {
 	t.Parallel()
-	rig := newRouterRig(t)
-	release := make(chan struct{})
-	var once sync.Once
+	rig := newRouterRig(t, time.Minute) // nothing here may be deferred
 	rig.router.Command("fast", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
 		return bot.Reply("hello <@%s>", r.UserID), nil
-	})
-	rig.router.Command("slow", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
-		<-release // held until the test has seen the deferral
-		return bot.Reply("finished the slow work"), nil
 	})
 	rig.router.Command("boom", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
 		panic("secret internals")
@@ -106,27 +143,6 @@ func TestRouter(t *testing.T) {
 		}
 		if am := resp.AllowedMentions; am == nil || len(am.Parse) != 0 || len(am.Users) != 0 {
 			t.Fatalf("allowed_mentions %+v: a reply must not ping", am)
-		}
-	})
-
-	t.Run("slow handlers are deferred, then edited in", func(t *testing.T) {
-		go func() {
-			// Release the handler once the deferral has reached Discord.
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			_ = rig.sim.WaitFor(ctx, func() bool {
-				for _, rq := range rig.sim.Requests() {
-					if strings.HasSuffix(rq.Route, "/callback") && strings.Contains(string(rq.Body), `"type":5`) {
-						return true
-					}
-				}
-				return false
-			})
-			once.Do(func() { close(release) })
-		}()
-		resp := rig.run(t, "slow")
-		if resp.Type != 5 || resp.Content != "finished the slow work" || !resp.Ephemeral {
-			t.Fatalf("got type %d %q ephemeral=%v", resp.Type, resp.Content, resp.Ephemeral)
 		}
 	})
 
@@ -156,6 +172,91 @@ func TestRouter(t *testing.T) {
 			t.Fatalf("allowed_mentions %+v", am)
 		}
 	})
+}
+
+// TestRouterDeferred: slow handlers are acknowledged at once and answered
+// later, without ever replacing the message a user clicked unless the
+// answer is an update of it.
+func TestRouterDeferred(t *testing.T) {
+	t.Parallel()
+	rig := newRouterRig(t, 50*time.Millisecond)
+	rig.router.Command("slow", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
+		rig.waitDeferred(ctx, r)
+		return bot.Reply("finished the slow work"), nil
+	})
+	rig.router.Component("info", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
+		rig.waitDeferred(ctx, r)
+		return bot.Reply("Here is what you asked for."), nil
+	})
+	rig.router.Component("fail", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
+		rig.waitDeferred(ctx, r)
+		return nil, circles.Errorf(circles.EConflict, "That session has already ended.")
+	})
+	rig.router.Component("done", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
+		rig.waitDeferred(ctx, r)
+		return &bot.Response{Content: "Marked as done.", Update: true, Components: []discordgo.MessageComponent{}}, nil
+	})
+
+	t.Run("a slow command is deferred, then edited in", func(t *testing.T) {
+		resp := rig.run(t, "slow")
+		if resp.Type != 5 || resp.Content != "finished the slow work" || !resp.Ephemeral {
+			t.Fatalf("got type %d %q ephemeral=%v", resp.Type, resp.Content, resp.Ephemeral)
+		}
+	})
+
+	for _, tc := range []struct{ action, want string }{
+		{"info", "Here is what you asked for."},
+		{"fail", "That session has already ended."},
+	} {
+		t.Run("a slow "+tc.action+" button answers privately and keeps the message", func(t *testing.T) {
+			m := rig.message(t, "Reminder: Grief circle starts in an hour.", tc.action)
+			resp := rig.click(t, m, tc.action)
+			if resp.Type != 6 || len(resp.Followups) != 1 {
+				t.Fatalf("got type %d with %d followups", resp.Type, len(resp.Followups))
+			}
+			f := resp.Followups[0]
+			if !f.Ephemeral || !strings.Contains(f.Content, tc.want) {
+				t.Fatalf("followup %+v", f)
+			}
+			if kept, _ := rig.sim.Message(m.ID); kept.Content != m.Content || len(kept.Buttons()) != 1 {
+				t.Fatalf("the clicked message became %q with %d buttons", kept.Content, len(kept.Buttons()))
+			}
+		})
+	}
+
+	t.Run("a slow update replaces the clicked message", func(t *testing.T) {
+		m := rig.message(t, "Did you do the thing?", "done")
+		resp := rig.click(t, m, "done")
+		if resp.Type != 6 || len(resp.Followups) != 0 {
+			t.Fatalf("got type %d with %d followups", resp.Type, len(resp.Followups))
+		}
+		if got, _ := rig.sim.Message(m.ID); got.Content != "Marked as done." || len(got.Buttons()) != 0 {
+			t.Fatalf("the clicked message is %q with %d buttons", got.Content, len(got.Buttons()))
+		}
+	})
+}
+
+// An autocomplete that can't finish in time answers no suggestions: its
+// answer can't be deferred, and a silent failure is worse.
+func TestRouterAutocompleteTimeout(t *testing.T) {
+	t.Parallel()
+	rig := newRouterRig(t, time.Minute)
+	rig.router.AutocompleteTimeout = 50 * time.Millisecond
+	stuck := make(chan struct{})
+	t.Cleanup(func() { close(stuck) })
+	rig.router.Autocomplete("pick", "what", func(ctx context.Context, r *bot.Request) (*bot.Response, error) {
+		<-stuck // ignores its context, like a wedged store call
+		return &bot.Response{Choices: []*discordgo.ApplicationCommandOptionChoice{{Name: "too late", Value: "x"}}}, nil
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	choices, err := rig.sim.Autocomplete(ctx, rig.user, rig.guild, "pick", "what", "gr")
+	if err != nil {
+		t.Fatalf("autocomplete: %v", err)
+	}
+	if len(choices) != 0 {
+		t.Fatalf("choices %+v", choices)
+	}
 }
 
 func TestCustomIDCodec(t *testing.T) {
