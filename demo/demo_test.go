@@ -26,16 +26,10 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	start := time.Now()
 	if err := Run(ctx, Options{Out: &out, Keep: true}); err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
-	took := time.Since(start)
 	s := out.String()
-	t.Logf("demo took %v", took)
-	if took > 20*time.Second {
-		t.Errorf("the demo took %v; it should take well under 20s", took)
-	}
 
 	milestones := []string{
 		// The sample server, the bot connected and the owner welcomed.
