@@ -10,6 +10,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/circlebot/circlebot/bot/discordurl"
+	"github.com/circlebot/circlebot/circles"
 )
 
 var redirectOnce sync.Once
@@ -191,25 +192,8 @@ func reply(ds *discordgo.Session, i *discordgo.InteractionCreate, content string
 	})
 }
 
-// manualClock is a world clock (Options.Now) the test moves: deadlines,
-// token lifetimes and rate-limit windows pass without sleeping.
-type manualClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newManualClock() *manualClock {
-	return &manualClock{t: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newManualClock is a world clock (Options.Now) the test moves:
+// deadlines, token lifetimes and rate-limit windows pass without sleeping.
+func newManualClock() *circles.ManualClock {
+	return circles.NewManualClock(time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC))
 }

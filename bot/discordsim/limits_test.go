@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
 )
 
 // rawEnv is a world driven with plain HTTP under one API version (v9 or
@@ -22,7 +24,7 @@ type rawEnv struct {
 	*world
 	t     *testing.T
 	ver   string
-	clock *manualClock
+	clock *circles.ManualClock
 	ics   chan *discordgo.Interaction // interactions the bot was sent, for raw answers
 }
 
