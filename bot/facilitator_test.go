@@ -735,3 +735,27 @@ func TestFacilitatorCircleNameLimits(t *testing.T) {
 	ok := strings.Repeat("o", 64)
 	wantContains(t, h.run(h.fac, "circle edit", O("circle", "Grief circle"), O("name", ok)).Content, "Saved changes", ok)
 }
+// Listener seats default to the circle's capacity, whether that came from
+// capacity: or from defaults.capacity.
+func TestFacilitatorCreateListenerSeatsFollowCapacity(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(o *bot.Options, _ *discordsim.Options) { o.Defaults.Capacity = 8 })
+	O := discordsim.O
+	h.facSetup()
+	for _, tc := range []struct {
+		name     string
+		capacity []discordsim.Opt
+		want     int
+	}{
+		{"Six seats", []discordsim.Opt{O("capacity", 6)}, 6},
+		{"Twenty-five seats", []discordsim.Opt{O("capacity", 25)}, 25},
+		{"Default seats", nil, 8},
+	} {
+		r := h.facCreate(h.fac, tc.name, append([]discordsim.Opt{O("weekday", "Tuesday"), O("time", "19:00")}, tc.capacity...)...)
+		n := strconv.Itoa(tc.want)
+		wantContains(t, responseText(r), n+" speaking, "+n+" listening")
+		if c := h.circle(tc.name); c.Capacity != tc.want || c.ListenerCap != tc.want {
+			t.Errorf("%s: stored %d speaking and %d listener seats, want %d of each", tc.name, c.Capacity, c.ListenerCap, tc.want)
+		}
+	}
+}

@@ -23,6 +23,12 @@ const (
 	DefaultSessionLength = 60 * time.Minute
 )
 
+// ListenerCapAsCapacity, as a circle's ListenerCap, means "as many listener
+// seats as speaking seats": a new circle's default. ListenerSeats reads it;
+// the store replaces it with the number when the circle is saved, so a
+// stored circle always has its listener seats written out.
+const ListenerCapAsCapacity = -1
+
 // Kind is what sort of circle this is.
 type Kind string
 
@@ -88,7 +94,7 @@ type Circle struct {
 	Kind             Kind       `json:"kind"`
 	Topic            string     `json:"topic"`
 	Capacity         int        `json:"capacity"`     // speaking seats
-	ListenerCap      int        `json:"listener_cap"` // listening seats; counts separately
+	ListenerCap      int        `json:"listener_cap"` // listening seats; counts separately; see ListenerSeats
 	ListenersAllowed bool       `json:"listeners_allowed"`
 	Facilitators     []string   `json:"facilitators"` // user IDs
 	Guidelines       Guidelines `json:"guidelines"`
@@ -105,14 +111,15 @@ type Circle struct {
 }
 
 // NewCircle returns a circle with the defaults filled in. Callers set the
-// fields they have and then call Validate.
+// fields they have and then call Validate. Listener seats follow Capacity
+// unless ListenerCap is set.
 func NewCircle(guildID, name string, kind Kind, rule Rule, createdBy string, at time.Time) Circle {
 	return Circle{
 		GuildID:          guildID,
 		Name:             strings.TrimSpace(name),
 		Kind:             kind,
 		Capacity:         DefaultCapacity,
-		ListenerCap:      DefaultCapacity,
+		ListenerCap:      ListenerCapAsCapacity,
 		ListenersAllowed: true,
 		Facilitators:     []string{createdBy},
 		Guidelines:       Guidelines{Text: DefaultGuidelines, Version: 1},
@@ -121,6 +128,15 @@ func NewCircle(guildID, name string, kind Kind, rule Rule, createdBy string, at 
 		CreatedAt:        at,
 		CreatedBy:        createdBy,
 	}
+}
+
+// ListenerSeats is how many listener seats the circle has: ListenerCap, or
+// Capacity while ListenerCap is ListenerCapAsCapacity.
+func (c Circle) ListenerSeats() int {
+	if c.ListenerCap == ListenerCapAsCapacity {
+		return c.Capacity
+	}
+	return c.ListenerCap
 }
 
 // IsFacilitator reports whether userID facilitates this circle.
@@ -246,7 +262,7 @@ func (c Circle) Validate() error {
 	if c.Capacity < MinCapacity || c.Capacity > MaxCapacity {
 		return Errorf(EInvalid, "Capacity must be between %d and %d people (support groups work best with 6–12); got %d.", MinCapacity, MaxCapacity, c.Capacity)
 	}
-	if c.ListenerCap < 0 || c.ListenerCap > MaxCapacity {
+	if c.ListenerCap != ListenerCapAsCapacity && (c.ListenerCap < 0 || c.ListenerCap > MaxCapacity) {
 		return Errorf(EInvalid, "Listener seats must be between 0 and %d; got %d.", MaxCapacity, c.ListenerCap)
 	}
 	if len(c.Facilitators) == 0 {

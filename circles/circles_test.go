@@ -98,6 +98,47 @@ func TestDecideJoin(t *testing.T) {
 	}
 }
 
+// Listeners have their own seats, as many as the capacity unless a
+// facilitator sets another number.
+func TestListenerSeatsDefaultToCapacity(t *testing.T) {
+	listener := join(circles.ModeListener, 1)
+	for _, capacity := range []int{circles.MinCapacity, 6, 8, circles.DefaultCapacity, circles.MaxCapacity} {
+		c := circles.NewCircle("g1", "Grief circle", circles.KindPeer,
+			circles.Weekly(time.Tuesday, 19, 0, "Europe/Berlin", time.Hour), "fac", t0)
+		c.Capacity = capacity
+		if err := c.Validate(); err != nil {
+			t.Fatalf("capacity %d: %v", capacity, err)
+		}
+		if got := c.ListenerSeats(); got != capacity {
+			t.Errorf("capacity %d: %d listener seats, want %d", capacity, got, capacity)
+		}
+		if got, _ := circles.DecideJoin(c, nil, circles.SeatCounts{Listeners: capacity - 1}, listener); got != circles.StatusActive {
+			t.Errorf("capacity %d: the last listener seat gave %q", capacity, got)
+		}
+		if got, _ := circles.DecideJoin(c, nil, circles.SeatCounts{Listeners: capacity}, listener); got != circles.StatusWaitlisted {
+			t.Errorf("capacity %d: a listener beyond %d seats got %q", capacity, capacity, got)
+		}
+		if _, l := circles.SeatsFreed(c, circles.SeatCounts{}); l != capacity {
+			t.Errorf("capacity %d: SeatsFreed gives %d listener seats", capacity, l)
+		}
+	}
+	// A number set explicitly stands, 0 included.
+	for _, n := range []int{0, 3, circles.MaxCapacity} {
+		c := testCircle(6, n)
+		if err := c.Validate(); err != nil || c.ListenerSeats() != n {
+			t.Errorf("ListenerCap %d: %d seats, %v", n, c.ListenerSeats(), err)
+		}
+		if got, _ := circles.DecideJoin(c, nil, circles.SeatCounts{Listeners: n}, listener); got != circles.StatusWaitlisted {
+			t.Errorf("ListenerCap %d: a listener beyond it got %q", n, got)
+		}
+	}
+	for _, n := range []int{-2, circles.MaxCapacity + 1} {
+		if err := testCircle(6, n).Validate(); circles.ErrorCode(err) != circles.EInvalid {
+			t.Errorf("ListenerCap %d: Validate = %v, want invalid", n, err)
+		}
+	}
+}
+
 func TestSeatsFreedServesEachModeSeparately(t *testing.T) {
 	c := testCircle(3, 2)
 	m, l := circles.SeatsFreed(c, circles.SeatCounts{Members: 2, Listeners: 2})

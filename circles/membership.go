@@ -105,7 +105,7 @@ func DecideJoin(c Circle, prev *Membership, seats SeatCounts, req JoinRequest) (
 			if req.Mode == ModeMember && seats.Members >= c.Capacity {
 				return "", Errorf(EConflict, "All %d speaking seats in %s are taken, so you stay a listener for now. Try again when a seat frees up.", c.Capacity, c.Name)
 			}
-			if req.Mode == ModeListener && seats.Listeners >= c.ListenerCap {
+			if req.Mode == ModeListener && seats.Listeners >= c.ListenerSeats() {
 				return "", Errorf(EConflict, "All listener seats in %s are taken, so you keep your speaking seat.", c.Name)
 			}
 			return StatusActive, nil
@@ -114,7 +114,7 @@ func DecideJoin(c Circle, prev *Membership, seats SeatCounts, req JoinRequest) (
 	if req.Mode == ModeMember && seats.Members >= c.Capacity {
 		return StatusWaitlisted, nil
 	}
-	if req.Mode == ModeListener && seats.Listeners >= c.ListenerCap {
+	if req.Mode == ModeListener && seats.Listeners >= c.ListenerSeats() {
 		return StatusWaitlisted, nil
 	}
 	return StatusActive, nil
@@ -150,7 +150,7 @@ func SeatsFreed(c Circle, seats SeatCounts) (members, listeners int) {
 	}
 	members = max(c.Capacity-seats.Members, 0)
 	if c.ListenersAllowed {
-		listeners = max(c.ListenerCap-seats.Listeners, 0)
+		listeners = max(c.ListenerSeats()-seats.Listeners, 0)
 	}
 	return members, listeners
 }

@@ -224,3 +224,34 @@ func TestCreateCirclesAllOrNothing(t *testing.T) {
 		}
 	}
 }
+
+// A circle whose listener seats were left at the default stores them as its
+// capacity, whichever path saved it.
+func TestListenerSeatsDefaultToCapacity(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	for _, capacity := range []int{6, 25} {
+		c := MustCreateCircle(t, s, guildA, fmt.Sprintf("Circle of %d", capacity), func(c *circles.Circle) { c.Capacity = capacity })
+		if c.ListenerCap != capacity {
+			t.Errorf("capacity %d: CreateCircle left ListenerCap %d", capacity, c.ListenerCap)
+		}
+		got, err := s.Circle(ctx, guildA, c.ID)
+		if err != nil || got.ListenerCap != capacity {
+			t.Fatalf("capacity %d: stored ListenerCap %d, %v", capacity, got.ListenerCap, err)
+		}
+	}
+	c := MustCreateCircle(t, s, guildA, "Explicit", withCapacity(6, 2))
+	if c.ListenerCap != 2 {
+		t.Fatalf("an explicit ListenerCap became %d", c.ListenerCap)
+	}
+	got, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+		c.Capacity, c.ListenerCap = 12, circles.ListenerCapAsCapacity
+		return nil
+	})
+	if err != nil || got.ListenerCap != 12 {
+		t.Fatalf("UpdateCircle back to the default: ListenerCap %d, %v", got.ListenerCap, err)
+	}
+	if got, _ := s.Circle(ctx, guildA, c.ID); got.ListenerCap != 12 {
+		t.Fatalf("stored ListenerCap %d, want 12", got.ListenerCap)
+	}
+}
