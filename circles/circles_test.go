@@ -61,6 +61,7 @@ func TestDecideJoin(t *testing.T) {
 		{name: "consent to a future version is refused", req: join(circles.ModeMember, 2), code: circles.EConflict},
 		{name: "a full circle waitlists", seats: circles.SeatCounts{Members: 2}, req: join(circles.ModeMember, 1), want: circles.StatusWaitlisted},
 		{name: "listeners don't use speaking seats", seats: circles.SeatCounts{Listeners: 1}, req: join(circles.ModeMember, 1), want: circles.StatusActive},
+		{name: "capacity counts members, not listeners", seats: circles.SeatCounts{Members: 1, Listeners: 1}, req: join(circles.ModeMember, 1), want: circles.StatusActive},
 		{name: "members don't use listener seats", seats: circles.SeatCounts{Members: 2}, req: join(circles.ModeListener, 1), want: circles.StatusActive},
 		{name: "full listener seats waitlist a listener", seats: circles.SeatCounts{Listeners: 1}, req: join(circles.ModeListener, 1), want: circles.StatusWaitlisted},
 		{name: "listeners not allowed", mutate: func(c *circles.Circle) { c.ListenersAllowed = false }, req: join(circles.ModeListener, 1), code: circles.EConflict},
