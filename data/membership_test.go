@@ -91,6 +91,30 @@ func TestJoinConcurrentFillsSeatsThenWaitlist(t *testing.T) {
 	if got := count(t, s, `SELECT COUNT(*) FROM consent_events WHERE circle_id = ? AND action = 'given'`, c.ID); got != n {
 		t.Errorf("consent events = %d, want %d (waitlisted people consent too)", got, n)
 	}
+	// A freed seat goes to whoever is at position 1, and position 2 moves up.
+	var seated string
+	for _, res := range results {
+		if res.Membership.Status == circles.StatusActive {
+			seated = res.Membership.UserID
+			break
+		}
+	}
+	left, err := s.Leave(context.Background(), guildA, c.ID, seated, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(left.Promoted) != 1 || left.Promoted[0].UserID != byPos[1] {
+		t.Fatalf("promoted %+v, want %s (position 1)", left.Promoted, byPos[1])
+	}
+	roster, err = s.Roster(context.Background(), guildA, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range roster {
+		if e.UserID == byPos[2] && e.Position != 1 {
+			t.Errorf("position 2 (%s) is now at %d, want 1", byPos[2], e.Position)
+		}
+	}
 }
 
 func TestJoinNeedsCurrentConsent(t *testing.T) {
@@ -188,7 +212,9 @@ func TestLeavePromotesFirstWaitlistedOfSameMode(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
 	c := MustCreateCircle(t, s, guildA, "Sober mornings", withCapacity(2, 1))
-	a, b, w1, w2, l1, l2 := user(1), user(2), user(3), user(4), user(5), user(6)
+	// The waitlisted have IDs in reverse join order, so an order by user ID
+	// can't pass for join order.
+	a, b, w1, w2, l1, l2 := user(1), user(2), user(4), user(3), user(6), user(5)
 	for _, u := range []string{a, b, w1, w2} {
 		mustJoin(t, s, c, u, circles.ModeMember)
 	}
@@ -244,6 +270,49 @@ func TestLeavePromotesFirstWaitlistedOfSameMode(t *testing.T) {
 	// Coming back after leaving is a fresh join.
 	if r := mustJoin(t, s, c, a, circles.ModeMember); r.Membership.Status != circles.StatusWaitlisted || r.Position != 1 {
 		t.Fatalf("rejoin = %+v", r)
+	}
+}
+
+// The waitlist is served in join order: not by user ID (the waitlisted
+// have IDs in reverse join order), and not by the time stamped on the join
+// (two joins in one millisecond, or a clock set back between them, must not
+// reorder it).
+func TestWaitlistIsServedInJoinOrder(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		step time.Duration // between one waitlisted join and the next
+	}{
+		{"same time", 0},
+		{"one minute apart", time.Minute},
+		{"clock set back between joins", -time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			s := MustOpen(t)
+			c := MustCreateCircle(t, s, guildA, "Sober mornings", withCapacity(2, 2))
+			a, b, w1, w2, w3 := user(8), user(9), user(3), user(2), user(1)
+			mustJoin(t, s, c, a, circles.ModeMember)
+			mustJoin(t, s, c, b, circles.ModeMember)
+			order := []string{w1, w2, w3}
+			for i, u := range order {
+				res, err := s.Join(ctx, joinReq(c, u, circles.ModeMember), t0.Add(time.Duration(i)*tc.step))
+				if err != nil || res.Position != i+1 {
+					t.Fatalf("join %d: position %d, %v; want %d", i+1, res.Position, err, i+1)
+				}
+			}
+			// Each freed seat goes to the head of the queue.
+			leaver := a
+			for i, want := range order {
+				res, err := s.Leave(ctx, guildA, c.ID, leaver, t0.Add(time.Hour))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(res.Promoted) != 1 || res.Promoted[0].UserID != want {
+					t.Fatalf("seat %d went to %+v, want %s", i+1, res.Promoted, want)
+				}
+				leaver = want
+			}
+		})
 	}
 }
 
