@@ -150,7 +150,8 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		return exitUsage
 	}
 	log := cfg.NewLogger(stderr)
-	store, err := data.Open(ctx, cfg.Data.Path)
+	clock := circles.SystemClock{}
+	store, err := data.Open(ctx, cfg.Data.Path, data.WithClock(clock))
 	if err != nil {
 		log.Error("opening the database", "path", cfg.Data.Path, "err", err)
 		return exitFailure
@@ -163,7 +164,7 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		GatewayURL:      cfg.Discord.GatewayURL,
 		GuildIDs:        cfg.Discord.GuildIDs,
 		Store:           store,
-		Clock:           circles.SystemClock{},
+		Clock:           clock,
 		Logger:          log,
 		Defaults:        botDefaults(cfg),
 		LateOpenGrace:   cfg.Schedule.LateOpenGrace.Duration,

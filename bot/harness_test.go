@@ -100,7 +100,7 @@ func testLogger(t *testing.T) *slog.Logger {
 // start opens the store and starts a bot on it.
 func (h *harness) start() {
 	h.t.Helper()
-	store, err := data.Open(h.ctx, h.dbPath)
+	store, err := data.Open(h.ctx, h.dbPath, data.WithClock(h.clock))
 	if err != nil {
 		h.t.Fatal(err)
 	}

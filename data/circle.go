@@ -365,7 +365,7 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 		}
 		// The contract gives UpdateCircle no time, so promotions made here
 		// are stamped with the store's clock.
-		_, err = promote(ctx, tx, c, s.now())
+		_, err = promote(ctx, tx, c, s.clock.Now())
 		return err
 	})
 	return c, err

@@ -153,7 +153,8 @@ func TestCirclesFilterAndOrder(t *testing.T) {
 
 func TestUpdateCircle(t *testing.T) {
 	ctx := context.Background()
-	s := MustOpen(t)
+	clock := circles.NewManualClock(t0)
+	s := MustOpen(t, WithClock(clock))
 	c := MustCreateCircle(t, s, guildA, "Anxiety", withCapacity(2, 0))
 
 	// fn's error comes back as is, and nothing changes.
@@ -175,15 +176,19 @@ func TestUpdateCircle(t *testing.T) {
 	}
 
 	// Raising capacity gives the waiting people their seats at once, so a
-	// newcomer can't take a free seat past them.
+	// newcomer can't take a free seat past them. UpdateCircle is given no
+	// time: the promotion is stamped by the store's clock.
 	for i := 1; i <= 4; i++ {
 		mustJoin(t, s, c, user(i), circles.ModeMember)
 	}
+	promotedAt := clock.Advance(3 * time.Hour)
 	if _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Capacity = 3; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := s.Membership(ctx, guildA, c.ID, user(3)); m.Status != circles.StatusActive {
 		t.Fatalf("first waitlisted not promoted on capacity raise: %+v", m)
+	} else if !m.JoinedAt.Equal(promotedAt) || !m.UpdatedAt.Equal(promotedAt) {
+		t.Fatalf("promotion stamped joined %v, updated %v; want the store's clock, %v", m.JoinedAt, m.UpdatedAt, promotedAt)
 	}
 	if m, _ := s.Membership(ctx, guildA, c.ID, user(4)); m.Status != circles.StatusWaitlisted {
 		t.Fatalf("second waitlisted: %+v", m)

@@ -22,19 +22,19 @@ const (
 )
 
 // MustOpen opens a fresh store in a temporary directory, closed at the end
-// of the test.
-func MustOpen(tb testing.TB) *Store {
+// of the test. Its clock stands at t0 unless opts give another.
+func MustOpen(tb testing.TB, opts ...Option) *Store {
 	tb.Helper()
-	return mustOpenPath(tb, filepath.Join(tb.TempDir(), "circlebot.db"))
+	return mustOpenPath(tb, filepath.Join(tb.TempDir(), "circlebot.db"), opts...)
 }
 
-func mustOpenPath(tb testing.TB, path string) *Store {
+func mustOpenPath(tb testing.TB, path string, opts ...Option) *Store {
 	tb.Helper()
-	s, err := Open(context.Background(), path)
+	opts = append([]Option{WithClock(circles.NewManualClock(t0))}, opts...)
+	s, err := Open(context.Background(), path, opts...)
 	if err != nil {
 		tb.Fatalf("Open(%s): %v", path, err)
 	}
-	s.now = func() time.Time { return t0 }
 	tb.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			tb.Errorf("Close: %v", err)

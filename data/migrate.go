@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/circlebot/circlebot/circles"
 )
 
 // Migrations are numbered SQL files, NNNN_name.sql, compiled into the binary
@@ -25,10 +27,11 @@ type migration struct {
 	sql     string
 }
 
-// migrations lists the embedded migrations in order. Numbers must be unique
-// and start at 1 without gaps, so a missing file is noticed at start-up.
-func migrations() ([]migration, error) {
-	files, err := fs.Glob(migrationFS, "migrations/*.sql")
+// migrations lists the migrations in fsys (migrationFS outside tests) in
+// order. Numbers must be unique and start at 1 without gaps, so a missing
+// file is noticed at start-up.
+func migrations(fsys fs.FS) ([]migration, error) {
+	files, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +43,7 @@ func migrations() ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %s: name must look like 0001_name.sql", base)
 		}
-		b, err := migrationFS.ReadFile(f)
+		b, err := fs.ReadFile(fsys, f)
 		if err != nil {
 			return nil, err
 		}
@@ -55,13 +58,13 @@ func migrations() ([]migration, error) {
 	return out, nil
 }
 
-// migrate applies the migrations that are not recorded in schema_migrations,
-// each in its own transaction together with its record, so a failed
-// migration leaves the schema as it was. Taking the write lock at BEGIN
-// (IMMEDIATE) makes two processes opening the same file at once apply each
-// migration once.
-func migrate(ctx context.Context, db *sql.DB) error {
-	ms, err := migrations()
+// migrate applies the migrations in fsys that are not recorded in
+// schema_migrations, each in its own transaction together with its record
+// (stamped by clock), so a failed migration leaves the schema as it was.
+// Taking the write lock at BEGIN (IMMEDIATE) makes two processes opening the
+// same file at once apply each migration once.
+func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, clock circles.Clock) error {
+	ms, err := migrations(fsys)
 	if err != nil {
 		return err
 	}
@@ -73,14 +76,14 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	for _, m := range ms {
-		if err := applyMigration(ctx, db, m); err != nil {
+		if err := applyMigration(ctx, db, m, clock.Now()); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
 	return nil
 }
 
-func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
+func applyMigration(ctx context.Context, db *sql.DB, m migration, at time.Time) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -101,7 +104,7 @@ func applyMigration(ctx context.Context, db *sql.DB, m migration) (err error) {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-		m.version, m.name, time.Now().UnixMilli()); err != nil {
+		m.version, m.name, at.UnixMilli()); err != nil {
 		return err
 	}
 	return tx.Commit()

@@ -23,27 +23,44 @@ type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: SQLite has one writer at a time anyway
 	r    *sql.DB // read-only pool
-	// now stamps the few writes whose method has no time parameter
-	// (promotions caused by UpdateCircle). Tests may replace it.
-	now func() time.Time
+	// clock stamps the few writes whose method has no time parameter
+	// (promotions caused by UpdateCircle, applied migrations).
+	clock circles.Clock
 }
+
+// Option configures Open.
+type Option func(*Store)
+
+// WithClock makes the store take the times it stamps on its own from c
+// instead of the system clock, as everything else in circlebot does.
+func WithClock(c circles.Clock) Option {
+	return func(s *Store) { s.clock = c }
+}
+
+// Connection parameters. The statement cache keeps each connection's
+// prepared statements: preparing was half the cost of a Join.
+const (
+	writerParams = "_txlock=immediate&_foreign_keys=on&_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_stmt_cache_size=64"
+	readerParams = "mode=ro&_foreign_keys=on&_busy_timeout=5000&_query_only=on&_stmt_cache_size=64"
+)
 
 // Open opens (creating if needed) the database at path, brings its schema up
 // to date and returns the store. The file is created with mode 0600, and an
 // existing file readable by others is tightened to 0600: it holds who is in
 // which support circle.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("data: open: want a plain file path, got %q", path)
 	}
 	if err := securePath(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, now: time.Now}
+	s := &Store{path: path, clock: circles.SystemClock{}}
+	for _, o := range opts {
+		o(s)
+	}
 	var err error
-	// The statement cache keeps each connection's prepared statements:
-	// preparing was half the cost of a Join.
-	s.w, err = sql.Open("sqlite3", dsn(path, "_txlock=immediate&_foreign_keys=on&_busy_timeout=5000&_journal_mode=WAL&_synchronous=NORMAL&_stmt_cache_size=64"))
+	s.w, err = sql.Open("sqlite3", dsn(path, writerParams))
 	if err != nil {
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
@@ -57,13 +74,13 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		s.w.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
-	if err := migrate(ctx, s.w); err != nil {
+	if err := migrate(ctx, s.w, migrationFS, s.clock); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("data: migrate %s: %w", path, err)
 	}
 	// The WAL and shared-memory files take their mode from the database file,
 	// so they are 0600 too.
-	s.r, err = sql.Open("sqlite3", dsn(path, "mode=ro&_foreign_keys=on&_busy_timeout=5000&_query_only=on&_stmt_cache_size=64"))
+	s.r, err = sql.Open("sqlite3", dsn(path, readerParams))
 	if err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)

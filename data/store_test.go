@@ -14,7 +14,7 @@ import (
 
 func TestMigrationsAppliedOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "circlebot.db")
-	ms, err := migrations()
+	ms, err := migrations(migrationFS)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,6 +26,9 @@ func TestMigrationsAppliedOnce(t *testing.T) {
 	var appliedAt int64
 	if err := s.w.QueryRow(`SELECT applied_at FROM schema_migrations WHERE version = 1`).Scan(&appliedAt); err != nil {
 		t.Fatal(err)
+	}
+	if appliedAt != t0.UnixMilli() {
+		t.Errorf("migration stamped %v, want the store's clock, %v", time.UnixMilli(appliedAt).UTC(), t0)
 	}
 	MustCreateCircle(t, s, guildA, "Survives reopening")
 	if err := s.Close(); err != nil {

@@ -167,7 +167,7 @@ func setUp(ctx context.Context, o Options) (_ *demo, err error) {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}
 	d.db = filepath.Join(d.dir, "circlebot.db")
-	d.store, err = data.Open(ctx, d.db)
+	d.store, err = data.Open(ctx, d.db, data.WithClock(d.clock))
 	if err != nil {
 		return nil, fmt.Errorf("opening the demo database: %w", err)
 	}
