@@ -62,7 +62,8 @@ func migrations(fsys fs.FS) ([]migration, error) {
 // schema_migrations, each in its own transaction together with its record
 // (stamped by clock), so a failed migration leaves the schema as it was.
 // Taking the write lock at BEGIN (IMMEDIATE) makes two processes opening the
-// same file at once apply each migration once.
+// same file at once apply each migration once. A database that records a
+// migration this build doesn't have is refused, untouched.
 func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, clock circles.Clock) error {
 	ms, err := migrations(fsys)
 	if err != nil {
@@ -74,6 +75,14 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, clock circles.Clock) e
 		applied_at INTEGER NOT NULL
 	) STRICT`); err != nil {
 		return err
+	}
+	var newest sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&newest); err != nil {
+		return err
+	}
+	if int(newest.Int64) > len(ms) {
+		return fmt.Errorf("this database was written by a newer circlebot (schema %d; this build knows up to %d): upgrade circlebot or restore a backup",
+			newest.Int64, len(ms))
 	}
 	for _, m := range ms {
 		if err := applyMigration(ctx, db, m, clock.Now()); err != nil {

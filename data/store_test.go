@@ -2,11 +2,16 @@ package data
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -160,5 +165,122 @@ func TestOpenPathWithURICharacters(t *testing.T) {
 	MustCreateCircle(t, s, guildA, "Grief")
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("database not at %q: %v", path, err)
+	}
+}
+
+// The connections are set up as the package promises: WAL, foreign keys and
+// a busy timeout on both pools, one writer connection, a read pool that
+// can't write.
+func TestConnectionSettings(t *testing.T) {
+	s := MustOpen(t)
+	for _, p := range []struct {
+		name string
+		db   *sql.DB
+	}{{"writer", s.w}, {"reader", s.r}} {
+		var mode string
+		var fk, busy int
+		if err := p.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("%s: journal_mode %q, %v; want wal", p.name, mode, err)
+		}
+		if err := p.db.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
+			t.Errorf("%s: foreign_keys %d, %v; want 1", p.name, fk, err)
+		}
+		if err := p.db.QueryRow(`PRAGMA busy_timeout`).Scan(&busy); err != nil || busy <= 0 {
+			t.Errorf("%s: busy_timeout %d, %v; want > 0", p.name, busy, err)
+		}
+	}
+	if n := s.w.Stats().MaxOpenConnections; n != 1 {
+		t.Errorf("writer pool allows %d connections, want 1", n)
+	}
+	if n := s.r.Stats().MaxOpenConnections; n < 2 {
+		t.Errorf("read pool allows %d connections, want several", n)
+	}
+	before := count(t, s, `SELECT value FROM sequences WHERE name = 'waitlist'`)
+	if _, err := s.r.Exec(`UPDATE sequences SET value = value + 1`); err == nil {
+		t.Error("the read pool wrote")
+	}
+	err := s.read(context.Background(), func(tx *sql.Tx) error {
+		_, err := tx.Exec(`UPDATE sequences SET value = value + 1`)
+		return err
+	})
+	if err == nil {
+		t.Error("a read transaction wrote")
+	}
+	if after := count(t, s, `SELECT value FROM sequences WHERE name = 'waitlist'`); after != before {
+		t.Errorf("sequence moved from %d to %d through the read pool", before, after)
+	}
+}
+
+// migrationsPlus is the embedded migrations plus one more, numbered next.
+func migrationsPlus(tb testing.TB, name, sql string) (fs.FS, int) {
+	tb.Helper()
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m := fstest.MapFS{}
+	for _, x := range ms {
+		m["migrations/"+x.name+".sql"] = &fstest.MapFile{Data: []byte(x.sql)}
+	}
+	next := len(ms) + 1
+	m[fmt.Sprintf("migrations/%04d_%s.sql", next, name)] = &fstest.MapFile{Data: []byte(sql)}
+	return m, next
+}
+
+// openWriter opens a connection configured like the store's writer.
+func openWriter(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite3", dsn(path, writerParams))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// A migration that fails halfway leaves no trace: no partial schema, no
+// record, and the earlier migrations stay applied.
+func TestFailedMigrationRollsBack(t *testing.T) {
+	ctx := context.Background()
+	fsys, n := migrationsPlus(t, "half_done", `CREATE TABLE half_done (x INTEGER);
+		INSERT INTO no_such_table VALUES (1);`)
+	db := openWriter(t, filepath.Join(t.TempDir(), "circlebot.db"))
+	err := migrate(ctx, db, fsys, circles.NewManualClock(t0))
+	if err == nil || !strings.Contains(err.Error(), "half_done") {
+		t.Fatalf("migrate = %v, want an error naming the failed migration", err)
+	}
+	var tables, recorded, newest int
+	db.QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'half_done'`).Scan(&tables)
+	db.QueryRow(`SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, n).Scan(&recorded)
+	db.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&newest)
+	if tables != 0 || recorded != 0 {
+		t.Errorf("the failed migration left %d tables and %d records", tables, recorded)
+	}
+	if newest != n-1 {
+		t.Errorf("schema at %d after the failure, want the %d earlier migrations kept", newest, n-1)
+	}
+}
+
+// A database written by a newer build is refused, not run against a schema
+// this build does not know.
+func TestOpenRefusesANewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "circlebot.db")
+	fsys, n := migrationsPlus(t, "from_the_future", `CREATE TABLE future (x INTEGER);`)
+	db := openWriter(t, path)
+	if err := migrate(ctx, db, fsys, circles.NewManualClock(t0)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, err := Open(ctx, path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open accepted a database with a newer schema")
+	}
+	want := fmt.Sprintf("this database was written by a newer circlebot (schema %d; this build knows up to %d): upgrade circlebot or restore a backup", n, n-1)
+	if !strings.Contains(err.Error(), want) {
+		t.Fatalf("Open = %v\nwant it to say %q", err, want)
 	}
 }
