@@ -151,10 +151,14 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 	}
 	log := cfg.NewLogger(stderr)
 	clock := circles.SystemClock{}
-	store, err := data.Open(ctx, cfg.Data.Path, data.WithClock(clock))
+	store, code, err := openStore(ctx, cfg, data.WithClock(clock))
+	if code == exitUsage {
+		fmt.Fprintf(stderr, "circlebot: %v\n", err)
+		return code
+	}
 	if err != nil {
 		log.Error("opening the database", "path", cfg.Data.Path, "err", err)
-		return exitFailure
+		return code
 	}
 	defer store.Close()
 	b, err := bot.New(bot.Options{
@@ -193,6 +197,21 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 	return exitOK
 }
 
+// openStore opens the database at data.path. A path the database can't be
+// created at is a configuration problem, reported against the key and the
+// file with exitUsage; anything else is exitFailure.
+func openStore(ctx context.Context, cfg config.Config, opts ...data.Option) (*data.Store, int, error) {
+	store, err := data.Open(ctx, cfg.Data.Path, opts...)
+	var pe *data.PathError
+	if errors.As(err, &pe) {
+		return nil, exitUsage, cfg.KeyError("data.path", cfg.Data.Path, "%s", pe.Problem())
+	}
+	if err != nil {
+		return nil, exitFailure, err
+	}
+	return store, exitOK, nil
+}
+
 func botDefaults(cfg config.Config) bot.Defaults {
 	return bot.Defaults{
 		TimeZone:        cfg.Defaults.Timezone,
@@ -220,10 +239,10 @@ func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 	if done {
 		return code
 	}
-	store, err := data.Open(ctx, cfg.Data.Path)
+	store, code, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "circlebot migrate: %v\n", err)
-		return exitFailure
+		return code
 	}
 	defer store.Close()
 	v, err := store.Version()
@@ -247,13 +266,13 @@ func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 		return exitUsage
 	}
 	if _, err := os.Stat(cfg.Data.Path); err != nil {
-		fmt.Fprintf(stderr, "circlebot backup: no database at %s (data.path in %s)\n", cfg.Data.Path, cfg.Path)
+		fmt.Fprintf(stderr, "circlebot backup: %v\n", cfg.KeyError("data.path", cfg.Data.Path, "there is no database there to back up"))
 		return exitUsage
 	}
-	store, err := data.Open(ctx, cfg.Data.Path)
+	store, code, err := openStore(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(stderr, "circlebot backup: %v\n", err)
-		return exitFailure
+		return code
 	}
 	defer store.Close()
 	if err := store.Backup(ctx, *to); err != nil {

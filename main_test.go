@@ -210,6 +210,44 @@ func TestCLIMigrateAndBackup(t *testing.T) {
 	wantIn(t, "stderr", errOut, db2)
 }
 
+// A data.path the database can't be created at is a configuration error:
+// named by key and file, exit 2, for every command that opens the database.
+func TestCLIBadDataPath(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token") // so run gets as far as the database
+	dir := t.TempDir()
+	readOnly := filepath.Join(dir, "read-only")
+	if err := os.Mkdir(readOnly, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, path, hint string
+	}{
+		{"missing directory", filepath.Join(dir, "nonexistent", "x.db"), "create the directory"},
+		{"a directory", dir, "give a file name inside it"},
+		{"unwritable directory", filepath.Join(readOnly, "x.db"), "needs to be able to write"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "unwritable directory" && os.Geteuid() == 0 {
+				t.Skip("root can write anywhere")
+			}
+			cfg := filepath.Join(t.TempDir(), "config.toml")
+			if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[data]\npath = %q\n", tc.path)), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			for _, cmd := range []string{"migrate", "run"} {
+				code, out, errOut := cli(t, cmd, "--config", cfg)
+				if code != exitUsage {
+					t.Fatalf("%s: exit %d, want %d\n%s", cmd, code, exitUsage, errOut)
+				}
+				wantIn(t, cmd+" stderr", errOut, fmt.Sprintf("%s: data.path = %q: cannot create the database: ", cfg, tc.path), tc.hint)
+				if out != "" {
+					t.Errorf("%s: stdout %q", cmd, out)
+				}
+			}
+		})
+	}
+}
+
 func TestCLIInviteURL(t *testing.T) {
 	t.Parallel()
 	cfg, _ := writeConfig(t, "\n[discord]\napplication_id = \"123456789012345678\"\n")

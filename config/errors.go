@@ -29,6 +29,13 @@ func (e *FieldError) Error() string {
 	return b.String()
 }
 
+// KeyError reports a problem with the key of c found after loading (a
+// data.path the database can't be created at, say) in the same form as
+// Load's errors: "config.toml: data.path = "/x.db": msg".
+func (c Config) KeyError(key string, value any, format string, args ...any) *FieldError {
+	return &FieldError{File: fileLabel(c.Path), Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)}
+}
+
 // Problems flattens an error returned by this package into its FieldErrors,
 // in the order they were found. Errors that are not about a key (an
 // unreadable file, a syntax error) are not included.

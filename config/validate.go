@@ -14,10 +14,9 @@ import (
 // *FieldError values naming c.Path and the key. The token is not checked
 // here: RequireToken does that for the commands that need it.
 func (c Config) Validate() error {
-	file := fileLabel(c.Path)
 	var errs []error
 	bad := func(key string, value any, format string, args ...any) {
-		errs = append(errs, &FieldError{File: file, Key: key, Value: formatValue(value), Msg: fmt.Sprintf(format, args...)})
+		errs = append(errs, c.KeyError(key, value, format, args...))
 	}
 	between := func(key string, v, lo, hi int, unit string) {
 		if v < lo || v > hi {

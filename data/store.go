@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -96,6 +98,32 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	return s, nil
 }
 
+// PathError is Open's error when the database can't be created or opened
+// at the path it was given (its directory is missing, it is a directory,
+// it isn't writable): a problem with the setting, not with a database.
+type PathError struct {
+	Path string
+	Err  error // the cause, such as fs.ErrNotExist
+}
+
+func (e *PathError) Error() string { return "data: " + e.Path + ": " + e.Problem() }
+
+func (e *PathError) Unwrap() error { return e.Err }
+
+// Problem says what is wrong and what to do, without naming the path.
+func (e *PathError) Problem() string {
+	s := "cannot create the database: " + e.Err.Error()
+	switch {
+	case errors.Is(e.Err, syscall.EISDIR):
+		s += "; give a file name inside it, like " + filepath.Join(e.Path, "circlebot.db")
+	case errors.Is(e.Err, fs.ErrNotExist):
+		s += "; create the directory " + filepath.Dir(e.Path) + " first"
+	case errors.Is(e.Err, fs.ErrPermission):
+		s += "; the user running circlebot needs to be able to write the file and its directory"
+	}
+	return s
+}
+
 // securePath creates the database file with mode 0600 before SQLite sees it
 // (SQLite would create it with 0644 under the usual umask) and tightens an
 // existing file that others can read, along with WAL and shared-memory files
@@ -103,7 +131,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 func securePath(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("data: create %s: %w", path, err)
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err // the path is in PathError already
+		}
+		return &PathError{Path: path, Err: err}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("data: create %s: %w", path, err)
