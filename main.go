@@ -98,11 +98,20 @@ func hasFlags(fs *flag.FlagSet) bool {
 }
 
 // parse parses flags; done is true when the caller should return code.
-func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK, true
-		}
+// Help that was asked for (-h, --help) goes to stdout; a usage error and
+// the usage after it go to fs.Output(), stderr.
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, done bool) {
+	usage := fs.Usage
+	fs.Usage = func() {} // flag calls it for help and errors alike; printed below
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK, true
+	}
+	if err != nil {
+		fs.Usage()
 		return exitUsage, true
 	}
 	if fs.NArg() > 0 {
@@ -115,9 +124,9 @@ func parse(fs *flag.FlagSet, args []string) (code int, done bool) {
 
 // parseConfig registers --config, parses args and loads the file. done is
 // true when the caller should return code (help, bad usage, bad config).
-func parseConfig(fs *flag.FlagSet, args []string, stderr io.Writer) (cfg config.Config, code int, done bool) {
+func parseConfig(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (cfg config.Config, code int, done bool) {
 	path := fs.String("config", "", "configuration `FILE` (TOML)")
-	if code, done := parse(fs, args); done {
+	if code, done := parse(fs, args, stdout); done {
 		return cfg, code, true
 	}
 	cfg, ok := loadConfig(*path, stderr)
@@ -141,7 +150,7 @@ func loadConfig(path string, stderr io.Writer) (config.Config, bool) {
 }
 
 func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	cfg, code, done := parseConfig(fs, args, stderr)
+	cfg, code, done := parseConfig(fs, args, stdout, stderr)
 	if done {
 		return code
 	}
@@ -224,7 +233,7 @@ func botDefaults(cfg config.Config) bot.Defaults {
 
 func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the demo's database and print where it is")
-	if code, done := parse(fs, args); done {
+	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
 	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep}); err != nil {
@@ -235,7 +244,7 @@ func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	cfg, code, done := parseConfig(fs, args, stderr)
+	cfg, code, done := parseConfig(fs, args, stdout, stderr)
 	if done {
 		return code
 	}
@@ -257,7 +266,7 @@ func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 
 func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	to := fs.String("to", "", "where to write the copy (`PATH`; must not exist)")
-	cfg, code, done := parseConfig(fs, args, stderr)
+	cfg, code, done := parseConfig(fs, args, stdout, stderr)
 	if done {
 		return code
 	}
@@ -284,7 +293,7 @@ func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 }
 
 func cmdInviteURL(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	cfg, code, done := parseConfig(fs, args, stderr)
+	cfg, code, done := parseConfig(fs, args, stdout, stderr)
 	if done {
 		return code
 	}
@@ -300,7 +309,7 @@ func cmdInviteURL(ctx context.Context, fs *flag.FlagSet, args []string, stdout, 
 var version = ""
 
 func cmdVersion(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	if code, done := parse(fs, args); done {
+	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
 	v := version

@@ -66,33 +66,42 @@ func TestCLIUsage(t *testing.T) {
 	if code, _, errOut := cli(t); code != exitUsage || !strings.Contains(errOut, "Usage:") {
 		t.Errorf("no command: exit %d, stderr %q", code, errOut)
 	}
-	if code, out, _ := cli(t, "--help"); code != exitOK || !strings.Contains(out, "Usage:") {
-		t.Errorf("--help: exit %d, stdout %q", code, out)
+	// Usage that was asked for is output, not an error.
+	for _, arg := range []string{"--help", "-h", "help"} {
+		if code, out, errOut := cli(t, arg); code != exitOK || !strings.Contains(out, "Usage:") || errOut != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want usage on stdout and exit 0", arg, code, out, errOut)
+		}
 	}
 }
 
-// Every command explains itself with --help and exits 0 without doing
-// anything (no config needed).
+// Every command explains itself with --help (or -h) on stdout and exits 0
+// without doing anything (no config needed).
 func TestCLIHelpOnEachCommand(t *testing.T) {
 	t.Parallel()
 	for _, c := range commands {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			code, out, errOut := cli(t, c.name, "--help")
-			if code != exitOK {
-				t.Fatalf("%s --help: exit %d\n%s", c.name, code, errOut)
-			}
-			help := out + errOut
-			wantIn(t, c.name+" --help", help, "Usage: circlebot "+c.usage, c.help)
-			if strings.Contains(c.usage, "--config") {
-				wantIn(t, c.name+" --help", help, "-config")
+			for _, flag := range []string{"--help", "-h"} {
+				code, out, errOut := cli(t, c.name, flag)
+				if code != exitOK {
+					t.Fatalf("%s %s: exit %d\n%s", c.name, flag, code, errOut)
+				}
+				if errOut != "" {
+					t.Errorf("%s %s wrote to stderr: %q", c.name, flag, errOut)
+				}
+				wantIn(t, c.name+" "+flag+" stdout", out, "Usage: circlebot "+c.usage, c.help)
+				if strings.Contains(c.usage, "--config") {
+					wantIn(t, c.name+" "+flag+" stdout", out, "-config")
+				}
 			}
 		})
 	}
-	// An unknown flag is a usage error.
-	if code, _, errOut := cli(t, "migrate", "--frobnicate"); code != exitUsage || !strings.Contains(errOut, "frobnicate") {
-		t.Errorf("unknown flag: exit %d, stderr %q", code, errOut)
+	// An unknown flag is a usage error: message and usage on stderr, exit 2.
+	code, out, errOut := cli(t, "migrate", "--frobnicate")
+	if code != exitUsage || out != "" {
+		t.Errorf("unknown flag: exit %d, stdout %q", code, out)
 	}
+	wantIn(t, "unknown flag stderr", errOut, "frobnicate", "Usage: circlebot migrate")
 }
 
 func TestCLIRunWithoutToken(t *testing.T) {
