@@ -88,6 +88,8 @@ const (
 	MinSessionMinutes, MaxSessionMinutes   = 15, 480
 	MinRetentionHours, MaxRetentionHours   = 0, 720
 	MinReminderMinutes, MaxReminderMinutes = 0, 10080
+	MinLateOpenGrace, MaxLateOpenGrace     = time.Minute, 24 * time.Hour
+	MinGuildPurgeGrace, MaxGuildPurgeGrace = time.Hour, 8760 * time.Hour // a year
 )
 
 // Default returns the configuration used for every key the file leaves out.

@@ -122,13 +122,21 @@ func TestRules(t *testing.T) {
 		{name: "reminder_minutes negative", toml: "[defaults]\nreminder_minutes = -1", bad: []string{"defaults.reminder_minutes"}, msg: "between 0 and 10080"},
 		{name: "reminder_minutes above", toml: "[defaults]\nreminder_minutes = 10081", bad: []string{"defaults.reminder_minutes"}},
 
-		// schedule.*: durations, not negative.
-		{name: "durations", toml: "[schedule]\nlate_open_grace = \"0s\"\nguild_purge_grace = \"720h\""},
+		// schedule.*: durations within a range, both ends; "0s" is not a
+		// way to turn them off.
+		{name: "durations min", toml: "[schedule]\nlate_open_grace = \"1m\"\nguild_purge_grace = \"1h\""},
+		{name: "durations max", toml: "[schedule]\nlate_open_grace = \"24h\"\nguild_purge_grace = \"8760h\""},
+		{name: "late_open_grace zero", toml: "[schedule]\nlate_open_grace = \"0s\"", bad: []string{"schedule.late_open_grace"}, msg: `must be between "1m" and "24h"`},
+		{name: "late_open_grace below", toml: "[schedule]\nlate_open_grace = \"59s\"", bad: []string{"schedule.late_open_grace"}, msg: `must be between "1m" and "24h"`},
+		{name: "late_open_grace above", toml: "[schedule]\nlate_open_grace = \"24h1s\"", bad: []string{"schedule.late_open_grace"}, msg: `must be between "1m" and "24h"`},
+		{name: "late_open_grace negative", toml: "[schedule]\nlate_open_grace = \"-1m\"", bad: []string{"schedule.late_open_grace"}, msg: `must be between "1m" and "24h"`},
 		{name: "late_open_grace no unit", toml: "[schedule]\nlate_open_grace = \"15\"", bad: []string{"schedule.late_open_grace"}, msg: "not a duration"},
 		{name: "late_open_grace integer", toml: "[schedule]\nlate_open_grace = 15", bad: []string{"schedule.late_open_grace"}, msg: "duration in quotes"},
-		{name: "late_open_grace negative", toml: "[schedule]\nlate_open_grace = \"-1m\"", bad: []string{"schedule.late_open_grace"}, msg: "negative"},
+		{name: "guild_purge_grace zero", toml: "[schedule]\nguild_purge_grace = \"0s\"", bad: []string{"schedule.guild_purge_grace"}, msg: `must be between "1h" and "8760h"`},
+		{name: "guild_purge_grace below", toml: "[schedule]\nguild_purge_grace = \"59m\"", bad: []string{"schedule.guild_purge_grace"}, msg: `must be between "1h" and "8760h"`},
+		{name: "guild_purge_grace above", toml: "[schedule]\nguild_purge_grace = \"8761h\"", bad: []string{"schedule.guild_purge_grace"}, msg: `must be between "1h" and "8760h"`},
+		{name: "guild_purge_grace negative", toml: "[schedule]\nguild_purge_grace = \"-168h\"", bad: []string{"schedule.guild_purge_grace"}, msg: `must be between "1h" and "8760h"`},
 		{name: "guild_purge_grace words", toml: "[schedule]\nguild_purge_grace = \"one week\"", bad: []string{"schedule.guild_purge_grace"}, msg: "not a duration"},
-		{name: "guild_purge_grace negative", toml: "[schedule]\nguild_purge_grace = \"-168h\"", bad: []string{"schedule.guild_purge_grace"}},
 
 		// log.*
 		{name: "log debug json", toml: "[log]\nlevel = \"debug\"\nformat = \"json\""},

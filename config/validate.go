@@ -53,12 +53,15 @@ func (c Config) Validate() error {
 	between("defaults.retention_hours", c.Defaults.RetentionHours, MinRetentionHours, MaxRetentionHours, " (hours; 0 deletes the channel when the session closes)")
 	between("defaults.reminder_minutes", c.Defaults.ReminderMinutes, MinReminderMinutes, MaxReminderMinutes, " (minutes; 0 turns reminders off)")
 
-	if c.Schedule.LateOpenGrace.Duration < 0 {
-		bad("schedule.late_open_grace", c.Schedule.LateOpenGrace, `must not be negative; "0s" never opens a missed session late`)
+	durationBetween := func(key string, d Duration, lo, hi time.Duration, what string) {
+		if d.Duration < lo || d.Duration > hi {
+			bad(key, d, "must be between %q and %q (%s)", shortDuration(lo), shortDuration(hi), what)
+		}
 	}
-	if c.Schedule.GuildPurgeGrace.Duration < 0 {
-		bad("schedule.guild_purge_grace", c.Schedule.GuildPurgeGrace, `must not be negative; "0s" purges as soon as the bot is removed`)
-	}
+	durationBetween("schedule.late_open_grace", c.Schedule.LateOpenGrace, MinLateOpenGrace, MaxLateOpenGrace,
+		"how late a session missed while the bot was down may still open")
+	durationBetween("schedule.guild_purge_grace", c.Schedule.GuildPurgeGrace, MinGuildPurgeGrace, MaxGuildPurgeGrace,
+		"how long a server's data is kept after it removes the bot")
 
 	if _, ok := parseLevel(c.Log.Level); !ok {
 		bad("log.level", c.Log.Level, `must be "debug", "info", "warn" or "error"`)
