@@ -735,6 +735,7 @@ func TestFacilitatorCircleNameLimits(t *testing.T) {
 	ok := strings.Repeat("o", 64)
 	wantContains(t, h.run(h.fac, "circle edit", O("circle", "Grief circle"), O("name", ok)).Content, "Saved changes", ok)
 }
+
 // Listener seats default to the circle's capacity, whether that came from
 // capacity: or from defaults.capacity.
 func TestFacilitatorCreateListenerSeatsFollowCapacity(t *testing.T) {
