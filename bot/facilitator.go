@@ -120,7 +120,7 @@ const embedColor = 0x5B8DEF
 func seatsText(c circles.Circle) string {
 	s := fmt.Sprintf("%d speaking", c.Capacity)
 	if c.ListenersAllowed {
-		s += fmt.Sprintf(", %d listening", c.ListenerCap)
+		s += fmt.Sprintf(", %d listening", c.ListenerSeats())
 	} else {
 		s += ", no listeners"
 	}

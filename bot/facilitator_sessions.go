@@ -196,7 +196,7 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 	}
 	e := &discordgo.MessageEmbed{
 		Title:       truncate("👥 Roster of "+c.Name, 256),
-		Description: fmt.Sprintf("Facilitators: %s\nSeats: %d/%d speaking, %d/%d listening. Only you can see this.", strings.Join(facs, ", "), speakers, c.Capacity, listeners, c.ListenerCap),
+		Description: fmt.Sprintf("Facilitators: %s\nSeats: %d/%d speaking, %d/%d listening. Only you can see this.", strings.Join(facs, ", "), speakers, c.Capacity, listeners, c.ListenerSeats()),
 		Color:       embedColor,
 	}
 	listFields(e, fmt.Sprintf("Members (%d)", len(active)), active, "Nobody has joined yet. Members join with /join.")

@@ -755,8 +755,8 @@ func TestFacilitatorCreateListenerSeatsFollowCapacity(t *testing.T) {
 		r := h.facCreate(h.fac, tc.name, append([]discordsim.Opt{O("weekday", "Tuesday"), O("time", "19:00")}, tc.capacity...)...)
 		n := strconv.Itoa(tc.want)
 		wantContains(t, responseText(r), n+" speaking, "+n+" listening")
-		if c := h.circle(tc.name); c.Capacity != tc.want || c.ListenerCap != tc.want {
-			t.Errorf("%s: stored %d speaking and %d listener seats, want %d of each", tc.name, c.Capacity, c.ListenerCap, tc.want)
+		if c := h.circle(tc.name); c.Capacity != tc.want || c.ListenerSeats() != tc.want {
+			t.Errorf("%s: stored %d speaking and %d listener seats, want %d of each", tc.name, c.Capacity, c.ListenerSeats(), tc.want)
 		}
 	}
 }

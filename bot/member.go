@@ -70,7 +70,7 @@ func (s seatState) listenersLeft(c circles.Circle) int {
 	if !c.ListenersAllowed {
 		return 0
 	}
-	return max(c.ListenerCap-s.listeners, 0)
+	return max(c.ListenerSeats()-s.listeners, 0)
 }
 
 func kindLabel(k circles.Kind) string {
@@ -192,7 +192,7 @@ func (b *Bot) circleEmbed(ctx context.Context, c circles.Circle) (*discordgo.Mes
 	}
 	listeners := "No listener seats"
 	if c.ListenersAllowed {
-		listeners = fmt.Sprintf("%d of %d left", s.listenersLeft(c), c.ListenerCap)
+		listeners = fmt.Sprintf("%d of %d left", s.listenersLeft(c), c.ListenerSeats())
 	}
 	waitlist := "Nobody waiting"
 	if s.waitlist > 0 {

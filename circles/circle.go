@@ -24,9 +24,9 @@ const (
 )
 
 // ListenerCapAsCapacity, as a circle's ListenerCap, means "as many listener
-// seats as speaking seats": a new circle's default. ListenerSeats reads it;
-// the store replaces it with the number when the circle is saved, so a
-// stored circle always has its listener seats written out.
+// seats as speaking seats": a new circle's default. It is stored as it is,
+// so the listener seats follow the capacity when that changes; read the
+// number through ListenerSeats.
 const ListenerCapAsCapacity = -1
 
 // Kind is what sort of circle this is.

@@ -54,8 +54,7 @@ type CircleFilter struct {
 
 // CircleStore keeps circles.
 type CircleStore interface {
-	// CreateCircle validates and stores c, setting its ID and writing out
-	// its listener seats (see ListenerCapAsCapacity). EConflict when
+	// CreateCircle validates and stores c, setting its ID. EConflict when
 	// the guild already has a circle of that name (case-insensitive).
 	CreateCircle(ctx context.Context, c *Circle) error
 	// Circle returns one circle of a guild.

@@ -81,12 +81,11 @@ func getCircle(ctx context.Context, tx *sql.Tx, guildID string, id int64) (circl
 }
 
 // prepareCircle normalizes what the store owns before validation:
-// trimmed name, listener seats written out (ListenerCapAsCapacity becomes
-// the capacity), facilitators without duplicates (the table's key would
+// trimmed name (ListenerCapAsCapacity is kept as it is, so listener seats
+// go on following the capacity when it changes), facilitators without duplicates (the table's key would
 // reject them), times at the stored precision, no nil prompt list.
 func prepareCircle(c *circles.Circle) error {
 	c.Name = circles.NormalizeName(c.Name)
-	c.ListenerCap = c.ListenerSeats()
 	seen := make(map[string]bool, len(c.Facilitators))
 	facs := c.Facilitators[:0:0]
 	for _, f := range c.Facilitators {

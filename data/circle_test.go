@@ -230,33 +230,44 @@ func TestCreateCirclesAllOrNothing(t *testing.T) {
 	}
 }
 
-// A circle whose listener seats were left at the default stores them as its
-// capacity, whichever path saved it.
+// A circle whose listener seats were left at the default keeps following
+// its capacity: when the capacity changes later, so do the listener seats.
+// An explicit number stands.
 func TestListenerSeatsDefaultToCapacity(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
 	for _, capacity := range []int{6, 25} {
 		c := MustCreateCircle(t, s, guildA, fmt.Sprintf("Circle of %d", capacity), func(c *circles.Circle) { c.Capacity = capacity })
-		if c.ListenerCap != capacity {
-			t.Errorf("capacity %d: CreateCircle left ListenerCap %d", capacity, c.ListenerCap)
-		}
 		got, err := s.Circle(ctx, guildA, c.ID)
-		if err != nil || got.ListenerCap != capacity {
-			t.Fatalf("capacity %d: stored ListenerCap %d, %v", capacity, got.ListenerCap, err)
+		if err != nil || got.ListenerSeats() != capacity {
+			t.Fatalf("capacity %d: stored circle has %d listener seats, %v", capacity, got.ListenerSeats(), err)
 		}
 	}
-	c := MustCreateCircle(t, s, guildA, "Explicit", withCapacity(6, 2))
-	if c.ListenerCap != 2 {
-		t.Fatalf("an explicit ListenerCap became %d", c.ListenerCap)
-	}
+	c := MustCreateCircle(t, s, guildA, "Follows", func(c *circles.Circle) { c.Capacity = 6 })
 	got, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
-		c.Capacity, c.ListenerCap = 12, circles.ListenerCapAsCapacity
+		c.Capacity = 12
 		return nil
 	})
-	if err != nil || got.ListenerCap != 12 {
-		t.Fatalf("UpdateCircle back to the default: ListenerCap %d, %v", got.ListenerCap, err)
+	if err != nil || got.ListenerSeats() != 12 {
+		t.Fatalf("capacity raised to 12: %d listener seats, %v", got.ListenerSeats(), err)
 	}
-	if got, _ := s.Circle(ctx, guildA, c.ID); got.ListenerCap != 12 {
-		t.Fatalf("stored ListenerCap %d, want 12", got.ListenerCap)
+	if got, _ := s.Circle(ctx, guildA, c.ID); got.ListenerSeats() != 12 {
+		t.Fatalf("stored: %d listener seats, want 12", got.ListenerSeats())
+	}
+
+	c = MustCreateCircle(t, s, guildA, "Explicit", withCapacity(6, 2))
+	got, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+		c.Capacity = 12
+		return nil
+	})
+	if err != nil || got.ListenerSeats() != 2 {
+		t.Fatalf("an explicit 2 listener seats became %d after a capacity change, %v", got.ListenerSeats(), err)
+	}
+	got, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+		c.ListenerCap = circles.ListenerCapAsCapacity
+		return nil
+	})
+	if err != nil || got.ListenerSeats() != 12 {
+		t.Fatalf("back to the default: %d listener seats, %v", got.ListenerSeats(), err)
 	}
 }
