@@ -60,11 +60,14 @@ func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) [
 // alone matters because the scheduler records the new State only after
 // the side effect returns; a consent change in between must not undo it.
 func sessionLocked(s circles.Session) bool {
+	if !s.ClosedAt.IsZero() {
+		return true
+	}
 	switch s.State {
 	case circles.SessionPlanned:
 		return s.OpenedAt.IsZero()
 	case circles.SessionOpen:
-		return !s.ClosedAt.IsZero()
+		return false
 	}
 	return true
 }
@@ -83,6 +86,12 @@ func (b *Bot) access(ctx context.Context, c circles.Circle) (grant []circles.Acc
 // channels (being opened, open, or closed but not yet deleted) from current
 // consent and applies the difference: a withdrawn consent or a removal
 // takes access away at once, a new consent grants it at once.
+//
+// A channel whose update fails (Discord down) is not left as it is: the
+// scheduler is asked to look at its session within a minute, and that wake
+// syncs the access again until it succeeds (schedule.WakeSoon); every
+// prompt and warning syncs it too before posting. The error is still
+// returned, for the caller to log or report.
 func (b *Bot) refreshAccess(ctx context.Context, guildID string, circleID int64) error {
 	c, err := b.store.Circle(ctx, guildID, circleID)
 	if err != nil {
@@ -92,15 +101,32 @@ func (b *Bot) refreshAccess(ctx context.Context, guildID string, circleID int64)
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, s := range sessions {
 		if s.ChannelID == "" {
 			continue
 		}
-		if err := b.applyAccess(ctx, c, s); err != nil {
-			return err
+		errs = append(errs, b.syncOrRetry(ctx, c, s))
+	}
+	return errors.Join(errs...)
+}
+
+// syncOrRetry applies access to one session channel; if that fails, the
+// scheduler is asked to try again soon.
+func (b *Bot) syncOrRetry(ctx context.Context, c circles.Circle, s circles.Session) error {
+	err := b.applyAccess(ctx, c, s)
+	if err != nil {
+		if werr := b.sched.WakeSoon(ctx, s.ID); werr != nil {
+			err = errors.Join(err, werr)
 		}
 	}
-	return nil
+	return err
+}
+
+// SyncAccess makes a session channel's overwrites match current consent
+// (schedule.Actions): the scheduler's retry after a failed refreshAccess.
+func (b *Bot) SyncAccess(ctx context.Context, c circles.Circle, s circles.Session) error {
+	return b.applyAccess(ctx, c, s)
 }
 
 // applyAccess makes one session channel's member overwrites match current

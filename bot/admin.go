@@ -85,6 +85,7 @@ func (b *Bot) setupCommand(ctx context.Context, r *Request) (*Response, error) {
 			return nil, err
 		}
 		b.log.Info("settings saved", "guild", r.GuildID, "first_setup", first)
+		_ = b.sched.GuildSettingsChanged(ctx, r.GuildID) // logs its own failures
 	}
 
 	if edit, _ := r.Bool("crisis_resources"); edit {

@@ -209,7 +209,7 @@ func (b *Bot) Start(ctx context.Context) error {
 		return err
 	}
 	if err := b.sched.Reconcile(ctx); err != nil {
-		return fmt.Errorf("bot: reconciling sessions: %w", err)
+		b.log.Error("reconciling sessions; carrying on, the scheduler retries what failed", "err", err)
 	}
 	if err := b.PurgeRemovedGuilds(ctx); err != nil {
 		b.log.Error("purging removed guilds", "err", err)

@@ -144,6 +144,7 @@ func (nopActions) PostPrompt(context.Context, circles.Circle, circles.Session, i
 func (nopActions) WarnEnding(context.Context, circles.Circle, circles.Session) error      { return nil }
 func (nopActions) DeleteChannel(context.Context, circles.Circle, circles.Session) error   { return nil }
 func (nopActions) MissedSession(context.Context, circles.Circle, circles.Session) error   { return nil }
+func (nopActions) SyncAccess(context.Context, circles.Circle, circles.Session) error      { return nil }
 func (nopActions) CloseSession(context.Context, circles.Circle, circles.Session, *circles.Session) error {
 	return nil
 }

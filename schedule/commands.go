@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -99,29 +98,77 @@ func (s *Scheduler) Reconcile(ctx context.Context) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	s.replanLater(failed, true)
 	n, err := s.RunDue(ctx)
-	s.log.Info("schedule: reconciled", "circles", len(ids), "steps", n, "plan_failures", failed)
+	s.log.Info("schedule: reconciled", "circles", len(ids), "steps", n, "plan_failures", len(failed))
 	if err != nil {
 		return fmt.Errorf("schedule: reconcile: %w", err)
 	}
-	if failed > 0 {
-		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log)", failed, len(ids))
+	if len(failed) > 0 {
+		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log); retrying them in the background", len(failed), len(ids))
 	}
 	return nil
 }
 
+// replanLater remembers circles whose planning failed, for RunDue to try
+// again after RetryDelay, doubling the wait after each failed round (up to
+// an hour) so that a circle broken until someone fixes it doesn't flood
+// the log. first starts the wait over.
+func (s *Scheduler) replanLater(ids []int64, first bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, id := range ids {
+		s.unplanned[id] = true
+	}
+	switch {
+	case len(s.unplanned) == 0:
+		s.replanWait = 0
+		return
+	case first || s.replanWait == 0:
+		s.replanWait = s.retry
+	default:
+		s.replanWait = min(2*s.replanWait, removedRecheck)
+	}
+	s.replanAt = s.clock.Now().Add(s.replanWait)
+}
+
+// replanFailed plans again, when their time has come, the circles whose
+// planning failed before (see replanLater).
+func (s *Scheduler) replanFailed(ctx context.Context) {
+	s.mu.Lock()
+	if len(s.unplanned) == 0 || s.clock.Now().Before(s.replanAt) {
+		s.mu.Unlock()
+		return
+	}
+	ids := make([]int64, 0, len(s.unplanned))
+	for id := range s.unplanned {
+		ids = append(ids, id)
+	}
+	clear(s.unplanned)
+	s.mu.Unlock()
+	failed := s.planAll(ctx, ids)
+	if len(failed) < len(ids) {
+		s.log.Info("schedule: planned circles that failed before", "planned", len(ids)-len(failed), "still_failing", len(failed))
+	}
+	s.replanLater(failed, false)
+}
+
 // planAll plans every circle in ids, Workers at a time (planning is mostly
-// reads, which run in parallel), and returns how many failed. Guild
-// settings are looked up once per guild.
-func (s *Scheduler) planAll(ctx context.Context, ids []int64) int {
+// reads, which run in parallel), and returns the ones that failed. Guild
+// settings are looked up once per guild. A circle deleted meanwhile is
+// not a failure.
+func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
 	var (
 		mu      sync.Mutex
 		guilds  = map[string]circles.GuildSettings{}
-		failed  atomic.Int64
+		failed  []int64
 		work    = make(chan int64)
 		wg      sync.WaitGroup
 		planOne = func(id int64) error {
 			c, err := s.store.CircleByID(ctx, id)
+			if circles.ErrorCode(err) == circles.ENotFound {
+				return nil
+			}
 			if err != nil || c.Archived {
 				return err
 			}
@@ -144,8 +191,10 @@ func (s *Scheduler) planAll(ctx context.Context, ids []int64) int {
 		wg.Go(func() {
 			for id := range work {
 				if err := planOne(id); err != nil && ctx.Err() == nil {
-					failed.Add(1)
-					s.log.Error("schedule: reconcile: plan", "circle", id, "error", err)
+					mu.Lock()
+					failed = append(failed, id)
+					mu.Unlock()
+					s.log.Error("schedule: plan", "circle", id, "error", err)
 				}
 			}
 		})
@@ -160,7 +209,7 @@ feed:
 	}
 	close(work)
 	wg.Wait()
-	return int(failed.Load())
+	return failed
 }
 
 // OpenNow opens an ad-hoc session of a circle right away, for a
@@ -335,7 +384,9 @@ func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error)
 	}
 	defer s.release(id)
 	return s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
-		if cur.State != circles.SessionPlanned {
+		if cur.State != circles.SessionPlanned || cur.ChannelID != "" || !cur.OpenedAt.IsZero() {
+			// A planned session with a channel is opening; skipping it now
+			// would leave its channel behind.
 			return circles.Errorf(circles.EConflict, "That session has already started, so it can't be skipped. Use /circle close to end it.")
 		}
 		cur.State = circles.SessionSkipped
@@ -379,4 +430,88 @@ func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Oc
 		}
 	}
 	return out, nil
+}
+
+// WakeSoon makes the scheduler look at a session within RetryDelay, for
+// channel work the bot could not finish outside a step — an access change
+// after a member left that failed. The wake finds nothing due and re-syncs
+// the channel's access (StepSyncAccess), retrying until it succeeds. It
+// waits while a step of the session is running, so the step's own DueAt
+// cannot overwrite the wake; it must not be called from inside a step.
+func (s *Scheduler) WakeSoon(ctx context.Context, id int64) error {
+	if err := s.claim(ctx, id); err != nil {
+		return err
+	}
+	defer s.release(id)
+	at := dueAt(s.clock.Now().Add(s.retry))
+	_, err := s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
+		if cur.Active() && (cur.DueAt.IsZero() || cur.DueAt.After(at)) {
+			cur.DueAt = at
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("schedule: wake session %d soon: %w", id, err)
+	}
+	s.Kick()
+	return nil
+}
+
+// GuildSettingsChanged recomputes when the guild's planned sessions are
+// next due, after /setup changed its settings: their DueAt was worked out
+// with the reminder lead of the time they were planned, and a longer lead
+// must remind people earlier than that. (A shorter one would correct itself
+// at the old time, a little late.) Retention is not revisited: it is fixed
+// when a session closes, so a new setting applies to sessions closed from
+// now on. Failures are logged as well as returned.
+func (s *Scheduler) GuildSettingsChanged(ctx context.Context, guildID string) error {
+	err := s.guildSettingsChanged(ctx, guildID)
+	if err != nil {
+		s.log.Error("schedule: rescheduling after a settings change", "guild", guildID, "error", err)
+	}
+	return err
+}
+
+func (s *Scheduler) guildSettingsChanged(ctx context.Context, guildID string) error {
+	g, err := s.settings(ctx, guildID)
+	if err != nil {
+		return err
+	}
+	planned, err := s.store.Sessions(ctx, circles.SessionFilter{GuildID: guildID, States: []circles.SessionState{circles.SessionPlanned}})
+	if err != nil {
+		return err
+	}
+	byID := map[int64]circles.Circle{}
+	var errs []error
+	for _, p := range planned {
+		c, ok := byID[p.CircleID]
+		if !ok {
+			if c, err = s.store.CircleByID(ctx, p.CircleID); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			byID[c.ID] = c
+		}
+		errs = append(errs, s.redue(ctx, c, g, p.ID))
+	}
+	s.Kick()
+	return errors.Join(errs...)
+}
+
+// redue stores a planned session's DueAt anew from NextAction.
+func (s *Scheduler) redue(ctx context.Context, c circles.Circle, g circles.GuildSettings, id int64) error {
+	if err := s.claim(ctx, id); err != nil {
+		return err
+	}
+	defer s.release(id)
+	sess, err := s.store.Session(ctx, id)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return nil // purged meanwhile
+	}
+	if err != nil || sess.State != circles.SessionPlanned {
+		return err
+	}
+	_, at := NextAction(c, g, sess, s.clock.Now(), s.grace)
+	_, err = s.setDue(ctx, sess, at)
+	return err
 }

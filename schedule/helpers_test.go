@@ -129,6 +129,10 @@ func (r *recorder) MissedSession(_ context.Context, _ circles.Circle, s circles.
 	return r.record(call{Step: StepMissed, Session: s.ID})
 }
 
+func (r *recorder) SyncAccess(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepSyncAccess, Session: s.ID})
+}
+
 // env is a scheduler on a real SQLite store with a manual clock.
 type env struct {
 	t     *testing.T

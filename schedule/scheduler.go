@@ -37,6 +37,9 @@ type Actions interface {
 	DeleteChannel(ctx context.Context, c circles.Circle, s circles.Session) error
 	// MissedSession tells facilitators a session was missed while the bot was down.
 	MissedSession(ctx context.Context, c circles.Circle, s circles.Session) error
+	// SyncAccess makes the channel's permission overwrites match current
+	// consent, changing only what differs.
+	SyncAccess(ctx context.Context, c circles.Circle, s circles.Session) error
 }
 
 // Options configure a Scheduler. Store and Actions are required.
@@ -100,21 +103,27 @@ type Scheduler struct {
 	mu       sync.Mutex
 	inflight map[int64]chan struct{} // sessions a goroutine is working on; closed when done
 	kick     chan struct{}
+	// Circles whose planning failed, to be tried again at replanAt (see
+	// replanLater); guarded by mu.
+	unplanned  map[int64]bool
+	replanAt   time.Time
+	replanWait time.Duration
 }
 
 // New returns a Scheduler. It does nothing until Reconcile, RunDue or Run.
 func New(o Options) *Scheduler {
 	s := &Scheduler{
-		store:    o.Store,
-		actions:  o.Actions,
-		clock:    o.Clock,
-		log:      o.Logger,
-		grace:    o.LateOpenGrace,
-		defaults: o.DefaultSettings,
-		workers:  o.Workers,
-		retry:    o.RetryDelay,
-		inflight: map[int64]chan struct{}{},
-		kick:     make(chan struct{}, 1),
+		store:     o.Store,
+		actions:   o.Actions,
+		clock:     o.Clock,
+		log:       o.Logger,
+		grace:     o.LateOpenGrace,
+		defaults:  o.DefaultSettings,
+		workers:   o.Workers,
+		retry:     o.RetryDelay,
+		inflight:  map[int64]chan struct{}{},
+		kick:      make(chan struct{}, 1),
+		unplanned: map[int64]bool{},
 	}
 	if s.clock == nil {
 		s.clock = circles.SystemClock{}
@@ -179,6 +188,11 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 		}
 		return s.retry
 	}
+	s.mu.Lock()
+	if len(s.unplanned) > 0 && (!ok || s.replanAt.Before(next)) {
+		next, ok = s.replanAt, true
+	}
+	s.mu.Unlock()
 	if !ok {
 		return maxIdle
 	}
@@ -189,8 +203,10 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 // at a time, and returns how many steps it did. A session is never worked
 // on by two goroutines at once: one that another call is already working on
 // is left to that call. Step failures are logged and retried later; the
-// error is for failures of the store itself.
+// error is for failures of the store itself. Circles whose planning failed
+// earlier are planned again first, when their retry is due.
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
+	s.replanFailed(ctx)
 	now := s.clock.Now()
 	seen := map[int64]bool{}
 	var done atomic.Int64
@@ -334,10 +350,17 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 		_, err := s.setDue(ctx, sess, s.clock.Now().Add(removedRecheck))
 		return 0, err
 	}
-	for range maxChain {
+	for i := range maxChain {
 		now := s.clock.Now()
 		step, at := NextAction(c, g, sess, now, s.grace)
 		if step == StepNone || at.After(now) {
+			if i == 0 && hasChannel(sess) {
+				// Woken with nothing due: a failed access change asked for
+				// it (WakeSoon). Try that again now.
+				if _, err := s.do(ctx, c, g, sess, StepSyncAccess); err != nil {
+					return steps, s.failed(ctx, c, sess, StepSyncAccess, err)
+				}
+			}
 			_, err := s.setDue(ctx, sess, at)
 			return steps, err
 		}
@@ -473,10 +496,12 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	case StepDelete:
 		err = s.actions.DeleteChannel(ctx, c, sess)
 		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionDeleted }
+	case StepSyncAccess:
+		err = s.actions.SyncAccess(ctx, c, sess) // nothing to record
 	default:
 		return sess, fmt.Errorf("unknown step %q", step)
 	}
-	if err != nil {
+	if err != nil || record == nil {
 		return sess, err
 	}
 	now := s.clock.Now()

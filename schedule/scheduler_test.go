@@ -2,7 +2,9 @@ package schedule
 
 import (
 	"context"
+	"database/sql"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -445,6 +447,10 @@ func TestNextAction(t *testing.T) {
 	warned := allPrompts
 	warned.WarningSent = true
 	closed := circles.Session{State: circles.SessionClosed, Start: start, End: end, ClosedAt: end, DeleteAt: end.Add(2 * time.Hour)}
+	withChannel := planned
+	withChannel.ChannelID = "chan"
+	openedUnrecorded := withChannel
+	openedUnrecorded.OpenedAt = start
 	grace := 15 * time.Minute
 	tests := []struct {
 		name     string
@@ -463,6 +469,10 @@ func TestNextAction(t *testing.T) {
 		{"late within grace", c, g, planned, start.Add(grace), StepOpen, start},
 		{"missed", c, g, planned, start.Add(grace + time.Second), StepMissed, start.Add(grace + time.Second)},
 		{"archived before opening", circles.Circle{Archived: true}, g, planned, monday, StepCancel, monday},
+		{"channel made: open past the grace window", c, g, withChannel, start.Add(grace + time.Minute), StepOpen, start},
+		{"opened, not recorded: open past the grace window", c, g, openedUnrecorded, start.Add(grace + time.Minute), StepOpen, start},
+		{"channel made, archived since: still open", circles.Circle{Archived: true}, g, withChannel, start.Add(time.Minute), StepOpen, start},
+		{"channel made, past the end: close", c, g, withChannel, end, StepClose, end},
 		{"next prompt", c, g, open, start, StepPrompt, prompt1},
 		{"prompts skipped at warning", c, g, open, warning, StepWarn, warning},
 		{"warning", c, g, allPrompts, start, StepWarn, warning},
@@ -537,4 +547,245 @@ func TestRemovedGuildIsLeftAlone(t *testing.T) {
 	e.at(start.Add(time.Hour))
 	e.runDue(1)
 	e.wantCalls(call{Step: StepMissed, Session: s.ID})
+}
+
+// An open that got as far as the channel is finished however late, never
+// marked missed: a missed session's channel would be left behind, never
+// closed or deleted.
+func TestPartialOpenIsFinished(t *testing.T) {
+	// partial records on the row what an interrupted OpenSession would have:
+	// the channel, and for done also that it finished (OpenedAt).
+	partial := func(e *env, id int64, done bool) {
+		t.Helper()
+		if _, err := e.store.UpdateSession(e.ctx, id, func(cur *circles.Session) error {
+			cur.ChannelID = "chan-partial"
+			if done {
+				cur.OpenedAt = start
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("open failing after its channel was made, past the grace window", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		e.at(start)
+		e.act.failNext(StepOpen, 30)
+		partial(e, s.ID, false)
+		for m := time.Duration(0); m <= 20; m++ {
+			e.at(start.Add(m * time.Minute))
+			e.runDue(0) // every minute a retry, failing
+		}
+		if e.act.count(StepMissed) != 0 || e.act.count(StepOpen) != 21 {
+			t.Fatalf("calls %v, want only retried opens", e.act.Calls())
+		}
+		e.act.failNext(StepOpen, 0)
+		e.at(start.Add(21 * time.Minute))
+		e.runDue(2) // open, then the prompt whose time has passed
+		got := e.session(s.ID)
+		if got.State != circles.SessionOpen || got.ChannelID != "chan-partial" {
+			t.Fatalf("after the open succeeded: %+v", got)
+		}
+		e.at(end)
+		e.runDue(1)
+		e.at(end.Add(2 * time.Hour))
+		e.runDue(1)
+		if got := e.session(s.ID); got.State != circles.SessionDeleted {
+			t.Fatalf("channel of a late open not deleted: %+v", got)
+		}
+	})
+	t.Run("opened but not recorded, restart past the grace window", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		partial(e, s.ID, true)
+		e.restart()
+		e.at(start.Add(20 * time.Minute))
+		if err := e.sched.Reconcile(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		calls := e.act.Calls()
+		if len(calls) == 0 || calls[0] != (call{Step: StepOpen, Session: s.ID}) || e.act.count(StepMissed) != 0 {
+			t.Fatalf("calls %v, want the open finished first", calls)
+		}
+		if got := e.session(s.ID); got.State != circles.SessionOpen || got.ChannelID != "chan-partial" {
+			t.Fatalf("after reconcile: %+v", got)
+		}
+	})
+	t.Run("channel made, restart after the end: closed and deleted", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		partial(e, s.ID, false)
+		e.restart()
+		e.at(end.Add(3 * time.Hour))
+		if err := e.sched.Reconcile(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		next := e.sessions(c, circles.SessionPlanned)
+		if len(next) != 1 {
+			t.Fatalf("planned %+v", next)
+		}
+		e.wantCalls(call{Step: StepClose, Session: s.ID, Next: next[0].ID})
+		got := e.session(s.ID)
+		if got.State != circles.SessionClosed || !got.DueAt.Equal(got.DeleteAt) {
+			t.Fatalf("after the close: %+v", got)
+		}
+		e.at(got.DeleteAt)
+		e.runDue(1)
+		e.wantCalls(call{Step: StepClose, Session: s.ID, Next: next[0].ID}, call{Step: StepDelete, Session: s.ID})
+	})
+	t.Run("a session whose channel exists can't be skipped", func(t *testing.T) {
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		partial(e, s.ID, false)
+		if _, err := e.sched.Skip(e.ctx, testGuild, c.ID); circles.ErrorCode(err) != circles.EConflict {
+			t.Fatalf("Skip = %v, want EConflict", err)
+		}
+		if got := e.session(s.ID); got.State != circles.SessionPlanned {
+			t.Fatalf("skipped anyway: %+v", got)
+		}
+	})
+}
+
+// setZoneSQL writes a circle's time zone behind the store's back, as a
+// hand edit or an old bug might have.
+func (e *env) setZoneSQL(id int64, zone string) {
+	e.t.Helper()
+	db, err := sql.Open("sqlite3", e.path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(e.ctx, `UPDATE circles SET timezone = ? WHERE id = ?`, zone, id); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// A circle that can't be planned fails Reconcile's report but not the
+// others, and is planned again in the background, less often while it
+// keeps failing.
+func TestReconcileRetriesFailedPlans(t *testing.T) {
+	e := newEnv(t)
+	good := e.tuesdayCircle()
+	bad := e.circle(testGuild, "Broken", circles.Weekly(time.Wednesday, 19, 0, "Europe/Berlin", time.Hour))
+	e.setZoneSQL(bad.ID, "Mars/Olympus_Mons")
+	err := e.sched.Reconcile(e.ctx)
+	if err == nil || !strings.Contains(err.Error(), "1 of 2") {
+		t.Fatalf("Reconcile = %v, want a report of 1 of 2 circles failing", err)
+	}
+	if len(e.sessions(good, circles.SessionPlanned)) != 1 || len(e.sessions(bad)) != 0 {
+		t.Fatal("the good circle should be planned and the broken one not")
+	}
+	planned := func() bool { return len(e.sessions(bad, circles.SessionPlanned)) == 1 }
+
+	e.at(monday.Add(DefaultRetryDelay))
+	e.runDue(0) // first retry: still broken; the next waits twice as long
+	e.setZoneSQL(bad.ID, "Europe/Berlin")
+	e.at(monday.Add(2 * DefaultRetryDelay))
+	e.runDue(0)
+	if planned() {
+		t.Fatal("retried before the doubled wait")
+	}
+	e.at(monday.Add(3 * DefaultRetryDelay))
+	e.runDue(0)
+	if !planned() {
+		t.Fatal("the mended circle was not planned by the retry")
+	}
+}
+
+// WakeSoon (a failed access change) makes the next wake re-sync the
+// channel's access, retried until it works, without disturbing the steps.
+func TestWakeSoonSyncsAccess(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	e.at(start.Add(time.Minute))
+	if err := e.sched.WakeSoon(e.ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.session(s.ID); !got.DueAt.Equal(start.Add(2 * time.Minute)) {
+		t.Fatalf("due %v after WakeSoon, want in a minute", got.DueAt)
+	}
+	e.act.failNext(StepSyncAccess, 1)
+	e.at(start.Add(2 * time.Minute))
+	e.runDue(0)
+	e.at(start.Add(3 * time.Minute))
+	e.runDue(0)
+	if n := e.act.count(StepSyncAccess); n != 2 {
+		t.Fatalf("%d access syncs, want a failed one and its retry; calls %v", n, e.act.Calls())
+	}
+	if got := e.session(s.ID); !got.DueAt.Equal(prompt1) {
+		t.Fatalf("due %v after the sync, want the next prompt %v", got.DueAt, prompt1)
+	}
+	e.at(prompt1)
+	e.runDue(1)
+	if n := e.act.count(StepSyncAccess); n != 2 {
+		t.Fatalf("a due step also synced by the scheduler: %v", e.act.Calls())
+	}
+	// A planned session without a channel has no access to sync.
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	if err := e.sched.WakeSoon(e.ctx, next.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.at(prompt1.Add(time.Minute))
+	e.runDue(0)
+	if n := e.act.count(StepSyncAccess); n != 2 {
+		t.Fatalf("synced a session without a channel: %v", e.act.Calls())
+	}
+}
+
+// A new reminder lead moves the DueAt of sessions already planned; a new
+// retention leaves channels already closed alone.
+func TestGuildSettingsChanged(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	e.at(end)
+	e.runDue(1)
+	closed := e.session(s.ID)
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	if !next.DueAt.Equal(next.Start.Add(-time.Hour)) {
+		t.Fatalf("planned due %v", next.DueAt)
+	}
+	for _, tt := range []struct {
+		minutes int
+		want    time.Time
+	}{
+		{180, next.Start.Add(-3 * time.Hour)},
+		{30, next.Start.Add(-30 * time.Minute)},
+		{0, next.Start},
+	} {
+		if err := e.store.SaveGuildSettings(e.ctx, circles.GuildSettings{GuildID: testGuild, RetentionHours: 48, ReminderMinutes: tt.minutes}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.sched.GuildSettingsChanged(e.ctx, testGuild); err != nil {
+			t.Fatal(err)
+		}
+		if got := e.session(next.ID); !got.DueAt.Equal(tt.want) {
+			t.Fatalf("reminder lead %d min: due %v, want %v", tt.minutes, got.DueAt, tt.want)
+		}
+	}
+	if got := e.session(s.ID); !got.DeleteAt.Equal(closed.DeleteAt) || !got.DueAt.Equal(closed.DueAt) {
+		t.Fatalf("closed session rescheduled: %+v, was %+v", got, closed)
+	}
+	// Raised again: the reminder goes out at the new, earlier time.
+	if err := e.store.SaveGuildSettings(e.ctx, circles.GuildSettings{GuildID: testGuild, RetentionHours: 2, ReminderMinutes: 120}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sched.GuildSettingsChanged(e.ctx, testGuild); err != nil {
+		t.Fatal(err)
+	}
+	e.at(next.Start.Add(-2 * time.Hour))
+	e.runDue(2) // the old channel's deletion, and the reminder
+	if calls := e.act.Calls(); calls[len(calls)-1] != (call{Step: StepRemind, Session: next.ID}) {
+		t.Fatalf("calls %v, want the reminder two hours ahead", calls)
+	}
 }

@@ -21,6 +21,12 @@ const (
 	StepWarn        Step = "warn"         // "5 minutes left"
 	StepClose       Step = "close"        // lock the channel, closing note
 	StepDelete      Step = "delete"       // delete the channel after retention
+
+	// StepSyncAccess re-applies who may see a session's channel. NextAction
+	// never returns it: the scheduler does it when it is woken for a
+	// session with a channel but nothing due — a wake a failed access
+	// change asked for (Scheduler.WakeSoon).
+	StepSyncAccess Step = "sync_access"
 )
 
 // NextAction says what must happen to sess next and when, given its circle,
@@ -35,6 +41,17 @@ const (
 func NextAction(c circles.Circle, g circles.GuildSettings, sess circles.Session, now time.Time, grace time.Duration) (Step, time.Time) {
 	switch sess.State {
 	case circles.SessionPlanned:
+		if sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+			// An open got as far as making the channel (or all the way, and
+			// only its record was lost to a crash). Whatever the time, it is
+			// finished — never marked missed or cancelled, which would leave
+			// the channel behind, never closed or deleted. Once the session's
+			// end has passed there is nothing left to open: it is closed.
+			if !now.Before(sess.End) {
+				return StepClose, sess.End
+			}
+			return StepOpen, sess.Start
+		}
 		if c.Archived {
 			return StepCancel, now
 		}
@@ -70,6 +87,12 @@ func NextAction(c circles.Circle, g circles.GuildSettings, sess circles.Session,
 		return StepDelete, deleteAt(g, sess)
 	}
 	return StepNone, time.Time{}
+}
+
+// hasChannel reports whether a session that is not finished has a channel
+// whose access the scheduler looks after.
+func hasChannel(sess circles.Session) bool {
+	return sess.ChannelID != "" && sess.Active()
 }
 
 // deleteAt is when a closed session's channel goes. DeleteAt is fixed at
