@@ -10,11 +10,13 @@ import (
 // dm sends a direct message. Failures (a user who closed their DMs, a
 // deleted account) are logged and returned, never retried in a loop: a DM
 // is a courtesy, and the same information is available through commands.
+// DMs run under the bot's own context, so Close cancels one that is
+// waiting for the rate limiter or Discord instead of waiting for it.
 func (b *Bot) dm(userID string, msg *discordgo.MessageSend) error {
 	msg.AllowedMentions = noMentions()
-	ch, err := b.dg.UserChannelCreate(userID)
+	ch, err := b.dg.UserChannelCreate(userID, discordgo.WithContext(b.ctx))
 	if err == nil {
-		_, err = b.dg.ChannelMessageSendComplex(ch.ID, msg)
+		_, err = b.dg.ChannelMessageSendComplex(ch.ID, msg, discordgo.WithContext(b.ctx))
 	}
 	if err != nil {
 		var rest *discordgo.RESTError
