@@ -127,7 +127,8 @@ func (w *lcWorld) circles(g string, n int) []circles.Session {
 // BenchmarkOpen500 opens 500 sessions due in the same minute (10 guilds ×
 // 50 circles: Discord allows 50 channels per category) and reports the
 // total time against the floor Discord's global limit sets, calls/50 s,
-// and the 429s the simulator answered (the goal is zero).
+// and the 429s the simulator answered. It fails on any 429, or when the
+// total time is over 1.2× the floor (issue 6's goals).
 func BenchmarkOpen500(b *testing.B) {
 	const guilds, perGuild = 10, 50
 	for b.Loop() {
@@ -160,12 +161,19 @@ func BenchmarkOpen500(b *testing.B) {
 		}
 		calls := after.Requests - before.Requests
 		floor := time.Duration(float64(calls) / 50 * float64(time.Second))
+		limited := after.RateLimited - before.RateLimited
 		b.ReportMetric(float64(calls), "calls")
-		b.ReportMetric(float64(after.RateLimited-before.RateLimited), "429s")
+		b.ReportMetric(float64(limited), "429s")
 		b.ReportMetric(float64(after.Invalid-before.Invalid), "4xx")
 		b.ReportMetric(took.Seconds(), "s-total")
 		b.ReportMetric(floor.Seconds(), "s-floor(calls/50)")
 		b.ReportMetric(took.Seconds()/floor.Seconds(), "x-floor")
+		if limited > 0 {
+			b.Fatalf("%d of %d calls got a 429 (took %s); the goal is none", limited, calls, took.Round(time.Millisecond))
+		}
+		if ratio := took.Seconds() / floor.Seconds(); ratio > 1.2 {
+			b.Fatalf("%d calls took %s, %.2f× the floor of calls/50 s (%s); the goal is within 1.2×", calls, took.Round(time.Millisecond), ratio, floor.Round(time.Millisecond))
+		}
 		b.StartTimer()
 	}
 }
