@@ -105,6 +105,23 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	s, err := b.sched.OpenNow(ctx, r.GuildID, c.ID)
+	present := c.IsFacilitator(r.UserID) // an admin may open it without facilitating
+	if circles.ErrorCode(err) == circles.EConflict && present {
+		// Already open: the facilitator has come to it.
+		if open, oerr := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); oerr == nil && len(open) == 1 && open[0].ChannelID != "" && open[0].ClosedAt.IsZero() {
+			if perr := b.markPresent(ctx, c, open[0], r.UserID, ""); perr != nil {
+				b.log.Error("marking a facilitator present", "guild", r.GuildID, "circle", c.ID, "session", open[0].ID, "err", perr)
+				return nil, err
+			}
+			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.Name, open[0].ChannelID), nil
+		}
+	}
+	if s.ID != 0 && present {
+		// A facilitator who opens a session is at it (the presence gate).
+		if perr := b.markPresent(ctx, c, s, r.UserID, ""); perr != nil {
+			b.log.Error("marking a facilitator present", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", perr)
+		}
+	}
 	if err != nil {
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("opening a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,9 @@ type harness struct {
 	fac      string   // facilitator with the role
 	fac2     string   // second facilitator with the role
 	members  []string // a dozen plain members
+	// transport, when set, wraps the REST transport of every bot start()
+	// makes, before it connects (fault injection: restart_test.go).
+	transport func(http.RoundTripper) http.RoundTripper
 }
 
 type harnessOption func(*bot.Options, *discordsim.Options)
@@ -110,6 +114,10 @@ func (h *harness) start() {
 	b, err := bot.New(o)
 	if err != nil {
 		h.t.Fatal(err)
+	}
+	if h.transport != nil {
+		c := b.Session().Client
+		c.Transport = h.transport(c.Transport)
 	}
 	if err := b.Start(h.ctx); err != nil {
 		h.t.Fatal(err)

@@ -36,6 +36,7 @@ const (
 	welcomePrefix   = "👋 Welcome"
 	promptPrefix    = "💬 **Prompt "
 	gatePrefix      = "🕊️ **A facilitator may not be here today.**"
+	joinedPrefix    = "🕊️ **A facilitator has joined"
 )
 
 // maxMentions is Discord's limit on users in allowed_mentions.
@@ -52,11 +53,12 @@ var errNoCategory = errors.New("no category for session channels is configured; 
 //     category, read-only for everyone but the bot, and store its ID;
 //  2. post the guidelines and pin them (GuidelinesMessageID);
 //  3. DM members whose consent is stale a re-consent button, and post a
-//     welcome that mentions exactly the people let in (WelcomePosted);
+//     welcome that mentions exactly the attendees: the people let in, less
+//     those who RSVP'd skip (they are let in all the same) (WelcomePosted);
 //  4. post the first prompt, if any (PromptsPosted = 1);
 //  5. if the facilitator-presence gate applies and no facilitator said
-//     they are going: post a gentle notice and DM the facilitators
-//     (FacilitatorAlerted);
+//     they are going: post a gentle notice and DM the facilitators, with
+//     an "I'm here" button (FacilitatorAlerted);
 //  6. mark the session opened (OpenedAt) and unlock the channel for the
 //     people consent lets in.
 //
@@ -81,10 +83,11 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 	if err != nil {
 		return s, err
 	}
-	gate, err := b.gateApplies(ctx, c, s)
+	rsvps, err := b.store.RSVPs(ctx, s.ID)
 	if err != nil {
 		return s, err
 	}
+	gate := gateApplies(c, s, rsvps)
 
 	// 1. The channel.
 	ch, err := b.findSessionChannel(ctx, c, s)
@@ -130,8 +133,9 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 			return s, err
 		}
 	}
+	var notice string // the gate notice, when an interrupted open posted it
 	if !created && s.OpenedAt.IsZero() {
-		if s, err = b.recoverOpening(ctx, s); err != nil {
+		if s, notice, err = b.recoverOpening(ctx, s); err != nil {
 			return s, err
 		}
 	}
@@ -164,7 +168,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		for _, u := range stale {
 			b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.Name, c.Guidelines.Version))
 		}
-		content, mention := welcomeMessage(c, s, grant, b.botUserID)
+		content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
 		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: content}, mention...); err != nil {
 			return s, fmt.Errorf("posting the welcome: %w", err)
 		}
@@ -189,12 +193,18 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		}
 	}
 
-	// 5. The facilitator-presence gate.
+	// 5. The facilitator-presence gate. The notice goes first (the alert's
+	// button names it); a crash before the alert is recorded repeats the
+	// alert rather than lose it.
 	if gate && !s.FacilitatorAlerted {
-		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: gateNotice()}); err != nil {
-			return s, fmt.Errorf("posting the facilitator notice: %w", err)
+		if notice == "" {
+			m, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: gateNotice()})
+			if err != nil {
+				return s, fmt.Errorf("posting the facilitator notice: %w", err)
+			}
+			notice = m.ID
 		}
-		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** has opened in <#%s>, and no facilitator said they're going. Members see a note asking them to be gentle with each other. If you can, please drop in.", c.Name, s.ChannelID))
+		b.alertFacilitators(c, s, notice)
 		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 			cur.FacilitatorAlerted = true
 			return nil
@@ -264,17 +274,19 @@ func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circle
 
 // recoverOpening finds which of the opening messages an interrupted open
 // already posted but did not record, from the bot's own messages in the
-// channel (still locked, so there are no others), and records them.
-func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Session, error) {
+// channel (still locked, so there are no others), and records them. The
+// gate notice is returned rather than recorded: whether the facilitators
+// were alerted after it was posted is not known, so they are alerted (again).
+func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Session, string, error) {
 	if s.GuidelinesMessageID != "" && s.WelcomePosted && s.PromptsPosted > 0 && s.FacilitatorAlerted {
-		return s, nil
+		return s, "", nil
 	}
 	msgs, err := b.dg.ChannelMessages(s.ChannelID, 100, "", "", "", discordgo.WithContext(ctx))
 	if err != nil {
-		return s, fmt.Errorf("reading the bot's opening messages: %w", err)
+		return s, "", fmt.Errorf("reading the bot's opening messages: %w", err)
 	}
-	var guidelines string
-	var welcome, prompt, gate bool
+	var guidelines, gate string
+	var welcome, prompt bool
 	for _, m := range msgs {
 		if m.Author == nil || m.Author.ID != b.botUserID {
 			continue
@@ -287,15 +299,15 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		case strings.HasPrefix(m.Content, promptPrefix):
 			prompt = true
 		case strings.HasPrefix(m.Content, gatePrefix):
-			gate = true
+			gate = m.ID
 		}
 	}
-	if (guidelines == "" || s.GuidelinesMessageID != "") && !welcome && !prompt && !gate {
-		return s, nil
+	if (guidelines == "" || s.GuidelinesMessageID != "") && !welcome && !prompt {
+		return s, gate, nil
 	}
 	b.log.Info("resuming an interrupted open", "guild", s.GuildID, "circle", s.CircleID, "session", s.ID,
-		"guidelines", guidelines != "", "welcome", welcome, "prompt", prompt, "notice", gate)
-	return b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+		"guidelines", guidelines != "", "welcome", welcome, "prompt", prompt, "notice", gate != "")
+	s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 		if cur.GuidelinesMessageID == "" {
 			cur.GuidelinesMessageID = guidelines
 		}
@@ -303,24 +315,17 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		if prompt {
 			cur.PromptsPosted = max(cur.PromptsPosted, 1)
 		}
-		cur.FacilitatorAlerted = cur.FacilitatorAlerted || gate
 		return nil
 	})
+	return s, gate, err
 }
 
 // gateApplies reports whether the facilitator-presence gate stops this
 // session: the circle has it on, the session is a regular occurrence (an
-// ad-hoc /circle open was started by a facilitator), and no facilitator
-// RSVP'd going.
-func (b *Bot) gateApplies(ctx context.Context, c circles.Circle, s circles.Session) (bool, error) {
-	if !c.FacilitatorGate || adHoc(c, s) {
-		return false, nil
-	}
-	rsvps, err := b.store.RSVPs(ctx, s.ID)
-	if err != nil {
-		return false, err
-	}
-	return !circles.FacilitatorPresent(c, rsvps), nil
+// ad-hoc /circle open was started by a facilitator), and no facilitator is
+// present — RSVP'd going, ran /circle open, or pressed "I'm here".
+func gateApplies(c circles.Circle, s circles.Session, rsvps []circles.RSVP) bool {
+	return c.FacilitatorGate && !adHoc(c, s) && !circles.FacilitatorPresent(c, rsvps)
 }
 
 // adHoc reports whether a session is not one of the circle's scheduled
@@ -355,8 +360,11 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 }
 
 // PostPrompt posts c.Prompts[index]. An index out of range (the prompts
-// were edited meanwhile) is skipped quietly.
+// were edited meanwhile) is skipped quietly. Access is synced first.
 func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Session, index int) error {
+	if err := b.applyAccess(ctx, c, s); err != nil {
+		return err
+	}
 	if index < 0 || index >= len(c.Prompts) {
 		b.log.Debug("prompt no longer exists; skipped", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "index", index)
 		return nil
@@ -364,8 +372,11 @@ func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Sessio
 	return b.postInSession(ctx, c, s, "prompt", promptMessage(c, index))
 }
 
-// WarnEnding says the session ends in five minutes.
+// WarnEnding says the session ends in five minutes. Access is synced first.
 func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error {
+	if err := b.applyAccess(ctx, c, s); err != nil {
+		return err
+	}
 	return b.postInSession(ctx, c, s, "warning", fmt.Sprintf(
 		"⏳ **%d minutes left.** It's a good moment to start wrapping up — a last word, or a thank-you.", int(circles.WarningLead.Minutes())))
 }
@@ -549,8 +560,21 @@ func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Sessi
 	return nil
 }
 
-// MissedSession tells the facilitators a session didn't open in time.
+// MissedSession tells the facilitators a session didn't open in time. A
+// channel an open created but never recorded (it crashed in between, and
+// the bot stayed down past the grace window) is found by its marker and
+// deleted: it was never unlocked, and nothing else would ever remove it.
 func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ch, err := b.findSessionChannel(ctx, c, s)
+	if err != nil {
+		return err
+	}
+	if ch != nil {
+		if _, err := b.dg.ChannelDelete(ch.ID, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
+			return fmt.Errorf("deleting the channel of a missed session: %w", err)
+		}
+		b.log.Info("deleted the unfinished channel of a missed session", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
+	}
 	reason := "circlebot was offline or couldn't create its channel at the time (if this repeats, check that the bot can manage channels in the session category)"
 	if g, err := b.settings(ctx, c.GuildID); err == nil && g.CategoryID == "" {
 		reason = "circlebot has no category for session channels in this server yet — please ask a server admin to run /setup"
@@ -558,6 +582,21 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open: %s. It's marked as missed rather than opened late. The next session is planned as usual.", c.Name, ShortTimestamp(s.Start), reason))
 	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start)
 	return nil
+}
+
+// alertFacilitators DMs every facilitator that a session opened without a
+// facilitator going, with an "I'm here" button (presentButton) that names
+// the channel's notice so it can be updated when one arrives.
+func (b *Bot) alertFacilitators(c circles.Circle, s circles.Session, noticeID string) {
+	for _, f := range c.Facilitators {
+		id := CustomID{Action: "present", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: f, Arg: snowflakeLetters(noticeID)}
+		_ = b.dm(f, &discordgo.MessageSend{
+			Content: fmt.Sprintf("⚠️ The session of **%s** has opened in <#%s>, and no facilitator said they're going. Members see a note asking them to be gentle with each other. If you can, please drop in — and press **I'm here** so they know.", c.Name, s.ChannelID),
+			Components: []discordgo.MessageComponent{Row(
+				Button("I'm here", discordgo.SuccessButton, id),
+			)},
+		})
+	}
 }
 
 // tellFacilitators DMs every facilitator of a circle; failures are logged
@@ -584,11 +623,18 @@ func guidelinesEmbed(c circles.Circle) *discordgo.MessageEmbed {
 	}
 }
 
-// welcomeMessage greets the people let in, mentioning exactly them.
-func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access, botID string) (string, []string) {
+// welcomeMessage greets the attendees — the people let in, less those who
+// RSVP'd skip — mentioning exactly them.
+func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access, rsvps []circles.RSVP, botID string) (string, []string) {
+	skip := map[string]bool{}
+	for _, r := range rsvps {
+		if r.Status == circles.RSVPSkip {
+			skip[r.UserID] = true
+		}
+	}
 	var mention []string
 	for _, a := range grant {
-		if a.UserID != botID && len(mention) < maxMentions {
+		if a.UserID != botID && !skip[a.UserID] && len(mention) < maxMentions {
 			mention = append(mention, a.UserID)
 		}
 	}
@@ -615,4 +661,9 @@ func promptMessage(c circles.Circle, index int) string {
 
 func gateNotice() string {
 	return gatePrefix + " Please be gentle with each other, share only what feels right, and take care of yourselves. If you need support right now, **/helpnow** lists crisis resources."
+}
+
+// joinedNotice replaces the gate notice once a facilitator is present.
+func joinedNotice(userID string) string {
+	return joinedPrefix + ":** <@" + userID + "> is here. Please keep being gentle with each other and share only what feels right. If you need support right now, **/helpnow** lists crisis resources."
 }

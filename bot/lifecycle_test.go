@@ -229,11 +229,14 @@ func TestLifecycleFullSession(t *testing.T) {
 		return o
 	}
 	V, S, H, M := int64(discordgo.PermissionViewChannel), int64(discordgo.PermissionSendMessages), int64(discordgo.PermissionReadMessageHistory), int64(discordgo.PermissionManageMessages)
-	if o := ow(h.guild); o.Deny&V == 0 || o.Allow != 0 {
+	MC := int64(discordgo.PermissionManageChannels)
+	// Exactly DESIGN.md's channel model, plus READ_MESSAGE_HISTORY for the
+	// bot (its crash recovery reads its own opening messages) and for
+	// facilitators (moderating means seeing what was said before they came).
+	if o := ow(h.guild); o.Deny != V || o.Allow != 0 {
 		t.Errorf("@everyone %+v", o)
 	}
-	if mc := int64(discordgo.PermissionManageChannels); ow(h.sim.BotUserID()).Allow&(V|S|M|mc) != V|S|M|mc {
-		o := ow(h.sim.BotUserID())
+	if o := ow(h.sim.BotUserID()); o.Allow != V|S|MC|M|H || o.Deny != 0 {
 		t.Errorf("bot %+v", o)
 	}
 	if o := ow(m[0]); o.Allow != V|S|H || o.Deny != 0 {
@@ -242,7 +245,7 @@ func TestLifecycleFullSession(t *testing.T) {
 	if o := ow(m[2]); o.Allow != V|H || o.Deny != S {
 		t.Errorf("listener %+v", o)
 	}
-	if o := ow(h.fac); o.Allow&(V|S|M) != V|S|M {
+	if o := ow(h.fac); o.Allow != V|S|M|H || o.Deny != 0 {
 		t.Errorf("facilitator %+v", o)
 	}
 	for _, u := range []string{m[4], outsider, h.fac2} {
@@ -271,7 +274,9 @@ func TestLifecycleFullSession(t *testing.T) {
 	}
 	welcome := msgs[1]
 	wantContains(t, welcome.Content, "peer support, not therapy", "just listen", "stays here", "/helpnow")
-	attendees := []string{h.fac, m[0], m[1], m[2], m[3]}
+	// Mentioned: the attendees — everyone let in except m[1], who RSVP'd
+	// skip (and may still come in).
+	attendees := []string{h.fac, m[0], m[2], m[3]}
 	sort.Strings(attendees)
 	got := slices.Clone(welcome.AllowedMentions.Users)
 	sort.Strings(got)
@@ -280,6 +285,9 @@ func TestLifecycleFullSession(t *testing.T) {
 	}
 	for _, u := range attendees {
 		wantContains(t, welcome.Content, "<@"+u+">")
+	}
+	if strings.Contains(welcome.Content, m[1]) {
+		t.Fatalf("the welcome mentions a member who RSVP'd skip: %q", welcome.Content)
 	}
 	wantContains(t, msgs[2].Content, "Prompt 1 of 3", prompts[0])
 
@@ -327,7 +335,7 @@ func TestLifecycleFullSession(t *testing.T) {
 	if s.State != circles.SessionClosed {
 		t.Fatalf("state %s after end", s.State)
 	}
-	for _, u := range attendees {
+	for _, u := range append(attendees, m[1]) {
 		if h.sim.CanSend(u, ch.ID) {
 			t.Errorf("%s can still send after close", u)
 		}
@@ -547,5 +555,168 @@ func TestLifecycleGatePostponeShift(t *testing.T) {
 	wantContains(t, shifts[0], "Early birds", ss.Shift, fmt.Sprintf("<t:%d:F>", ss.Start.Unix()))
 	if !h.lcSession(ss.ID).ShiftNoticeSent {
 		t.Fatal("shift notice not recorded")
+	}
+}
+
+// lcBotMessage returns the bot's message in a channel starting with prefix.
+func (h *harness) lcBotMessage(channelID, prefix string) discordsim.Message {
+	h.t.Helper()
+	for _, m := range h.sim.Messages(channelID) {
+		if m.AuthorID == h.sim.BotUserID() && strings.HasPrefix(m.Content, prefix) {
+			return m
+		}
+	}
+	h.t.Fatalf("no bot message %q… in %q", prefix, h.lcBotMessages(channelID))
+	return discordsim.Message{}
+}
+
+func (h *harness) lcGoing(sessionID int64, user string) bool {
+	h.t.Helper()
+	rs, err := h.store.RSVPs(h.ctx, sessionID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return slices.ContainsFunc(rs, func(r circles.RSVP) bool { return r.UserID == user && r.Status == circles.RSVPGoing })
+}
+
+// TestLifecyclePresence: a facilitator is present — for the
+// facilitator-presence gate and for members — by pressing "I'm here" on
+// the alert DM (recorded as going, let in, and the channel's notice edited
+// to say a facilitator joined) or by running /circle open.
+func TestLifecyclePresence(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 0)
+	m := h.members
+	const joined = "🕊️ **A facilitator has joined"
+	c, s := h.lcCircle("Present", time.Wednesday, 14, 0, func(c *circles.Circle) { c.Facilitators = append(c.Facilitators, h.fac2) })
+	h.lcJoin(c, m[0], circles.ModeMember)
+	h.lcAt(s.Start)
+	s = h.lcSession(s.ID)
+	notice := h.lcBotMessage(s.ChannelID, gateText)
+	opening := len(h.lcBotMessages(s.ChannelID))
+	alert := lcLastDM(t, h, h.fac2)
+	wantContains(t, alert.Content, "<#"+s.ChannelID+">", "I'm here")
+
+	// Their overwrite went missing (edited by hand): pressing lets them in.
+	if err := h.bot.Session().ChannelPermissionDelete(s.ChannelID, h.fac2); err != nil {
+		t.Fatal(err)
+	}
+	if h.sim.CanView(h.fac2, s.ChannelID) {
+		t.Fatal("the overwrite is still there")
+	}
+	r := h.click(h.fac2, alert.ChannelID, alert.ID, alert.Buttons(), "present", "")
+	wantContains(t, r.Content, "marked as here", "<#"+s.ChannelID+">")
+	if len(r.Buttons()) != 0 {
+		t.Fatal("the button is still there after pressing it")
+	}
+	if !h.lcGoing(s.ID, h.fac2) || !h.sim.CanSend(h.fac2, s.ChannelID) {
+		t.Fatal("pressing I'm here did not record the facilitator as going and let them in")
+	}
+	edited, _ := h.sim.Message(notice.ID)
+	if !strings.HasPrefix(edited.Content, joined) || !strings.Contains(edited.Content, "<@"+h.fac2+">") {
+		t.Fatalf("the notice reads %q", edited.Content)
+	}
+	if len(edited.AllowedMentions.Users) != 0 || len(edited.AllowedMentions.Parse) != 0 {
+		t.Fatalf("the edited notice pings: %+v", edited.AllowedMentions)
+	}
+	if n := len(h.lcBotMessages(s.ChannelID)); n != opening {
+		t.Fatalf("%d bot messages after pressing, want the %d of the opening", n, opening)
+	}
+
+	// The other facilitator arrives with /circle open: present, and nothing
+	// is posted (members already know a facilitator is here).
+	r = h.run(h.fac, "circle open", discordsim.O("circle", c.Name))
+	wantContains(t, r.Content, "already has an open session", "<#"+s.ChannelID+">", "marked as here")
+	if !h.lcGoing(s.ID, h.fac) || len(h.lcBotMessages(s.ChannelID)) != opening {
+		t.Fatalf("/circle open on the open session: going %v, messages %q", h.lcGoing(s.ID, h.fac), h.lcBotMessages(s.ChannelID))
+	}
+
+	// Another gated session: the first facilitator to arrive by /circle
+	// open is announced with a note.
+	c2, s2 := h.lcCircle("Present too", time.Wednesday, 14, 30, nil)
+	h.lcJoin(c2, m[1], circles.ModeMember)
+	h.lcAt(s2.Start)
+	s2 = h.lcSession(s2.ID)
+	h.run(h.fac, "circle open", discordsim.O("circle", c2.Name))
+	texts := h.lcBotMessages(s2.ChannelID)
+	if last := texts[len(texts)-1]; !h.lcGoing(s2.ID, h.fac) || !strings.HasPrefix(last, joined) || lcCount(texts, gateText) != 1 {
+		t.Fatalf("after /circle open: messages %q", texts)
+	}
+
+	// Whoever opens a session with /circle open is at it.
+	c3, _ := h.lcCircle("Ad hoc", time.Friday, 10, 0, nil)
+	wantContains(t, h.run(h.fac, "circle open", discordsim.O("circle", c3.Name)).Content, "Opened a session")
+	open, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c3.ID, States: []circles.SessionState{circles.SessionOpen}})
+	if err != nil || len(open) != 1 || !h.lcGoing(open[0].ID, h.fac) {
+		t.Fatalf("ad-hoc session %+v %v: opener not recorded as going", open, err)
+	}
+
+	// Once the session is over the button only says so.
+	i := slices.IndexFunc(h.sim.DMs(h.fac), func(d discordsim.Message) bool {
+		return strings.Contains(d.Content, "<#"+s2.ChannelID+">") && len(d.Buttons()) == 1
+	})
+	if i < 0 {
+		t.Fatalf("no alert for the second session among %+v", h.sim.DMs(h.fac))
+	}
+	alert2 := h.sim.DMs(h.fac)[i]
+	h.lcAt(s2.End)
+	wantContains(t, h.click(h.fac, alert2.ChannelID, alert2.ID, alert2.Buttons(), "present", "").Content, "has ended")
+	lcCheckAllowedMentions(t, h.sim.Requests())
+}
+
+// TestLifecycleReminderLeadChange: raising the reminder lead in /setup
+// moves the reminder of a session already planned.
+func TestLifecycleReminderLeadChange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 60)
+	c, s := h.lcCircle("Early birds", time.Thursday, 14, 0, nil)
+	h.lcJoin(c, h.members[0], circles.ModeMember)
+	if !s.DueAt.Equal(s.Start.Add(-time.Hour)) {
+		t.Fatalf("planned due %v", s.DueAt)
+	}
+	h.run(h.admin, "setup", discordsim.O("reminder_minutes", 180))
+	if got := h.lcSession(s.ID); !got.DueAt.Equal(s.Start.Add(-3 * time.Hour)) {
+		t.Fatalf("after /setup reminder_minutes:180 the session is due %v, want %v", got.DueAt, s.Start.Add(-3*time.Hour))
+	}
+	h.lcAt(s.Start.Add(-3 * time.Hour))
+	wantContains(t, lcLastDM(t, h, h.members[0]).Content, c.Name, fmt.Sprintf("<t:%d:F>", s.Start.Unix()))
+}
+
+// TestLifecycleZoneChange: /circle schedule moving a circle to another time
+// zone replaces its planned session; the old time passes quietly and the
+// session happens at the new one.
+func TestLifecycleZoneChange(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 60)
+	c, s := h.lcCircle("Movers", time.Thursday, 19, 0, nil) // 19:00 Berlin = 18:00 UTC
+	h.lcJoin(c, h.members[0], circles.ModeMember)
+	newYork, _ := time.LoadLocation("America/New_York")
+	ny := time.Date(2026, 11, 26, 19, 0, 0, 0, newYork) // 00:00 UTC on Friday
+
+	r := h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("timezone", "America/New_York"))
+	text := responseText(r)
+	wantContains(t, text, "America/New_York", fmt.Sprintf("<t:%d:F>", ny.Unix()), "replaced")
+	if strings.Contains(text, fmt.Sprintf("<t:%d:", s.Start.Unix())) {
+		t.Fatalf("the reply still shows the old time: %q", text)
+	}
+	if _, err := h.store.Session(h.ctx, s.ID); circles.ErrorCode(err) != circles.ENotFound {
+		t.Fatalf("the old planned session is still there: %v", err)
+	}
+	planned, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned}})
+	if err != nil || len(planned) != 1 || !planned[0].Start.Equal(ny) || !planned[0].DueAt.Equal(ny.Add(-time.Hour)) {
+		t.Fatalf("planned after the zone change %+v %v", planned, err)
+	}
+	h.lcAt(s.Start)
+	if n := len(h.sim.DMs(h.members[0])); n != 0 || len(h.lcSessionChannels(s.ID)) != 0 {
+		t.Fatalf("something happened at the old time: %d DMs", n)
+	}
+	h.lcAt(ny.Add(-time.Hour))
+	wantContains(t, lcLastDM(t, h, h.members[0]).Content, fmt.Sprintf("<t:%d:F>", ny.Unix()))
+	h.lcAt(ny)
+	if got := h.lcSession(planned[0].ID); got.State != circles.SessionOpen || !h.sim.CanSend(h.members[0], got.ChannelID) {
+		t.Fatalf("at the new time %+v", got)
 	}
 }

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"math"
+	"strconv"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -10,11 +12,130 @@ import (
 )
 
 // sessionRoutes registers the session lifecycle's handlers: the re-consent
-// button of the DM sent to members whose consent is stale, and the
-// "Flag to facilitators" message command.
+// button of the DM sent to members whose consent is stale, the "I'm here"
+// button of the facilitator-presence alert, and the "Flag to facilitators"
+// message command.
 func (b *Bot) sessionRoutes() {
 	b.router.Component("reconsent", b.reconsentButton)
+	b.router.Component("present", b.presentButton)
 	b.router.Command(FlagCommand, b.flagMessage)
+}
+
+// presentButton is "I'm here" on the DM that alerts facilitators to a
+// session opened without one: it marks the facilitator present (see
+// markPresent). The button carries the channel's gate notice in its Arg.
+func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) {
+	guildID, err := buttonGuild(r)
+	if err != nil {
+		return nil, err
+	}
+	noticeID, ok := snowflakeFromLetters(r.CustomID.Arg)
+	if !ok {
+		return nil, errBadCustomID
+	}
+	s, err := b.store.Session(ctx, r.CustomID.SessionID)
+	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (s.GuildID != guildID || s.CircleID != r.CustomID.CircleID)) {
+		return nil, circles.Errorf(circles.ENotFound, "I can't find that session any more.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := b.circleForButton(ctx, guildID, s.CircleID)
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsFacilitator(r.UserID) {
+		return nil, circles.Errorf(circles.EForbidden, "Only the facilitators of %s can mark themselves as here.", c.Name)
+	}
+	if s.ChannelID == "" || !s.ClosedAt.IsZero() || (s.State != circles.SessionOpen && s.State != circles.SessionPlanned) {
+		return nil, circles.Errorf(circles.EConflict, "That session of %s has ended. Thank you for looking in all the same.", c.Name)
+	}
+	if err := b.markPresent(ctx, c, s, r.UserID, noticeID); err != nil {
+		return nil, err
+	}
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf(
+		"✅ Thank you — you're marked as here, and members in <#%s> see that a facilitator has joined.", s.ChannelID)}, nil
+}
+
+// markPresent records that a facilitator is in a session: an RSVP going
+// (what the facilitator-presence gate counts), access to the channel if
+// they lack it, and — if the session opened with the gate's notice — word
+// in the channel that a facilitator has joined: the notice noticeID is
+// edited to say so, or without it (/circle open) a note is posted, the
+// first time a facilitator is marked present.
+func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Session, userID, noticeID string) error {
+	rsvps, err := b.store.RSVPs(ctx, s.ID)
+	if err != nil {
+		return err
+	}
+	already := circles.FacilitatorPresent(c, rsvps)
+	if _, err := b.store.SetRSVP(ctx, c.GuildID, s.ID, userID, circles.RSVPGoing, b.clock.Now()); err != nil {
+		return err
+	}
+	if err := b.syncOrRetry(ctx, c, s); err != nil {
+		return err
+	}
+	if s, err = b.store.Session(ctx, s.ID); err != nil {
+		return err
+	}
+	log := b.log.With("guild", c.GuildID, "circle", c.ID, "session", s.ID)
+	if !s.FacilitatorAlerted || s.ChannelID == "" {
+		log.Info("facilitator present")
+		return nil
+	}
+	text := joinedNotice(userID)
+	switch {
+	case noticeID != "":
+		// Only the bot's own messages can be edited by it, so an ID that
+		// isn't the notice (a forged button) can at worst reword one of
+		// them, and only a facilitator of this circle gets this far.
+		if _, err := b.dg.ChannelMessageEditComplex(&discordgo.MessageEdit{
+			ID: noticeID, Channel: s.ChannelID, Content: &text, AllowedMentions: noMentions(),
+		}, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
+			return fmt.Errorf("updating the facilitator notice: %w", err)
+		}
+	case !already:
+		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: text}); err != nil && !isUnknown(err) {
+			return fmt.Errorf("posting that a facilitator joined: %w", err)
+		}
+	}
+	log.Info("facilitator present; members told")
+	return nil
+}
+
+// The "I'm here" button carries the gate notice's message ID in its Arg,
+// which takes letters only: a snowflake written in base 26 with the digits
+// a–z fits in 14 of them.
+func snowflakeLetters(id string) string {
+	v, err := strconv.ParseUint(id, 10, 64)
+	if err != nil || v == 0 {
+		return ""
+	}
+	var out []byte
+	for ; v > 0; v /= 26 {
+		out = append([]byte{byte('a' + v%26)}, out...)
+	}
+	return string(out)
+}
+
+// snowflakeFromLetters reverses snowflakeLetters; "" is no ID. Only the
+// canonical form (no leading 'a') is accepted.
+func snowflakeFromLetters(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	if len(s) > 14 || s[0] == 'a' {
+		return "", false
+	}
+	var v uint64
+	for i := 0; i < len(s); i++ {
+		d := uint64(s[i]) - 'a'
+		if s[i] < 'a' || s[i] > 'z' || v > (math.MaxUint64-d)/26 {
+			return "", false
+		}
+		v = v*26 + d
+	}
+	return strconv.FormatUint(v, 10), true
 }
 
 // reconsentButton records consent to the current guidelines from the DM
