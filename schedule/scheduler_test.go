@@ -555,7 +555,7 @@ func TestRemovedGuildIsLeftAlone(t *testing.T) {
 func TestPartialOpenIsFinished(t *testing.T) {
 	// partial records on the row what an interrupted OpenSession would have:
 	// the channel, and for done also that it finished (OpenedAt).
-	partial := func(e *env, id int64, done bool) {
+	partial := func(t *testing.T, e *env, id int64, done bool) {
 		t.Helper()
 		if _, err := e.store.UpdateSession(e.ctx, id, func(cur *circles.Session) error {
 			cur.ChannelID = "chan-partial"
@@ -567,13 +567,28 @@ func TestPartialOpenIsFinished(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// restartAt plans a session with partial progress, then restarts the
+	// scheduler at a moment and reconciles.
+	restartAt := func(t *testing.T, done bool, at time.Time) (*env, circles.Circle, circles.Session) {
+		t.Helper()
+		e := newEnv(t)
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		partial(t, e, s.ID, done)
+		e.restart()
+		e.at(at)
+		if err := e.sched.Reconcile(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		return e, c, s
+	}
 	t.Run("open failing after its channel was made, past the grace window", func(t *testing.T) {
 		e := newEnv(t)
 		c := e.tuesdayCircle()
 		s := e.plan(c)
 		e.at(start)
 		e.act.failNext(StepOpen, 30)
-		partial(e, s.ID, false)
+		partial(t, e, s.ID, false)
 		for m := time.Duration(0); m <= 20; m++ {
 			e.at(start.Add(m * time.Minute))
 			e.runDue(0) // every minute a retry, failing
@@ -597,15 +612,7 @@ func TestPartialOpenIsFinished(t *testing.T) {
 		}
 	})
 	t.Run("opened but not recorded, restart past the grace window", func(t *testing.T) {
-		e := newEnv(t)
-		c := e.tuesdayCircle()
-		s := e.plan(c)
-		partial(e, s.ID, true)
-		e.restart()
-		e.at(start.Add(20 * time.Minute))
-		if err := e.sched.Reconcile(e.ctx); err != nil {
-			t.Fatal(err)
-		}
+		e, _, s := restartAt(t, true, start.Add(20*time.Minute))
 		calls := e.act.Calls()
 		if len(calls) == 0 || calls[0] != (call{Step: StepOpen, Session: s.ID}) || e.act.count(StepMissed) != 0 {
 			t.Fatalf("calls %v, want the open finished first", calls)
@@ -615,15 +622,7 @@ func TestPartialOpenIsFinished(t *testing.T) {
 		}
 	})
 	t.Run("channel made, restart after the end: closed and deleted", func(t *testing.T) {
-		e := newEnv(t)
-		c := e.tuesdayCircle()
-		s := e.plan(c)
-		partial(e, s.ID, false)
-		e.restart()
-		e.at(end.Add(3 * time.Hour))
-		if err := e.sched.Reconcile(e.ctx); err != nil {
-			t.Fatal(err)
-		}
+		e, c, s := restartAt(t, false, end.Add(3*time.Hour))
 		next := e.sessions(c, circles.SessionPlanned)
 		if len(next) != 1 {
 			t.Fatalf("planned %+v", next)
@@ -641,7 +640,7 @@ func TestPartialOpenIsFinished(t *testing.T) {
 		e := newEnv(t)
 		c := e.tuesdayCircle()
 		s := e.plan(c)
-		partial(e, s.ID, false)
+		partial(t, e, s.ID, false)
 		if _, err := e.sched.Skip(e.ctx, testGuild, c.ID); circles.ErrorCode(err) != circles.EConflict {
 			t.Fatalf("Skip = %v, want EConflict", err)
 		}
