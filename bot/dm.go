@@ -18,6 +18,10 @@ func (b *Bot) dm(userID string, msg *discordgo.MessageSend) error {
 	if err == nil {
 		_, err = b.dg.ChannelMessageSendComplex(ch.ID, msg, discordgo.WithContext(b.ctx))
 	}
+	if err != nil && b.ctx.Err() != nil {
+		b.log.Debug("DM dropped: shutting down", "user", userID)
+		return err
+	}
 	if err != nil {
 		var rest *discordgo.RESTError
 		closed := errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusForbidden
