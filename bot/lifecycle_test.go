@@ -229,14 +229,15 @@ func TestLifecycleFullSession(t *testing.T) {
 		return o
 	}
 	V, S, H, M := int64(discordgo.PermissionViewChannel), int64(discordgo.PermissionSendMessages), int64(discordgo.PermissionReadMessageHistory), int64(discordgo.PermissionManageMessages)
-	MC := int64(discordgo.PermissionManageChannels)
-	// Exactly DESIGN.md's channel model, plus READ_MESSAGE_HISTORY for the
+	MC, E := int64(discordgo.PermissionManageChannels), int64(discordgo.PermissionEmbedLinks)
+	// Exactly DESIGN.md's channel model, plus EMBED_LINKS for the bot (the
+	// guidelines are an embed) and READ_MESSAGE_HISTORY for the
 	// bot (its crash recovery reads its own opening messages) and for
 	// facilitators (moderating means seeing what was said before they came).
 	if o := ow(h.guild); o.Deny != V || o.Allow != 0 {
 		t.Errorf("@everyone %+v", o)
 	}
-	if o := ow(h.sim.BotUserID()); o.Allow != V|S|MC|M|H || o.Deny != 0 {
+	if o := ow(h.sim.BotUserID()); o.Allow != V|S|MC|M|H|E || o.Deny != 0 {
 		t.Errorf("bot %+v", o)
 	}
 	if o := ow(m[0]); o.Allow != V|S|H || o.Deny != 0 {
