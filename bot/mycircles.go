@@ -9,7 +9,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
-	"github.com/circlebot/circlebot/schedule"
 )
 
 // /mycircles: a member's circles, mode, next sessions with RSVP buttons and
@@ -247,11 +246,9 @@ func (b *Bot) nextSession(ctx context.Context, c circles.Circle) (*circles.Sessi
 }
 
 // upcomingSessions returns the circle's open session, if any, and its next
-// occurrences, n in all, as stored sessions so that each can take RSVPs.
-// Occurrences not stored yet are stored as planned sessions, keyed by
-// circle and start as the scheduler keys them (so it finds them, not
-// duplicates), with the due time the scheduler would give them.
-func (b *Bot) upcomingSessions(ctx context.Context, c circles.Circle, now time.Time, n int) ([]circles.Session, error) {
+// occurrences, n in all, as stored sessions so that each can take RSVPs
+// (the scheduler plans the ones not stored yet).
+func (b *Bot) upcomingSessions(ctx context.Context, c circles.Circle, n int) ([]circles.Session, error) {
 	if c.Archived {
 		return nil, nil
 	}
@@ -259,59 +256,11 @@ func (b *Bot) upcomingSessions(ctx context.Context, c circles.Circle, now time.T
 	if err != nil {
 		return nil, err
 	}
-	occ, err := b.sched.Upcoming(ctx, c, n)
-	if err != nil {
-		return nil, err
+	if len(out) >= n {
+		return out[:n], nil
 	}
-	stored, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, From: now})
-	if err != nil {
-		return nil, err
-	}
-	byStart := make(map[int64]circles.Session, len(stored))
-	for _, s := range stored {
-		byStart[s.Start.UnixMilli()] = s
-	}
-	var g *circles.GuildSettings
-	created := false
-	for _, o := range occ {
-		if len(out) >= n {
-			break
-		}
-		s, ok := byStart[o.Start.UnixMilli()]
-		if !ok {
-			if g == nil {
-				gs, err := b.settings(ctx, c.GuildID)
-				if err != nil {
-					return nil, err
-				}
-				g = &gs
-			}
-			in := circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: o.Start, End: o.End, State: circles.SessionPlanned, Shift: o.Shift}
-			_, due := schedule.NextAction(c, *g, in, now, 0)
-			in.DueAt = wholeSecondAfter(due)
-			var isNew bool
-			if s, isNew, err = b.store.EnsureSession(ctx, in); err != nil {
-				return nil, err
-			}
-			created = created || isNew
-		}
-		if s.State == circles.SessionPlanned {
-			out = append(out, s)
-		}
-	}
-	if created {
-		b.sched.Kick()
-	}
-	return out, nil
-}
-
-// wholeSecondAfter rounds a due time up to a whole second, as the scheduler
-// stores them.
-func wholeSecondAfter(t time.Time) time.Time {
-	if r := t.Truncate(time.Second); !r.Equal(t) {
-		return r.Add(time.Second)
-	}
-	return t
+	planned, err := b.sched.PlanUpcoming(ctx, c, n-len(out))
+	return append(out, planned...), err
 }
 
 // activeCircle loads the circle a /mycircles button names and checks the
@@ -333,7 +282,7 @@ func (b *Bot) activeCircle(ctx context.Context, guildID string, circleID int64, 
 
 // mySessions renders one circle's next sessions, each with Going and Skip.
 func (b *Bot) mySessions(ctx context.Context, c circles.Circle, userID string, now time.Time, notice string) (*Response, error) {
-	list, err := b.upcomingSessions(ctx, c, now, mySessionsShown)
+	list, err := b.upcomingSessions(ctx, c, mySessionsShown)
 	if err != nil {
 		return nil, err
 	}

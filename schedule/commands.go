@@ -34,12 +34,43 @@ func archived(c circles.Circle) error {
 	return circles.Errorf(circles.EConflict, "%s is archived, so it has no sessions ahead.", c.Name)
 }
 
+// PlanUpcoming makes sure the circle's next n occurrences (skipped or taken
+// ones passed over) exist as planned sessions with their DueAt set, so that
+// each can take RSVPs, and returns them in order. Like Plan it is
+// idempotent; an archived circle has none.
+func (s *Scheduler) PlanUpcoming(ctx context.Context, c circles.Circle, n int) ([]circles.Session, error) {
+	if c.Archived || n <= 0 {
+		return nil, nil
+	}
+	g, err := s.settings(ctx, c.GuildID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock.Now()
+	out := make([]circles.Session, 0, n)
+	after := now
+	for len(out) < n {
+		got, err := s.planAfter(ctx, c, g, now, after)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, got)
+		after = got.Start
+	}
+	return out, nil
+}
+
 func (s *Scheduler) plan(ctx context.Context, c circles.Circle, g circles.GuildSettings, now time.Time) (circles.Session, error) {
+	return s.planAfter(ctx, c, g, now, now)
+}
+
+// planAfter plans the circle's first occurrence starting after after that
+// is free (not skipped or taken), as of now.
+func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.GuildSettings, now, after time.Time) (circles.Session, error) {
 	rule, err := compile(c.Schedule)
 	if err != nil {
 		return circles.Session{}, err
 	}
-	after := now
 	for range maxPlanAhead {
 		o, err := rule.next(after)
 		if err != nil {

@@ -167,6 +167,48 @@ func TestSkipAndUpcoming(t *testing.T) {
 	}
 }
 
+// PlanUpcoming stores the next occurrences, passing over a skipped one, with
+// the due times the scheduler gives them, and is idempotent.
+func TestPlanUpcoming(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	e.plan(c)
+	if _, err := e.sched.Skip(e.ctx, testGuild, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.sched.PlanUpcoming(e.ctx, c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 {
+		t.Fatalf("planned %d sessions, want 3", len(got))
+	}
+	for i, s := range got {
+		want := start.AddDate(0, 0, 7*(i+1)) // the first week is skipped
+		if !s.Start.Equal(want) || s.State != circles.SessionPlanned || s.ID == 0 {
+			t.Fatalf("session %d: %+v, want planned at %v", i, s, want)
+		}
+		if !s.DueAt.Equal(want.Add(-time.Hour)) { // the guild's 60-minute reminder
+			t.Fatalf("session %d due %v, want its reminder time", i, s.DueAt)
+		}
+	}
+	again, err := e.sched.PlanUpcoming(e.ctx, c, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range got {
+		if again[i].ID != got[i].ID {
+			t.Fatalf("second call planned anew: %+v vs %+v", again, got)
+		}
+	}
+	if n := len(e.sessions(c, circles.SessionPlanned)); n != 3 {
+		t.Fatalf("%d planned rows, want 3", n)
+	}
+	if up, err := e.sched.PlanUpcoming(e.ctx, circles.Circle{ID: c.ID, Archived: true}, 3); err != nil || len(up) != 0 {
+		t.Fatalf("an archived circle: %v %v", up, err)
+	}
+}
+
 func TestOpenNowCloseNow(t *testing.T) {
 	e := newEnv(t)
 	c := e.tuesdayCircle()
