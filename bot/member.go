@@ -403,6 +403,21 @@ func (b *Bot) circleForButton(ctx context.Context, guildID string, id int64) (ci
 	return c, err
 }
 
+// sessionForButton loads the session and circle a button names, checking
+// both belong to the guild the button is used for (a custom_id is client
+// data). gone is what to say when the session no longer exists.
+func (b *Bot) sessionForButton(ctx context.Context, guildID string, id CustomID, gone string) (circles.Session, circles.Circle, error) {
+	s, err := b.store.Session(ctx, id.SessionID)
+	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (s.GuildID != guildID || s.CircleID != id.CircleID)) {
+		return s, circles.Circle{}, circles.Errorf(circles.ENotFound, "%s", gone)
+	}
+	if err != nil {
+		return s, circles.Circle{}, err
+	}
+	c, err := b.circleForButton(ctx, guildID, s.CircleID)
+	return s, c, err
+}
+
 func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	if err := buttonInGuild(r); err != nil {
 		return nil, err

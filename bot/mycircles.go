@@ -385,14 +385,7 @@ func (b *Bot) rsvpButton(ctx context.Context, r *Request) (*Response, error) {
 	if !status.Valid() {
 		return nil, errBadCustomID
 	}
-	sess, err := b.store.Session(ctx, r.CustomID.SessionID)
-	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (sess.GuildID != guildID || sess.CircleID != r.CustomID.CircleID)) {
-		return nil, circles.Errorf(circles.ENotFound, "I can't find that session any more: it may have been cancelled or moved by a schedule change. /mycircles shows your next sessions.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.circleForButton(ctx, guildID, sess.CircleID)
+	sess, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "I can't find that session any more: it may have been cancelled or moved by a schedule change. /mycircles shows your next sessions.")
 	if err != nil {
 		return nil, err
 	}

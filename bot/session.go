@@ -33,14 +33,7 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 	if !ok {
 		return nil, errBadCustomID
 	}
-	s, err := b.store.Session(ctx, r.CustomID.SessionID)
-	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (s.GuildID != guildID || s.CircleID != r.CustomID.CircleID)) {
-		return nil, circles.Errorf(circles.ENotFound, "I can't find that session any more.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	c, err := b.circleForButton(ctx, guildID, s.CircleID)
+	s, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "I can't find that session any more: it may have been cancelled or moved by a schedule change.")
 	if err != nil {
 		return nil, err
 	}
