@@ -69,6 +69,7 @@ type demo struct {
 	seenTimes map[int64]bool    // <t:…> moments already shown with their raw tag
 	seenDMs   map[string]int    // user id → DMs already printed
 	seenMsgs  map[string]int    // channel id → messages already printed
+	brief     bool              // print bot messages by their first line (see briefly)
 	notBuilt  []string          // steps whose feature answered nothing useful yet
 	answered  int               // interactions the bot answered
 	facts     map[string]string // milestones for the summary
@@ -114,6 +115,21 @@ func Run(ctx context.Context, o Options) error {
 		{"A day later: the channel is deleted", d.stepRetention},
 		{"A member leaves; the waitlist moves up", d.stepLeave},
 		{"A member asks what circlebot holds about them", d.stepPrivacy},
+		{"The next morning: newcomers, and the facilitator's roster", d.stepRoster},
+		{"Only a circle's facilitators may change it", d.stepRefusals},
+		{"The facilitator adds a seat: the waitlist moves up", d.stepEdit},
+		{"The facilitator revises the guidelines", d.stepGuidelines},
+		{"An extra session: members agree again and are let in", d.stepOpenNow},
+		{"The facilitator ends the session early", d.stepCloseNow},
+		{"The facilitator moves the circle to Thursdays", d.stepSchedule},
+		{"The facilitator skips the next session", d.stepSkip},
+		{"A member plans ahead and mutes reminders", d.stepPlanAhead},
+		{"The facilitator removes someone, then lifts it", d.stepRemove},
+		{"A member leaves the Discord server", d.stepMemberLeft},
+		{"A member erases their data", d.stepErase},
+		{"The admin writes the server's own crisis resources", d.stepCrisis},
+		{"The facilitator archives the circle", d.stepArchive},
+		{"The bot is removed from the server", d.stepRemoved},
 	}
 	d.printf("circlebot demo — a simulated Discord server, the real bot, a temporary database.\n")
 	d.printf("Nothing here talks to Discord; the clock is moved by hand to reach session times.\n")
@@ -302,7 +318,8 @@ func (d *demo) summary() {
 	d.printf("Demo finished in %.1fs: %d interactions answered by the bot", time.Since(d.start).Seconds(), d.answered)
 	if len(d.facts) > 0 {
 		var parts []string
-		for _, k := range []string{"setup", "circle", "joined", "waitlisted", "opened", "closed", "deleted"} {
+		for _, k := range []string{"setup", "circle", "joined", "waitlisted", "opened", "closed", "deleted",
+			"reconsent", "removed", "erased", "archived", "purged"} {
 			if v, ok := d.facts[k]; ok {
 				parts = append(parts, v)
 			}

@@ -54,8 +54,38 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"#grief-circle-2026-12-01 no longer exists",
 		"Dev ▸ /leave", "circlebot ▸ DM to Gus", "Gus now has Dev's seat.",
 		"Ben ▸ /privacy export", "📎 circlebot-export-", `"action":"given"`,
+		// After the first session: the roster, refusals, a new seat.
+		"Ivo ▸ clicks [Cancel]\n  circlebot ▸ updates the message (only Ivo sees this)\n    │ Cancelled",
+		"Hana ▸ clicks [I agree — join]", "Fran ▸ /circle roster", "┃ • Waitlist (1)\n    │ ┃   1. @Hana · member",
+		"Femi ▸ /circle edit circle:\"Grief circle\" capacity:4\n  circlebot ▸ (only Femi sees this)\n    │ 🔒 Only the facilitators of Grief circle",
+		"Discord ▸ doesn't offer /circle to Hana",
+		"Fran ▸ /circle edit circle:\"Grief circle\" capacity:4\n  circlebot ▸ (only Fran sees this)\n    │ Saved changes", "Hana moved up from the waitlist",
+		// New guidelines, an extra session, re-consent mid-session.
+		"Fran ▸ /circle guidelines", "✎ 7. Before sharing", "Saved version 2 of the guidelines",
+		"Fran ▸ /circle open", "Opened a session of **Grief circle**: #grief-circle-2026-12-03",
+		"circlebot ▸ DM to Ben\n    │ 🌱", "a DM like it to Chloé, Elif, Gus and Hana",
+		"Ben ▸ clicks [I agree to version 2]", "come on in",
+		"Fran ▸ /circle close", "Closed the session of **Grief circle**",
+		// The schedule, a skip, planning ahead.
+		"Fran ▸ /circle schedule circle:\"Grief circle\"\n", "▌🗓️ When Grief circle meets",
+		`Fran ▸ /circle schedule circle:"Grief circle" cron:"30 18 * * 4"`,
+		"• Thursday, 10 December 2026 18:30 CET ‹<t:", "• Thursday, 17 December 2026 18:30 CET ‹<t:", "• Thursday, 24 December 2026 18:30 CET ‹<t:",
+		"Fran ▸ /circle skip", "Skipped the session of **Grief circle** on Thursday, 10 December 2026", "📅 The session of **Grief circle**",
+		"Chloé ▸ clicks [Sessions…]", "Chloé ▸ clicks [Going · #2 Thu 24 Dec]", "**going** to Grief circle on Thursday, 24 December 2026",
+		"Chloé ▸ clicks [🔕 Reminders off]", "are **off**", "Chloé ▸ clicks [🔔 Reminders on]", "are **on**",
+		// Removal and its lifting; leaving the server; erasure.
+		"Fran ▸ /circle remove circle:\"Grief circle\" member:@Gus\n", "circlebot ▸ DM to Gus\n    │ A facilitator has removed you",
+		"member:@Gus lift:true", "Lifted the removal of @Gus",
+		"Elif ▸ leaves the Harbour Community server", "withdrew Elif's place in Grief circle (status now “left”",
+		"Ben ▸ /privacy delete", "Ben ▸ clicks [Erase my data]", "🗑️ Done.", "0 memberships, 0 consent events, 0 RSVPs.",
+		// The admin's crisis text, archiving, the bot leaving.
+		"Ada ▸ /setup crisis_resources:true", "Ada ▸ fills in the form",
+		"Hana ▸ /helpnow\n  circlebot ▸ (only Hana sees this)\n    │ 💙 **If you are in danger, call your local emergency number now.**\n    │ Circles are peer support, not therapy or medical care. The people below can help right now:\n    │ ┃ ▌Crisis resources\n    │ ┃ **In an emergency, call 112.**",
+		"Fran ▸ clicks [Archive Grief circle]", "Archived **Grief circle**", "🗂️ **Grief circle** has been archived",
+		"Ada ▸ removes circlebot from the server", "moves to Thu 10 Dec 20:25 CET", "Nothing about Harbour Community is left",
 		"Demo finished in",
-		"server set up, circle created, 3 joined with consent, 1 waitlisted, session channel #grief-circle-2026-12-01 opened, closed, deleted after retention.",
+		"server set up, circle created, 3 joined with consent, 1 waitlisted, session channel #grief-circle-2026-12-01 opened, closed, deleted after retention, " +
+			"guidelines v2 agreed mid-session, 1 removal lifted, 1 member's data erased, circle archived, server data purged after 7 days.",
 	}
 	for _, m := range milestones {
 		if !strings.Contains(s, m) {
@@ -75,6 +105,11 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		`(?m)^ +Ben +member +yes +yes$`, `(?m)^ +Elif +listener +yes +no$`, `(?m)^ +Gus +waitlisted +no +no$`,
 		`(?m)^ +Hana +not in the circle +no +no$`, `(?m)^ +Femi +facilitator of other circles +no +no$`,
 		`(?m)^ +Fran +facilitator +yes +no$`, `(?m)^ +Ben +member +yes +no$`,
+		// The extra session: stale consent keeps Ben out until he agrees;
+		// removal takes Gus's reading access away.
+		`(?m)^ +Ben +member, agreed to v1 +no +no$`, `(?m)^ +Ben +member, agreed to v2 +yes +yes$`,
+		`(?m)^ +Hana +member, agreed to v1 +no +no$`,
+		`(?m)^ +Gus +member, agreed to v2 +yes +no$`, `(?m)^ +Gus +removed +no +no$`,
 	} {
 		if !regexp.MustCompile(re).MatchString(s) {
 			t.Errorf("the output lacks an access row matching %s", re)
@@ -82,7 +117,7 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 	}
 	// Step headers are numbered in order.
 	last := -1
-	for _, h := range []string{"━━ 1. ", "━━ 3. The admin", "━━ 12. ", "━━ 18. "} {
+	for _, h := range []string{"━━ 1. ", "━━ 3. The admin", "━━ 12. ", "━━ 18. ", "━━ 23. An extra session", "━━ 33. "} {
 		i := strings.Index(s, h)
 		if i < 0 || i < last {
 			t.Errorf("header %q missing or out of order", h)

@@ -21,6 +21,11 @@ const (
 	botGutter = "    │ "
 )
 
+// circleCmd runs /circle sub for the sample circle.
+func (d *demo) circleCmd(user, sub string, opts ...discordsim.Opt) *discordsim.Response {
+	return d.cmd(user, "circle "+sub, append([]discordsim.Opt{discordsim.O("circle", circleName)}, opts...)...)
+}
+
 // cmd runs a slash command as user in #general, prints it and the answer.
 // It returns nil when the bot gave no answer (the failure is printed).
 func (d *demo) cmd(user, path string, opts ...discordsim.Opt) *discordsim.Response {
@@ -105,11 +110,13 @@ func firstLine(s string) string {
 	return line
 }
 
-// findButton finds a button by custom_id action and (optional) argument.
-func findButton(buttons []discordsim.Button, action, arg string) (discordsim.Button, bool) {
+// findButton finds a button by custom_id action, (optional) argument and
+// (optional) part of its label: "Going · #2" tells the second session's
+// Going button from the first's.
+func findButton(buttons []discordsim.Button, action, arg, label string) (discordsim.Button, bool) {
 	for _, b := range buttons {
 		id, err := bot.DecodeCustomID(b.CustomID)
-		if err == nil && id.Action == action && (arg == "" || id.Arg == arg) {
+		if err == nil && id.Action == action && (arg == "" || id.Arg == arg) && strings.Contains(b.Label, label) {
 			return b, true
 		}
 	}
@@ -117,8 +124,8 @@ func findButton(buttons []discordsim.Button, action, arg string) (discordsim.But
 }
 
 // click presses the button with the given action/arg on an interaction
-// answer. want is the label a user would look for, printed when the button
-// is missing.
+// answer. want is (part of) the label a user would look for, printed when
+// the button is missing.
 func (d *demo) click(user string, r *discordsim.Response, action, arg, want string) *discordsim.Response {
 	if r == nil {
 		return nil
@@ -127,7 +134,7 @@ func (d *demo) click(user string, r *discordsim.Response, action, arg, want stri
 }
 
 func (d *demo) clickOn(user, channelID, messageID string, buttons []discordsim.Button, action, arg, want string) *discordsim.Response {
-	b, ok := findButton(buttons, action, arg)
+	b, ok := findButton(buttons, action, arg, want)
 	if !ok {
 		d.printf("%s ▸ looks for [%s]\n", d.name(user), want)
 		d.missing("no [" + want + "] button")
@@ -189,6 +196,40 @@ func (d *demo) printDMs(users ...string) int {
 		d.seenDMs[u] = len(dms)
 	}
 	return n
+}
+
+// printDMsLike prints first's new DMs in full and, of the others, only who
+// got one: for a notice sent to many.
+func (d *demo) printDMsLike(first string, others ...string) int {
+	n := d.printDMs(first)
+	var got []string
+	for _, u := range others {
+		if k := len(d.sim.DMs(u)); k > d.seenDMs[u] {
+			got = append(got, d.name(u))
+			n += k - d.seenDMs[u]
+			d.seenDMs[u] = k
+		}
+	}
+	if len(got) > 0 {
+		d.printf("  circlebot ▸ a DM like it to %s\n", joinNames(got))
+	}
+	return n
+}
+
+// joinNames lists names as "A", "A and B", "A, B and C".
+func joinNames(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// briefly runs fn with the bot's messages shortened to their first line
+// and buttons, for answers the walkthrough has shown in full before.
+func (d *demo) briefly(fn func()) {
+	d.brief = true
+	defer func() { d.brief = false }()
+	fn()
 }
 
 // printChannel prints the channel's messages since the last call.

@@ -125,6 +125,10 @@ func (d *demo) block(gutter, s string) {
 // message prints what a user sees of a bot message: content, embeds,
 // components, attachments.
 func (d *demo) message(gutter, content string, embeds []discordgo.MessageEmbed, comps []discordsim.Component, files []discordsim.File) {
+	if d.brief {
+		d.headline(gutter, content, embeds, comps)
+		return
+	}
 	if strings.TrimSpace(content) != "" {
 		d.block(gutter, d.text(content))
 	}
@@ -139,6 +143,20 @@ func (d *demo) message(gutter, content string, embeds []discordgo.MessageEmbed, 
 	}
 	if strings.TrimSpace(content) == "" && len(embeds) == 0 && len(comps) == 0 && len(files) == 0 {
 		d.printf("%s(empty message)\n", gutter)
+	}
+}
+
+// headline prints a message briefly: its first line, its embeds' titles
+// and its buttons.
+func (d *demo) headline(gutter, content string, embeds []discordgo.MessageEmbed, comps []discordsim.Component) {
+	if line := firstLine(strings.TrimSpace(content)); line != "" {
+		d.block(gutter, d.text(line))
+	}
+	for _, e := range embeds {
+		d.block(gutter+"┃ ", "▌"+d.text(firstLine(e.Title))+" …")
+	}
+	if row := d.components(comps); row != "" {
+		d.block(gutter, row)
 	}
 }
 

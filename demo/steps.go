@@ -3,7 +3,6 @@ package demo
 import (
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -110,7 +109,7 @@ func (d *demo) stepPrompts() {
 		d.note("(no circle to write prompts for)")
 		return
 	}
-	r := d.cmd(d.fran, "circle prompts", discordsim.O("circle", circleName))
+	r := d.circleCmd(d.fran, "prompts")
 	if r == nil || r.Modal == nil {
 		d.missing("/circle prompts opened no form")
 		return
@@ -133,8 +132,9 @@ func (d *demo) stepBrowse() {
 	d.cmd(d.member(0), "circles")
 }
 
-// join runs /join as user and clicks the button for mode. With full, the
-// consent screen is printed; otherwise it is summarised.
+// join runs /join as user and clicks the button for mode (member,
+// listener, or cancel). With full, the consent screen is printed;
+// otherwise it is summarised.
 func (d *demo) join(user, mode, label string, full bool) *discordsim.Response {
 	value := circleName
 	if full {
@@ -177,6 +177,9 @@ func (d *demo) join(user, mode, label string, full bool) *discordsim.Response {
 	if r == nil {
 		return nil
 	}
+	if mode == "cancel" {
+		return d.click(user, r, "cancel", "", label)
+	}
 	return d.click(user, r, "join", mode, label)
 }
 
@@ -210,8 +213,7 @@ func (d *demo) stepWaitlist() {
 		return
 	}
 	d.join(d.member(4), "member", "I agree — join", false)
-	c, _ := d.store.CircleByName(d.ctx, d.guild, circleName)
-	if m, err := d.store.Membership(d.ctx, d.guild, c.ID, d.member(4)); err == nil && m.Status == circles.StatusWaitlisted {
+	if d.status(d.member(4)) == circles.StatusWaitlisted {
 		d.facts["waitlisted"] = "1 waitlisted"
 	}
 }
@@ -422,17 +424,18 @@ func (d *demo) stepClose() {
 	d.facts["closed"] = "closed"
 	d.note("\nThe channel is kept for reading until the retention period ends:\n")
 	d.accessTable(d.channelID, d.accessRows()[:8])
-	if next, ok := d.nextPlanned(); ok {
+	if next, ok := d.firstSession(circles.SessionPlanned); ok {
 		d.note("\nNext session planned: %s.", d.text(bot.ShortTimestamp(next.Start)))
 	}
 }
 
-func (d *demo) nextPlanned() (circles.Session, bool) {
+// firstSession is the sample circle's earliest session in state, if any.
+func (d *demo) firstSession(state circles.SessionState) (circles.Session, bool) {
 	c, err := d.store.CircleByName(d.ctx, d.guild, circleName)
 	if err != nil {
 		return circles.Session{}, false
 	}
-	list, err := d.store.Sessions(d.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned}})
+	list, err := d.store.Sessions(d.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{state}})
 	if err != nil || len(list) == 0 {
 		return circles.Session{}, false
 	}
@@ -469,7 +472,7 @@ func (d *demo) stepLeave() {
 	if r == nil {
 		return
 	}
-	if _, ok := findButton(r.Buttons(), "leave", ""); ok {
+	if _, ok := findButton(r.Buttons(), "leave", "", ""); ok {
 		d.printf("\n")
 		d.click(leaver, r, "leave", "", "Leave")
 	}
@@ -479,33 +482,15 @@ func (d *demo) stepLeave() {
 	if d.printDMs(waiting) == 0 {
 		d.missing("no DM to the promoted member")
 	}
-	c, _ := d.store.CircleByName(d.ctx, d.guild, circleName)
-	if m, err := d.store.Membership(d.ctx, d.guild, c.ID, waiting); err == nil && m.Status == circles.StatusActive {
+	if d.status(waiting) == circles.StatusActive {
 		d.note("\n%s now has %s's seat.", d.name(waiting), d.name(leaver))
 	}
 }
 
 func (d *demo) stepPrivacy() {
-	r := d.cmd(d.member(0), "privacy export")
-	if r == nil {
-		return
-	}
-	for _, f := range r.Attachments {
-		var x circles.UserExport
-		if err := json.Unmarshal(f.Data, &x); err != nil {
-			continue
-		}
-		d.note("\nInside %s: %d %s, %d consent %s, %d %s. Ben's consent, as the ledger records it:",
-			f.Name, len(x.Memberships), plural(len(x.Memberships), "membership", "memberships"),
-			len(x.Consents), plural(len(x.Consents), "event", "events"),
-			len(x.RSVPs), plural(len(x.RSVPs), "RSVP", "RSVPs"))
-		if len(x.Consents) > 0 {
-			b, _ := json.Marshal(x.Consents[0])
-			d.note("  %s", b)
-		}
-		return
-	}
-	if !slices.ContainsFunc(r.Attachments, func(f discordsim.File) bool { return strings.HasSuffix(f.Name, ".json") }) {
-		d.missing("no export file")
+	x, ok := d.export(d.member(0))
+	if ok && len(x.Consents) > 0 {
+		b, _ := json.Marshal(x.Consents[0])
+		d.note("Ben's consent, as the ledger records it:\n  %s", b)
 	}
 }
