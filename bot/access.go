@@ -231,14 +231,20 @@ func (b *Bot) afterLeave(ctx context.Context, res circles.LeaveResult) {
 		b.log.Error("loading circle for promotion notice", "circle", circleID, "err", err)
 		return
 	}
-	for _, m := range res.Promoted {
+	b.tellPromoted(c, res.Promoted)
+}
+
+// tellPromoted DMs the people a freed seat went to. Their channel access
+// comes from the refreshAccess the caller does.
+func (b *Bot) tellPromoted(c circles.Circle, promoted []circles.Membership) {
+	for _, m := range promoted {
 		mode := "a member"
 		if m.Mode == circles.ModeListener {
 			mode = "a listener"
 		}
 		_ = b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf(
 			"🎉 A seat opened up in **%s** and you're in now, as %s. Use /mycircles in the server to see the next session.", c.Name, mode)})
-		b.log.Info("promoted from waitlist", "guild", guildID, "circle", circleID)
+		b.log.Info("promoted from waitlist", "guild", c.GuildID, "circle", c.ID)
 	}
 }
 

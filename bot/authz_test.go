@@ -291,7 +291,7 @@ func TestAuthzForgedModalsAndButtons(t *testing.T) {
 	if _, err := h.store.Join(h.ctx, circles.JoinRequest{GuildID: other, CircleID: oc.ID, UserID: attacker, Mode: circles.ModeMember, GuidelinesVersion: 1}, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.store.UpdateCircle(h.ctx, other, oc.ID, func(c *circles.Circle) error { _, err := c.SetGuidelines("New rules."); return err }); err != nil {
+	if _, _, err := h.store.UpdateCircle(h.ctx, other, oc.ID, func(c *circles.Circle) error { _, err := c.SetGuidelines("New rules."); return err }); err != nil {
 		t.Fatal(err)
 	}
 	osess, err := h.bot.Scheduler().Plan(h.ctx, oc.ID)

@@ -28,7 +28,7 @@ func (b *Bot) facilitatorRoutes() {
 	b.router.Command("circle guidelines", b.circleGuidelines)
 	b.router.Command("circle prompts", b.circlePrompts)
 	b.router.Command("circle schedule", b.circleSchedule)
-	b.router.Command("circle skip", b.circleSkip)
+	b.router.SlowCommand("circle skip", b.circleSkip)
 	b.router.SlowCommand("circle open", b.circleOpen)
 	b.router.SlowCommand("circle close", b.circleClose)
 	b.router.Command("circle roster", b.circleRoster)
@@ -260,7 +260,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	}
 
 	var changes []string
-	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(c *circles.Circle) error {
+	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(c *circles.Circle) error {
 		changes = changes[:0]
 		if _, ok := r.Options["name"]; ok {
 			name := r.String("name")
@@ -330,12 +330,24 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("circle edited", "guild", r.GuildID, "circle", c.ID, "by", r.UserID, "changes", len(changes))
-	if add != "" || remove != "" {
+	if add != "" || remove != "" || len(promoted) > 0 {
 		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
-			b.log.Error("updating channel access after facilitator change", "guild", r.GuildID, "circle", c.ID, "err", err)
+			b.log.Error("updating channel access after a circle edit", "guild", r.GuildID, "circle", c.ID, "err", err)
 		}
 	}
+	b.tellPromoted(updated, promoted)
+	if len(promoted) > 0 {
+		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
+	}
 	return Reply("Saved changes to **%s**:\n• %s", updated.Name, strings.Join(changes, "\n• ")), nil
+}
+
+func userIDs(ms []circles.Membership) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.UserID
+	}
+	return out
 }
 
 func onOff(v bool, on, off string) string {

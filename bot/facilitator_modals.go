@@ -76,7 +76,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 		return nil, circles.Errorf(circles.EInvalid, "Guidelines can be at most %d characters (Discord's limit for a form); yours have %d. Please shorten them by %d and save again. Nothing was changed.", circles.MaxGuidelinesLength, n, n-circles.MaxGuidelinesLength)
 	}
 	changed := false
-	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Guidelines.Version != r.CustomID.Version {
 			return circles.Errorf(circles.EConflict, "Someone else changed the guidelines of %s meanwhile (they are now at version %d), so nothing was saved. Run /circle guidelines again to edit the current text.", cur.Name, cur.Guidelines.Version)
 		}
@@ -144,7 +144,7 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		cur.Prompts = prompts
 		return nil
 	})

@@ -35,7 +35,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	if rule == c.Schedule {
 		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.Name+" already meets like this")}}, nil
 	}
-	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		cur.Schedule = rule
 		return nil
 	})
@@ -82,20 +82,8 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
 		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
 	}
-	members, err := b.store.Memberships(ctx, c.ID)
-	if err != nil {
-		b.log.Error("listing members to tell about a skip", "guild", r.GuildID, "circle", c.ID, "err", err)
-	}
-	told := 0
-	for _, m := range members {
-		if m.Status != circles.StatusActive {
-			continue
-		}
-		if b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.Name, ShortTimestamp(skipped.Start), nextText)}) == nil {
-			told++
-		}
-	}
-	return Reply("Skipped the session of **%s** on %s. %s\nI told %d member(s) by DM.", c.Name, ShortTimestamp(skipped.Start), nextText, told), nil
+	told := b.tellMembers(ctx, c, false, fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.Name, ShortTimestamp(skipped.Start), nextText))
+	return Reply("Skipped the session of **%s** on %s. %s\n%s", c.Name, ShortTimestamp(skipped.Start), nextText, told), nil
 }
 
 // circleOpen: /circle open opens a session now.
@@ -323,7 +311,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	updated, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Archived {
 			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.Name)
 		}
@@ -352,18 +340,35 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	}
 	b.sched.Kick()
 
+	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.Name))
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.Name, told)}, nil
+}
+
+// tellMembers DMs text to the circle's active members (and, with
+// waitlist, those waiting) and says, for the facilitator's reply, how many
+// it reached. A failed DM (closed DMs) is logged by dm and counted.
+func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, text string) string {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
-		b.log.Error("listing members to tell about archiving", "guild", r.GuildID, "circle", c.ID, "err", err)
+		b.log.Error("listing members to tell", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return "I couldn't reach the member list just now, so members were not told by DM."
 	}
-	told := 0
+	told, failed := 0, 0
 	for _, m := range members {
-		if m.Status != circles.StatusActive && m.Status != circles.StatusWaitlisted {
+		if m.Status != circles.StatusActive && (!waitlist || m.Status != circles.StatusWaitlisted) {
 			continue
 		}
-		if b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.Name)}) == nil {
+		if b.dm(m.UserID, &discordgo.MessageSend{Content: text}) == nil {
 			told++
+		} else {
+			failed++
 		}
 	}
-	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled, and I told %d member(s) by DM.", updated.Name, told)}, nil
+	switch {
+	case told+failed == 0:
+		return "Nobody needed telling: the circle has no members right now."
+	case failed == 0:
+		return fmt.Sprintf("I told %d member%s by DM.", told, plural(told))
+	}
+	return fmt.Sprintf("I told %d member%s by DM; %d couldn't be reached (their DMs are closed).", told, plural(told), failed)
 }

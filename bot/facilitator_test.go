@@ -760,3 +760,43 @@ func TestFacilitatorCreateListenerSeatsFollowCapacity(t *testing.T) {
 		}
 	}
 }
+
+// Raising the capacity gives the new seat to the first on the waitlist at
+// once: they are told by DM, the reply says so, and an open session's
+// channel lets them in.
+func TestFacilitatorCapacityRaisePromotes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Night owls", 2, false)
+	for _, u := range h.members[:3] {
+		h.memberJoin(u, c, circles.ModeMember)
+	}
+	waiting := h.members[2]
+	if m := h.memberStatus(c, waiting); m.Status != circles.StatusWaitlisted {
+		t.Fatalf("third joiner %+v, want waitlisted", m)
+	}
+	h.run(h.fac, "circle open", discordsim.O("circle", circlePick(c)))
+	sessions, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+	if err != nil || len(sessions) != 1 {
+		t.Fatalf("open sessions %v %v", sessions, err)
+	}
+	ch := sessions[0].ChannelID
+	if h.sim.CanView(waiting, ch) {
+		t.Fatal("a waitlisted person sees the session channel")
+	}
+	dms := len(h.sim.DMs(waiting))
+
+	r := h.run(h.fac, "circle edit", discordsim.O("circle", circlePick(c)), discordsim.O("capacity", 3))
+	wantContains(t, r.Content, "speaking seats: 3", "<@"+waiting+"> moved up from the waitlist")
+	if m := h.memberStatus(c, waiting); m.Status != circles.StatusActive {
+		t.Fatalf("after the raise %+v, want active", m)
+	}
+	if !h.sim.CanSend(waiting, ch) {
+		t.Fatal("the promoted member can't write in the open session")
+	}
+	got := h.sim.DMs(waiting)
+	if len(got) != dms+1 || !strings.Contains(got[len(got)-1].Content, "A seat opened up in **Night owls**") {
+		t.Fatalf("promotion DMs %+v", got[dms:])
+	}
+}

@@ -353,7 +353,7 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 			_ = b.dm(m.UserID, &discordgo.MessageSend{Content: msg})
 		}
 	}
-	b.tellFacilitators(c, fmt.Sprintf("🗓️ The session of **%s** at %s was postponed because no facilitator RSVP'd going, and the circle is set to postpone in that case. I told its %d member(s) by DM.", c.Name, ShortTimestamp(s.Start), len(told)))
+	b.tellFacilitators(c, fmt.Sprintf("🗓️ The session of **%s** at %s was postponed because no facilitator RSVP'd going, and the circle is set to postpone in that case. I told its %d member%s by DM.", c.Name, ShortTimestamp(s.Start), len(told), plural(len(told))))
 	b.log.Info("session postponed: no facilitator going", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "members_told", len(told))
 	// The scheduler records the session as skipped and plans the next.
 	return schedule.ErrPostponed

@@ -419,7 +419,7 @@ func TestLifecycleConsent(t *testing.T) {
 	h.lcJoin(c, m[1], circles.ModeMember)
 	h.lcJoin(c, m[2], circles.ModeMember)
 	h.lcJoin(c, m[3], circles.ModeListener)
-	c, err := h.store.UpdateCircle(h.ctx, h.guild, c.ID, func(c *circles.Circle) error {
+	c, _, err := h.store.UpdateCircle(h.ctx, h.guild, c.ID, func(c *circles.Circle) error {
 		_, err := c.SetGuidelines(circles.DefaultGuidelines + "\n7. Cameras off; this is a text circle.")
 		return err
 	})

@@ -205,7 +205,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 
 	// Stale version: guidelines change while someone reads them.
 	r = h.run(h.members[6], "join", O("circle", "Quiet circle"))
-	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
+	if _, _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
 		_, err := c.SetGuidelines("Be kind. What is said here stays here.")
 		return err
 	}); err != nil {
@@ -226,7 +226,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 
 	// Renewal: a member whose consent is stale sees the screen again.
 	h.memberJoin(h.members[7], quiet, circles.ModeMember)
-	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
+	if _, _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
 		_, err := c.SetGuidelines("Version three.")
 		return err
 	}); err != nil {
@@ -249,7 +249,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 	wantContains(t, r.Content, "now a **listener**")
 
 	// Archived or unknown circles are a kind error.
-	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+	if _, _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	wantContains(t, h.run(h.members[8], "join", O("circle", "Quiet circle")).Content, "archived")
@@ -383,7 +383,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 		t.Fatalf("refused clicks changed rsvps: %+v", rsvps)
 	}
 	// Stale consent shows in /mycircles.
-	if _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
+	if _, _, err := h.store.UpdateCircle(h.ctx, h.guild, quiet.ID, func(c *circles.Circle) error {
 		_, err := c.SetGuidelines("New rules.")
 		return err
 	}); err != nil {

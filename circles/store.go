@@ -68,7 +68,9 @@ type CircleStore interface {
 	// changes. Guideline changes go through Circle.SetGuidelines inside fn,
 	// which bumps the version. If fn changes the schedule, planned sessions
 	// that no longer match are deleted (the scheduler plans new ones).
-	UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*Circle) error) (Circle, error)
+	// Seats the change frees (more capacity, more listener seats) go to
+	// the waitlist at once, in the same transaction; promoted lists them.
+	UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*Circle) error) (c Circle, promoted []Membership, err error)
 	// AllCircleIDs returns the IDs of every non-archived circle in every
 	// guild that has not removed the bot; used at start-up to plan sessions.
 	AllCircleIDs(ctx context.Context) ([]int64, error)

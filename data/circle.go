@@ -307,10 +307,11 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 // existing consents. Raising capacity promotes from the waitlist at once,
 // because a free seat next to a waiting person would otherwise go to the next
 // newcomer instead.
-func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*circles.Circle) error) (circles.Circle, error) {
+func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*circles.Circle) error) (circles.Circle, []circles.Membership, error) {
 	var c circles.Circle
+	var promoted []circles.Membership
 	if guildID == "" {
-		return c, circleNotFound()
+		return c, nil, circleNotFound()
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		orig, err := getCircle(ctx, tx, guildID, id)
@@ -364,10 +365,13 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 		}
 		// The contract gives UpdateCircle no time, so promotions made here
 		// are stamped with the store's clock.
-		_, err = promote(ctx, tx, c, s.clock.Now())
+		promoted, err = promote(ctx, tx, c, s.clock.Now())
 		return err
 	})
-	return c, err
+	if err != nil {
+		return c, nil, err
+	}
+	return c, promoted, nil
 }
 
 // AllCircleIDs returns the IDs of every non-archived circle of every guild

@@ -83,7 +83,7 @@ func TestCircleNamesAndGuildScope(t *testing.T) {
 	}
 	_, err = s.Join(ctx, circles.JoinRequest{GuildID: guildB, CircleID: grief.ID, UserID: user(1), Mode: circles.ModeMember, GuidelinesVersion: 1}, t0)
 	wantCode(t, err, circles.ENotFound)
-	_, err = s.UpdateCircle(ctx, guildB, grief.ID, func(*circles.Circle) error { return nil })
+	_, _, err = s.UpdateCircle(ctx, guildB, grief.ID, func(*circles.Circle) error { return nil })
 	wantCode(t, err, circles.ENotFound)
 	_, err = s.Roster(ctx, guildB, grief.ID)
 	wantCode(t, err, circles.ENotFound)
@@ -95,10 +95,10 @@ func TestCircleNamesAndGuildScope(t *testing.T) {
 	}
 
 	// Renaming onto another circle's name is the same conflict.
-	_, err = s.UpdateCircle(ctx, guildA, grief.ID, func(c *circles.Circle) error { c.Name = "überLEBEN"; return nil })
+	_, _, err = s.UpdateCircle(ctx, guildA, grief.ID, func(c *circles.Circle) error { c.Name = "überLEBEN"; return nil })
 	wantCode(t, err, circles.EConflict)
 	// Changing only the case of one's own name is fine.
-	if _, err := s.UpdateCircle(ctx, guildA, grief.ID, func(c *circles.Circle) error { c.Name = "grief circle"; return nil }); err != nil {
+	if _, _, err := s.UpdateCircle(ctx, guildA, grief.ID, func(c *circles.Circle) error { c.Name = "grief circle"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -110,7 +110,7 @@ func TestCirclesFilterAndOrder(t *testing.T) {
 	MustCreateCircle(t, s, guildA, "Alpha", withFacilitators(user(1)))
 	arch := MustCreateCircle(t, s, guildA, "Archived one")
 	MustCreateCircle(t, s, guildB, "Another server")
-	if _, err := s.UpdateCircle(ctx, guildA, arch.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+	if _, _, err := s.UpdateCircle(ctx, guildA, arch.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	names := func(f circles.CircleFilter) []string {
@@ -159,15 +159,15 @@ func TestUpdateCircle(t *testing.T) {
 
 	// fn's error comes back as is, and nothing changes.
 	boom := errors.New("boom")
-	_, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Topic = "x"; return boom })
+	_, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Topic = "x"; return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v, want fn's error", err)
 	}
 	// Validation applies to the result of fn.
-	_, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Capacity = 1000; return nil })
+	_, _, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Capacity = 1000; return nil })
 	wantCode(t, err, circles.EInvalid)
 	// fn can't move a circle to another guild.
-	got, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.GuildID = guildB; c.ID = 99; return nil })
+	got, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.GuildID = guildB; c.ID = 99; return nil })
 	if err != nil || got.GuildID != guildA || got.ID != c.ID {
 		t.Fatalf("moved: %+v %v", got, err)
 	}
@@ -182,7 +182,7 @@ func TestUpdateCircle(t *testing.T) {
 		mustJoin(t, s, c, user(i), circles.ModeMember)
 	}
 	promotedAt := clock.Advance(3 * time.Hour)
-	if _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Capacity = 3; return nil }); err != nil {
+	if _, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Capacity = 3; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if m, _ := s.Membership(ctx, guildA, c.ID, user(3)); m.Status != circles.StatusActive {
@@ -244,7 +244,7 @@ func TestListenerSeatsDefaultToCapacity(t *testing.T) {
 		}
 	}
 	c := MustCreateCircle(t, s, guildA, "Follows", func(c *circles.Circle) { c.Capacity = 6 })
-	got, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+	got, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
 		c.Capacity = 12
 		return nil
 	})
@@ -256,14 +256,14 @@ func TestListenerSeatsDefaultToCapacity(t *testing.T) {
 	}
 
 	c = MustCreateCircle(t, s, guildA, "Explicit", withCapacity(6, 2))
-	got, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+	got, _, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
 		c.Capacity = 12
 		return nil
 	})
 	if err != nil || got.ListenerSeats() != 2 {
 		t.Fatalf("an explicit 2 listener seats became %d after a capacity change, %v", got.ListenerSeats(), err)
 	}
-	got, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+	got, _, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
 		c.ListenerCap = circles.ListenerCapAsCapacity
 		return nil
 	})

@@ -136,7 +136,7 @@ func TestJoinNeedsCurrentConsent(t *testing.T) {
 		t.Fatalf("joined: %+v", res.Membership)
 	}
 
-	c, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+	c, _, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
 		_, err := c.SetGuidelines("Be kind. What is said here stays here.")
 		return err
 	})
@@ -188,7 +188,7 @@ func TestJoinNeedsCurrentConsent(t *testing.T) {
 	wantCode(t, err, circles.ENotFound)
 
 	// Editing the text without SetGuidelines still makes consent stale.
-	c, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+	c, _, err = s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
 		c.Guidelines.Text = "Edited behind SetGuidelines' back."
 		return nil
 	})

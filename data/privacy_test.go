@@ -115,7 +115,7 @@ func TestEraseRefusesSoleFacilitator(t *testing.T) {
 	}
 	// Once the circle is archived, erasure goes ahead.
 	for _, id := range []int64{c.ID, other.ID} {
-		if _, err := s.UpdateCircle(ctx, guildA, id, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+		if _, _, err := s.UpdateCircle(ctx, guildA, id, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}

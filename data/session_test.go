@@ -167,13 +167,13 @@ func TestScheduleChangeDropsPlannedSessions(t *testing.T) {
 	mustEnsure(t, s, planned(c, t0.Add(7*24*time.Hour)))
 
 	// Changing something else keeps the plan.
-	if _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Topic = "new"; return nil }); err != nil {
+	if _, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Topic = "new"; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if n := count(t, s, `SELECT COUNT(*) FROM sessions`); n != 2 {
 		t.Fatalf("topic change left %d sessions, want 2", n)
 	}
-	if _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Schedule.Hour = 20; return nil }); err != nil {
+	if _, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Schedule.Hour = 20; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	list, _ := s.Sessions(ctx, circles.SessionFilter{CircleID: c.ID})

@@ -59,7 +59,7 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"Hana ▸ clicks [I agree — join]", "Fran ▸ /circle roster", "┃ • Waitlist (1)\n    │ ┃   1. @Hana · member",
 		"Femi ▸ /circle edit circle:\"Grief circle\" capacity:4\n  circlebot ▸ (only Femi sees this)\n    │ 🔒 Only the facilitators of Grief circle",
 		"Discord ▸ doesn't offer /circle to Hana",
-		"Fran ▸ /circle edit circle:\"Grief circle\" capacity:4\n  circlebot ▸ (only Fran sees this)\n    │ Saved changes", "Hana moved up from the waitlist",
+		"Fran ▸ /circle edit circle:\"Grief circle\" capacity:4\n  circlebot ▸ (only Fran sees this)\n    │ Saved changes", "Hana moved up from the waitlist", "circlebot ▸ DM to Hana\n    │ 🎉 A seat opened up in **Grief circle**",
 		// New guidelines, an extra session, re-consent mid-session.
 		"Fran ▸ /circle guidelines", "✎ 7. Before sharing", "Saved version 2 of the guidelines",
 		"Fran ▸ /circle open", "Opened a session of **Grief circle**: #grief-circle-2026-12-03",

@@ -404,7 +404,7 @@ func TestArchivedCircle(t *testing.T) {
 	s := e.plan(c)
 	archive := func() {
 		t.Helper()
-		if _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
+		if _, _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
 			c.Archived = true
 			return nil
 		}); err != nil {
@@ -542,7 +542,7 @@ func TestZoneChangeReplans(t *testing.T) {
 	e := newEnv(t)
 	c := e.tuesdayCircle()
 	berlin := e.plan(c)
-	if _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
+	if _, _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
 		c.Schedule.TimeZone = "America/New_York"
 		return nil
 	}); err != nil {
