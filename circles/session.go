@@ -38,17 +38,24 @@ type Session struct {
 	// Shift explains why Start differs from the rule (a DST gap), or is empty.
 	Shift string `json:"shift,omitempty"`
 
-	ChannelID           string    `json:"channel_id,omitempty"`
-	GuidelinesMessageID string    `json:"-"`
-	WelcomePosted       bool      `json:"-"`
-	PromptsPosted       int       `json:"-"`
-	WarningSent         bool      `json:"-"`
-	RemindersSent       bool      `json:"-"`
-	ShiftNoticeSent     bool      `json:"-"`
-	FacilitatorAlerted  bool      `json:"-"`
-	OpenedAt            time.Time `json:"opened_at,omitzero"`
-	ClosedAt            time.Time `json:"closed_at,omitzero"`
-	DeleteAt            time.Time `json:"delete_at,omitzero"`
+	ChannelID           string `json:"channel_id,omitempty"`
+	GuidelinesMessageID string `json:"-"`
+	WelcomePosted       bool   `json:"-"`
+	PromptsPosted       int    `json:"-"`
+	WarningSent         bool   `json:"-"`
+	RemindersSent       bool   `json:"-"`
+	ShiftNoticeSent     bool   `json:"-"`
+	FacilitatorAlerted  bool   `json:"-"`
+	// GuidelinesVersion is the circle's guidelines version when the session
+	// opened (0 before): consent to it keeps access for the rest of the
+	// session even if the guidelines change meanwhile.
+	GuidelinesVersion int `json:"-"`
+	// ReconsentAsked: members with stale consent were sent a re-consent DM
+	// for this session (so a retried open doesn't send it twice).
+	ReconsentAsked bool      `json:"-"`
+	OpenedAt       time.Time `json:"opened_at,omitzero"`
+	ClosedAt       time.Time `json:"closed_at,omitzero"`
+	DeleteAt       time.Time `json:"delete_at,omitzero"`
 	// DueAt is the next time the scheduler must act on this session; zero
 	// when nothing is pending. It is indexed so the next wake is one lookup.
 	DueAt time.Time `json:"-"`

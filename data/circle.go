@@ -246,8 +246,10 @@ func (s *Store) CircleByName(ctx context.Context, guildID, name string) (circles
 	var c circles.Circle
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
+		// Archived circles may share a name with each other and with one
+		// active circle: the active one, else the latest archived, is meant.
 		c, err = scanCircle(tx.QueryRowContext(ctx, `SELECT `+circleCols+` FROM circles c
-			WHERE c.guild_id = ? AND c.name_fold = ?`, guildID, foldName(name)))
+			WHERE c.guild_id = ? AND c.name_fold = ? ORDER BY c.archived, c.id DESC LIMIT 1`, guildID, foldName(name)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server.", circles.NormalizeName(name))
 		}

@@ -101,6 +101,18 @@ func TestCircleNamesAndGuildScope(t *testing.T) {
 	if _, _, err := s.UpdateCircle(ctx, guildA, grief.ID, func(c *circles.Circle) error { c.Name = "grief circle"; return nil }); err != nil {
 		t.Fatal(err)
 	}
+
+	// An archived circle's name is free again; the name then means the
+	// active circle.
+	if _, _, err := s.UpdateCircle(ctx, guildA, grief.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	again := MustCreateCircle(t, s, guildA, "Grief circle")
+	if got, err := s.CircleByName(ctx, guildA, "GRIEF CIRCLE"); err != nil || got.ID != again.ID {
+		t.Fatalf("CircleByName after reuse = %+v, %v; want the new circle %d", got, err, again.ID)
+	}
+	dup := newCircle(guildA, "grief circle")
+	wantCode(t, s.CreateCircle(ctx, &dup), circles.EConflict)
 }
 
 func TestCirclesFilterAndOrder(t *testing.T) {

@@ -51,10 +51,12 @@ CREATE TABLE circles (
     created_by                   TEXT NOT NULL DEFAULT ''
 ) STRICT;
 
--- Names are unique per guild, case-insensitively. The NOCASE collation is
--- belt and braces; name_fold carries the Unicode-aware rule.
-CREATE UNIQUE INDEX circles_guild_name ON circles (guild_id, name_fold);
-CREATE UNIQUE INDEX circles_guild_name_nocase ON circles (guild_id, name COLLATE NOCASE);
+-- Names are unique per guild among circles that are not archived,
+-- case-insensitively (an archived circle's name can be used again). The
+-- NOCASE collation is belt and braces; name_fold carries the Unicode-aware
+-- rule.
+CREATE UNIQUE INDEX circles_guild_name ON circles (guild_id, name_fold) WHERE archived = 0;
+CREATE UNIQUE INDEX circles_guild_name_nocase ON circles (guild_id, name COLLATE NOCASE) WHERE archived = 0;
 CREATE INDEX circles_created_by ON circles (created_by);
 
 CREATE TABLE circle_facilitators (
@@ -137,6 +139,10 @@ CREATE TABLE sessions (
     reminders_sent        INTEGER NOT NULL DEFAULT 0,
     shift_notice_sent     INTEGER NOT NULL DEFAULT 0,
     facilitator_alerted   INTEGER NOT NULL DEFAULT 0,
+    -- the guidelines version in force when the session opened (0 = not yet)
+    guidelines_version    INTEGER NOT NULL DEFAULT 0,
+    -- members with stale consent were DMed a re-consent button for it
+    reconsent_asked       INTEGER NOT NULL DEFAULT 0,
     opened_at             INTEGER,
     closed_at             INTEGER,
     delete_at             INTEGER,
