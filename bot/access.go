@@ -72,20 +72,22 @@ func sessionLocked(s circles.Session) bool {
 	return true
 }
 
-// access derives who may be in a circle's session channel right now.
-func (b *Bot) access(ctx context.Context, c circles.Circle) (grant []circles.Access, stale []string, err error) {
+// access derives who may be in session s's channel right now: consent to
+// the guidelines s opened under, or later ones (circles.SessionAccess).
+func (b *Bot) access(ctx context.Context, c circles.Circle, s circles.Session) (grant []circles.Access, stale []string, err error) {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
 		return nil, nil, err
 	}
-	grant, stale = circles.SessionAccess(c, members)
+	grant, stale = circles.SessionAccess(c, s, members)
 	return grant, stale, nil
 }
 
 // refreshAccess re-derives the overwrites of a circle's live session
 // channels (being opened, open, or closed but not yet deleted) from current
 // consent and applies the difference: a withdrawn consent or a removal
-// takes access away at once, a new consent grants it at once.
+// takes access away at once, a new consent grants it at once. A guidelines
+// change takes nobody out of a session under way (see access).
 //
 // A channel whose update fails (Discord down) is not left as it is: the
 // scheduler is asked to look at its session within a minute, and that wake
@@ -149,7 +151,7 @@ func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Sessi
 	if s.ChannelID == "" || !s.Active() {
 		return nil
 	}
-	grant, _, err := b.access(ctx, c)
+	grant, _, err := b.access(ctx, c, s)
 	if err != nil {
 		return err
 	}

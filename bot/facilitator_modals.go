@@ -106,9 +106,9 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 	case 0:
 		msg += " Nobody has joined yet, so there's nobody to ask again."
 	case 1:
-		msg += " 1 member will be asked to agree to the new guidelines before their next session. They keep their place meanwhile."
+		msg += " 1 member will be asked to agree to the new guidelines before their next session; anyone in a session now stays until it ends. They keep their place meanwhile."
 	default:
-		msg += fmt.Sprintf(" %d members will be asked to agree to the new guidelines before their next session. They keep their places meanwhile.", stale)
+		msg += fmt.Sprintf(" %d members will be asked to agree to the new guidelines before their next session; anyone in a session now stays until it ends. They keep their places meanwhile.", stale)
 	}
 	return Reply("%s", msg), nil
 }

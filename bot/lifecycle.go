@@ -79,7 +79,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 	if err != nil {
 		return s, err
 	}
-	grant, stale, err := b.access(ctx, c)
+	grant, stale, err := b.access(ctx, c, s)
 	if err != nil {
 		return s, err
 	}
@@ -228,7 +228,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 	// Consent read now, after OpenedAt is stored: a consent given while
 	// this ran is either seen here or applied by the refresh that waits
 	// for this session's lock.
-	if grant, _, err = b.access(ctx, c); err != nil {
+	if grant, _, err = b.access(ctx, c, s); err != nil {
 		return s, err
 	}
 	// ch holds the overwrites as created or as found.
@@ -428,7 +428,7 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 		}
 		return fmt.Errorf("reading the session channel: %w", err)
 	}
-	grant, _, err := b.access(ctx, c)
+	grant, _, err := b.access(ctx, c, s)
 	if err != nil {
 		return err
 	}

@@ -125,7 +125,7 @@ func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID s
 	if m.ConsentVersion == c.Guidelines.Version {
 		add("Consent", fmt.Sprintf("✅ You agreed to the current guidelines (version %d).", c.Guidelines.Version))
 	} else {
-		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until then the session channel stays closed to you.", c.Name))
+		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until you do, its next session stays closed to you.", c.Name))
 	}
 
 	var lines []string

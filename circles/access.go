@@ -18,12 +18,28 @@ type Access struct {
 	Role   Role
 }
 
-// SessionAccess derives who may enter a session channel from the circle and
-// its memberships. Consent is the key: only active members whose consent
-// covers the current guidelines get in, as speakers or listeners by mode;
-// facilitators always do. Stale lists active members whose consent is out of
-// date, so they can be asked to consent again. Nothing else grants access.
-func SessionAccess(c Circle, members []Membership) (grant []Access, stale []string) {
+// ConsentGrantsAccess says whether consent to guidelines version consent
+// (0: none) lets a member into a session that opened under guidelines
+// version sessionVersion (0: not opened yet, so the circle's current
+// version, currentVersion, applies). Consent to the session's version or a
+// later one does: guidelines changed during a session don't shut out the
+// people in it, who stay until it ends; the next session asks everyone for
+// the new version.
+func ConsentGrantsAccess(consent, sessionVersion, currentVersion int) bool {
+	need := sessionVersion
+	if need <= 0 {
+		need = currentVersion
+	}
+	return consent > 0 && consent >= need
+}
+
+// SessionAccess derives who may enter session s's channel from the circle
+// and its memberships. Consent is the key: only active members whose
+// consent covers the guidelines the session opened under (see
+// ConsentGrantsAccess) get in, as speakers or listeners by mode;
+// facilitators always do. Stale lists active members whose consent falls
+// short, so they can be asked to consent again. Nothing else grants access.
+func SessionAccess(c Circle, s Session, members []Membership) (grant []Access, stale []string) {
 	seen := map[string]bool{}
 	for _, f := range c.Facilitators {
 		if !seen[f] {
@@ -35,7 +51,7 @@ func SessionAccess(c Circle, members []Membership) (grant []Access, stale []stri
 		if m.CircleID != c.ID || m.Status != StatusActive || seen[m.UserID] {
 			continue
 		}
-		if !m.HasCurrentConsent(c.Guidelines.Version) {
+		if !ConsentGrantsAccess(m.ConsentVersion, s.GuidelinesVersion, c.Guidelines.Version) {
 			stale = append(stale, m.UserID)
 			continue
 		}

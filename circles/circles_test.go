@@ -239,7 +239,7 @@ func TestSessionAccessIsDerivedFromCurrentConsent(t *testing.T) {
 		m("removed", circles.ModeMember, circles.StatusRemoved, 3),
 		{CircleID: 99, UserID: "other-circle", Mode: circles.ModeMember, Status: circles.StatusActive, ConsentVersion: 3},
 	}
-	grant, stale := circles.SessionAccess(c, members)
+	grant, stale := circles.SessionAccess(c, circles.Session{}, members)
 	got := map[string]circles.Role{}
 	for _, a := range grant {
 		got[a.UserID] = a.Role
@@ -255,6 +255,48 @@ func TestSessionAccessIsDerivedFromCurrentConsent(t *testing.T) {
 	}
 	if strings.Join(stale, ",") != "stale,withdrawn" {
 		t.Errorf("stale = %v", stale)
+	}
+}
+
+func TestConsentGrantsAccess(t *testing.T) {
+	tests := []struct {
+		name                      string
+		consent, session, current int
+		want                      bool
+	}{
+		{"not opened yet: current consent", 2, 0, 2, true},
+		{"not opened yet: stale consent", 1, 0, 2, false},
+		{"no consent, not opened", 0, 0, 1, false},
+		{"no consent, open session", 0, 1, 1, false},
+		{"open under v1, changed to v2: v1 consent stays", 1, 1, 2, true},
+		{"open under v1, changed to v2: v2 consent too", 2, 1, 2, true},
+		{"open under v2: v1 consent is stale", 1, 2, 2, false},
+		{"open under v3 after two changes: v2 is stale", 2, 3, 3, false},
+		{"open under v2, changed twice more: v2 stays", 2, 2, 4, true},
+	}
+	for _, tt := range tests {
+		if got := circles.ConsentGrantsAccess(tt.consent, tt.session, tt.current); got != tt.want {
+			t.Errorf("%s: ConsentGrantsAccess(%d, %d, %d) = %v, want %v", tt.name, tt.consent, tt.session, tt.current, got, tt.want)
+		}
+	}
+}
+
+// A session keeps letting in whoever agreed to the guidelines it opened
+// under, after a change mid-session.
+func TestSessionAccessFollowsTheSessionsGuidelines(t *testing.T) {
+	c := testCircle(10, 10)
+	c.Guidelines.Version = 2 // changed during the session
+	members := []circles.Membership{
+		{CircleID: c.ID, UserID: "agreed-v1", Mode: circles.ModeMember, Status: circles.StatusActive, ConsentVersion: 1},
+		{CircleID: c.ID, UserID: "agreed-v2", Mode: circles.ModeListener, Status: circles.StatusActive, ConsentVersion: 2},
+	}
+	grant, stale := circles.SessionAccess(c, circles.Session{GuidelinesVersion: 1}, members)
+	if len(grant) != 3 || len(stale) != 0 {
+		t.Fatalf("session opened under v1: grant %v stale %v", grant, stale)
+	}
+	grant, stale = circles.SessionAccess(c, circles.Session{GuidelinesVersion: 2}, members)
+	if len(grant) != 2 || strings.Join(stale, ",") != "agreed-v1" {
+		t.Fatalf("session opened under v2: grant %v stale %v", grant, stale)
 	}
 }
 

@@ -48,8 +48,9 @@ func CurrentConsent(events []ConsentEvent) (ev ConsentEvent, ok bool) {
 
 // ConsentIsCurrent reports whether the latest consent covers the circle's
 // current guidelines. After a guidelines change every earlier consent is
-// stale: membership stays, but the channel opens to the member only after
-// they consent again.
+// stale: membership stays, but the next session's channel opens to the
+// member only after they consent again (a session under way keeps them in:
+// ConsentGrantsAccess).
 func ConsentIsCurrent(c Circle, events []ConsentEvent) bool {
 	ev, ok := CurrentConsent(events)
 	return ok && ev.GuidelinesVersion == c.Guidelines.Version

@@ -160,7 +160,7 @@ func TestJoinNeedsCurrentConsent(t *testing.T) {
 	if len(roster) != 1 || roster[0].ConsentCurrent {
 		t.Fatalf("roster = %+v, want one entry with stale consent", roster)
 	}
-	if _, stale := circles.SessionAccess(c, []circles.Membership{m}); len(stale) != 1 {
+	if _, stale := circles.SessionAccess(c, circles.Session{}, []circles.Membership{m}); len(stale) != 1 {
 		t.Fatalf("SessionAccess stale = %v", stale)
 	}
 
