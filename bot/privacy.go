@@ -110,8 +110,20 @@ func (b *Bot) privacyDeleteButton(ctx context.Context, r *Request) (*Response, e
 	if err != nil {
 		return nil, err
 	}
+	refreshed := map[int64]bool{}
 	for _, res := range e.Left {
 		b.afterLeave(ctx, res)
+		refreshed[res.Left.CircleID] = true
+	}
+	// A facilitator's access comes from the facilitator list, not a
+	// membership: their circles' channels close to them too.
+	for _, c := range e.FacilitatorOf {
+		if refreshed[c.ID] {
+			continue
+		}
+		if err := b.refreshAccess(ctx, c.GuildID, c.ID); err != nil {
+			b.log.Error("updating channel access after erasure", "guild", c.GuildID, "circle", c.ID, "err", err)
+		}
 	}
 	b.log.Info("privacy erasure", "guild", r.GuildID, "scope", r.CustomID.Arg, "memberships", e.Memberships,
 		"consent_events", e.ConsentEvents, "rsvps", e.RSVPs, "facilitations", e.Facilitations)

@@ -201,3 +201,46 @@ func TestPrivacyScopeAcrossServers(t *testing.T) {
 		t.Fatal("access left after erasing everywhere")
 	}
 }
+
+// A co-facilitator who erases their data stops being a facilitator, and
+// with that loses the open session's channel at once; the sole
+// facilitator is refused and keeps theirs.
+func TestPrivacyDeleteCoFacilitatorLosesSessionAccess(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 4, true)
+	wantContains(t, h.run(h.fac, "circle edit", discordsim.O("circle", circlePick(c)), discordsim.O("add_facilitator", h.fac2)).Content, "added facilitator")
+	ch := h.memberOpenSession(c)
+	if err := h.bot.SyncAccess(h.ctx, h.circle("Grief circle"), h.openSessionOf(c)); err != nil {
+		t.Fatal(err)
+	}
+	if !h.sim.CanSend(h.fac2, ch) {
+		t.Fatal("the co-facilitator can't write in the session")
+	}
+
+	r := h.clickOn(h.fac2, h.run(h.fac2, "privacy delete"), "privacy-delete", "guild")
+	wantContains(t, r.Content, "1 facilitator place")
+	if h.circle("Grief circle").IsFacilitator(h.fac2) {
+		t.Fatal("still a facilitator after erasure")
+	}
+	if h.sim.CanView(h.fac2, ch) {
+		t.Fatal("the erased co-facilitator still sees the open session")
+	}
+
+	r = h.clickOn(h.fac, h.run(h.fac, "privacy delete"), "privacy-delete", "guild")
+	wantContains(t, r.Content, "only facilitator of Grief circle")
+	if !h.sim.CanSend(h.fac, ch) {
+		t.Fatal("the refused erasure took the facilitator's access")
+	}
+}
+
+// openSessionOf returns c's open session.
+func (h *harness) openSessionOf(c circles.Circle) circles.Session {
+	h.t.Helper()
+	open, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+	if err != nil || len(open) != 1 {
+		h.t.Fatalf("open sessions of %s: %+v %v", c.Name, open, err)
+	}
+	return open[0]
+}

@@ -201,6 +201,7 @@ type Erasure struct {
 	RSVPs         int           `json:"rsvps"`
 	Facilitations int           `json:"facilitations"`
 	Left          []LeaveResult `json:"-"` // memberships ended, with promotions, so the bot can update channels
+	FacilitatorOf []CircleRef   `json:"-"` // circles they facilitated, whose channels must close to them too
 }
 
 // PrivacyStore answers data-subject requests.

@@ -130,6 +130,10 @@ func (s *Store) EraseUser(ctx context.Context, guildID, userID string, at time.T
 			}
 			return circles.Errorf(circles.EConflict, "You are the only facilitator of %s. Please add another facilitator or archive the circle first; nothing was deleted.", strings.Join(names, ", "))
 		}
+		if e.FacilitatorOf, err = circleRefs(ctx, tx, `JOIN circle_facilitators f ON f.circle_id = c.id
+			WHERE f.user_id = ? AND (? = '' OR c.guild_id = ?)`, userID, guildID, guildID); err != nil {
+			return err
+		}
 		if e.Left, err = leaveAll(ctx, tx, guildID, userID, false, at); err != nil {
 			return err
 		}

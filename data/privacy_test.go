@@ -75,6 +75,9 @@ func TestExportThenErase(t *testing.T) {
 	if len(e.Left) != 1 || len(e.Left[0].Promoted) != 1 || e.Left[0].Promoted[0].UserID != user(3) {
 		t.Fatalf("erasure left = %+v, want user(3) promoted into u's seat", e.Left)
 	}
+	if len(e.FacilitatorOf) != 1 || e.FacilitatorOf[0].ID != led.ID || e.FacilitatorOf[0].GuildID != guildA {
+		t.Fatalf("erasure facilitator of = %+v, want the circle u co-facilitated, for its channels", e.FacilitatorOf)
+	}
 	// Only guildB's rows may still mention u.
 	for _, row := range rowsMentioning(t, s, u) {
 		if !strings.Contains(row, guildB) {
