@@ -237,12 +237,21 @@ func (b *Bot) afterLeave(ctx context.Context, res circles.LeaveResult) {
 }
 
 // tellPromoted DMs the people a freed seat went to. Their channel access
-// comes from the refreshAccess the caller does.
+// comes from the refreshAccess the caller does. Someone whose consent went
+// stale while they waited (the guidelines changed) can't get in yet: they
+// get the re-consent request instead, which lets them in when they agree.
 func (b *Bot) tellPromoted(c circles.Circle, promoted []circles.Membership) {
 	for _, m := range promoted {
 		mode := "a member"
 		if m.Mode == circles.ModeListener {
 			mode = "a listener"
+		}
+		if !m.HasCurrentConsent(c.Guidelines.Version) {
+			_ = b.sendReconsent(c, m.UserID, fmt.Sprintf(
+				"🎉 A seat opened up in **%s** and it's yours, as %s. Its guidelines changed while you were waiting, so please read version %d below and agree — then you're in.",
+				c.Name, mode, c.Guidelines.Version))
+			b.log.Info("promoted from waitlist; asked to consent to new guidelines", "guild", c.GuildID, "circle", c.ID)
+			continue
 		}
 		_ = b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf(
 			"🎉 A seat opened up in **%s** and you're in now, as %s. Use /mycircles in the server to see the next session.", c.Name, mode)})

@@ -121,3 +121,40 @@ func TestAccessGuidelinesChangeMidSession(t *testing.T) {
 		t.Fatal("agreeing to version 2 didn't let the member in")
 	}
 }
+
+// TestAccessPromotedWithStaleConsent: someone who waited while the
+// guidelines changed gets the seat a leaver frees, but their old consent
+// doesn't open the session to them: instead of "you're in" they're asked
+// to agree to the new version, and agreeing lets them in.
+func TestAccessPromotedWithStaleConsent(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 2, false)
+	a, w := h.members[0], h.members[1]
+	h.memberJoin(h.members[9], c, circles.ModeMember)
+	h.memberJoin(a, c, circles.ModeMember)
+	wantContains(t, h.memberJoin(w, c, circles.ModeMember).Content, "#1 on the waitlist")
+	h.saveGuidelines(h.fac, c, "Be kind. New rule.")
+	for _, u := range []string{h.members[9], a} {
+		wantContains(t, h.memberJoin(u, c, circles.ModeMember).Content, "version 2) is recorded")
+	}
+	ch := h.memberOpenSession(c)
+
+	h.clickOn(a, h.run(a, "leave", discordsim.O("circle", circlePick(c))), "leave", "confirm")
+	if m := h.memberStatus(c, w); m.Status != circles.StatusActive || m.ConsentVersion != 1 {
+		t.Fatalf("promoted: %+v", m)
+	}
+	if h.sim.CanView(w, ch) {
+		t.Fatal("consent to version 1 opened a session of version 2")
+	}
+	if n := h.dmsContaining(w, "you're in now"); n != 0 {
+		t.Fatalf("told they're in, but they can't get in: %+v", h.sim.DMs(w))
+	}
+	dm := lcLastDM(t, h, w)
+	wantContains(t, dm.Content, "seat opened up in **Grief circle**", "please read version 2 below and agree")
+	h.click(w, dm.ChannelID, dm.ID, dm.Buttons(), "reconsent", "")
+	if !h.sim.CanSend(w, ch) {
+		t.Fatal("agreeing didn't let the promoted member in")
+	}
+}

@@ -460,10 +460,13 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 			text += " You can read along without posting; switch to a speaking seat any time with /join."
 		}
 	}
-	if m.Status == circles.StatusActive {
+	if m.Status == circles.StatusActive || len(res.Promoted) > 0 {
 		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
 			b.log.Error("granting session access after join", "guild", r.GuildID, "circle", c.ID, "err", err)
 		}
+	}
+	b.tellPromoted(c, res.Promoted)
+	if m.Status == circles.StatusActive {
 		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.nextSessionText(ctx, c))
 	}
 	return updateTo(text), nil

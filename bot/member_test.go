@@ -625,3 +625,33 @@ func TestMemberSlowJoinButtonIsDeferred(t *testing.T) {
 		t.Fatal("the new member can't see the session channels")
 	}
 }
+
+// Switching from speaking to listening frees a speaking seat: the first
+// waitlisted member gets it, is let into the open session and told by DM,
+// as after a /leave.
+func TestMemberSwitchPromotesAndTellsTheWaitlist(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.memberSetup()
+	c := h.memberCircle("Grief circle", 2, true)
+	a, w := h.members[0], h.members[1]
+	h.memberJoin(h.members[9], c, circles.ModeMember)
+	h.memberJoin(a, c, circles.ModeMember)
+	wantContains(t, h.memberJoin(w, c, circles.ModeMember).Content, "#1 on the waitlist")
+	ch := h.memberOpenSession(c)
+
+	r := h.clickOn(a, h.run(a, "join", discordsim.O("circle", circlePick(c))), "join", "listener")
+	wantContains(t, r.Content, "now a **listener**")
+	if m := h.memberStatus(c, w); m.Status != circles.StatusActive || m.Mode != circles.ModeMember {
+		t.Fatalf("the waitlisted member didn't get the freed seat: %+v", m)
+	}
+	if !h.sim.CanSend(w, ch) {
+		t.Error("the promoted member can't write in the open session")
+	}
+	if !h.sim.CanView(a, ch) || h.sim.CanSend(a, ch) {
+		t.Errorf("the new listener: view=%v send=%v", h.sim.CanView(a, ch), h.sim.CanSend(a, ch))
+	}
+	if n := h.dmsContaining(w, "seat opened up in **Grief circle** and you're in now"); n != 1 {
+		t.Errorf("the promoted member got %d 'seat opened' DMs, want 1: %+v", n, h.sim.DMs(w))
+	}
+}

@@ -68,7 +68,8 @@ type JoinRequest struct {
 type JoinResult struct {
 	Membership Membership
 	Position   int
-	Switched   bool // an existing membership changed mode
+	Switched   bool         // an existing membership changed mode
+	Promoted   []Membership // waitlisted people who got the seat a switch freed
 }
 
 // DecideJoin applies the joining rules to the current state and returns the

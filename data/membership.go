@@ -215,9 +215,8 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 			return err
 		}
 		if res.Switched && prev.Status == circles.StatusActive {
-			// The seat of the old mode is free now. The contract's JoinResult
-			// cannot report who got it; they see it in /mycircles.
-			if _, err := promote(ctx, tx, c, at); err != nil {
+			// The seat of the old mode is free now.
+			if res.Promoted, err = promote(ctx, tx, c, at); err != nil {
 				return err
 			}
 		}

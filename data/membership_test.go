@@ -370,6 +370,9 @@ func TestListenerSeats(t *testing.T) {
 	if m, _ := s.Membership(ctx, guildA, c.ID, l2); m.Status != circles.StatusActive || m.Mode != circles.ModeListener {
 		t.Fatalf("listener waitlist not promoted after the switch: %+v", m)
 	}
+	if len(sw.Promoted) != 1 || sw.Promoted[0].UserID != l2 || sw.Promoted[0].Status != circles.StatusActive {
+		t.Fatalf("switch promoted = %+v, want %s reported, so they can be told", sw.Promoted, l2)
+	}
 
 	noL := MustCreateCircle(t, s, guildA, "Speakers only", withoutListeners())
 	_, err = s.Join(ctx, joinReq(noL, l1, circles.ModeListener), t0)
