@@ -67,7 +67,7 @@ func (b *Bot) seats(ctx context.Context, c circles.Circle) (seatState, error) {
 
 func (s seatState) membersLeft(c circles.Circle) int { return max(c.Capacity-s.members, 0) }
 func (s seatState) listenersLeft(c circles.Circle) int {
-	if !c.ListenersAllowed {
+	if !c.AcceptsListeners() {
 		return 0
 	}
 	return max(c.ListenerSeats()-s.listeners, 0)
@@ -191,7 +191,7 @@ func (b *Bot) circleEmbed(ctx context.Context, c circles.Circle) (*discordgo.Mes
 		seats = fmt.Sprintf("Full (%d) — joining puts you on the waitlist", c.Capacity)
 	}
 	listeners := "No listener seats"
-	if c.ListenersAllowed {
+	if c.AcceptsListeners() {
 		listeners = fmt.Sprintf("%d of %d left", s.listenersLeft(c), c.ListenerSeats())
 	}
 	waitlist := "Nobody waiting"
@@ -304,7 +304,7 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 	if !renewal && s.membersLeft(c) == 0 {
 		fmt.Fprintf(&sb, "All %d speaking seats are taken, so agreeing puts you on the waitlist (%d ahead of you). I'll DM you when a seat opens.\n", c.Capacity, s.waitlist)
 	}
-	if !renewal && c.ListenersAllowed {
+	if !renewal && c.AcceptsListeners() {
 		if s.listenersLeft(c) > 0 {
 			sb.WriteString("Not ready to speak? **Join as listener** lets you read without posting.\n")
 		} else {
@@ -318,7 +318,9 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		agree, listen = "I agree — continue as member", "I agree — continue as listener"
 	}
 	buttons := []discordgo.MessageComponent{Button(agree, discordgo.SuccessButton, joinID(r, c, circles.ModeMember))}
-	if c.ListenersAllowed {
+	// A listener renewing consent keeps their seat even when the circle
+	// takes no new listeners.
+	if c.AcceptsListeners() || (renewal && prev.Status == circles.StatusActive && prev.Mode == circles.ModeListener) {
 		buttons = append(buttons, Button(listen, discordgo.PrimaryButton, joinID(r, c, circles.ModeListener)))
 	}
 	buttons = append(buttons, cancelRow(r))
@@ -348,13 +350,19 @@ func (b *Bot) alreadyInScreen(ctx context.Context, r *Request, c circles.Circle,
 		fmt.Fprintf(&sb, "You're already in **%s** as a %s, and you've agreed to its current guidelines. Your sessions are in /mycircles.", c.Name, m.Mode)
 	}
 	var buttons []discordgo.MessageComponent
-	if c.ListenersAllowed {
-		other, label := circles.ModeListener, "Switch to listening"
-		if m.Mode == circles.ModeListener {
-			other, label = circles.ModeMember, "Switch to a speaking seat"
+	switch {
+	case m.Mode == circles.ModeListener:
+		// A listener may always move to a speaking seat, even once the
+		// circle takes no more listeners.
+		if c.AcceptsListeners() {
+			sb.WriteString("\nYou can switch between speaking and listening below.")
+		} else {
+			fmt.Fprintf(&sb, "\n%s doesn't take new listeners; you can move to a speaking seat below.", c.Name)
 		}
+		buttons = append(buttons, Button("Switch to a speaking seat", discordgo.PrimaryButton, joinID(r, c, circles.ModeMember)))
+	case c.AcceptsListeners():
 		sb.WriteString("\nYou can switch between speaking and listening below.")
-		buttons = append(buttons, Button(label, discordgo.PrimaryButton, joinID(r, c, other)))
+		buttons = append(buttons, Button("Switch to listening", discordgo.PrimaryButton, joinID(r, c, circles.ModeListener)))
 	}
 	sb.WriteString("\nTo leave, use /leave.")
 	resp := &Response{Content: sb.String()}

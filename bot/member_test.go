@@ -655,3 +655,66 @@ func TestMemberSwitchPromotesAndTellsTheWaitlist(t *testing.T) {
 		t.Errorf("the promoted member got %d 'seat opened' DMs, want 1: %+v", n, h.sim.DMs(w))
 	}
 }
+
+// A listener whose circle stops taking listeners isn't stuck: /join still
+// offers them a speaking seat; a member is no longer offered listening.
+func TestMemberListenerMovesToSpeakingAfterListenersOff(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 4, true)
+	l, m := h.members[0], h.members[1]
+	h.memberJoin(l, c, circles.ModeListener)
+	h.memberJoin(m, c, circles.ModeMember)
+	wantContains(t, h.run(h.fac, "circle edit", discordsim.O("circle", circlePick(c)), discordsim.O("listeners", false)).Content, "listeners not allowed")
+
+	r := h.run(l, "join", discordsim.O("circle", circlePick(c)))
+	wantContains(t, r.Content, "already in **Grief circle** as a listener", "doesn't take new listeners", "speaking seat below")
+	if labels := buttonLabels(r); labels != "Switch to a speaking seat|Cancel" {
+		t.Fatalf("listener's buttons %s", labels)
+	}
+	wantContains(t, h.clickOn(l, r, "join", "member").Content, "now a **member**")
+	if got := h.memberStatus(c, l); got.Mode != circles.ModeMember || got.Status != circles.StatusActive {
+		t.Fatalf("after the switch: %+v", got)
+	}
+
+	r = h.run(m, "join", discordsim.O("circle", circlePick(c)))
+	if len(r.Buttons()) != 0 || strings.Contains(r.Content, "switch") {
+		t.Fatalf("a member is offered listening in a circle without listeners: %q %s", r.Content, buttonLabels(r))
+	}
+}
+
+// A circle with listeners allowed but no listener seats offers no
+// listening anywhere, and refuses a listener join kindly instead of
+// waitlisting them for a seat that can't open.
+func TestMemberNoListenerSeats(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 4, true)
+	wantContains(t, h.run(h.fac, "circle edit", discordsim.O("circle", circlePick(c)), discordsim.O("listener_seats", 0)).Content, "listener seats: 0")
+	u := h.members[0]
+
+	r := h.run(u, "join", discordsim.O("circle", circlePick(c)))
+	if labels := buttonLabels(r); labels != "I agree — join|Cancel" {
+		t.Fatalf("join buttons %s", labels)
+	}
+	if strings.Contains(r.Content, "listener") {
+		t.Fatalf("the join screen talks of listening: %q", r.Content)
+	}
+	wantContains(t, responseText(h.run(u, "circles")), "Listener seats\nNo listener seats")
+
+	got := h.memberClickAs(u, h.guild, bot.CustomID{Action: "join", GuildID: h.guild, CircleID: c.ID, Version: 1, UserID: u, Arg: "listener"})
+	wantContains(t, got, "doesn't have listener seats", "join as a member")
+	if m := h.memberStatus(c, u); m.Status != "" {
+		t.Fatalf("a listener join went through: %+v", m)
+	}
+}
+
+func buttonLabels(r *discordsim.Response) string {
+	var labels []string
+	for _, b := range r.Buttons() {
+		labels = append(labels, b.Label)
+	}
+	return strings.Join(labels, "|")
+}

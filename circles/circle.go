@@ -139,6 +139,11 @@ func (c Circle) ListenerSeats() int {
 	return c.ListenerCap
 }
 
+// AcceptsListeners reports whether anyone can take a listener seat:
+// listeners are allowed and there is at least one listener seat. Wherever
+// joining as a listener is offered or decided, this is the test.
+func (c Circle) AcceptsListeners() bool { return c.ListenersAllowed && c.ListenerSeats() > 0 }
+
 // IsFacilitator reports whether userID facilitates this circle.
 func (c Circle) IsFacilitator(userID string) bool {
 	for _, f := range c.Facilitators {

@@ -65,6 +65,11 @@ func TestDecideJoin(t *testing.T) {
 		{name: "members don't use listener seats", seats: circles.SeatCounts{Members: 2}, req: join(circles.ModeListener, 1), want: circles.StatusActive},
 		{name: "full listener seats waitlist a listener", seats: circles.SeatCounts{Listeners: 1}, req: join(circles.ModeListener, 1), want: circles.StatusWaitlisted},
 		{name: "listeners not allowed", mutate: func(c *circles.Circle) { c.ListenersAllowed = false }, req: join(circles.ModeListener, 1), code: circles.EConflict},
+		{name: "no listener seats", mutate: func(c *circles.Circle) { c.ListenerCap = 0 }, req: join(circles.ModeListener, 1), code: circles.EConflict},
+		{name: "no listener seats: a member still joins", mutate: func(c *circles.Circle) { c.ListenerCap = 0 }, req: join(circles.ModeMember, 1), want: circles.StatusActive},
+		{name: "listeners turned off: a listener renews consent in their seat", mutate: func(c *circles.Circle) { c.ListenersAllowed = false; c.Guidelines.Version = 2 }, prev: active(circles.ModeListener, 1), seats: circles.SeatCounts{Listeners: 1}, req: join(circles.ModeListener, 2), want: circles.StatusActive},
+		{name: "listeners turned off: a listener moves to a speaking seat", mutate: func(c *circles.Circle) { c.ListenersAllowed = false }, prev: active(circles.ModeListener, 1), seats: circles.SeatCounts{Listeners: 1}, req: join(circles.ModeMember, 1), want: circles.StatusActive},
+		{name: "listeners turned off: a waitlisted listener can't renew into a dead waitlist", mutate: func(c *circles.Circle) { c.ListenersAllowed = false; c.Guidelines.Version = 2 }, prev: &circles.Membership{Mode: circles.ModeListener, Status: circles.StatusWaitlisted, ConsentVersion: 1}, req: join(circles.ModeListener, 2), code: circles.EConflict},
 		{name: "archived circle", mutate: func(c *circles.Circle) { c.Archived = true }, req: join(circles.ModeMember, 1), code: circles.EConflict},
 		{name: "bad mode", req: join("speaker", 1), code: circles.EInvalid},
 		{name: "removed member can't rejoin", prev: &circles.Membership{Status: circles.StatusRemoved}, req: join(circles.ModeMember, 1), code: circles.EForbidden},
@@ -123,19 +128,46 @@ func TestListenerSeatsDefaultToCapacity(t *testing.T) {
 			t.Errorf("capacity %d: SeatsFreed gives %d listener seats", capacity, l)
 		}
 	}
-	// A number set explicitly stands, 0 included.
+	// A number set explicitly stands, 0 included; with 0 nobody joins as
+	// a listener (not even onto a waitlist that could never move).
 	for _, n := range []int{0, 3, circles.MaxCapacity} {
 		c := testCircle(6, n)
 		if err := c.Validate(); err != nil || c.ListenerSeats() != n {
 			t.Errorf("ListenerCap %d: %d seats, %v", n, c.ListenerSeats(), err)
 		}
-		if got, _ := circles.DecideJoin(c, nil, circles.SeatCounts{Listeners: n}, listener); got != circles.StatusWaitlisted {
+		got, err := circles.DecideJoin(c, nil, circles.SeatCounts{Listeners: n}, listener)
+		if n == 0 {
+			if circles.ErrorCode(err) != circles.EConflict {
+				t.Errorf("ListenerCap 0: a listener got %q, %v; want a refusal", got, err)
+			}
+		} else if got != circles.StatusWaitlisted {
 			t.Errorf("ListenerCap %d: a listener beyond it got %q", n, got)
 		}
 	}
 	for _, n := range []int{-2, circles.MaxCapacity + 1} {
 		if err := testCircle(6, n).Validate(); circles.ErrorCode(err) != circles.EInvalid {
 			t.Errorf("ListenerCap %d: Validate = %v, want invalid", n, err)
+		}
+	}
+}
+
+func TestAcceptsListeners(t *testing.T) {
+	tests := []struct {
+		name    string
+		allowed bool
+		cap     int
+		want    bool
+	}{
+		{"allowed, seats as capacity", true, circles.ListenerCapAsCapacity, true},
+		{"allowed, two seats", true, 2, true},
+		{"allowed, no seats", true, 0, false},
+		{"not allowed, seats", false, 2, false},
+	}
+	for _, tt := range tests {
+		c := testCircle(6, tt.cap)
+		c.ListenersAllowed = tt.allowed
+		if got := c.AcceptsListeners(); got != tt.want {
+			t.Errorf("%s: AcceptsListeners = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

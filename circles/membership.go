@@ -82,7 +82,9 @@ func DecideJoin(c Circle, prev *Membership, seats SeatCounts, req JoinRequest) (
 		return "", Errorf(EConflict, "%s is archived and no longer takes members.", c.Name)
 	case !req.Mode.Valid():
 		return "", Errorf(EInvalid, "Choose to join as a member or as a listener.")
-	case req.Mode == ModeListener && !c.ListenersAllowed:
+	case req.Mode == ModeListener && !c.AcceptsListeners() && !holdsListenerSeat(prev):
+		// Someone already listening keeps their seat (and may renew
+		// consent in it); nobody new takes one.
 		return "", Errorf(EConflict, "%s doesn't have listener seats. You can join as a member, and you are always free to just listen.", c.Name)
 	case req.GuidelinesVersion != c.Guidelines.Version:
 		return "", Errorf(EConflict, "The guidelines of %s changed while you were reading them. Please run /join again to read the new version.", c.Name)
@@ -121,6 +123,10 @@ func DecideJoin(c Circle, prev *Membership, seats SeatCounts, req JoinRequest) (
 	return StatusActive, nil
 }
 
+func holdsListenerSeat(m *Membership) bool {
+	return m != nil && m.Status == StatusActive && m.Mode == ModeListener
+}
+
 // LeaveResult is what leaving (or being removed, or erased) did.
 type LeaveResult struct {
 	Left     Membership
@@ -150,7 +156,7 @@ func SeatsFreed(c Circle, seats SeatCounts) (members, listeners int) {
 		return 0, 0
 	}
 	members = max(c.Capacity-seats.Members, 0)
-	if c.ListenersAllowed {
+	if c.AcceptsListeners() {
 		listeners = max(c.ListenerSeats()-seats.Listeners, 0)
 	}
 	return members, listeners
