@@ -282,20 +282,26 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		return nil, circles.Errorf(circles.EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.Name)
 	}
 	in := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted)
-	current := in && prev.ConsentVersion == c.Guidelines.Version
-	if in && (current || prev.Status == circles.StatusWaitlisted) {
+	if in && prev.ConsentVersion == c.Guidelines.Version {
 		return b.alreadyInScreen(ctx, r, c, *prev)
 	}
-	renewal := in // active with consent to older guidelines
+	renewal := in // in, or waiting, with consent to older guidelines
 	s, err := b.seats(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 
 	var sb strings.Builder
-	if renewal {
+	switch {
+	case renewal && prev.Status == circles.StatusWaitlisted:
+		pos, err := b.waitlistPosition(ctx, r.GuildID, c.ID, r.UserID)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again. You keep your place (#%d on the waitlist) either way; once you agree, you're let in as soon as a seat opens.\n\n", c.Name, pos)
+	case renewal:
 		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again; you'll be let into sessions once you agree.\n\n", c.Name)
-	} else {
+	default:
 		fmt.Fprintf(&sb, "**Before you join %s**, please read its guidelines below.\n\n", c.Name)
 	}
 	fmt.Fprintf(&sb, "By joining you agree to these guidelines (version %d). This is peer support, not therapy or medical care; if you're in crisis, use /helpnow or call your local emergency number. "+
@@ -452,16 +458,24 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	b.log.Info("joined circle", "guild", r.GuildID, "circle", c.ID, "mode", m.Mode, "status", m.Status,
 		"switched", res.Switched, "guidelines_version", r.CustomID.Version)
 
+	// renewed: consent to older guidelines was renewed by this click.
+	renewed := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted) &&
+		prev.ConsentVersion != r.CustomID.Version
 	var text string
 	switch {
+	case renewed && !res.Switched && m.Status == circles.StatusWaitlisted:
+		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still **#%d on the waitlist** as a %s; I'll DM you when a seat opens.",
+			c.Name, r.CustomID.Version, res.Position, m.Mode)
 	case m.Status == circles.StatusWaitlisted:
 		text = fmt.Sprintf("📝 %s is full right now. You're **#%d on the waitlist** as a %s; I'll DM you when a seat opens. "+
 			"Your consent to the guidelines is recorded, so you'll be in as soon as a seat is yours. To leave the waitlist, use /leave.",
 			c.Name, res.Position, m.Mode)
+	case res.Switched && renewed:
+		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s, and your consent to its new guidelines (version %d) is recorded.", m.Mode, c.Name, r.CustomID.Version)
 	case res.Switched:
 		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s.", m.Mode, c.Name)
-	case prev != nil && prev.Status == circles.StatusActive:
-		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still in as a %s.", c.Name, c.Guidelines.Version, m.Mode)
+	case renewed:
+		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still in as a %s.", c.Name, r.CustomID.Version, m.Mode)
 	default:
 		text = fmt.Sprintf("🎉 Welcome to **%s**! You joined as a %s.", c.Name, m.Mode)
 		if m.Mode == circles.ModeListener {

@@ -718,3 +718,43 @@ func buttonLabels(r *discordsim.Response) string {
 	}
 	return strings.Join(labels, "|")
 }
+
+// After a guidelines change, /mycircles asks everyone with stale consent
+// to /join again, and /join lets them: someone waitlisted renews and
+// keeps their place; a member renewing as a listener is told both what
+// changed and that their consent is recorded.
+func TestMemberStaleConsentRenewsThroughJoin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 2, true)
+	a, b, w1, w2 := h.members[0], h.members[1], h.members[2], h.members[3]
+	h.memberJoin(a, c, circles.ModeMember)
+	h.memberJoin(b, c, circles.ModeMember)
+	h.memberJoin(w1, c, circles.ModeMember)
+	wantContains(t, h.memberJoin(w2, c, circles.ModeMember).Content, "#2 on the waitlist")
+	h.saveGuidelines(h.fac, c, "Be kind. New rule.")
+
+	wantContains(t, responseText(h.run(w1, "mycircles")), "run /join Grief circle to read and consent again")
+	r := h.run(w1, "join", discordsim.O("circle", circlePick(c)))
+	wantContains(t, r.Content, "guidelines of Grief circle have changed", "#1 on the waitlist")
+	if len(r.Embeds) != 1 || r.Embeds[0].Description != "Be kind. New rule." {
+		t.Fatalf("renewal screen without the new guidelines: %+v", r.Embeds)
+	}
+	r = h.clickOn(w1, r, "join", "member")
+	wantContains(t, r.Content, "version 2) is recorded", "still **#1 on the waitlist**")
+	if m := h.memberStatus(c, w1); m.Status != circles.StatusWaitlisted || m.ConsentVersion != 2 {
+		t.Fatalf("after renewing on the waitlist: %+v", m)
+	}
+	wantContains(t, h.run(w1, "join", discordsim.O("circle", circlePick(c))).Content, "#1 on the waitlist", "I'll DM you")
+
+	r = h.clickOn(a, h.run(a, "join", discordsim.O("circle", circlePick(c))), "join", "listener")
+	wantContains(t, r.Content, "now a **listener**", "consent to its new guidelines (version 2) is recorded")
+	// a's speaking seat went to w1, whose consent is current: told they're in.
+	if m := h.memberStatus(c, w1); m.Status != circles.StatusActive {
+		t.Fatalf("w1 after a's switch: %+v", m)
+	}
+	if h.dmsContaining(w1, "you're in now") != 1 {
+		t.Fatalf("w1 not told: %+v", h.sim.DMs(w1))
+	}
+}

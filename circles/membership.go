@@ -95,7 +95,10 @@ func DecideJoin(c Circle, prev *Membership, seats SeatCounts, req JoinRequest) (
 			return "", Errorf(EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.Name)
 		case StatusWaitlisted:
 			if prev.Mode == req.Mode {
-				return "", Errorf(EConflict, "You are already on the waitlist for %s.", c.Name)
+				if prev.ConsentVersion == c.Guidelines.Version {
+					return "", Errorf(EConflict, "You are already on the waitlist for %s.", c.Name)
+				}
+				return StatusWaitlisted, nil // renewing consent; the place in line stays
 			}
 		case StatusActive:
 			if prev.Mode == req.Mode {

@@ -182,31 +182,7 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		}
 		wasIn := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted)
 		res.Switched = wasIn && prev.Mode != req.Mode
-
-		joinedAt := at
-		if prev != nil && prev.Status == circles.StatusActive && status == circles.StatusActive {
-			joinedAt = prev.JoinedAt // a mode switch or renewed consent is not a new membership
-		}
-		var seq, waitlistedAt any
-		if status == circles.StatusWaitlisted {
-			if prev != nil && prev.Status == circles.StatusWaitlisted && prev.Mode == req.Mode {
-				return errors.New("DecideJoin let a waitlisted user queue twice")
-			}
-			n, err := nextWaitlistSeq(ctx, tx)
-			if err != nil {
-				return err
-			}
-			seq, waitlistedAt = n, ms(at)
-		}
-		// Reminders default to on for a new member and keep their earlier
-		// choice for someone who comes back.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO memberships (circle_id, user_id, guild_id, mode, status,
-			joined_at, waitlisted_at, waitlist_seq, updated_at, reminders, removed_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, '')
-			ON CONFLICT (circle_id, user_id) DO UPDATE SET mode = excluded.mode, status = excluded.status,
-				joined_at = excluded.joined_at, waitlisted_at = excluded.waitlisted_at,
-				waitlist_seq = excluded.waitlist_seq, updated_at = excluded.updated_at, removed_by = ''`,
-			c.ID, req.UserID, c.GuildID, string(req.Mode), string(status), ms(joinedAt), waitlistedAt, seq, ms(at)); err != nil {
+		if err := writeJoin(ctx, tx, c, prev, req, status, at); err != nil {
 			return err
 		}
 		// Waitlisted people consent too, so a later promotion needs no new
@@ -224,6 +200,40 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		return err
 	})
 	return res, err
+}
+
+// writeJoin writes the membership a join decided on. Renewed consent (the
+// same mode and status as before) keeps the seat, or the place in line, as
+// it is; a mode switch keeps joined_at; anything else starts afresh.
+func writeJoin(ctx context.Context, tx *sql.Tx, c circles.Circle, prev *circles.Membership, req circles.JoinRequest,
+	status circles.MemberStatus, at time.Time) error {
+	if prev != nil && prev.Mode == req.Mode && prev.Status == status {
+		_, err := tx.ExecContext(ctx, `UPDATE memberships SET updated_at = ? WHERE circle_id = ? AND user_id = ?`,
+			ms(at), c.ID, req.UserID)
+		return err
+	}
+	joinedAt := at
+	if prev != nil && prev.Status == circles.StatusActive && status == circles.StatusActive {
+		joinedAt = prev.JoinedAt // a mode switch is not a new membership
+	}
+	var seq, waitlistedAt any
+	if status == circles.StatusWaitlisted {
+		n, err := nextWaitlistSeq(ctx, tx)
+		if err != nil {
+			return err
+		}
+		seq, waitlistedAt = n, ms(at)
+	}
+	// Reminders default to on for a new member and keep their earlier
+	// choice for someone who comes back.
+	_, err := tx.ExecContext(ctx, `INSERT INTO memberships (circle_id, user_id, guild_id, mode, status,
+		joined_at, waitlisted_at, waitlist_seq, updated_at, reminders, removed_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, '')
+		ON CONFLICT (circle_id, user_id) DO UPDATE SET mode = excluded.mode, status = excluded.status,
+			joined_at = excluded.joined_at, waitlisted_at = excluded.waitlisted_at,
+			waitlist_seq = excluded.waitlist_seq, updated_at = excluded.updated_at, removed_by = ''`,
+		c.ID, req.UserID, c.GuildID, string(req.Mode), string(status), ms(joinedAt), waitlistedAt, seq, ms(at))
+	return err
 }
 
 // endMembership ends m (status left or removed), optionally writing the

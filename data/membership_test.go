@@ -208,6 +208,37 @@ func TestJoinNeedsCurrentConsent(t *testing.T) {
 	wantCode(t, err, circles.EConflict) // already in, consent current
 }
 
+// A waitlisted person renews consent to new guidelines through Join and
+// keeps their place in line.
+func TestJoinRenewsWaitlistedConsentKeepingThePlace(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Full", withCapacity(2, 0))
+	mustJoin(t, s, c, user(1), circles.ModeMember)
+	mustJoin(t, s, c, user(2), circles.ModeMember)
+	first, second := user(3), user(4)
+	mustJoin(t, s, c, first, circles.ModeMember)
+	mustJoin(t, s, c, second, circles.ModeMember)
+	c, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error {
+		_, err := c.SetGuidelines("New rules.")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustJoin(t, s, c, second, circles.ModeMember)
+	res := mustJoin(t, s, c, first, circles.ModeMember)
+	if res.Membership.Status != circles.StatusWaitlisted || res.Position != 1 || res.Membership.ConsentVersion != 2 || res.Switched {
+		t.Fatalf("renewed on the waitlist: %+v", res)
+	}
+	_, err = s.Join(ctx, joinReq(c, first, circles.ModeMember), t0)
+	wantCode(t, err, circles.EConflict) // already waiting, consent current
+	left, err := s.Leave(ctx, guildA, c.ID, user(1), t0)
+	if err != nil || len(left.Promoted) != 1 || left.Promoted[0].UserID != first {
+		t.Fatalf("renewing moved %s's place: promoted %+v, %v", first, left.Promoted, err)
+	}
+}
+
 func TestLeavePromotesFirstWaitlistedOfSameMode(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
