@@ -237,6 +237,9 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := c.Editable(); err != nil {
+		return nil, err
+	}
 	add, remove := r.Snowflake("add_facilitator"), r.Snowflake("remove_facilitator")
 	given := false
 	for name := range r.Options {
@@ -261,6 +264,9 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 
 	var changes []string
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(c *circles.Circle) error {
+		if err := c.Editable(); err != nil {
+			return err // archived meanwhile
+		}
 		changes = changes[:0]
 		if _, ok := r.Options["name"]; ok {
 			name := r.String("name")

@@ -26,8 +26,8 @@ func (b *Bot) circleGuidelines(ctx context.Context, r *Request) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived, so its guidelines can't change.", c.Name)
+	if err := c.Editable(); err != nil {
+		return nil, err
 	}
 	id := CustomID{Action: "guidelines", GuildID: r.GuildID, CircleID: c.ID, Version: c.Guidelines.Version, UserID: r.UserID}
 	return &Response{Modal: &Modal{
@@ -59,10 +59,7 @@ func (b *Bot) reauthoriseModal(ctx context.Context, r *Request) (circles.Circle,
 	if !c.IsFacilitator(r.UserID) && !isAdmin(r) {
 		return c, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it. Nothing was saved.", c.Name)
 	}
-	if c.Archived {
-		return c, circles.Errorf(circles.EConflict, "%s is archived, so it can't change. Nothing was saved.", c.Name)
-	}
-	return c, nil
+	return c, c.Editable()
 }
 
 // guidelinesSubmit saves new guidelines as a new version.
@@ -119,8 +116,8 @@ func (b *Bot) circlePrompts(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived, so its prompts can't change.", c.Name)
+	if err := c.Editable(); err != nil {
+		return nil, err
 	}
 	id := CustomID{Action: "prompts", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID}
 	return &Response{Modal: &Modal{

@@ -800,3 +800,64 @@ func TestFacilitatorCapacityRaisePromotes(t *testing.T) {
 		t.Fatalf("promotion DMs %+v", got[dms:])
 	}
 }
+
+// An archived circle changes no more: /circle edit, remove (and lift),
+// prompts and guidelines refuse it kindly, so does a form opened before
+// the archive; it leaves its members' /mycircles and the facilitators'
+// autocomplete.
+func TestFacilitatorArchivedCircleRefusesChanges(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.facSetup()
+	h.facCreate(h.fac, "Grief circle")
+	h.facCreate(h.fac, "Quiet circle")
+	c, quiet := h.circle("Grief circle"), h.circle("Quiet circle")
+	member, removed := h.members[0], h.members[1]
+	h.facJoin(member, c, circles.ModeMember)
+	h.facJoin(removed, c, circles.ModeMember)
+	wantContains(t, h.run(h.fac, "circle remove", O("circle", circlePick(c)), O("member", removed)).Content, "Removed")
+	oldForm := h.run(h.fac, "circle prompts", O("circle", circlePick(c))).Modal
+	h.clickOn(h.fac, h.run(h.fac, "circle archive", O("circle", circlePick(c))), "archive", "confirm")
+
+	for _, tc := range []struct {
+		path string
+		opts []discordsim.Opt
+	}{
+		{"circle edit", []discordsim.Opt{O("capacity", 5)}},
+		{"circle edit", []discordsim.Opt{O("add_facilitator", h.fac2)}},
+		{"circle remove", []discordsim.Opt{O("member", member)}},
+		{"circle remove", []discordsim.Opt{O("member", removed), O("lift", true)}},
+		{"circle prompts", nil},
+		{"circle guidelines", nil},
+	} {
+		r := h.run(h.fac, tc.path, append([]discordsim.Opt{O("circle", circlePick(c))}, tc.opts...)...)
+		if r.Modal != nil || !r.Ephemeral || !strings.Contains(r.Content, "Grief circle is archived, so it can't be changed any more") {
+			t.Errorf("/%s on an archived circle: %+v", tc.path, r)
+		}
+	}
+	r, err := h.sim.SubmitModal(h.ctx, h.fac, h.guild, h.sim.GeneralChannelID(h.guild), oldForm.CustomID, map[string]string{oldForm.Inputs[0].CustomID: "A prompt"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantContains(t, r.Content, "archived")
+	got := h.circle("Grief circle")
+	if got.Capacity != c.Capacity || got.IsFacilitator(h.fac2) || len(got.Prompts) != 0 || got.Guidelines.Version != 1 {
+		t.Fatalf("the archived circle changed: %+v", got)
+	}
+	if h.memberStatus(c, member).Status != circles.StatusActive || h.memberStatus(c, removed).Status != circles.StatusRemoved {
+		t.Fatal("memberships of the archived circle changed")
+	}
+
+	my := h.run(member, "mycircles")
+	if strings.Contains(responseText(my), "Grief circle") || len(my.Buttons()) != 0 {
+		t.Fatalf("/mycircles lists the archived circle: %s %+v", responseText(my), my.Buttons())
+	}
+	choices, err := h.sim.Autocomplete(h.ctx, h.fac, h.guild, "circle edit", "circle", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vals := strings.Join(choiceValues(choices), ","); vals != circlePick(quiet) {
+		t.Fatalf("facilitator autocomplete offers %s, want only the live circle %s", vals, circlePick(quiet))
+	}
+}

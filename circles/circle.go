@@ -139,6 +139,16 @@ func (c Circle) ListenerSeats() int {
 	return c.ListenerCap
 }
 
+// Editable refuses, with a message for the person asking, any change to an
+// archived circle: it stays on record for the server's history, but
+// nothing about it changes any more.
+func (c Circle) Editable() error {
+	if c.Archived {
+		return Errorf(EConflict, "%s is archived, so it can't be changed any more; its record stays for the server's history. /circle create starts a new circle.", c.Name)
+	}
+	return nil
+}
+
 // AcceptsListeners reports whether anyone can take a listener seat:
 // listeners are allowed and there is at least one listener seat. Wherever
 // joining as a listener is offered or decided, this is the test.

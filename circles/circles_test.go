@@ -203,6 +203,18 @@ func TestLeaveAndRemoveNeedAMembership(t *testing.T) {
 		if err := circles.DecideLeave(c, &circles.Membership{Status: st}); err != nil {
 			t.Errorf("leave from %s: %v", st, err)
 		}
+		if err := circles.DecideRemove(c, &circles.Membership{Status: st}); err != nil {
+			t.Errorf("remove from %s: %v", st, err)
+		}
+	}
+	// An archived circle changes no more: nobody is removed from it (but
+	// members may still leave it).
+	c.Archived = true
+	if err := circles.DecideRemove(c, &circles.Membership{Status: circles.StatusActive}); circles.ErrorCode(err) != circles.EConflict || !strings.Contains(circles.ErrorMessage(err), "archived") {
+		t.Errorf("remove from an archived circle: %v", err)
+	}
+	if err := circles.DecideLeave(c, &circles.Membership{Status: circles.StatusActive}); err != nil {
+		t.Errorf("leave an archived circle: %v", err)
 	}
 }
 

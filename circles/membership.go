@@ -146,6 +146,9 @@ func DecideLeave(c Circle, m *Membership) error {
 
 // DecideRemove checks that a facilitator may remove target from c.
 func DecideRemove(c Circle, target *Membership) error {
+	if err := c.Editable(); err != nil {
+		return err
+	}
 	if target == nil || (target.Status != StatusActive && target.Status != StatusWaitlisted) {
 		return Errorf(ENotFound, "That person isn't in %s or on its waitlist, so there's nothing to remove. /circle roster shows who is in it.", c.Name)
 	}

@@ -106,7 +106,8 @@ type MembershipStore interface {
 	// Remove is Leave by a facilitator: the member is marked removed and
 	// can't rejoin until LiftRemoval.
 	Remove(ctx context.Context, guildID string, circleID int64, userID, by string, at time.Time) (LeaveResult, error)
-	// LiftRemoval lets a removed member join again.
+	// LiftRemoval lets a removed member join again. An archived circle
+	// refuses it, as it refuses every change (Circle.Editable).
 	LiftRemoval(ctx context.Context, guildID string, circleID int64, userID string, at time.Time) error
 	// Reconsent records consent to the circle's current guidelines version
 	// for an active or waitlisted member whose consent is stale. EConflict
@@ -120,7 +121,8 @@ type MembershipStore interface {
 	// Roster lists a circle's memberships for its facilitators: active
 	// first, then the waitlist in order, then removed.
 	Roster(ctx context.Context, guildID string, circleID int64) ([]RosterEntry, error)
-	// UserCircles lists the circles a user is active or waitlisted in.
+	// UserCircles lists the circles a user is active or waitlisted in,
+	// leaving out archived ones.
 	UserCircles(ctx context.Context, guildID, userID string) ([]UserCircle, error)
 	// SetReminders turns a member's reminder DMs on or off.
 	SetReminders(ctx context.Context, guildID string, circleID int64, userID string, on bool, at time.Time) error

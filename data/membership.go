@@ -312,6 +312,9 @@ func (s *Store) LiftRemoval(ctx context.Context, guildID string, circleID int64,
 		if err != nil {
 			return err
 		}
+		if err := c.Editable(); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE memberships SET status = 'left', removed_by = '', updated_at = ?
 			WHERE circle_id = ? AND user_id = ? AND status = 'removed'`, ms(at), c.ID, userID)
 		if err != nil {
@@ -433,13 +436,15 @@ func (s *Store) Roster(ctx context.Context, guildID string, circleID int64) ([]c
 }
 
 // UserCircles lists the circles a user is active or waitlisted in, by circle
-// name. An empty guildID lists them across servers (a /mycircles in DMs).
+// name, leaving out archived ones (they meet no more; /privacy export still
+// shows those memberships). An empty guildID lists them across servers (a
+// /mycircles in DMs).
 func (s *Store) UserCircles(ctx context.Context, guildID, userID string) ([]circles.UserCircle, error) {
 	var out []circles.UserCircle
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		ms, pos, err := queryMemberships(ctx, tx, `SELECT `+membershipCols+` FROM memberships m
 			JOIN circles c ON c.id = m.circle_id
-			WHERE m.user_id = ? AND (? = '' OR m.guild_id = ?) AND m.status IN ('active', 'waitlisted')
+			WHERE m.user_id = ? AND (? = '' OR m.guild_id = ?) AND m.status IN ('active', 'waitlisted') AND c.archived = 0
 			ORDER BY c.name_fold, c.id`, userID, guildID, guildID)
 		if err != nil {
 			return err

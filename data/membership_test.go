@@ -506,3 +506,37 @@ func TestUserCirclesRemindersAndLeaveGuild(t *testing.T) {
 		t.Fatalf("Memberships = %v", got)
 	}
 }
+
+// An archived circle meets no more: it leaves the member's list of circles
+// (but not their export), and its memberships no longer change by a
+// facilitator's hand.
+func TestArchivedCircleLeavesUserCirclesAndRefusesRemovals(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	live := MustCreateCircle(t, s, guildA, "Live")
+	old := MustCreateCircle(t, s, guildA, "Old")
+	u, r := user(1), user(2)
+	mustJoin(t, s, live, u, circles.ModeMember)
+	mustJoin(t, s, old, u, circles.ModeMember)
+	mustJoin(t, s, old, r, circles.ModeMember)
+	if _, err := s.Remove(ctx, guildA, old.ID, r, owner, t0); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.UpdateCircle(ctx, guildA, old.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	ucs, err := s.UserCircles(ctx, guildA, u)
+	if err != nil || len(ucs) != 1 || ucs[0].Circle.ID != live.ID {
+		t.Fatalf("UserCircles = %+v, %v; want only the live circle", ucs, err)
+	}
+	if x, _ := s.ExportUser(ctx, guildA, u, t0); len(x.Memberships) != 2 {
+		t.Fatalf("export lost the archived circle's membership: %+v", x.Memberships)
+	}
+	_, err = s.Remove(ctx, guildA, old.ID, u, owner, t0)
+	wantCode(t, err, circles.EConflict)
+	wantCode(t, s.LiftRemoval(ctx, guildA, old.ID, r, t0), circles.EConflict)
+	if m, _ := s.Membership(ctx, guildA, old.ID, r); m.Status != circles.StatusRemoved {
+		t.Fatalf("refused lift changed the membership: %+v", m)
+	}
+}
