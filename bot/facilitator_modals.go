@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"hash/fnv"
 	"strings"
 	"unicode/utf8"
 
@@ -10,9 +11,11 @@ import (
 )
 
 // Guidelines and prompts are edited in modals. The modal's custom_id says
-// which circle and guidelines version it was opened for, but it comes back
-// from the client: on submit the guild comes from the interaction, the
-// circle is looked up again and the caller authorised again.
+// which circle it was opened for and what it showed (the guidelines
+// version, a digest of the prompts), so a save over someone else's change
+// is refused instead of silently undoing it. It comes back from the
+// client: on submit the guild comes from the interaction, the circle is
+// looked up again and the caller authorised again.
 
 const (
 	guidelinesInput = "text"
@@ -119,7 +122,7 @@ func (b *Bot) circlePrompts(ctx context.Context, r *Request) (*Response, error) 
 	if err := c.Editable(); err != nil {
 		return nil, err
 	}
-	id := CustomID{Action: "prompts", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID}
+	id := CustomID{Action: "prompts", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Arg: promptsDigest(c.Prompts)}
 	return &Response{Modal: &Modal{
 		CustomID: id.Encode(),
 		Title:    truncate("Prompts of "+c.Name, maxModalTitle),
@@ -142,6 +145,9 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+		if promptsDigest(cur.Prompts) != r.CustomID.Arg {
+			return circles.Errorf(circles.EConflict, "Someone else changed the prompts of %s while you were editing them, so nothing was saved. Run /circle prompts again to see the current prompts, and make your change there.", cur.Name)
+		}
 		cur.Prompts = prompts
 		return nil
 	})
@@ -162,4 +168,15 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	}
 	return Reply("Saved %d prompts for **%s**. The first is posted when a session opens; the rest follow %s minutes in (spread out before the 5-minute warning of a %d-minute session).",
 		len(prompts), updated.Name, strings.Join(offsets, ", "), int(updated.Schedule.Duration.Minutes())), nil
+}
+
+// promptsDigest fingerprints a circle's prompts for the prompts form's
+// custom_id, in letters as its Arg takes them (at most 14).
+func promptsDigest(prompts []string) string {
+	h := fnv.New64a()
+	for _, p := range prompts {
+		h.Write([]byte(p))
+		h.Write([]byte{0}) // "ab","c" is not "a","bc"
+	}
+	return letters(h.Sum64())
 }

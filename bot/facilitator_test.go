@@ -861,3 +861,46 @@ func TestFacilitatorArchivedCircleRefusesChanges(t *testing.T) {
 		t.Fatalf("facilitator autocomplete offers %s, want only the live circle %s", vals, circlePick(quiet))
 	}
 }
+
+// Two facilitators editing the prompts at once: the second save would undo
+// the first without either knowing, so it is refused, saying what to do.
+func TestFacilitatorPromptsConcurrentEditRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	O := discordsim.O
+	h.facSetup()
+	h.facCreate(h.fac, "Grief circle")
+	wantContains(t, h.run(h.fac, "circle edit", O("circle", "Grief circle"), O("add_facilitator", h.fac2)).Content, "added facilitator")
+	open := func(user string) *discordsim.Modal {
+		t.Helper()
+		r := h.run(user, "circle prompts", O("circle", "Grief circle"))
+		if r.Modal == nil {
+			t.Fatalf("no prompts modal: %q", r.Content)
+		}
+		if id, err := bot.DecodeCustomID(r.Modal.CustomID); err != nil || len(r.Modal.CustomID) > 100 || id.Arg == "" {
+			t.Fatalf("prompts form custom_id %q: %+v %v", r.Modal.CustomID, id, err)
+		}
+		return r.Modal
+	}
+	submit := func(user string, m *discordsim.Modal, text string) string {
+		t.Helper()
+		r, err := h.sim.SubmitModal(h.ctx, user, h.guild, h.sim.GeneralChannelID(h.guild), m.CustomID, map[string]string{m.Inputs[0].CustomID: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Content
+	}
+
+	first, second := open(h.fac), open(h.fac2)
+	wantContains(t, submit(h.fac2, second, "What helped?\nWhat was hard?"), "Saved 2 prompts")
+	got := submit(h.fac, first, "How are you?")
+	wantContains(t, got, "Someone else changed the prompts of Grief circle", "nothing was saved", "Run /circle prompts again")
+	if p := h.circle("Grief circle").Prompts; strings.Join(p, "|") != "What helped?|What was hard?" {
+		t.Fatalf("the stale save changed the prompts: %q", p)
+	}
+	// A form opened on the current prompts saves.
+	wantContains(t, submit(h.fac, open(h.fac), "How are you?"), "Saved 1 prompt")
+	if p := h.circle("Grief circle").Prompts; strings.Join(p, "|") != "How are you?" {
+		t.Fatalf("prompts %q", p)
+	}
+}

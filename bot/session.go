@@ -101,9 +101,15 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 // a–z fits in 14 of them.
 func snowflakeLetters(id string) string {
 	v, err := strconv.ParseUint(id, 10, 64)
-	if err != nil || v == 0 {
+	if err != nil {
 		return ""
 	}
+	return letters(v)
+}
+
+// letters writes v in base 26 with the digits a–z, without leading 'a's
+// (0 is ""): any 64-bit number fits a custom_id's Arg in at most 14.
+func letters(v uint64) string {
 	var out []byte
 	for ; v > 0; v /= 26 {
 		out = append([]byte{byte('a' + v%26)}, out...)
