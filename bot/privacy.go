@@ -14,7 +14,15 @@ import (
 
 // /privacy export and /privacy delete: what circlebot holds about you, as a
 // file only you see, and erasure that really deletes (consent ledger
-// included), after a confirmation button.
+// included), after a confirmation button. The one thing erasure keeps is a
+// bare marker of a facilitator's removal, so that erasing is no way back
+// into a circle one was removed from; both commands say so.
+
+// removalsKept says what erasure keeps of n removals, and why.
+func removalsKept(n int) string {
+	return fmt.Sprintf("a minimal record of %s (your user ID, the circle and when), so it still holds until a facilitator lifts it",
+		onOff(n == 1, "the removal", "each removal"))
+}
 
 // privacyRoutes registers the handlers of this feature.
 func (b *Bot) privacyRoutes() {
@@ -63,6 +71,16 @@ func (b *Bot) privacyExport(ctx context.Context, r *Request) (*Response, error) 
 		"circlebot never stores: %s.\nTo erase it all, use /privacy delete.",
 		scopeWords(scope), len(x.Memberships), plural(len(x.Memberships)), len(x.Consents), plural(len(x.Consents)),
 		len(x.RSVPs), plural(len(x.RSVPs)), len(x.FacilitatorOf), plural(len(x.FacilitatorOf)), strings.Join(circles.NotStored, "; "))
+	removed := 0
+	for _, m := range x.Memberships {
+		if m.Status == circles.StatusRemoved {
+			removed++
+		}
+	}
+	if removed > 0 {
+		text += fmt.Sprintf("\n%d of the memberships %s removal%s by a facilitator (status \"removed\"): /privacy delete keeps %s.",
+			removed, onOff(removed == 1, "is a", "are"), plural(removed), removalsKept(removed))
+	}
 	return &Response{
 		Content: text,
 		Files: []*discordgo.File{{
@@ -80,7 +98,8 @@ func (b *Bot) privacyDelete(ctx context.Context, r *Request) (*Response, error) 
 	return &Response{
 		Content: fmt.Sprintf("⚠️ **Erase everything circlebot holds about you %s?**\n"+
 			"This ends your memberships and waitlist places, deletes your consent records and RSVPs, removes you as a facilitator, "+
-			"and takes away your access to session channels. It can't be undone. (You can get a copy first with /privacy export.)", scopeWords(scope)),
+			"and takes away your access to session channels. It can't be undone. (You can get a copy first with /privacy export.)\n"+
+			"One thing stays: if a facilitator removed you from a circle, I keep %s.", scopeWords(scope), removalsKept(1)),
 		Components: []discordgo.MessageComponent{Row(
 			Button("Erase my data", discordgo.DangerButton, confirm),
 			Button("Cancel", discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID}),
@@ -125,10 +144,17 @@ func (b *Bot) privacyDeleteButton(ctx context.Context, r *Request) (*Response, e
 			b.log.Error("updating channel access after erasure", "guild", c.GuildID, "circle", c.ID, "err", err)
 		}
 	}
-	b.log.Info("privacy erasure", "guild", r.GuildID, "scope", r.CustomID.Arg, "memberships", e.Memberships,
+	b.log.Info("privacy erasure", "guild", r.GuildID, "scope", r.CustomID.Arg, "memberships", e.Memberships, "removals_kept", e.RemovalsKept,
 		"consent_events", e.ConsentEvents, "rsvps", e.RSVPs, "facilitations", e.Facilitations)
-	return updateTo(fmt.Sprintf("🗑️ Done. I erased %d membership%s, %d consent record%s, %d RSVP%s and %d facilitator place%s %s, "+
-		"and removed your access to session channels. Nothing about you is left %s.",
+	text := fmt.Sprintf("🗑️ Done. I erased %d membership%s, %d consent record%s, %d RSVP%s and %d facilitator place%s %s, "+
+		"and removed your access to session channels.",
 		e.Memberships, plural(e.Memberships), e.ConsentEvents, plural(e.ConsentEvents), e.RSVPs, plural(e.RSVPs),
-		e.Facilitations, plural(e.Facilitations), scopeWords(r.CustomID.Arg), scopeWords(r.CustomID.Arg))), nil
+		e.Facilitations, plural(e.Facilitations), scopeWords(r.CustomID.Arg))
+	if e.RemovalsKept > 0 {
+		text += fmt.Sprintf(" A facilitator had removed you from %d circle%s: I kept %s. Nothing else about you is left %s.",
+			e.RemovalsKept, plural(e.RemovalsKept), removalsKept(e.RemovalsKept), scopeWords(r.CustomID.Arg))
+	} else {
+		text += fmt.Sprintf(" Nothing about you is left %s.", scopeWords(r.CustomID.Arg))
+	}
+	return updateTo(text), nil
 }

@@ -244,3 +244,38 @@ func (h *harness) openSessionOf(c circles.Circle) circles.Session {
 	}
 	return open[0]
 }
+
+// A member a facilitator removed can't undo the removal by erasing their
+// data: /privacy delete says beforehand and afterwards that a minimal
+// record of the removal stays, /privacy export shows it, rejoining is
+// refused until a facilitator lifts it, and then works.
+func TestPrivacyDeleteKeepsTheRemoval(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 4, true)
+	m := h.members[0]
+	h.memberJoin(m, c, circles.ModeMember)
+	wantContains(t, h.run(h.fac, "circle remove", discordsim.O("circle", circlePick(c)), discordsim.O("member", m)).Content, "Removed")
+
+	r := h.run(m, "privacy delete")
+	wantContains(t, r.Content, "One thing stays: if a facilitator removed you from a circle", "your user ID, the circle and when", "until a facilitator lifts it")
+	r = h.clickOn(m, r, "privacy-delete", "guild")
+	wantContains(t, r.Content, "erased 0 memberships, 2 consent records", "removed you from 1 circle: I kept a minimal record of the removal", "Nothing else about you is left")
+	if ledger, _ := h.store.ConsentLedger(h.ctx, c.ID, m); len(ledger) != 0 {
+		t.Fatalf("ledger left after erasure: %+v", ledger)
+	}
+	r = h.run(m, "privacy export")
+	wantContains(t, r.Content, "1 membership, 0 consent records", "1 of the memberships is a removal by a facilitator")
+	var x circles.UserExport
+	if err := json.Unmarshal(r.Attachments[0].Data, &x); err != nil || len(x.Memberships) != 1 || x.Memberships[0].Status != circles.StatusRemoved {
+		t.Fatalf("export: %+v %v", x, err)
+	}
+
+	wantContains(t, h.run(m, "join", discordsim.O("circle", circlePick(c))).Content, "A facilitator removed you from Grief circle")
+	if st := h.memberStatus(c, m); st.Status != circles.StatusRemoved {
+		t.Fatalf("after erasure: %+v", st)
+	}
+	wantContains(t, h.run(h.fac, "circle remove", discordsim.O("circle", circlePick(c)), discordsim.O("member", m), discordsim.O("lift", true)).Content, "Lifted")
+	wantContains(t, h.memberJoin(m, c, circles.ModeMember).Content, "Welcome to **Grief circle**")
+}

@@ -196,9 +196,10 @@ var NotStored = []string{
 	"your username, nickname or avatar (only your numeric Discord user ID)",
 }
 
-// Erasure reports what EraseUser deleted.
+// Erasure reports what EraseUser deleted, and what it kept.
 type Erasure struct {
 	Memberships   int           `json:"memberships"`
+	RemovalsKept  int           `json:"removals_kept"` // minimal removal markers kept (see EraseUser)
 	ConsentEvents int           `json:"consent_events"`
 	RSVPs         int           `json:"rsvps"`
 	Facilitations int           `json:"facilitations"`
@@ -214,6 +215,10 @@ type PrivacyStore interface {
 	// EraseUser deletes every row about userID in guildID (all guilds when
 	// empty), consent ledger included, removes them from facilitator lists
 	// and promotes waitlisted people into freed seats, in one transaction.
+	// One thing stays: where a facilitator removed them from a circle, a
+	// minimal marker (user ID, circle, when; status removed, nothing else)
+	// keeps the removal in force until a facilitator lifts it, so erasing
+	// one's data is no way back into a circle one was removed from.
 	// EConflict, changing nothing, when they are the only facilitator of a
 	// circle that is not archived: the circle must be handed over first.
 	EraseUser(ctx context.Context, guildID, userID string, at time.Time) (Erasure, error)

@@ -109,8 +109,11 @@ func circleRefs(ctx context.Context, tx *sql.Tx, rest string, args ...any) ([]ci
 // empty): memberships (after ending them, so waitlisted people move up),
 // the consent ledger, RSVPs and facilitator places, and blanks the places
 // that merely mention them (guild owner, circle creator, who removed
-// someone). It refuses, changing nothing, while they are the only
-// facilitator of a circle that is not archived.
+// someone). A membership a facilitator ended by removal is cut down to a
+// marker instead (the row's keys, status removed and updated_at, the time
+// of the removal; mode back to the default, every other column blank), so
+// the removal still holds. It refuses, changing nothing, while they are
+// the only facilitator of a circle that is not archived.
 func (s *Store) EraseUser(ctx context.Context, guildID, userID string, at time.Time) (circles.Erasure, error) {
 	var e circles.Erasure
 	if userID == "" {
@@ -152,7 +155,9 @@ func (s *Store) EraseUser(ctx context.Context, guildID, userID string, at time.T
 			q    string
 			args []any
 		}{
-			{&e.Memberships, `DELETE FROM memberships WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
+			{&e.Memberships, `DELETE FROM memberships WHERE user_id = ? AND status <> 'removed' AND ` + inGuild, []any{userID, guildID, guildID}},
+			{&e.RemovalsKept, `UPDATE memberships SET mode = 'member', joined_at = NULL, waitlisted_at = NULL,
+				reminders = 0, removed_by = '' WHERE user_id = ? AND status = 'removed' AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.ConsentEvents, `DELETE FROM consent_events WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.RSVPs, `DELETE FROM rsvps WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.Facilitations, `DELETE FROM circle_facilitators WHERE user_id = ?

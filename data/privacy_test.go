@@ -129,3 +129,56 @@ func TestEraseRefusesSoleFacilitator(t *testing.T) {
 		t.Fatalf("rows mention the user: %v", rows)
 	}
 }
+
+// Someone a facilitator removed can't erase their way back in: erasure
+// keeps a bare marker of the removal (user, circle, when) and nothing
+// else, until a facilitator lifts it.
+func TestEraseKeepsOnlyARemovalMarker(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Safe space", withCapacity(3, 2))
+	u := user(1)
+	mustJoin(t, s, c, u, circles.ModeListener)
+	removedAt := t0.Add(time.Hour)
+	if _, err := s.Remove(ctx, guildA, c.ID, u, owner, removedAt); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetReminders(ctx, guildA, c.ID, u, true, t0); err == nil {
+		t.Fatal("reminders changed on a removed membership")
+	}
+
+	e, err := s.EraseUser(ctx, guildA, u, t0.Add(2*time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Memberships != 0 || e.RemovalsKept != 1 || e.ConsentEvents != 2 {
+		t.Fatalf("erasure = %+v, want the ledger gone and one removal kept", e)
+	}
+	rows := rowsMentioning(t, s, u)
+	if len(rows) != 1 || !strings.HasPrefix(rows[0], "memberships:") {
+		t.Fatalf("rows mentioning the user after erasure: %v", rows)
+	}
+	m, err := s.Membership(ctx, guildA, c.ID, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := circles.Membership{GuildID: guildA, CircleID: c.ID, UserID: u, Mode: circles.ModeMember, Status: circles.StatusRemoved, UpdatedAt: removedAt}
+	if m != want {
+		t.Fatalf("marker = %+v, want only %+v", m, want)
+	}
+	if ledger, _ := s.ConsentLedger(ctx, c.ID, u); len(ledger) != 0 {
+		t.Fatalf("ledger after erasure: %+v", ledger)
+	}
+	if x, _ := s.ExportUser(ctx, guildA, u, t0); len(x.Memberships) != 1 || x.Memberships[0].Status != circles.StatusRemoved || len(x.Consents) != 0 {
+		t.Fatalf("export after erasure = %+v, want the marker only", x)
+	}
+
+	_, err = s.Join(ctx, joinReq(c, u, circles.ModeMember), t0)
+	wantCode(t, err, circles.EForbidden)
+	if err := s.LiftRemoval(ctx, guildA, c.ID, u, t0); err != nil {
+		t.Fatal(err)
+	}
+	if res := mustJoin(t, s, c, u, circles.ModeMember); res.Membership.Status != circles.StatusActive {
+		t.Fatalf("rejoin after the lift = %+v", res.Membership)
+	}
+}
