@@ -130,11 +130,7 @@ func TestAccessPromotedWithStaleConsent(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.facSetup()
-	c := h.memberCircle("Grief circle", 2, false)
-	a, w := h.members[0], h.members[1]
-	h.memberJoin(h.members[9], c, circles.ModeMember)
-	h.memberJoin(a, c, circles.ModeMember)
-	wantContains(t, h.memberJoin(w, c, circles.ModeMember).Content, "#1 on the waitlist")
+	c, a, w := h.memberFullCircle(false)
 	h.saveGuidelines(h.fac, c, "Be kind. New rule.")
 	for _, u := range []string{h.members[9], a} {
 		wantContains(t, h.memberJoin(u, c, circles.ModeMember).Content, "version 2) is recorded")

@@ -99,11 +99,7 @@ func TestMemberCirclesAndJoin(t *testing.T) {
 		t.Fatalf("/join screen: %+v", r)
 	}
 	wantContains(t, r.Content, "By joining you agree to these guidelines", "not therapy or medical care", "/leave", "/privacy delete", "just listen", "<t:")
-	labels := []string{}
-	for _, b := range r.Buttons() {
-		labels = append(labels, b.Label)
-	}
-	if strings.Join(labels, "|") != "I agree — join|Join as listener|Cancel" {
+	if labels := buttonLabels(r); labels != "I agree — join|Join as listener|Cancel" {
 		t.Fatalf("join buttons %v", labels)
 	}
 	// Someone else can't use these buttons.
@@ -633,11 +629,7 @@ func TestMemberSwitchPromotesAndTellsTheWaitlist(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	h.memberSetup()
-	c := h.memberCircle("Grief circle", 2, true)
-	a, w := h.members[0], h.members[1]
-	h.memberJoin(h.members[9], c, circles.ModeMember)
-	h.memberJoin(a, c, circles.ModeMember)
-	wantContains(t, h.memberJoin(w, c, circles.ModeMember).Content, "#1 on the waitlist")
+	c, a, w := h.memberFullCircle(true)
 	ch := h.memberOpenSession(c)
 
 	r := h.clickOn(a, h.run(a, "join", discordsim.O("circle", circlePick(c))), "join", "listener")
@@ -709,6 +701,18 @@ func TestMemberNoListenerSeats(t *testing.T) {
 	if m := h.memberStatus(c, u); m.Status != "" {
 		t.Fatalf("a listener join went through: %+v", m)
 	}
+}
+
+// memberFullCircle makes "Grief circle" with its two speaking seats taken,
+// one by a, and w first on the waitlist.
+func (h *harness) memberFullCircle(listeners bool) (c circles.Circle, a, w string) {
+	h.t.Helper()
+	c = h.memberCircle("Grief circle", 2, listeners)
+	a, w = h.members[0], h.members[1]
+	h.memberJoin(h.members[9], c, circles.ModeMember)
+	h.memberJoin(a, c, circles.ModeMember)
+	wantContains(h.t, h.memberJoin(w, c, circles.ModeMember).Content, "#1 on the waitlist")
+	return c, a, w
 }
 
 func buttonLabels(r *discordsim.Response) string {
