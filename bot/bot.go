@@ -89,6 +89,9 @@ type Bot struct {
 	// sessionLocks serialises channel work per session between the
 	// scheduler and interactions (consent given mid-session, /circle close).
 	sessionLocks sync.Map // int64 → *sync.Mutex
+	// problemsTold: the problems facilitators were told about, per session
+	// (firstTelling).
+	problemsTold sync.Map // problemKey → true
 }
 
 // New builds a bot; Start connects it.

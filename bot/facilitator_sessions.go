@@ -43,12 +43,10 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	b.log.Info("schedule changed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
-	if _, err := b.sched.Plan(ctx, updated.ID); err != nil {
-		b.log.Error("planning after a schedule change", "guild", r.GuildID, "circle", c.ID, "err", err)
-	}
-	b.sched.Kick()
+	// Logged by the scheduler; planning is retried in the background.
+	_ = b.sched.ScheduleChanged(ctx, updated)
 	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.Name)
-	e.Footer = &discordgo.MessageEmbedFooter{Text: "Sessions planned under the old schedule were replaced. Members see the new times in /mycircles."}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }
 
@@ -92,8 +90,13 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := b.sched.OpenNow(ctx, r.GuildID, c.ID)
 	present := c.IsFacilitator(r.UserID) // an admin may open it without facilitating
+	opener := ""
+	if present {
+		// Recorded as going before the open: the presence gate sees them.
+		opener = r.UserID
+	}
+	s, err := b.sched.OpenNow(ctx, r.GuildID, c.ID, opener)
 	if circles.ErrorCode(err) == circles.EConflict && present {
 		// Already open: the facilitator has come to it.
 		if open, oerr := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); oerr == nil && len(open) == 1 && open[0].ChannelID != "" && open[0].ClosedAt.IsZero() {
@@ -104,16 +107,10 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.Name, open[0].ChannelID), nil
 		}
 	}
-	if s.ID != 0 && present {
-		// A facilitator who opens a session is at it (the presence gate).
-		if perr := b.markPresent(ctx, c, s, r.UserID, ""); perr != nil {
-			b.log.Error("marking a facilitator present", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", perr)
-		}
-	}
 	if err != nil {
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("opening a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-			return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.Name), nil
+			return b.openFailed(ctx, c, s, err)
 		}
 		return nil, err
 	}
@@ -122,6 +119,30 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 		return Reply("Opened a session of **%s**: <#%s>. It runs until %s.", c.Name, s.ChannelID, ShortTimestamp(s.End)), nil
 	}
 	return Reply("Opened a session of **%s**. It runs until %s.", c.Name, ShortTimestamp(s.End)), nil
+}
+
+// openFailed answers a /circle open whose open failed. A problem someone
+// must fix first (permissions, a deleted or full category) is named; if no
+// channel was made, the session is given up rather than retried in vain,
+// so that nothing is left half-open. Anything else is retried in the
+// background.
+func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Session, err error) (*Response, error) {
+	p := diagnose(err)
+	if p == noProblem {
+		return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.Name), nil
+	}
+	category := ""
+	if g, gerr := b.settings(ctx, c.GuildID); gerr == nil {
+		category = g.CategoryID
+	}
+	if s.ChannelID == "" {
+		_, serr := b.sched.SkipSession(ctx, s.ID)
+		if serr == nil {
+			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.Name, p.advice("", category))
+		}
+		b.log.Error("giving up an ad-hoc open", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", serr)
+	}
+	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.Name, p.advice(s.ChannelID, category)), nil
 }
 
 // circleClose: /circle close closes the open session now.
@@ -145,12 +166,14 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("session closed by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
 	msg := fmt.Sprintf("Closed the session of **%s**.", c.Name)
-	if s.ChannelID != "" {
-		msg += fmt.Sprintf(" <#%s> is locked", s.ChannelID)
-		if !s.DeleteAt.IsZero() {
-			msg += fmt.Sprintf(" and will be deleted <t:%d:R>", s.DeleteAt.Unix())
-		}
-		msg += "."
+	switch {
+	case s.ChannelID == "":
+	case s.State == circles.SessionDeleted:
+		msg += " Its channel has been deleted, as this server keeps no session channels after they end."
+	case !s.DeleteAt.IsZero():
+		msg += fmt.Sprintf(" <#%s> is locked and will be deleted <t:%d:R>.", s.ChannelID, s.DeleteAt.Unix())
+	default:
+		msg += fmt.Sprintf(" <#%s> is locked.", s.ChannelID)
 	}
 	return Reply("%s", msg), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -51,10 +52,13 @@ var errNoCategory = errors.New("no category for session channels is configured; 
 //  1. find the channel — by the stored ID, else by the session's marker in
 //     the topics of the guild's channels — or create it in the configured
 //     category, read-only for everyone but the bot, and store its ID;
-//  2. post the guidelines and pin them (GuidelinesMessageID);
-//  3. DM members whose consent is stale a re-consent button, and post a
-//     welcome that mentions exactly the attendees: the people let in, less
-//     those who RSVP'd skip (they are let in all the same) (WelcomePosted);
+//  2. post the guidelines and pin them (GuidelinesMessageID, and
+//     GuidelinesVersion: the version the session holds consent to);
+//  3. DM members whose consent is stale a re-consent button, once per
+//     session (ReconsentAsked, recorded right after sending: a crash in
+//     between may send them once more), and post a welcome that mentions
+//     exactly the attendees: the people let in, less those who RSVP'd skip
+//     (they are let in all the same) (WelcomePosted);
 //  4. post the first prompt, if any (PromptsPosted = 1);
 //  5. if the facilitator-presence gate applies and no facilitator said
 //     they are going: post a gentle notice and DM the facilitators, with
@@ -127,6 +131,10 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 				cur.GuidelinesMessageID, cur.WelcomePosted, cur.PromptsPosted, cur.FacilitatorAlerted = "", false, 0, false
 				cur.OpenedAt = time.Time{}
 			}
+			if cur.GuidelinesVersion == 0 {
+				// Set again to the version pinned in step 2.
+				cur.GuidelinesVersion = c.Guidelines.Version
+			}
 			return nil
 		})
 		if err != nil {
@@ -148,6 +156,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		}
 		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 			cur.GuidelinesMessageID = m.ID
+			cur.GuidelinesVersion = c.Guidelines.Version
 			return nil
 		}); err != nil {
 			return s, err
@@ -165,8 +174,16 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 
 	// 3. Re-consent requests and the welcome.
 	if !s.WelcomePosted {
-		for _, u := range stale {
-			b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.Name, c.Guidelines.Version))
+		if !s.ReconsentAsked && len(stale) > 0 {
+			for _, u := range stale {
+				b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.Name, c.Guidelines.Version))
+			}
+			if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+				cur.ReconsentAsked = true
+				return nil
+			}); err != nil {
+				return s, err
+			}
 		}
 		content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
 		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: content}, mention...); err != nil {
@@ -286,6 +303,7 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		return s, "", fmt.Errorf("reading the bot's opening messages: %w", err)
 	}
 	var guidelines, gate string
+	var version int
 	var welcome, prompt bool
 	for _, m := range msgs {
 		if m.Author == nil || m.Author.ID != b.botUserID {
@@ -294,6 +312,7 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		switch {
 		case len(m.Embeds) > 0 && strings.HasPrefix(m.Embeds[0].Title, guidelinesTitle):
 			guidelines = m.ID
+			fmt.Sscanf(strings.TrimPrefix(m.Embeds[0].Title, guidelinesTitle), "%d", &version)
 		case strings.HasPrefix(m.Content, welcomePrefix):
 			welcome = true
 		case strings.HasPrefix(m.Content, promptPrefix):
@@ -310,6 +329,9 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 	s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 		if cur.GuidelinesMessageID == "" {
 			cur.GuidelinesMessageID = guidelines
+			if version > 0 {
+				cur.GuidelinesVersion = version // the version pinned
+			}
 		}
 		cur.WelcomePosted = cur.WelcomePosted || welcome
 		if prompt {
@@ -372,13 +394,24 @@ func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Sessio
 	return b.postInSession(ctx, c, s, "prompt", promptMessage(c, index))
 }
 
-// WarnEnding says the session ends in five minutes. Access is synced first.
+// WarnEnding says how many minutes the session has left: five, unless it
+// opened late or the bot was down (rounded down; nothing under a minute).
+// Access is synced first.
 func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error {
 	if err := b.applyAccess(ctx, c, s); err != nil {
 		return err
 	}
+	left := int(s.End.Sub(b.clock.Now()) / time.Minute)
+	if left < 1 {
+		b.log.Debug("under a minute left; no warning", "guild", c.GuildID, "circle", c.ID, "session", s.ID)
+		return nil
+	}
+	minutes := fmt.Sprintf("%d minutes", left)
+	if left == 1 {
+		minutes = "1 minute"
+	}
 	return b.postInSession(ctx, c, s, "warning", fmt.Sprintf(
-		"⏳ **%d minutes left.** It's a good moment to start wrapping up — a last word, or a thank-you.", int(circles.WarningLead.Minutes())))
+		"⏳ **%s left.** It's a good moment to start wrapping up — a last word, or a thank-you.", minutes))
 }
 
 // postInSession posts one of the bot's messages into a session channel. A
@@ -437,16 +470,25 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 	}
 	var sb strings.Builder
 	sb.WriteString("🔒 **This session has ended.** Thank you all for being here and for looking after each other.\n")
-	if next != nil && !next.Start.IsZero() {
+	switch {
+	case c.Archived:
+		fmt.Fprintf(&sb, "**%s** has been archived, so this was its last session.\n", c.Name)
+	case next != nil && !next.Start.IsZero():
 		fmt.Fprintf(&sb, "The next session of **%s** is %s.\n", c.Name, Timestamp(next.Start))
-	} else {
+	default:
 		fmt.Fprintf(&sb, "No next session of **%s** is planned yet.\n", c.Name)
 	}
-	if ret := g.Retention(); ret > 0 {
-		fmt.Fprintf(&sb, "This channel is now read-only and will be deleted <t:%d:R> (%d hours after the session). circlebot keeps nothing that was written here.", b.clock.Now().Add(ret).Unix(), g.RetentionHours)
-	} else {
-		sb.WriteString("This channel is deleted now that the session has ended. circlebot keeps nothing that was written here.")
+	// The scheduler records the same time (from s.ClosedAt, set above).
+	deleteAt := schedule.DeleteTime(g, s)
+	switch {
+	case g.Retention() <= 0:
+		sb.WriteString("This channel is deleted now that the session has ended.")
+	case deleteAt.After(b.clock.Now()):
+		fmt.Fprintf(&sb, "This channel is now read-only and will be deleted %s, %d hours after the session ended.", Timestamp(deleteAt), g.RetentionHours)
+	default:
+		fmt.Fprintf(&sb, "This channel is deleted in a moment: the server keeps session channels for %d hours after a session ends, and this one ended longer ago than that.", g.RetentionHours)
 	}
+	sb.WriteString(" circlebot keeps nothing that was written here.")
 	if err := b.postInSession(ctx, c, s, "closing note", sb.String()); err != nil {
 		return err
 	}
@@ -468,10 +510,12 @@ func (b *Bot) DeleteChannel(ctx context.Context, c circles.Circle, s circles.Ses
 
 // SendReminders DMs, at the guild's lead time, each active member who has
 // reminders on and hasn't RSVP'd skip (members whose consent is stale get
-// the re-consent request instead), and each facilitator, with going/skip
-// buttons. A DM that fails (closed DMs) is logged and not retried: the
-// step succeeds regardless. If the server has no category for session
-// channels the facilitators are warned now, while there is time to fix it.
+// the re-consent request instead), and each facilitator who hasn't
+// answered (unless, also a member, they turned reminders off), with
+// going/skip buttons. A DM that fails (closed DMs) is logged and not
+// retried: the step succeeds regardless. If the server has no category for
+// session channels, or it is gone or out of reach, the facilitators are
+// warned now, while there is time to fix it.
 func (b *Bot) SendReminders(ctx context.Context, c circles.Circle, s circles.Session) error {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
@@ -493,30 +537,74 @@ func (b *Bot) SendReminders(ctx context.Context, c circles.Circle, s circles.Ses
 			sent++
 		}
 	}
-	done := map[string]bool{}
-	for _, m := range members {
-		if m.Status != circles.StatusActive || !m.Reminders || answer[m.UserID] == circles.RSVPSkip || done[m.UserID] || c.IsFacilitator(m.UserID) {
-			continue
-		}
-		done[m.UserID] = true
+	people, facilitators := remindees(c, members, answer)
+	for _, m := range people {
 		if !m.HasCurrentConsent(c.Guidelines.Version) {
 			count(b.sendReconsent(c, m.UserID, fmt.Sprintf("⏰ **%s** meets %s. Its guidelines have changed since you agreed to them; please read version %d below and agree, so you can join the session.", c.Name, Timestamp(s.Start), c.Guidelines.Version)))
 			continue
 		}
 		count(b.dm(m.UserID, reminderMessage(c, s, m.UserID, false)))
 	}
+	for _, f := range facilitators {
+		count(b.dm(f, reminderMessage(c, s, f, true)))
+	}
+	b.warnIfCantOpen(ctx, c, s)
+	b.log.Info("reminders sent", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "sent", sent, "failed", failed)
+	return nil
+}
+
+// remindees are who a session's reminder goes to, given the answers so
+// far: the active members with reminders on who haven't said skip, and the
+// facilitators who haven't answered — less those who are members too and
+// turned reminders off.
+func remindees(c circles.Circle, members []circles.Membership, answer map[string]circles.RSVPStatus) (people []circles.Membership, facilitators []string) {
+	done := map[string]bool{}
+	for _, m := range members {
+		if !m.Reminders {
+			done[m.UserID] = true // facilitators too
+		}
+	}
+	for _, m := range members {
+		if m.Status != circles.StatusActive || done[m.UserID] || answer[m.UserID] == circles.RSVPSkip || c.IsFacilitator(m.UserID) {
+			continue
+		}
+		done[m.UserID] = true
+		people = append(people, m)
+	}
 	for _, f := range c.Facilitators {
 		if answer[f] != "" || done[f] {
 			continue
 		}
 		done[f] = true
-		count(b.dm(f, reminderMessage(c, s, f, true)))
+		facilitators = append(facilitators, f)
 	}
-	if g, err := b.settings(ctx, c.GuildID); err == nil && g.CategoryID == "" {
-		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open: circlebot has no category for session channels in this server yet. Please ask a server admin to run /setup.", c.Name, ShortTimestamp(s.Start)))
+	return people, facilitators
+}
+
+// warnIfCantOpen warns the facilitators, once per session, when the session
+// can't open as things stand: no category for session channels, or one
+// that is gone or out of the bot's reach. Other errors (Discord down) say
+// nothing about the category and are only logged.
+func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Session) {
+	g, err := b.settings(ctx, c.GuildID)
+	if err != nil {
+		return
 	}
-	b.log.Info("reminders sent", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "sent", sent, "failed", failed)
-	return nil
+	p := problemNoCategory
+	if g.CategoryID != "" {
+		_, err = b.dg.Channel(g.CategoryID, discordgo.WithContext(ctx))
+		if p = diagnose(err); p == problemChannelGone {
+			p = problemCategoryGone
+		}
+		if err != nil && p == noProblem {
+			b.log.Warn("could not check the session category", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", err)
+		}
+	}
+	if p == noProblem || !b.firstTelling(s.ID, p) {
+		return
+	}
+	b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", err)
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s", c.Name, ShortTimestamp(s.Start), p.advice("", g.CategoryID)))
 }
 
 func reminderMessage(c circles.Circle, s circles.Session, userID string, facilitator bool) *discordgo.MessageSend {
@@ -560,11 +648,13 @@ func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Sessi
 	return nil
 }
 
-// MissedSession tells the facilitators a session didn't open in time. A
-// channel an open created but never recorded (it crashed in between, and
-// the bot stayed down past the grace window) is found by its marker and
-// deleted: it was never unlocked, and nothing else would ever remove it.
-func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Session) error {
+// MissedSession tells the facilitators a session didn't open in time, and
+// why: the problem behind cause (the open's last error), or that the bot
+// was offline. A channel an open created but never recorded (it crashed
+// in between, and the bot stayed down past the grace window) is found by
+// its marker and deleted: it was never unlocked, and nothing else would
+// ever remove it.
+func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Session, cause error) error {
 	ch, err := b.findSessionChannel(ctx, c, s)
 	if err != nil {
 		return err
@@ -575,12 +665,83 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 		}
 		b.log.Info("deleted the unfinished channel of a missed session", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
 	}
-	reason := "circlebot was offline or couldn't create its channel at the time (if this repeats, check that the bot can manage channels in the session category)"
-	if g, err := b.settings(ctx, c.GuildID); err == nil && g.CategoryID == "" {
-		reason = "circlebot has no category for session channels in this server yet — please ask a server admin to run /setup"
+	g, err := b.settings(ctx, c.GuildID)
+	if err != nil {
+		return err
 	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open: %s. It's marked as missed rather than opened late. The next session is planned as usual.", c.Name, ShortTimestamp(s.Start), reason))
-	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start)
+	reason := "circlebot was offline at the time."
+	switch p := diagnose(cause); {
+	case g.CategoryID == "":
+		reason = problemNoCategory.advice("", "")
+	case p != noProblem:
+		reason = "I couldn't create its channel: " + p.advice("", g.CategoryID)
+	case cause != nil:
+		reason = "I couldn't create its channel. " + unknownProblemAdvice
+	}
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open, so it's marked as missed rather than opened late. The next session is planned as usual.\nWhy: %s", c.Name, ShortTimestamp(s.Start), reason))
+	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start, "cause", cause)
+	return nil
+}
+
+// StepStuck tells the facilitators that a step of a session keeps failing,
+// what is wrong and how to fix it. A problem they were already told about
+// for this session (by the reminder's check of the category) is not told
+// again.
+func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session, step schedule.Step, err error) error {
+	g, gerr := b.settings(ctx, c.GuildID)
+	if gerr != nil {
+		return gerr
+	}
+	p := diagnose(err)
+	if p != noProblem && !b.firstTelling(s.ID, p) {
+		return nil
+	}
+	advice := p.advice(s.ChannelID, g.CategoryID)
+	if p == noProblem {
+		advice = unknownProblemAdvice
+	}
+	what, ok := stepWords[step]
+	if !ok {
+		what = "look after"
+	}
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s\nI'll keep trying, less and less often, until it works.", what, c.Name, ShortTimestamp(s.Start), advice))
+	return nil
+}
+
+// SessionMoved tells the people reminded of a session that a schedule
+// change dropped it — the active members with reminders on, the
+// facilitators, and whoever answered for it — and when the next one is.
+func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error {
+	members, err := b.store.Memberships(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	rsvps, err := b.store.RSVPs(ctx, old.ID)
+	if err != nil {
+		return err
+	}
+	people, facilitators := remindees(c, members, nil)
+	tell := facilitators
+	for _, m := range people {
+		tell = append(tell, m.UserID)
+	}
+	for _, r := range rsvps {
+		active := slices.ContainsFunc(members, func(m circles.Membership) bool {
+			return m.UserID == r.UserID && m.Status == circles.StatusActive
+		})
+		if (active || c.IsFacilitator(r.UserID)) && !slices.Contains(tell, r.UserID) {
+			tell = append(tell, r.UserID)
+		}
+	}
+	when := "The next one will show in /mycircles."
+	if next != nil {
+		when = "The next one is " + Timestamp(next.Start) + "."
+	}
+	text := fmt.Sprintf("🗓️ The session of **%s** on %s isn't happening at that time: its schedule has changed. %s If you told me whether you'd come, please answer again for the new time in /mycircles.", c.Name, ShortTimestamp(old.Start), when)
+	for _, u := range tell {
+		_ = b.dm(u, &discordgo.MessageSend{Content: text})
+	}
+	b.log.Info("told of a moved session", "guild", c.GuildID, "circle", c.ID, "session", old.ID, "told", len(tell))
 	return nil
 }
 

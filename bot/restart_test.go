@@ -411,6 +411,68 @@ func TestLifecycleOpenFaults(t *testing.T) {
 	}
 }
 
+// TestLifecycleOpenRetryAsksForConsentOnce: when posting the welcome keeps
+// failing, the retries don't repeat the re-consent DMs sent before it, and
+// the guidelines version the session holds — the one pinned in its
+// channel — stays as recorded even if the guidelines change meanwhile.
+func TestLifecycleOpenRetryAsksForConsentOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	f := h.lcFaults()
+	h.lcSetup(24, 0)
+	m := h.members
+	c, s := h.lcCircle("Stale", time.Wednesday, 14, 0, nil)
+	h.lcJoin(c, m[0], circles.ModeMember)
+	h.lcJoin(c, m[1], circles.ModeMember)
+	setGuidelines := func(text string) circles.Circle {
+		t.Helper()
+		c, _, err := h.store.UpdateCircle(h.ctx, h.guild, c.ID, func(c *circles.Circle) error {
+			_, err := c.SetGuidelines(text)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	c = setGuidelines(circles.DefaultGuidelines + "\n7. New rule.")
+	if _, err := h.store.Reconsent(h.ctx, h.guild, c.ID, m[0], c.Guidelines.Version, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	welcomes := 0
+	f.set(func(_ int, r *http.Request) fault {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/messages") || r.GetBody == nil || welcomes >= 3 {
+			return pass
+		}
+		b, _ := r.GetBody()
+		body, _ := io.ReadAll(b)
+		if strings.Contains(string(body), "Welcome") {
+			welcomes++
+			return failBefore
+		}
+		return pass
+	})
+	h.lcAt(s.Start)
+	got := h.lcSession(s.ID)
+	if got.WelcomePosted || !got.ReconsentAsked || got.GuidelinesVersion != 2 {
+		t.Fatalf("after the first failed welcome: %+v", got)
+	}
+	setGuidelines(circles.DefaultGuidelines + "\n7. Newer rule.")
+	for i := 1; h.lcSession(s.ID).State == circles.SessionPlanned && i < 10; i++ {
+		h.lcAt(s.Start.Add(time.Duration(i) * time.Minute))
+	}
+	got = h.lcSession(s.ID)
+	if got.State != circles.SessionOpen || welcomes != 3 {
+		t.Fatalf("session %+v after %d failed welcomes", got, welcomes)
+	}
+	if n := h.lcDMsWith(m[1], "has just started"); n != 1 {
+		t.Errorf("the member with stale consent got %d re-consent DMs for one session", n)
+	}
+	if got.GuidelinesVersion != 2 {
+		t.Errorf("guidelines version %d after the retries, want 2 (pinned)", got.GuidelinesVersion)
+	}
+}
+
 // TestLifecycleCrashDuringClose: the closing note was posted but the close
 // not recorded when the process died. The restart closes again: the channel
 // is locked once (already locked: no second change), a second closing note
@@ -467,7 +529,8 @@ func TestLifecycleCrashDuringClose(t *testing.T) {
 			}
 			h.lcRestartAt(s.End.Add(time.Minute))
 			got := h.lcSession(s.ID)
-			if got.State != circles.SessionClosed || !got.DeleteAt.Equal(s.End.Add(time.Minute+24*time.Hour)) {
+			// Retention counts from the session's end, not from the late close.
+			if got.State != circles.SessionClosed || !got.DeleteAt.Equal(s.End.Add(24*time.Hour)) {
 				t.Fatalf("after the restart %+v", got)
 			}
 			if h.sim.CanSend(m[0], s.ChannelID) || !h.sim.CanView(m[0], s.ChannelID) {
@@ -494,7 +557,8 @@ func TestLifecycleCrashDuringClose(t *testing.T) {
 }
 
 // TestLifecycleOpenFailsPastGrace: an open that made its channel and then
-// kept failing past the grace window is finished when Discord recovers —
+// kept failing past the grace window is finished when Discord recovers, at
+// its next (backed-off) retry —
 // not marked missed with its channel left behind — and closed and deleted as
 // usual. A channel whose ID was never stored before a long downtime is
 // deleted when its session is marked missed.
@@ -520,7 +584,7 @@ func TestLifecycleOpenFailsPastGrace(t *testing.T) {
 		t.Fatalf("while failing: %+v", got)
 	}
 	f.set(nil)
-	h.lcAt(s.Start.Add(21 * time.Minute))
+	h.lcAt(h.lcSession(s.ID).DueAt) // the retries back off after the third
 	got := h.lcCheckOpened("after Discord recovered", s.ID, []string{"📜 Guidelines v1", "👋 Welcome", "💬 **Prompt 1 of 1**", gateText})
 	for _, d := range h.sim.DMs(h.fac) {
 		if strings.Contains(d.Content, "didn't open") {

@@ -306,9 +306,10 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 // UpdateCircle loads a circle, applies fn, validates and saves it. A circle
 // cannot be moved to another guild or renumbered by fn. Guideline text that
 // changed without a version bump still gets one, so no edit can slip past
-// existing consents. Raising capacity promotes from the waitlist at once,
-// because a free seat next to a waiting person would otherwise go to the next
-// newcomer instead.
+// existing consents. A changed schedule leaves the circle's sessions as
+// they are; the scheduler reconciles them. Raising capacity promotes from
+// the waitlist at once, because a free seat next to a waiting person would
+// otherwise go to the next newcomer instead.
 func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*circles.Circle) error) (circles.Circle, []circles.Membership, error) {
 	var c circles.Circle
 	var promoted []circles.Membership
@@ -357,14 +358,9 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 				return err
 			}
 		}
-		if c.Schedule != orig.Schedule {
-			// Sessions not yet opened were planned from the old rule; the
-			// scheduler plans the new ones. Opened sessions are history.
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions
-				WHERE circle_id = ? AND state = ? AND channel_id IS NULL`, c.ID, circles.SessionPlanned); err != nil {
-				return err
-			}
-		}
+		// A schedule change leaves sessions alone: which planned ones still
+		// fit the new rule (and keep their RSVPs and reminders) is the
+		// scheduler's call (schedule.Scheduler.ScheduleChanged).
 		// The contract gives UpdateCircle no time, so promotions made here
 		// are stamped with the store's clock.
 		promoted, err = promote(ctx, tx, c, s.clock.Now())

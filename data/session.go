@@ -346,3 +346,22 @@ func queryRSVPs(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]c
 	}
 	return out, rows.Err()
 }
+
+// DeletePlannedSession removes a session that is planned and has not begun
+// to open (no channel, never opened), with its RSVPs: an occurrence a
+// schedule change dropped. deleted is false, and nothing changes, for any
+// other session or one that is already gone. The scheduler calls it
+// (schedule.Scheduler.ScheduleChanged); it is not part of circles.Store.
+func (s *Store) DeletePlannedSession(ctx context.Context, id int64) (deleted bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
+			WHERE id = ? AND state = ? AND channel_id IS NULL AND opened_at IS NULL`, id, circles.SessionPlanned)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		deleted = n == 1
+		return err
+	})
+	return deleted, err
+}

@@ -161,28 +161,73 @@ func TestDueQueriesUseIndex(t *testing.T) {
 	}
 }
 
-func TestScheduleChangeDropsPlannedSessions(t *testing.T) {
+// A schedule change is the scheduler's to reconcile: the store keeps every
+// session, planned ones with their RSVPs included.
+func TestScheduleChangeKeepsSessions(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
 	c := MustCreateCircle(t, s, guildA, "Grief")
-	keepOpen := planned(c, t0)
-	keepOpen.State, keepOpen.ChannelID = circles.SessionOpen, "400000000000000009"
-	mustEnsure(t, s, keepOpen)
-	mustEnsure(t, s, planned(c, t0.Add(7*24*time.Hour)))
-
-	// Changing something else keeps the plan.
-	if _, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Topic = "new"; return nil }); err != nil {
+	mustJoin(t, s, c, user(1), circles.ModeMember)
+	next := mustEnsure(t, s, planned(c, t0.Add(7*24*time.Hour)))
+	if _, err := s.SetRSVP(ctx, guildA, next.ID, user(1), circles.RSVPGoing, t0); err != nil {
 		t.Fatal(err)
-	}
-	if n := count(t, s, `SELECT COUNT(*) FROM sessions`); n != 2 {
-		t.Fatalf("topic change left %d sessions, want 2", n)
 	}
 	if _, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Schedule.Hour = 20; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	list, _ := s.Sessions(ctx, circles.SessionFilter{CircleID: c.ID})
-	if len(list) != 1 || list[0].State != circles.SessionOpen {
-		t.Fatalf("after schedule change: %+v, want only the open session", list)
+	if got, err := s.Session(ctx, next.ID); err != nil || got.State != circles.SessionPlanned {
+		t.Fatalf("planned session after a schedule change: %+v, %v", got, err)
+	}
+	if rs, err := s.RSVPs(ctx, next.ID); err != nil || len(rs) != 1 {
+		t.Fatalf("RSVPs after a schedule change: %+v, %v", rs, err)
+	}
+}
+
+// DeletePlannedSession removes only a planned session that has not begun to
+// open, and its RSVPs with it.
+func TestDeletePlannedSession(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	c := MustCreateCircle(t, s, guildA, "Grief")
+	mustJoin(t, s, c, user(1), circles.ModeMember)
+	free := mustEnsure(t, s, planned(c, t0.Add(24*time.Hour)))
+	if _, err := s.SetRSVP(ctx, guildA, free.ID, user(1), circles.RSVPGoing, t0); err != nil {
+		t.Fatal(err)
+	}
+	opening := planned(c, t0.Add(48*time.Hour))
+	opening.ChannelID = "400000000000000009"
+	opening = mustEnsure(t, s, opening)
+	openedUnrecorded := planned(c, t0.Add(72*time.Hour))
+	openedUnrecorded.OpenedAt = t0
+	openedUnrecorded = mustEnsure(t, s, openedUnrecorded)
+	open := planned(c, t0.Add(96*time.Hour))
+	open.State = circles.SessionOpen
+	open = mustEnsure(t, s, open)
+
+	for _, tc := range []struct {
+		name string
+		id   int64
+		want bool
+	}{
+		{"planned", free.ID, true},
+		{"already gone", free.ID, false},
+		{"with a channel", opening.ID, false},
+		{"opened, not recorded", openedUnrecorded.ID, false},
+		{"open", open.ID, false},
+	} {
+		deleted, err := s.DeletePlannedSession(ctx, tc.id)
+		if err != nil || deleted != tc.want {
+			t.Errorf("%s: deleted %v, %v; want %v", tc.name, deleted, err, tc.want)
+		}
+	}
+	if _, err := s.Session(ctx, free.ID); circles.ErrorCode(err) != circles.ENotFound {
+		t.Fatalf("deleted session still readable: %v", err)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM rsvps WHERE session_id = ?`, free.ID); n != 0 {
+		t.Fatalf("%d RSVPs of the deleted session left", n)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM sessions`); n != 3 {
+		t.Fatalf("%d sessions left, want 3", n)
 	}
 }
 

@@ -143,8 +143,16 @@ func (nopActions) OpenSession(_ context.Context, _ circles.Circle, s circles.Ses
 func (nopActions) PostPrompt(context.Context, circles.Circle, circles.Session, int) error { return nil }
 func (nopActions) WarnEnding(context.Context, circles.Circle, circles.Session) error      { return nil }
 func (nopActions) DeleteChannel(context.Context, circles.Circle, circles.Session) error   { return nil }
-func (nopActions) MissedSession(context.Context, circles.Circle, circles.Session) error   { return nil }
-func (nopActions) SyncAccess(context.Context, circles.Circle, circles.Session) error      { return nil }
+func (nopActions) MissedSession(context.Context, circles.Circle, circles.Session, error) error {
+	return nil
+}
+func (nopActions) SyncAccess(context.Context, circles.Circle, circles.Session) error { return nil }
 func (nopActions) CloseSession(context.Context, circles.Circle, circles.Session, *circles.Session) error {
+	return nil
+}
+func (nopActions) StepStuck(context.Context, circles.Circle, circles.Session, Step, error) error {
+	return nil
+}
+func (nopActions) SessionMoved(context.Context, circles.Circle, circles.Session, *circles.Session) error {
 	return nil
 }

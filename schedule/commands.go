@@ -65,12 +65,18 @@ func (s *Scheduler) plan(ctx context.Context, c circles.Circle, g circles.GuildS
 }
 
 // planAfter plans the circle's first occurrence starting after after that
-// is free (not skipped or taken), as of now.
+// is free (not skipped or taken, and not while a session of the circle is
+// under way), as of now.
 func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.GuildSettings, now, after time.Time) (circles.Session, error) {
 	rule, err := compile(c.Schedule)
 	if err != nil {
 		return circles.Session{}, err
 	}
+	busy, err := s.busyUntil(ctx, c, now)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	after = notBefore(after, busy)
 	for range maxPlanAhead {
 		o, err := rule.next(after)
 		if err != nil {
@@ -111,6 +117,34 @@ func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.G
 		after = o.Start
 	}
 	return circles.Session{}, circles.Errorf(circles.EConflict, "The next %d sessions of %s are all skipped or taken; nothing new was planned.", maxPlanAhead, c.Name)
+}
+
+// busyUntil is when the circle's sessions that have started by now end:
+// the open one, or one still opening (or waiting to open late). A session
+// runs to its end even if the schedule changed meanwhile, so no occurrence
+// may start before then — the new schedule applies from the next one. It
+// is the zero time when none has.
+func (s *Scheduler) busyUntil(ctx context.Context, c circles.Circle, now time.Time) (time.Time, error) {
+	started, err := s.store.Sessions(ctx, circles.SessionFilter{
+		CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned},
+		To: now.Add(time.Millisecond),
+	})
+	var until time.Time
+	for _, x := range started {
+		if x.End.After(until) {
+			until = x.End
+		}
+	}
+	return until, err
+}
+
+// notBefore returns the instant to look for occurrences after so that the
+// first one found starts no earlier than from nor before busy ends.
+func notBefore(after, busy time.Time) time.Time {
+	if b := busy.Add(-time.Nanosecond); b.After(after) {
+		return b
+	}
+	return after
 }
 
 // Reconcile brings the world in line with the store after a start: every
@@ -247,9 +281,13 @@ feed:
 // facilitator's "/circle open": it starts now (whole seconds) and lasts the
 // circle's usual duration. EConflict when a session is already open. A
 // planned session that would start before the ad-hoc one ends is skipped,
-// since this one takes its place. If opening fails the error is returned
-// and the scheduler keeps retrying the open in the background.
-func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
+// since this one takes its place. openedBy, unless empty, is recorded as
+// going before the open, so that the facilitator-presence gate sees the
+// facilitator who opened it (the session may be the regular one, when it
+// starts this very second). If opening fails the error is returned with
+// the session, and the scheduler keeps retrying the open in the background
+// (see SkipSession).
+func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64, openedBy string) (circles.Session, error) {
 	c, err := s.store.Circle(ctx, guildID, circleID)
 	if err != nil {
 		return circles.Session{}, err
@@ -277,6 +315,11 @@ func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64)
 	}
 	if err := s.skipOverlapping(ctx, c, sess); err != nil {
 		return circles.Session{}, err
+	}
+	if openedBy != "" {
+		if _, err := s.store.SetRSVP(ctx, c.GuildID, sess.ID, openedBy, circles.RSVPGoing, s.clock.Now()); err != nil {
+			return circles.Session{}, err
+		}
 	}
 	return s.runNow(ctx, sess.ID)
 }
@@ -426,8 +469,28 @@ func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error)
 	})
 }
 
+// SkipSession gives up on one planned session that has not begun to open
+// (no channel): marked skipped, with nothing more to do, and the circle's
+// next session planned. For an ad-hoc open that can't succeed until
+// someone changes a setting (the bot may not create channels, the category
+// is gone): better to say so than to keep trying. EConflict if the session
+// has a channel or is no longer planned.
+func (s *Scheduler) SkipSession(ctx context.Context, id int64) (circles.Session, error) {
+	skipped, err := s.skip(ctx, id)
+	if err != nil {
+		return skipped, err
+	}
+	s.clearTrouble(id)
+	s.log.Info("schedule: session given up", "guild", skipped.GuildID, "circle", skipped.CircleID, "session", id)
+	if _, err := s.Plan(ctx, skipped.CircleID); err != nil && circles.ErrorCode(err) != circles.EConflict {
+		s.log.Error("schedule: plan after giving up a session", "guild", skipped.GuildID, "circle", skipped.CircleID, "error", err)
+	}
+	return skipped, nil
+}
+
 // Upcoming returns the circle's next n occurrences after now, leaving out
-// the ones marked skipped; none for an archived circle.
+// the ones marked skipped and any that would start while a session of the
+// circle is under way; none for an archived circle.
 func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Occurrence, error) {
 	if c.Archived || n <= 0 {
 		return nil, nil
@@ -445,8 +508,12 @@ func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Oc
 	for _, sk := range skipped {
 		isSkipped[sk.Start.UnixMilli()] = true
 	}
+	busy, err := s.busyUntil(ctx, c, now)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Occurrence, 0, n)
-	after := now
+	after := notBefore(now, busy)
 	for range n + len(skipped) {
 		o, err := rule.next(after)
 		if err != nil {
@@ -545,4 +612,157 @@ func (s *Scheduler) redue(ctx context.Context, c circles.Circle, g circles.Guild
 	_, at := NextAction(c, g, sess, s.clock.Now(), s.grace)
 	_, err = s.setDue(ctx, sess, at)
 	return err
+}
+
+// sessionDropper is what ScheduleChanged needs of the store beyond
+// circles.Store: deleting a planned session that has not begun to open,
+// with its RSVPs. data.Store has it.
+type sessionDropper interface {
+	DeletePlannedSession(ctx context.Context, id int64) (bool, error)
+}
+
+// ScheduleChanged brings a circle's planned sessions in line with its
+// schedule, after /circle schedule changed it (the store leaves sessions
+// alone). A planned session whose start is still an occurrence of the new
+// rule is kept — its RSVPs and sent reminders with it — and takes the new
+// duration, its DueAt worked out again; one that no longer is, or that
+// would start while a session of the circle is under way, is deleted,
+// after the people reminded of it were told it moved
+// (Actions.SessionMoved). Sessions that have started (open, opening,
+// waiting to open late) run as they were planned; the new schedule applies
+// from the next one, which is planned here.
+func (s *Scheduler) ScheduleChanged(ctx context.Context, c circles.Circle) error {
+	err := s.scheduleChanged(ctx, c)
+	if err != nil {
+		s.log.Error("schedule: reconciling sessions after a schedule change", "guild", c.GuildID, "circle", c.ID, "error", err)
+	}
+	s.Kick()
+	return err
+}
+
+func (s *Scheduler) scheduleChanged(ctx context.Context, c circles.Circle) error {
+	if c.Archived {
+		return nil
+	}
+	drop, ok := s.store.(sessionDropper)
+	if !ok {
+		return errors.New("schedule: the store can't delete planned sessions")
+	}
+	g, err := s.settings(ctx, c.GuildID)
+	if err != nil {
+		return err
+	}
+	rule, err := compile(c.Schedule)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	busy, err := s.busyUntil(ctx, c, now)
+	if err != nil {
+		return err
+	}
+	planned, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned}, From: now})
+	if err != nil {
+		return err
+	}
+	var gone []int64
+	for _, p := range planned {
+		if !p.Start.After(now) {
+			continue // due to open now: it runs as planned
+		}
+		keep, err := s.refit(ctx, c, g, rule, busy, p.ID)
+		if err != nil {
+			return err
+		}
+		if !keep {
+			gone = append(gone, p.ID)
+		}
+	}
+	var next *circles.Session
+	if n, err := s.plan(ctx, c, g, now); err != nil {
+		s.replanLater([]int64{c.ID}, true)
+		s.log.Error("schedule: plan after a schedule change; retrying in the background", "guild", c.GuildID, "circle", c.ID, "error", err)
+	} else {
+		next = &n
+	}
+	var errs []error
+	for _, id := range gone {
+		errs = append(errs, s.dropMoved(ctx, c, drop, id, next))
+	}
+	return errors.Join(errs...)
+}
+
+// refit keeps a planned session that still fits rule (its start an
+// occurrence, not before busy), giving it the rule's end and shift and a
+// new DueAt, and reports false for one that doesn't. A session that began
+// to open meanwhile is kept as it is.
+func (s *Scheduler) refit(ctx context.Context, c circles.Circle, g circles.GuildSettings, rule compiled, busy time.Time, id int64) (bool, error) {
+	if err := s.claim(ctx, id); err != nil {
+		return false, err
+	}
+	defer s.release(id)
+	sess, err := s.store.Session(ctx, id)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return true, nil // nothing to do
+	}
+	if err != nil {
+		return false, err
+	}
+	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+		return true, nil
+	}
+	o, err := rule.next(sess.Start.Add(-time.Second))
+	if err != nil {
+		return false, err
+	}
+	if !o.Start.Equal(sess.Start) || sess.Start.Before(busy) {
+		return false, nil
+	}
+	_, err = s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
+		cur.End = o.End
+		if cur.Shift != o.Shift {
+			cur.Shift, cur.ShiftNoticeSent = o.Shift, false
+		}
+		_, at := NextAction(c, g, *cur, s.clock.Now(), s.grace)
+		cur.DueAt = dueAt(at)
+		return nil
+	})
+	return true, err
+}
+
+// dropMoved deletes a planned session the new schedule has no place for,
+// first telling the people reminded of it (a failure to tell is logged).
+func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, drop sessionDropper, id int64, next *circles.Session) error {
+	if err := s.claim(ctx, id); err != nil {
+		return err
+	}
+	defer s.release(id)
+	sess, err := s.store.Session(ctx, id)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+		return nil // began to open meanwhile: it runs as planned
+	}
+	if sess.RemindersSent {
+		func() {
+			defer func() {
+				if p := recover(); p != nil {
+					s.log.Error("schedule: telling about a moved session panicked", "guild", c.GuildID, "circle", c.ID, "session", id, "panic", fmt.Sprint(p))
+				}
+			}()
+			if err := s.actions.SessionMoved(ctx, c, sess, next); err != nil {
+				s.log.Error("schedule: telling about a moved session", "guild", c.GuildID, "circle", c.ID, "session", id, "error", err)
+			}
+		}()
+	}
+	if _, err := drop.DeletePlannedSession(ctx, id); err != nil {
+		return err
+	}
+	s.clearTrouble(id)
+	s.log.Info("schedule: dropped a session the new schedule has no place for", "guild", c.GuildID, "circle", c.ID, "session", id, "start", sess.Start, "reminded", sess.RemindersSent)
+	return nil
 }

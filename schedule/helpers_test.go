@@ -20,15 +20,29 @@ type call struct {
 	Step    Step
 	Session int64
 	Index   int   // PostPrompt only
-	Next    int64 // CloseSession: the next session's ID, 0 for none
+	Next    int64 // CloseSession, SessionMoved: the next session's ID, 0 for none
+	Cause   bool  // MissedSession: a cause was given
+	Of      Step  // StepStuck: the step that is stuck
 }
+
+// Pseudo-steps for the Actions calls that are not steps.
+const (
+	callStuck Step = "stuck"
+	callMoved Step = "moved"
+)
 
 func (c call) String() string {
 	switch c.Step {
 	case StepPrompt:
 		return fmt.Sprintf("%s#%d[%d]", c.Step, c.Session, c.Index)
-	case StepClose:
+	case StepClose, callMoved:
 		return fmt.Sprintf("%s#%d(next %d)", c.Step, c.Session, c.Next)
+	case StepMissed:
+		if c.Cause {
+			return fmt.Sprintf("%s#%d(cause)", c.Step, c.Session)
+		}
+	case callStuck:
+		return fmt.Sprintf("%s#%d(%s)", c.Step, c.Session, c.Of)
 	}
 	return fmt.Sprintf("%s#%d", c.Step, c.Session)
 }
@@ -39,7 +53,8 @@ type recorder struct {
 	calls  []call
 	fail   map[Step]int // step → how many more calls fail
 	panics map[Step]int
-	delay  time.Duration // OpenSession takes this long (widens race windows)
+	delay  time.Duration         // OpenSession takes this long (widens race windows)
+	onOpen func(circles.Session) // called by OpenSession first, when set
 }
 
 var errBoom = errors.New("discord is down")
@@ -97,6 +112,9 @@ func (r *recorder) OpenSession(_ context.Context, _ circles.Circle, s circles.Se
 	if r.delay > 0 {
 		time.Sleep(r.delay)
 	}
+	if r.onOpen != nil {
+		r.onOpen(s)
+	}
 	if err := r.record(call{Step: StepOpen, Session: s.ID}); err != nil {
 		return s, err
 	}
@@ -125,8 +143,20 @@ func (r *recorder) DeleteChannel(_ context.Context, _ circles.Circle, s circles.
 	return r.record(call{Step: StepDelete, Session: s.ID})
 }
 
-func (r *recorder) MissedSession(_ context.Context, _ circles.Circle, s circles.Session) error {
-	return r.record(call{Step: StepMissed, Session: s.ID})
+func (r *recorder) MissedSession(_ context.Context, _ circles.Circle, s circles.Session, cause error) error {
+	return r.record(call{Step: StepMissed, Session: s.ID, Cause: cause != nil})
+}
+
+func (r *recorder) StepStuck(_ context.Context, _ circles.Circle, s circles.Session, step Step, _ error) error {
+	return r.record(call{Step: callStuck, Session: s.ID, Of: step})
+}
+
+func (r *recorder) SessionMoved(_ context.Context, _ circles.Circle, s circles.Session, next *circles.Session) error {
+	c := call{Step: callMoved, Session: s.ID}
+	if next != nil {
+		c.Next = next.ID
+	}
+	return r.record(c)
 }
 
 func (r *recorder) SyncAccess(_ context.Context, _ circles.Circle, s circles.Session) error {

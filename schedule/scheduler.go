@@ -35,11 +35,25 @@ type Actions interface {
 	CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error
 	// DeleteChannel deletes the session's channel (retention is over).
 	DeleteChannel(ctx context.Context, c circles.Circle, s circles.Session) error
-	// MissedSession tells facilitators a session was missed while the bot was down.
-	MissedSession(ctx context.Context, c circles.Circle, s circles.Session) error
+	// MissedSession tells facilitators a session was missed: its start
+	// passed more than the grace window ago without it opening. cause is
+	// the last error of an attempt to open it that this process saw, or
+	// nil (the bot was down at the time).
+	MissedSession(ctx context.Context, c circles.Circle, s circles.Session, cause error) error
 	// SyncAccess makes the channel's permission overwrites match current
 	// consent, changing only what differs.
 	SyncAccess(ctx context.Context, c circles.Circle, s circles.Session) error
+	// StepStuck says a step of a session has failed StuckAfter times in a
+	// row with err (the last error), so that people who can fix it (a
+	// permission taken away, a deleted category) hear of it. It is called
+	// once per run of failures; the step is retried regardless, less and
+	// less often.
+	StepStuck(ctx context.Context, c circles.Circle, s circles.Session, step Step, err error) error
+	// SessionMoved tells the people reminded of a planned session that a
+	// schedule change dropped it; next is the circle's next session under
+	// the new schedule, nil if it could not be planned. It is called just
+	// before the session (and its RSVPs) is deleted.
+	SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error
 }
 
 // Options configure a Scheduler. Store and Actions are required.
@@ -57,7 +71,8 @@ type Options struct {
 	// Workers is how many sessions one wake works on in parallel. Default 4.
 	Workers int
 	// RetryDelay is how long a failed step waits before it is tried again.
-	// Default 1m.
+	// After StuckAfter failures in a row the wait doubles with each further
+	// one, up to MaxRetryDelay. Default 1m.
 	RetryDelay time.Duration
 }
 
@@ -66,6 +81,11 @@ const (
 	DefaultLateOpenGrace = 15 * time.Minute
 	DefaultWorkers       = 4
 	DefaultRetryDelay    = time.Minute
+	// StuckAfter is how many failures in a row of one step of a session
+	// make it stuck: Actions.StepStuck is called and retries back off.
+	StuckAfter = 3
+	// MaxRetryDelay caps the backed-off wait between retries of a stuck step.
+	MaxRetryDelay = time.Hour
 )
 
 const (
@@ -108,6 +128,18 @@ type Scheduler struct {
 	unplanned  map[int64]bool
 	replanAt   time.Time
 	replanWait time.Duration
+	// troubles are the sessions whose last step failed, with how often in
+	// a row; guarded by mu. Kept in memory only: a restart starts counting
+	// again, which at worst repeats one StepStuck.
+	troubles map[int64]*trouble
+}
+
+// trouble is a run of failures of one step of a session.
+type trouble struct {
+	step  Step
+	count int
+	err   error // the latest
+	told  bool  // StepStuck was called for this run
 }
 
 // New returns a Scheduler. It does nothing until Reconcile, RunDue or Run.
@@ -124,6 +156,7 @@ func New(o Options) *Scheduler {
 		inflight:  map[int64]chan struct{}{},
 		kick:      make(chan struct{}, 1),
 		unplanned: map[int64]bool{},
+		troubles:  map[int64]*trouble{},
 	}
 	if s.clock == nil {
 		s.clock = circles.SystemClock{}
@@ -390,11 +423,19 @@ func (s *Scheduler) setDue(ctx context.Context, sess circles.Session, at time.Ti
 	return out, nil
 }
 
-// failed logs a failed step and sets its retry. It returns the error for
-// callers that want it (commands); RunDue only counts store failures.
+// failed logs a failed step and sets its retry: after RetryDelay, or once
+// the step is stuck (StuckAfter failures in a row) after twice the last
+// wait, up to MaxRetryDelay. The first time it is stuck, Actions.StepStuck
+// says so. It returns the error for callers that want it (commands);
+// RunDue only counts store failures.
 func (s *Scheduler) failed(ctx context.Context, c circles.Circle, sess circles.Session, step Step, err error) error {
-	s.log.Error("schedule: step failed", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", err, "retry_in", s.retry)
-	if _, uerr := s.setDue(ctx, sess, s.clock.Now().Add(s.retry)); uerr != nil {
+	n, escalate := s.noteTrouble(sess.ID, step, err)
+	wait := retryWait(s.retry, n)
+	s.log.Error("schedule: step failed", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", err, "failures", n, "retry_in", wait)
+	if escalate && step != StepNone && !errors.Is(err, errStore) {
+		s.stuck(ctx, c, sess, step, err)
+	}
+	if _, uerr := s.setDue(ctx, sess, s.clock.Now().Add(wait)); uerr != nil {
 		s.log.Error("schedule: could not set retry", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", uerr)
 		return errors.Join(err, uerr)
 	}
@@ -402,6 +443,65 @@ func (s *Scheduler) failed(ctx context.Context, c circles.Circle, sess circles.S
 		return err
 	}
 	return &stepError{step: step, err: err}
+}
+
+// retryWait is how long to wait after the n-th failure in a row.
+func retryWait(base time.Duration, n int) time.Duration {
+	wait := base
+	for i := StuckAfter; i < n && wait < MaxRetryDelay; i++ {
+		wait *= 2
+	}
+	return min(wait, MaxRetryDelay)
+}
+
+// noteTrouble counts a failure of step for a session and returns how many
+// in a row there have been, and whether StepStuck is now due.
+func (s *Scheduler) noteTrouble(id int64, step Step, err error) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.troubles[id]
+	if t == nil || t.step != step {
+		t = &trouble{step: step}
+		s.troubles[id] = t
+	}
+	t.count++
+	t.err = err
+	escalate := t.count >= StuckAfter && !t.told
+	t.told = t.told || escalate
+	return t.count, escalate
+}
+
+// clearTrouble forgets a session's failures, after a step succeeded.
+func (s *Scheduler) clearTrouble(id int64) {
+	s.mu.Lock()
+	delete(s.troubles, id)
+	s.mu.Unlock()
+}
+
+// lastError is the latest error of step for a session in the current run
+// of failures, or nil.
+func (s *Scheduler) lastError(id int64, step Step) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.troubles[id]; t != nil && t.step == step {
+		return t.err
+	}
+	return nil
+}
+
+// stuck calls Actions.StepStuck, logging what it returns or panics with:
+// telling people is a courtesy and must not stop the retry.
+func (s *Scheduler) stuck(ctx context.Context, c circles.Circle, sess circles.Session, step Step, err error) {
+	log := s.log.With("guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step))
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("schedule: telling about a stuck step panicked", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	log.Warn("schedule: step is stuck; telling the facilitators", "failures", StuckAfter, "error", err)
+	if serr := s.actions.StepStuck(ctx, c, sess, step, err); serr != nil {
+		log.Error("schedule: telling about a stuck step", "error", serr)
+	}
 }
 
 // settings returns the guild's settings, or the defaults for a guild the
@@ -467,13 +567,16 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 			if cur.GuidelinesMessageID == "" {
 				cur.GuidelinesMessageID = opened.GuidelinesMessageID
 			}
+			if cur.GuidelinesVersion == 0 {
+				cur.GuidelinesVersion = opened.GuidelinesVersion
+			}
 			cur.WelcomePosted = cur.WelcomePosted || opened.WelcomePosted
 			cur.FacilitatorAlerted = cur.FacilitatorAlerted || opened.FacilitatorAlerted
 			cur.PromptsPosted = max(cur.PromptsPosted, opened.PromptsPosted, min(len(c.Prompts), 1))
 		}
 		after = func(time.Time) { s.planNext(ctx, c, g) }
 	case StepMissed:
-		err = s.actions.MissedSession(ctx, c, sess)
+		err = s.actions.MissedSession(ctx, c, sess, s.lastError(sess.ID, StepOpen))
 		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionMissed }
 		after = func(time.Time) { s.planNext(ctx, c, g) }
 	case StepCancel:
@@ -491,7 +594,7 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		record = func(cur *circles.Session, now time.Time) {
 			cur.State = circles.SessionClosed
 			cur.ClosedAt = now
-			cur.DeleteAt = now.Add(g.Retention())
+			cur.DeleteAt = DeleteTime(g, *cur)
 		}
 	case StepDelete:
 		err = s.actions.DeleteChannel(ctx, c, sess)
@@ -501,8 +604,12 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	default:
 		return sess, fmt.Errorf("unknown step %q", step)
 	}
-	if err != nil || record == nil {
+	if err != nil {
 		return sess, err
+	}
+	s.clearTrouble(sess.ID)
+	if record == nil {
+		return sess, nil
 	}
 	now := s.clock.Now()
 	out, err = s.store.UpdateSession(ctx, sess.ID, func(cur *circles.Session) error {

@@ -215,14 +215,14 @@ func TestOpenNowCloseNow(t *testing.T) {
 	regular := e.plan(c)
 	now := time.Date(2026, time.December, 1, 12, 0, 0, int(500*time.Millisecond), time.UTC)
 	e.at(now)
-	s, err := e.sched.OpenNow(e.ctx, testGuild, c.ID)
+	s, err := e.sched.OpenNow(e.ctx, testGuild, c.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.State != circles.SessionOpen || !s.Start.Equal(now.Truncate(time.Second)) || !s.End.Equal(s.Start.Add(time.Hour)) || s.ChannelID == "" {
 		t.Fatalf("OpenNow: %+v", s)
 	}
-	if _, err := e.sched.OpenNow(e.ctx, testGuild, c.ID); circles.ErrorCode(err) != circles.EConflict {
+	if _, err := e.sched.OpenNow(e.ctx, testGuild, c.ID, ""); circles.ErrorCode(err) != circles.EConflict {
 		t.Fatalf("second OpenNow: %v, want EConflict", err)
 	}
 	if got := e.session(regular.ID); got.State != circles.SessionPlanned {
@@ -243,7 +243,7 @@ func TestOpenNowCloseNow(t *testing.T) {
 
 	// Opened shortly before a planned session: the ad-hoc one replaces it.
 	e.at(start.Add(-20 * time.Minute))
-	adhoc, err := e.sched.OpenNow(e.ctx, testGuild, c.ID)
+	adhoc, err := e.sched.OpenNow(e.ctx, testGuild, c.ID, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +255,7 @@ func TestOpenNowCloseNow(t *testing.T) {
 	if e.act.count(StepOpen) != 2 || adhoc.State != circles.SessionOpen {
 		t.Fatalf("opens: %v", e.act.Calls())
 	}
-	if _, err := e.sched.OpenNow(e.ctx, "other-guild", c.ID); circles.ErrorCode(err) != circles.ENotFound {
+	if _, err := e.sched.OpenNow(e.ctx, "other-guild", c.ID, ""); circles.ErrorCode(err) != circles.ENotFound {
 		t.Fatalf("OpenNow from another guild: %v", err)
 	}
 }
@@ -293,6 +293,90 @@ func TestRetryAfterFailure(t *testing.T) {
 	e.runDue(1)
 	if got := e.session(s.ID); got.PromptsPosted != 2 {
 		t.Fatalf("prompts posted %d after a failed and a retried prompt, want 2", got.PromptsPosted)
+	}
+}
+
+// A step that keeps failing is retried every RetryDelay three times, then
+// reported stuck once and retried less and less often, up to an hour
+// apart. A success ends the run; the next step's failures count afresh.
+func TestStuckStepBacksOff(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	e.at(warning)
+	e.runDue(1) // the warning (the prompts' time has passed)
+	e.act.failNext(StepClose, 10)
+	var waits []time.Duration
+	for range 10 {
+		e.at(e.session(s.ID).DueAt)
+		before := e.clock.Now()
+		e.runDue(0)
+		if n := e.act.count(callStuck); n != min(len(waits)+1, 3)/3 {
+			t.Fatalf("after %d failures %d stuck reports", len(waits)+1, n)
+		}
+		waits = append(waits, e.session(s.ID).DueAt.Sub(before))
+	}
+	want := []time.Duration{1, 1, 1, 2, 4, 8, 16, 32, 60, 60}
+	for i := range want {
+		want[i] *= time.Minute
+	}
+	if !slices.Equal(waits, want) {
+		t.Fatalf("waits %v, want %v", waits, want)
+	}
+	// The close succeeds; the delete, due at once (the retention counts
+	// from the end, hours ago), fails three times.
+	e.act.failNext(StepDelete, 3)
+	e.at(e.session(s.ID).DueAt)
+	e.runDue(1)
+	if got := e.session(s.ID); got.State != circles.SessionClosed {
+		t.Fatalf("after the close succeeded: %+v", got)
+	}
+	for range 2 {
+		e.at(e.session(s.ID).DueAt)
+		e.runDue(0)
+	}
+	var stuck []call
+	for _, cl := range e.act.Calls() {
+		if cl.Step == callStuck {
+			stuck = append(stuck, cl)
+		}
+	}
+	if len(stuck) != 2 || stuck[0].Of != StepClose || stuck[1].Of != StepDelete {
+		t.Fatalf("stuck reports %v, want the close's and then the delete's", stuck)
+	}
+	if got := e.session(s.ID); !got.DueAt.Equal(e.clock.Now().Add(time.Minute)) {
+		t.Fatalf("retry of a fresh run of failures at %v, want in a minute", got.DueAt)
+	}
+}
+
+// A session whose open kept failing is reported missed with the cause;
+// one missed while the bot was down, without.
+func TestMissedSessionCause(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.act.failNext(StepOpen, 100)
+	for e.session(s.ID).State == circles.SessionPlanned {
+		e.at(e.session(s.ID).DueAt)
+		if _, err := e.sched.RunDue(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := e.act.Calls()
+	if last := calls[len(calls)-1]; last != (call{Step: StepMissed, Session: s.ID, Cause: true}) {
+		t.Fatalf("calls %v, want the last to be missed with a cause", calls)
+	}
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	e.restart()
+	e.at(next.Start.Add(time.Hour))
+	if err := e.sched.Reconcile(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if calls := e.act.Calls(); len(calls) == 0 || calls[0] != (call{Step: StepMissed, Session: next.ID}) {
+		t.Fatalf("calls after downtime %v, want missed without a cause", calls)
 	}
 }
 
@@ -520,6 +604,9 @@ func TestNextAction(t *testing.T) {
 		{"prompts skipped at warning", c, g, open, warning, StepWarn, warning},
 		{"warning", c, g, allPrompts, start, StepWarn, warning},
 		{"close", c, g, warned, start, StepClose, end},
+		{"opened late, 3 minutes left: warn now", c, g, allPrompts, end.Add(-3 * time.Minute), StepWarn, warning},
+		{"2 minutes left: still warned", c, g, allPrompts, end.Add(-MinWarningLeft), StepWarn, warning},
+		{"under 2 minutes left: no warning", c, g, allPrompts, end.Add(-MinWarningLeft + time.Second), StepClose, end},
 		{"overdue close skips the warning", c, g, allPrompts, end, StepClose, end},
 		{"no prompts, short session: straight to close", circles.Circle{}, g, circles.Session{State: circles.SessionOpen, Start: start, End: start.Add(10 * time.Minute)}, start, StepClose, start.Add(10 * time.Minute)},
 		{"delete after retention", c, g, closed, end, StepDelete, end.Add(2 * time.Hour)},
@@ -542,10 +629,14 @@ func TestZoneChangeReplans(t *testing.T) {
 	e := newEnv(t)
 	c := e.tuesdayCircle()
 	berlin := e.plan(c)
-	if _, _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
+	c, _, err := e.store.UpdateCircle(e.ctx, testGuild, c.ID, func(c *circles.Circle) error {
 		c.Schedule.TimeZone = "America/New_York"
 		return nil
-	}); err != nil {
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.sched.ScheduleChanged(e.ctx, c); err != nil {
 		t.Fatal(err)
 	}
 	ny := e.plan(c)
@@ -634,13 +725,14 @@ func TestPartialOpenIsFinished(t *testing.T) {
 		partial(t, e, s.ID, false)
 		for m := time.Duration(0); m <= 20; m++ {
 			e.at(start.Add(m * time.Minute))
-			e.runDue(0) // every minute a retry, failing
+			e.runDue(0) // a retry whenever due, failing
 		}
-		if e.act.count(StepMissed) != 0 || e.act.count(StepOpen) != 21 {
+		// Retried at 0, 1 and 2 minutes (stuck), then backing off: 3, 5, 9, 17.
+		if e.act.count(StepMissed) != 0 || e.act.count(StepOpen) != 7 || e.act.count(callStuck) != 1 {
 			t.Fatalf("calls %v, want only retried opens", e.act.Calls())
 		}
 		e.act.failNext(StepOpen, 0)
-		e.at(start.Add(21 * time.Minute))
+		e.at(e.session(s.ID).DueAt)
 		e.runDue(2) // open, then the prompt whose time has passed
 		got := e.session(s.ID)
 		if got.State != circles.SessionOpen || got.ChannelID != "chan-partial" {
@@ -665,19 +757,17 @@ func TestPartialOpenIsFinished(t *testing.T) {
 		}
 	})
 	t.Run("channel made, restart after the end: closed and deleted", func(t *testing.T) {
+		// Retention (2 hours) counts from the session's end, which was 3
+		// hours ago: the channel goes straight after the close.
 		e, c, s := restartAt(t, false, end.Add(3*time.Hour))
 		next := e.sessions(c, circles.SessionPlanned)
 		if len(next) != 1 {
 			t.Fatalf("planned %+v", next)
 		}
-		e.wantCalls(call{Step: StepClose, Session: s.ID, Next: next[0].ID})
-		got := e.session(s.ID)
-		if got.State != circles.SessionClosed || !got.DueAt.Equal(got.DeleteAt) {
+		e.wantCalls(call{Step: StepClose, Session: s.ID, Next: next[0].ID}, call{Step: StepDelete, Session: s.ID})
+		if got := e.session(s.ID); got.State != circles.SessionDeleted || !got.DeleteAt.Equal(end.Add(2*time.Hour)) {
 			t.Fatalf("after the close: %+v", got)
 		}
-		e.at(got.DeleteAt)
-		e.runDue(1)
-		e.wantCalls(call{Step: StepClose, Session: s.ID, Next: next[0].ID}, call{Step: StepDelete, Session: s.ID})
 	})
 	t.Run("a session whose channel exists can't be skipped", func(t *testing.T) {
 		e := newEnv(t)

@@ -78,7 +78,9 @@ func NextAction(c circles.Circle, g circles.GuildSettings, sess circles.Session,
 		if n := len(c.Prompts); sess.PromptsPosted < n && (warn.IsZero() || now.Before(warn)) {
 			return StepPrompt, circles.PromptTimes(sess.Start, sess.End, n)[sess.PromptsPosted]
 		}
-		if !warn.IsZero() && !sess.WarningSent {
+		if !warn.IsZero() && !sess.WarningSent && sess.End.Sub(later(now, warn)) >= MinWarningLeft {
+			// Not when less is left (opened late, or the bot was down):
+			// the close is about to say it all.
 			return StepWarn, warn
 		}
 		return StepClose, sess.End
@@ -88,6 +90,17 @@ func NextAction(c circles.Circle, g circles.GuildSettings, sess circles.Session,
 	}
 	return StepNone, time.Time{}
 }
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// MinWarningLeft is the least time left for the end-of-session warning to
+// be worth posting.
+const MinWarningLeft = 2 * time.Minute
 
 // hasChannel reports whether a session that is not finished has a channel
 // whose access the scheduler looks after.
@@ -103,11 +116,19 @@ func deleteAt(g circles.GuildSettings, sess circles.Session) time.Time {
 	if !sess.DeleteAt.IsZero() {
 		return sess.DeleteAt
 	}
-	closed := sess.ClosedAt
-	if closed.IsZero() {
-		closed = sess.End
+	return DeleteTime(g, sess)
+}
+
+// DeleteTime is when the channel of a session closed at sess.ClosedAt is
+// due for deletion: the guild's retention after the session ended — at its
+// End, or at an earlier close. A close that comes late (the bot was down)
+// does not extend it, so a channel long overdue goes at once.
+func DeleteTime(g circles.GuildSettings, sess circles.Session) time.Time {
+	from := sess.End
+	if !sess.ClosedAt.IsZero() && sess.ClosedAt.Before(from) {
+		from = sess.ClosedAt
 	}
-	return closed.Add(g.Retention())
+	return from.Add(g.Retention())
 }
 
 // promptIndex picks the prompt to post when a prompt step is due: the

@@ -1,0 +1,127 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// problem is a refusal from Discord that trying again won't fix: someone
+// has to change something in the server first. Facilitators are told what,
+// in plain words (advice), instead of the bot retrying quietly.
+type problem int
+
+const (
+	noProblem           problem = iota
+	problemPermissions          // 50001 Missing Access, 50013 Missing Permissions
+	problemChannelGone          // 10003 Unknown Channel
+	problemCategoryGone         // 50035 on parent_id: not (any more) a category
+	problemCategoryFull         // 50035 on parent_id: 50 channels in it already
+	problemServerFull           // 30013: 500 channels in the server
+	problemNoCategory           // /setup has chosen no category (errNoCategory)
+)
+
+// diagnose recognises the problems above in an error from discordgo (or
+// OpenSession's errNoCategory).
+func diagnose(err error) problem {
+	if errors.Is(err, errNoCategory) {
+		return problemNoCategory
+	}
+	var rest *discordgo.RESTError
+	if !errors.As(err, &rest) || rest.Message == nil {
+		return noProblem
+	}
+	switch rest.Message.Code {
+	case discordgo.ErrCodeMissingAccess, discordgo.ErrCodeMissingPermissions:
+		return problemPermissions
+	case discordgo.ErrCodeUnknownChannel:
+		return problemChannelGone
+	case discordgo.ErrCodeMaximumNumberOfGuildChannelsReached:
+		return problemServerFull
+	case discordgo.ErrCodeInvalidFormBody:
+		var body struct {
+			Errors struct {
+				ParentID struct {
+					Errors []struct {
+						Code string `json:"code"`
+					} `json:"_errors"`
+				} `json:"parent_id"`
+			} `json:"errors"`
+		}
+		if json.Unmarshal(rest.ResponseBody, &body) != nil || len(body.Errors.ParentID.Errors) == 0 {
+			return noProblem
+		}
+		for _, e := range body.Errors.ParentID.Errors {
+			if strings.Contains(e.Code, "MAX_CHANNELS") {
+				return problemCategoryFull
+			}
+		}
+		return problemCategoryGone
+	}
+	return noProblem
+}
+
+// advice says what is wrong and how to fix it, to be read after a colon.
+// channelID is the session's channel, if it has one; categoryID the
+// session category from /setup. Empty for noProblem.
+func (p problem) advice(channelID, categoryID string) string {
+	category := "the session category"
+	if categoryID != "" {
+		category += " <#" + categoryID + ">"
+	}
+	switch p {
+	case problemPermissions:
+		where := category
+		if channelID != "" {
+			where = "<#" + channelID + "> or in " + category
+		}
+		return "circlebot is missing permissions there. A server admin can fix it by giving circlebot **View Channel**, **Manage Channels** and **Manage Roles** in " + where + "."
+	case problemChannelGone:
+		return "the session's channel no longer exists in Discord (it may have been deleted by hand), so there is nothing left to do in it."
+	case problemCategoryGone:
+		return "the category for session channels no longer exists in Discord. A server admin can choose one with `/setup category:`."
+	case problemCategoryFull:
+		return category + " is full: Discord allows 50 channels in a category. A server admin can delete old channels in it, or choose another category with `/setup category:`."
+	case problemServerFull:
+		return "the server has reached Discord's limit of 500 channels. A server admin can delete channels that are no longer used."
+	case problemNoCategory:
+		return "circlebot has no category for session channels in this server yet. Please ask a server admin to run /setup."
+	}
+	return ""
+}
+
+// unknownProblemAdvice stands in for advice when the error is not one of
+// the recognised problems.
+const unknownProblemAdvice = "Discord keeps answering with an error. If this goes on, a server admin can check that circlebot has **View Channel**, **Manage Channels** and **Manage Roles** in the session category."
+
+// problemKey names one problem of one session, told about once.
+type problemKey struct {
+	session int64
+	problem problem
+}
+
+// firstTelling records that the facilitators are being told about p for a
+// session, and reports whether this is the first time (in this process):
+// the reminder's check of the category and a stuck open find the same
+// deleted category, and one message about it is enough.
+func (b *Bot) firstTelling(sessionID int64, p problem) bool {
+	_, told := b.problemsTold.LoadOrStore(problemKey{sessionID, p}, true)
+	return !told
+}
+
+// stepWords say what a step does to a session, to follow "I can't".
+var stepWords = map[schedule.Step]string{
+	schedule.StepShiftNotice: "announce the time change of",
+	schedule.StepRemind:      "send the reminders for",
+	schedule.StepOpen:        "open",
+	schedule.StepMissed:      "clean up after",
+	schedule.StepPrompt:      "post the next prompt in",
+	schedule.StepWarn:        "post the end-of-session warning in",
+	schedule.StepClose:       "close",
+	schedule.StepDelete:      "delete the channel of",
+	schedule.StepSyncAccess:  "update who can see",
+}
