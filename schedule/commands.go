@@ -311,7 +311,7 @@ func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64,
 	case circles.SessionOpen:
 		return circles.Session{}, alreadyOpen(c, sess)
 	default:
-		return circles.Session{}, circles.Errorf(circles.EConflict, "A session of %s started at this very moment and is already over. Please try again.", c.Name)
+		return circles.Session{}, circles.Errorf(circles.EConflict, "A session of %s started at this very moment and is already over or called off. Please try again in a moment.", c.Name)
 	}
 	if err := s.skipOverlapping(ctx, c, sess); err != nil {
 		return circles.Session{}, err
