@@ -66,8 +66,8 @@ type CircleStore interface {
 	// UpdateCircle loads the circle, applies fn, validates and saves, in one
 	// transaction. fn returning an error aborts with that error and nothing
 	// changes. Guideline changes go through Circle.SetGuidelines inside fn,
-	// which bumps the version. If fn changes the schedule, planned sessions
-	// that no longer match are deleted (the scheduler plans new ones).
+	// which bumps the version. Sessions are left alone when the schedule
+	// changes: the scheduler reconciles them (Scheduler.ScheduleChanged).
 	// Seats the change frees (more capacity, more listener seats) go to
 	// the waitlist at once, in the same transaction; promoted lists them.
 	UpdateCircle(ctx context.Context, guildID string, id int64, fn func(*Circle) error) (c Circle, promoted []Membership, err error)
@@ -148,6 +148,11 @@ type SessionStore interface {
 	// and start; either way it returns the stored row. This is what makes
 	// planning and opening idempotent.
 	EnsureSession(ctx context.Context, s Session) (Session, bool, error)
+	// DeletePlannedSession removes a session that is planned and has not
+	// begun to open (no channel, never opened), with its RSVPs: an
+	// occurrence a schedule change dropped. deleted is false, and nothing
+	// changes, for any other session.
+	DeletePlannedSession(ctx context.Context, id int64) (deleted bool, err error)
 	// Session returns a session by ID.
 	Session(ctx context.Context, id int64) (Session, error)
 	// UpdateSession loads, applies fn and saves in one transaction.

@@ -351,7 +351,7 @@ func queryRSVPs(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]c
 // to open (no channel, never opened), with its RSVPs: an occurrence a
 // schedule change dropped. deleted is false, and nothing changes, for any
 // other session or one that is already gone. The scheduler calls it
-// (schedule.Scheduler.ScheduleChanged); it is not part of circles.Store.
+// (schedule.Scheduler.ScheduleChanged).
 func (s *Store) DeletePlannedSession(ctx context.Context, id int64) (deleted bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions

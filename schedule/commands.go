@@ -614,13 +614,6 @@ func (s *Scheduler) redue(ctx context.Context, c circles.Circle, g circles.Guild
 	return err
 }
 
-// sessionDropper is what ScheduleChanged needs of the store beyond
-// circles.Store: deleting a planned session that has not begun to open,
-// with its RSVPs. data.Store has it.
-type sessionDropper interface {
-	DeletePlannedSession(ctx context.Context, id int64) (bool, error)
-}
-
 // ScheduleChanged brings a circle's planned sessions in line with its
 // schedule, after /circle schedule changed it (the store leaves sessions
 // alone). A planned session whose start is still an occurrence of the new
@@ -643,10 +636,6 @@ func (s *Scheduler) ScheduleChanged(ctx context.Context, c circles.Circle) error
 func (s *Scheduler) scheduleChanged(ctx context.Context, c circles.Circle) error {
 	if c.Archived {
 		return nil
-	}
-	drop, ok := s.store.(sessionDropper)
-	if !ok {
-		return errors.New("schedule: the store can't delete planned sessions")
 	}
 	g, err := s.settings(ctx, c.GuildID)
 	if err != nil {
@@ -687,7 +676,7 @@ func (s *Scheduler) scheduleChanged(ctx context.Context, c circles.Circle) error
 	}
 	var errs []error
 	for _, id := range gone {
-		errs = append(errs, s.dropMoved(ctx, c, drop, id, next))
+		errs = append(errs, s.dropMoved(ctx, c, id, next))
 	}
 	return errors.Join(errs...)
 }
@@ -732,7 +721,7 @@ func (s *Scheduler) refit(ctx context.Context, c circles.Circle, g circles.Guild
 
 // dropMoved deletes a planned session the new schedule has no place for,
 // first telling the people reminded of it (a failure to tell is logged).
-func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, drop sessionDropper, id int64, next *circles.Session) error {
+func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, next *circles.Session) error {
 	if err := s.claim(ctx, id); err != nil {
 		return err
 	}
@@ -759,7 +748,7 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, drop sessio
 			}
 		}()
 	}
-	if _, err := drop.DeletePlannedSession(ctx, id); err != nil {
+	if _, err := s.store.DeletePlannedSession(ctx, id); err != nil {
 		return err
 	}
 	s.clearTrouble(id)
