@@ -180,6 +180,9 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 
 // nothingToClose says that no session is open, and what to do instead.
 func (b *Bot) nothingToClose(ctx context.Context, c circles.Circle) error {
+	if c.Archived {
+		return circles.Errorf(circles.EConflict, "%s is archived and has no open session, so there is nothing to close.", c.Name)
+	}
 	next := "None is planned either"
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
 		next = "The next one starts " + Timestamp(occ[0].Start) + " and closes by itself at its end"

@@ -1,7 +1,6 @@
 package bot_test
 
 import (
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -475,15 +474,6 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 	}
 }
 
-// facLifecycleLanded reports whether bot/lifecycle.go does channel work yet.
-func facLifecycleLanded(t *testing.T) bool {
-	b, err := os.ReadFile("lifecycle.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return !strings.Contains(string(b), "(Stub: being built.)")
-}
-
 func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
@@ -551,14 +541,12 @@ func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	if len(open) != 1 {
 		t.Fatalf("open sessions %+v", open)
 	}
-	if facLifecycleLanded(t) {
-		if open[0].ChannelID == "" {
-			t.Fatal("opened session has no channel")
-		}
-		wantContains(t, r.Content, "<#"+open[0].ChannelID+">")
-		if _, ok := h.sim.Channel(open[0].ChannelID); !ok {
-			t.Fatal("session channel missing in the simulator")
-		}
+	if open[0].ChannelID == "" {
+		t.Fatal("opened session has no channel")
+	}
+	wantContains(t, r.Content, "<#"+open[0].ChannelID+">")
+	if _, ok := h.sim.Channel(open[0].ChannelID); !ok {
+		t.Fatal("session channel missing in the simulator")
 	}
 	r = h.run(h.fac, "circle open", O("circle", "Grief circle"))
 	wantContains(t, r.Content, "already has an open session")
@@ -591,6 +579,8 @@ func TestFacilitatorRosterRemoveOpenArchive(t *testing.T) {
 	}
 	r = h.run(h.fac, "circle skip", O("circle", "Grief circle"))
 	wantContains(t, r.Content, "archived")
+	r = h.run(h.fac, "circle close", O("circle", "Grief circle"))
+	wantContains(t, r.Content, "is archived and has no open session")
 }
 
 // A circle picked from the autocomplete list is that circle, even when

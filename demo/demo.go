@@ -7,8 +7,8 @@
 // SQLite file in a temporary directory, and the walkthrough moves a manual
 // clock to reach reminder, opening and closing times in seconds. The
 // walkthrough prints what each user does and what the bot answered; it
-// runs to the end whatever the bot answers, so it also shows which
-// features are not built yet.
+// runs to the end whatever the bot answers, then fails (a non-zero exit)
+// if any step's effect did not happen, naming them.
 package demo
 
 import (
@@ -70,7 +70,7 @@ type demo struct {
 	seenDMs   map[string]int    // user id → DMs already printed
 	seenMsgs  map[string]int    // channel id → messages already printed
 	brief     bool              // print bot messages by their first line (see briefly)
-	notBuilt  []string          // steps whose feature answered nothing useful yet
+	failed    []string          // effects a step expected that did not happen
 	answered  int               // interactions the bot answered
 	facts     map[string]string // milestones for the summary
 
@@ -147,6 +147,9 @@ func Run(ctx context.Context, o Options) error {
 		return ctx.Err()
 	}
 	d.summary()
+	if len(d.failed) > 0 {
+		return fmt.Errorf("%d step(s) of the walkthrough did not work: %s", len(d.failed), strings.Join(d.failed, "; "))
+	}
 	return nil
 }
 
@@ -307,10 +310,11 @@ func (d *demo) note(format string, args ...any) {
 	d.block("   ", fmt.Sprintf(format, args...))
 }
 
-// missing records and prints a feature that isn't built yet.
+// missing records and prints an effect the step expected that did not
+// happen; Run fails at the end if there are any.
 func (d *demo) missing(what string) {
-	d.notBuilt = append(d.notBuilt, what)
-	d.printf("   (%s — feature not built yet)\n", what)
+	d.failed = append(d.failed, what)
+	d.printf("    ✗ expected, but it did not happen: %s\n", what)
 }
 
 func (d *demo) summary() {
@@ -329,8 +333,5 @@ func (d *demo) summary() {
 		}
 	}
 	d.printf(".\n")
-	if len(d.notBuilt) > 0 {
-		d.printf("Not built yet: %s.\n", strings.Join(d.notBuilt, "; "))
-	}
 	d.printf("Next: read README.md (\"Running on a real server\") to run circlebot on Discord.\n")
 }
