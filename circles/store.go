@@ -129,6 +129,12 @@ type MembershipStore interface {
 	// LeaveGuild ends all of a user's memberships in a guild (they left the
 	// server), withdrawing consent and promoting from waitlists.
 	LeaveGuild(ctx context.Context, guildID, userID string, at time.Time) ([]LeaveResult, error)
+	// GuildMemberUserIDs lists, sorted and once each, the users whose
+	// leaving the server LeaveGuild would act on or a facilitator should
+	// hear of: active and waitlisted members of the guild's circles, and
+	// facilitators of its circles that are not archived. The bot checks at
+	// start-up that they are still in the server.
+	GuildMemberUserIDs(ctx context.Context, guildID string) ([]string, error)
 	// ConsentLedger returns a user's consent events in a circle, oldest first.
 	ConsentLedger(ctx context.Context, circleID int64, userID string) ([]ConsentEvent, error)
 }

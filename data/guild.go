@@ -129,7 +129,7 @@ func (s *Store) GuildsRemovedBefore(ctx context.Context, t time.Time) ([]string,
 		WHERE removed_at IS NOT NULL AND removed_at < ? ORDER BY removed_at, id`, t.UnixMilli())
 }
 
-// guildIDs runs a query returning one id column.
+// guildIDs runs a query returning one id column (guild or user IDs).
 func (s *Store) guildIDs(ctx context.Context, query string, args ...any) ([]string, error) {
 	var ids []string
 	err := s.read(ctx, func(tx *sql.Tx) error {

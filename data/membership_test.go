@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -538,5 +539,48 @@ func TestArchivedCircleLeavesUserCirclesAndRefusesRemovals(t *testing.T) {
 	wantCode(t, s.LiftRemoval(ctx, guildA, old.ID, r, t0), circles.EConflict)
 	if m, _ := s.Membership(ctx, guildA, old.ID, r); m.Status != circles.StatusRemoved {
 		t.Fatalf("refused lift changed the membership: %+v", m)
+	}
+}
+
+// GuildMemberUserIDs names whom a member who left the server while the bot
+// was offline could be: the guild's active and waitlisted members and the
+// facilitators of its live circles, and no one else.
+func TestGuildMemberUserIDs(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	fac, oldFac := user(50), user(51)
+	c := MustCreateCircle(t, s, guildA, "Small", withCapacity(2, 0), withFacilitators(owner, fac))
+	old := MustCreateCircle(t, s, guildA, "Old", withFacilitators(oldFac))
+	other := MustCreateCircle(t, s, guildB, "Elsewhere", withFacilitators(user(60)))
+	mustJoin(t, s, c, user(1), circles.ModeMember)
+	mustJoin(t, s, c, user(7), circles.ModeMember)
+	mustJoin(t, s, c, user(2), circles.ModeMember) // waitlisted
+	mustJoin(t, s, c, user(3), circles.ModeMember) // waitlisted, then leaves
+	mustJoin(t, s, old, user(4), circles.ModeMember)
+	mustJoin(t, s, old, user(1), circles.ModeMember)
+	mustJoin(t, s, other, user(5), circles.ModeMember)
+	if _, err := s.Leave(ctx, guildA, c.ID, user(3), t0); err != nil {
+		t.Fatal(err)
+	}
+	mustJoin(t, s, old, user(6), circles.ModeMember)
+	if _, err := s.Remove(ctx, guildA, old.ID, user(6), owner, t0); err != nil {
+		t.Fatal(err)
+	}
+	// An archived circle's facilitator is no one's facilitator any more; its
+	// members still hold memberships LeaveGuild would end.
+	if _, _, err := s.UpdateCircle(ctx, guildA, old.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.GuildMemberUserIDs(ctx, guildA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{owner, user(1), user(2), user(4), user(7), fac}
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("GuildMemberUserIDs = %v, want %v", got, want)
+	}
+	if got, err := s.GuildMemberUserIDs(ctx, "100000000000000009"); err != nil || len(got) != 0 {
+		t.Fatalf("a guild with no circles: %v, %v", got, err)
 	}
 }
