@@ -2,7 +2,8 @@
 // discordgo client cannot tell apart from the real service: it serves the
 // REST routes circlebot uses (shapes from Discord's OpenAPI spec, listed in
 // testdata/discord-routes.txt) and the gateway websocket (HELLO, IDENTIFY,
-// READY, GUILD_CREATE, heartbeats, RESUME, INTERACTION_CREATE …) on a
+// READY, GUILD_CREATE, heartbeats, RESUME, INTERACTION_CREATE, and
+// REQUEST_GUILD_MEMBERS answered with GUILD_MEMBERS_CHUNK …) on a
 // loopback listener, with Discord-shaped errors, rate-limit headers and
 // 429s, and Discord's size limits.
 //
@@ -17,5 +18,7 @@
 // channels; act as a user (RunCommand, Click, SubmitModal, Autocomplete,
 // MessageCommand, PostUserMessage); read what the bot did (Channels,
 // Messages, Pins, DMs, Commands, Requests); and inject faults (FailNext,
-// Force429, SetLatency, DropGateway, InvalidateSession).
+// Force429, SetLatency, DropGateway, InvalidateSession,
+// IgnoreMemberRequests). RemoveMemberQuietly is a member who left while the
+// bot was offline: no event, only a REQUEST_GUILD_MEMBERS finds it out.
 package discordsim

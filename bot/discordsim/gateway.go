@@ -3,6 +3,7 @@ package discordsim
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -27,6 +28,7 @@ const (
 	opIdentify       = 2
 	opResume         = 6
 	opReconnect      = 7
+	opRequestMembers = 8
 	opInvalidSession = 9
 	opHello          = 10
 	opHeartbeatAck   = 11
@@ -34,6 +36,14 @@ const (
 
 // logCap bounds how many dispatches a session keeps for RESUME replay.
 const logCap = 2000
+
+// Limits of REQUEST_GUILD_MEMBERS (op 8).
+const (
+	maxRequestUserIDs = 100  // user_ids per request
+	maxQueryMembers   = 100  // members a username prefix returns
+	membersPerChunk   = 1000 // members per GUILD_MEMBERS_CHUNK
+	maxNonceBytes     = 32   // a longer nonce is dropped from the reply
+)
 
 // gatewayState is a world's gateway bookkeeping, guarded by Sim.mu.
 type gatewayState struct {
@@ -43,6 +53,8 @@ type gatewayState struct {
 	identifies     int
 	resumes        int
 	identifyPath   string
+	memberRequests int  // op 8 received
+	ignoreMembers  bool // IgnoreMemberRequests
 }
 
 func (g *gatewayState) init() { g.sessions = map[string]*gwSession{} }
@@ -215,8 +227,17 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			world, sess = s, s.resume(conn, d.SessionID, d.Seq)
-		case 3, 4, 8:
-			// presence, voice state, request guild members: accepted, ignored.
+		case opRequestMembers:
+			if sess == nil {
+				conn.closeWith(4003, "Not authenticated.")
+				return
+			}
+			if !world.requestMembers(sess, p.D) {
+				conn.closeWith(4002, "Error while decoding payload.")
+				return
+			}
+		case 3, 4:
+			// presence, voice state: accepted, ignored.
 		default:
 			conn.closeWith(4001, "Unknown opcode.")
 			return
@@ -263,6 +284,114 @@ func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
 		}
 	}
 	return sess
+}
+
+// requestMembers answers REQUEST_GUILD_MEMBERS (op 8) with
+// GUILD_MEMBERS_CHUNK events to the asking session, as Discord does. The
+// request names one guild (a string, or a one-element array as discordgo
+// sends) and either user_ids (a snowflake or up to 100 of them; those who
+// are not members come back in not_found) or a username prefix in query
+// (with limit, at most 100; "" asks for the whole list, which needs the
+// GUILD_MEMBERS intent: without it Discord sends nothing at all, as it does
+// for a guild the bot is not in). Members come 1000 to a chunk, each chunk
+// with the nonce when that is at most 32 bytes. It reports false for a
+// payload to close the connection over with 4002: unreadable, no guild or
+// several, neither or both of query and user_ids, query without limit, or
+// more than 100 user_ids (Discord documents that limit, not what happens
+// past it; the simulator refuses).
+func (s *Sim) requestMembers(sess *gwSession, raw json.RawMessage) bool {
+	var d struct {
+		GuildID json.RawMessage `json:"guild_id"`
+		Query   *string         `json:"query"`
+		Limit   *int            `json:"limit"`
+		UserIDs json.RawMessage `json:"user_ids"`
+		Nonce   string          `json:"nonce"`
+	}
+	if json.Unmarshal(raw, &d) != nil {
+		return false
+	}
+	guilds, ok := snowflakes(d.GuildID)
+	if !ok || len(guilds) != 1 || (d.Query == nil) == (d.UserIDs == nil) || (d.Query != nil && d.Limit == nil) {
+		return false
+	}
+	var userIDs []string
+	if d.UserIDs != nil {
+		if userIDs, ok = snowflakes(d.UserIDs); !ok || len(userIDs) > maxRequestUserIDs {
+			return false
+		}
+	}
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gw.memberRequests++
+	g := s.guilds[guilds[0]]
+	if s.gw.ignoreMembers || g == nil || !g.botIn {
+		return true
+	}
+	var found []*member
+	var notFound []string
+	if d.UserIDs != nil {
+		notFound = []string{}
+		seen := map[string]bool{}
+		for _, id := range userIDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			if m := g.members[id]; m != nil {
+				found = append(found, m)
+			} else {
+				notFound = append(notFound, id)
+			}
+		}
+	} else {
+		if *d.Query == "" && sess.intents&intentGuildMembers == 0 {
+			return true
+		}
+		limit := *d.Limit
+		if *d.Query != "" && (limit <= 0 || limit > maxQueryMembers) {
+			limit = maxQueryMembers
+		}
+		prefix := strings.ToLower(*d.Query)
+		for _, id := range g.morder {
+			if limit > 0 && len(found) == limit {
+				break
+			}
+			if u := s.users[id]; u != nil && strings.HasPrefix(strings.ToLower(u.name), prefix) {
+				found = append(found, g.members[id])
+			}
+		}
+	}
+	count := max(1, (len(found)+membersPerChunk-1)/membersPerChunk)
+	for i := range count {
+		part := found[min(i*membersPerChunk, len(found)):min((i+1)*membersPerChunk, len(found))]
+		members := make([]any, 0, len(part))
+		for _, m := range part {
+			members = append(members, s.memberJSONLocked(g, m, false))
+		}
+		chunk := map[string]any{"guild_id": g.id, "members": members, "chunk_index": i, "chunk_count": count}
+		if notFound != nil {
+			chunk["not_found"] = notFound
+		}
+		if d.Nonce != "" && len(d.Nonce) <= maxNonceBytes {
+			chunk["nonce"] = d.Nonce
+		}
+		s.sendDispatchLocked(sess, "GUILD_MEMBERS_CHUNK", mustJSON(chunk))
+	}
+	return true
+}
+
+// snowflakes reads a snowflake or an array of them.
+func snowflakes(raw json.RawMessage) ([]string, bool) {
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}, one != ""
+	}
+	var many []string
+	if json.Unmarshal(raw, &many) != nil {
+		return nil, false
+	}
+	return many, !slices.Contains(many, "")
 }
 
 func (s *Sim) resume(conn *gwConn, sessionID string, seq int64) *gwSession {
@@ -425,6 +554,15 @@ func (s *Sim) InvalidateSession() {
 	s.gw.invalidateNext = true
 }
 
+// IgnoreMemberRequests makes the gateway leave REQUEST_GUILD_MEMBERS
+// unanswered (while on), as Discord does with a request it won't serve, so
+// a test can see what a bot does when no GUILD_MEMBERS_CHUNK comes.
+func (s *Sim) IgnoreMemberRequests(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gw.ignoreMembers = on
+}
+
 // Intents returns the intents of the latest IDENTIFY.
 func (s *Sim) Intents() int {
 	s.mu.Lock()
@@ -442,6 +580,8 @@ type GatewayStats struct {
 	// dialled on: GatewayURL's path, or whatever path a client was told
 	// to use instead (any path under /gateway works).
 	IdentifyPath string
+	// MemberRequests counts REQUEST_GUILD_MEMBERS (op 8) received.
+	MemberRequests int
 }
 
 // GatewayStats reports IDENTIFY/RESUME counts and live connections.
@@ -449,5 +589,6 @@ func (s *Sim) GatewayStats() GatewayStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes,
-		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions), IdentifyPath: s.gw.identifyPath}
+		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions), IdentifyPath: s.gw.identifyPath,
+		MemberRequests: s.gw.memberRequests}
 }

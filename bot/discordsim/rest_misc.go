@@ -46,7 +46,7 @@ func getMyGuilds(s *Sim, c *reqCtx) (int, any, *apiError) {
 }
 
 func leaveGuild(s *Sim, c *reqCtx) (int, any, *apiError) {
-	if !s.removeBotLocked(c.params["guild_id"]) {
+	if !s.removeBotLocked(c.params["guild_id"], true) {
 		return 0, nil, errUnknownGuild()
 	}
 	return http.StatusNoContent, nil, nil

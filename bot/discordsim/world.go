@@ -284,10 +284,10 @@ func (s *Sim) AddBotToGuild(guildID string) {
 func (s *Sim) RemoveBotFromGuild(guildID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.removeBotLocked(guildID)
+	s.removeBotLocked(guildID, true)
 }
 
-func (s *Sim) removeBotLocked(guildID string) bool {
+func (s *Sim) removeBotLocked(guildID string, notify bool) bool {
 	g := s.guilds[guildID]
 	if g == nil || !g.botIn {
 		return false
@@ -295,7 +295,9 @@ func (s *Sim) removeBotLocked(guildID string) bool {
 	g.botIn = false
 	delete(g.members, s.botID)
 	g.morder = slices.DeleteFunc(g.morder, func(id string) bool { return id == s.botID })
-	s.dispatchLocked(intentGuilds, "GUILD_DELETE", map[string]any{"id": g.id})
+	if notify {
+		s.dispatchLocked(intentGuilds, "GUILD_DELETE", map[string]any{"id": g.id})
+	}
 	return true
 }
 
@@ -395,7 +397,16 @@ func (s *Sim) addMemberLocked(g *guild, userID string, at time.Time, roleIDs ...
 
 // RemoveMember removes a user from a guild (GUILD_MEMBER_REMOVE, with the
 // GUILD_MEMBERS intent).
-func (s *Sim) RemoveMember(guildID, userID string) {
+func (s *Sim) RemoveMember(guildID, userID string) { s.removeMember(guildID, userID, true) }
+
+// RemoveMemberQuietly removes a user from a guild with no gateway event at
+// all: they left while the bot was offline. (A bot that stops with a
+// normal close ends its session, and a fresh IDENTIFY replays nothing; only
+// a RESUME of a dropped session gets the events it missed.) The bot finds
+// out by asking, with REQUEST_GUILD_MEMBERS.
+func (s *Sim) RemoveMemberQuietly(guildID, userID string) { s.removeMember(guildID, userID, false) }
+
+func (s *Sim) removeMember(guildID, userID string, notify bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	g := s.guilds[guildID]
@@ -403,12 +414,12 @@ func (s *Sim) RemoveMember(guildID, userID string) {
 		return
 	}
 	if userID == s.botID {
-		s.removeBotLocked(guildID)
+		s.removeBotLocked(guildID, notify)
 		return
 	}
 	delete(g.members, userID)
 	g.morder = slices.DeleteFunc(g.morder, func(id string) bool { return id == userID })
-	if g.botIn {
+	if g.botIn && notify {
 		s.dispatchLocked(intentGuildMembers, "GUILD_MEMBER_REMOVE", map[string]any{
 			"guild_id": g.id, "user": s.userJSONLocked(userID)})
 	}
