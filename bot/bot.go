@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -19,7 +20,9 @@ import (
 // Intents the bot asks for. Guilds: servers, channels and roles, and
 // GUILD_DELETE when removed. GuildMembers (privileged): GUILD_MEMBER_REMOVE,
 // so a member who leaves the server has their memberships withdrawn and
-// loses access to session channels. Nothing reads message content.
+// loses access to session channels. (Those who left while the bot was
+// offline are found at GUILD_CREATE by asking for them by user ID, which
+// needs no intent: checkMembers.) Nothing reads message content.
 const Intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMembers
 
 // Defaults are the values new guilds and circles start with (from config).
@@ -56,6 +59,9 @@ type Options struct {
 	GlobalRateLimit int
 	// DeferAfter: see Router.DeferAfter.
 	DeferAfter time.Duration
+	// MemberCheckTimeout is how long the start-up check of who is still in
+	// a server waits for the gateway's answer (checkMembers). Default 30s.
+	MemberCheckTimeout time.Duration
 	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
 	// demo leave it off and drive Scheduler().RunDue on a manual clock.
 	RunScheduler bool
@@ -92,6 +98,12 @@ type Bot struct {
 	// problemsTold: the problems facilitators were told about, per session
 	// (firstTelling).
 	problemsTold sync.Map // problemKey → true
+
+	// chunkWaiters: the member requests awaiting GUILD_MEMBERS_CHUNK, by
+	// nonce (checkMembers); nonces counts them.
+	chunkMu      sync.Mutex
+	chunkWaiters map[string]chan *discordgo.GuildMembersChunk
+	nonces       atomic.Int64
 }
 
 // New builds a bot; Start connects it.
@@ -113,6 +125,9 @@ func New(o Options) (*Bot, error) {
 	}
 	if o.GuildPurgeGrace == 0 {
 		o.GuildPurgeGrace = 7 * 24 * time.Hour
+	}
+	if o.MemberCheckTimeout == 0 {
+		o.MemberCheckTimeout = 30 * time.Second
 	}
 	if o.GlobalRateLimit == 0 {
 		o.GlobalRateLimit = 45
@@ -151,7 +166,8 @@ func New(o Options) (*Bot, error) {
 		log:   o.Logger,
 		ready: make(chan struct{}),
 
-		registered: map[string]bool{},
+		registered:   map[string]bool{},
+		chunkWaiters: map[string]chan *discordgo.GuildMembersChunk{},
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)
@@ -172,6 +188,7 @@ func New(o Options) (*Bot, error) {
 	dg.AddHandler(b.onGuildCreate)
 	dg.AddHandler(b.onGuildDelete)
 	dg.AddHandler(b.onGuildMemberRemove)
+	dg.AddHandler(b.onGuildMembersChunk)
 	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 		b.router.Handle(b.ctx, b.dg, ic.Interaction)
 	})

@@ -3,9 +3,17 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
 )
+
+// maxRequestUserIDs is how many user IDs one REQUEST_GUILD_MEMBERS may name.
+const maxRequestUserIDs = 100
 
 func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 	if g.Unavailable {
@@ -24,6 +32,8 @@ func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 		b.log.Error("recording guild", "guild", g.ID, "err", err)
 		return
 	}
+	// Last, as it waits on the gateway: who left while the bot was away.
+	defer b.checkMembers(g.ID)
 	listed := len(b.opts.GuildIDs) == 0 || contains(b.opts.GuildIDs, g.ID)
 	if listed && len(b.opts.GuildIDs) > 0 {
 		// A listed guild the bot has just joined (or that Start skipped).
@@ -69,16 +79,115 @@ func (b *Bot) onGuildMemberRemove(_ *discordgo.Session, m *discordgo.GuildMember
 	if m.User == nil {
 		return
 	}
-	results, err := b.store.LeaveGuild(b.ctx, m.GuildID, m.User.ID, b.clock.Now())
+	b.memberLeft(m.GuildID, m.User.ID)
+}
+
+// memberLeft acts on someone leaving a server, seen live
+// (GUILD_MEMBER_REMOVE) or found at start-up (checkMembers): their
+// memberships end with consent withdrawn, waitlists move up and channel
+// access follows. A circle they facilitate keeps them, with a warning in
+// the log: a circle must keep a facilitator, and choosing the next one is
+// for its people (/circle edit), not for the bot.
+func (b *Bot) memberLeft(guildID, userID string) {
+	results, err := b.store.LeaveGuild(b.ctx, guildID, userID, b.clock.Now())
 	if err != nil {
-		b.log.Error("withdrawing memberships of a member who left", "guild", m.GuildID, "err", err)
+		b.log.Error("withdrawing memberships of a member who left", "guild", guildID, "err", err)
 		return
 	}
 	for _, res := range results {
 		b.afterLeave(b.ctx, res)
 	}
 	if len(results) > 0 {
-		b.log.Info("member left the server; memberships withdrawn", "guild", m.GuildID, "circles", len(results))
+		b.log.Info("member left the server; memberships withdrawn", "guild", guildID, "circles", len(results))
+	}
+	facilitated, err := b.store.Circles(b.ctx, guildID, circles.CircleFilter{FacilitatedBy: userID})
+	if err != nil {
+		b.log.Error("looking for the circles of a facilitator who left", "guild", guildID, "err", err)
+		return
+	}
+	for _, c := range facilitated {
+		b.log.Warn("a facilitator left the server; they stay the circle's facilitator until /circle edit remove_facilitator changes it", "guild", guildID, "circle", c.ID)
+	}
+}
+
+// checkMembers finds who left a server while the bot was offline, which no
+// GUILD_MEMBER_REMOVE will ever tell: it asks the gateway which of the
+// users the store ties to the guild's circles are still members
+// (REQUEST_GUILD_MEMBERS by user ID, 100 at a time), and treats each one
+// Discord does not find as a departure seen live (memberLeft). A request
+// left unanswered changes nothing: silence is no proof of leaving.
+func (b *Bot) checkMembers(guildID string) {
+	ids, err := b.store.GuildMemberUserIDs(b.ctx, guildID)
+	if err != nil {
+		b.log.Error("listing the members to check are still in the server", "guild", guildID, "err", err)
+		return
+	}
+	var gone []string
+	for batch := range slices.Chunk(ids, maxRequestUserIDs) {
+		notFound, err := b.requestMembers(guildID, batch)
+		if b.ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			b.log.Warn("could not check that members are still in the server; those who left while the bot was offline keep their places until the next start", "guild", guildID, "users", len(batch), "err", err)
+			continue
+		}
+		gone = append(gone, notFound...)
+	}
+	for _, id := range gone {
+		b.memberLeft(guildID, id)
+	}
+	if len(ids) > 0 {
+		b.log.Info("checked that members are still in the server", "guild", guildID, "checked", len(ids), "left", len(gone))
+	}
+}
+
+// requestMembers asks the gateway which of userIDs (at most 100) are in the
+// guild and returns the ones it did not find (not_found).
+func (b *Bot) requestMembers(guildID string, userIDs []string) ([]string, error) {
+	nonce := "members-" + strconv.FormatInt(b.nonces.Add(1), 10)
+	chunks := make(chan *discordgo.GuildMembersChunk, 2)
+	b.chunkMu.Lock()
+	b.chunkWaiters[nonce] = chunks
+	b.chunkMu.Unlock()
+	defer func() {
+		b.chunkMu.Lock()
+		delete(b.chunkWaiters, nonce)
+		b.chunkMu.Unlock()
+	}()
+	if err := b.dg.RequestGuildMembersList(guildID, userIDs, len(userIDs), nonce, false); err != nil {
+		return nil, err
+	}
+	timeout := time.NewTimer(b.opts.MemberCheckTimeout)
+	defer timeout.Stop()
+	var notFound []string
+	for seen := 0; ; {
+		select {
+		case c := <-chunks:
+			notFound = append(notFound, c.NotFound...)
+			if seen++; seen >= c.ChunkCount {
+				return notFound, nil
+			}
+		case <-timeout.C:
+			return nil, fmt.Errorf("no GUILD_MEMBERS_CHUNK within %s", b.opts.MemberCheckTimeout)
+		case <-b.ctx.Done():
+			return nil, b.ctx.Err()
+		}
+	}
+}
+
+// onGuildMembersChunk hands a chunk to the requestMembers awaiting its
+// nonce; one nobody awaits (any more) is dropped.
+func (b *Bot) onGuildMembersChunk(_ *discordgo.Session, c *discordgo.GuildMembersChunk) {
+	b.chunkMu.Lock()
+	chunks := b.chunkWaiters[c.Nonce]
+	b.chunkMu.Unlock()
+	if chunks == nil {
+		return
+	}
+	select {
+	case chunks <- c:
+	default:
 	}
 }
 
