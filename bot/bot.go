@@ -81,7 +81,11 @@ type Bot struct {
 
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	// wg counts background work Close waits for: the scheduler loops and
+	// gateway handlers that may outlast a moment (track).
+	wg      sync.WaitGroup
+	closeMu sync.Mutex
+	closing bool
 
 	ready     chan struct{}
 	readyOnce sync.Once
@@ -242,12 +246,28 @@ func (b *Bot) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and stops background work.
+// Close disconnects and stops background work, waiting for it to end.
 func (b *Bot) Close() error {
+	b.closeMu.Lock()
+	b.closing = true
+	b.closeMu.Unlock()
 	b.cancel()
 	err := b.dg.Close()
 	b.wg.Wait()
 	return err
+}
+
+// track counts a gateway handler's work in wg, so that Close waits for it
+// (the store must outlive it); false once Close has begun. The caller
+// calls wg.Done when it returns.
+func (b *Bot) track() bool {
+	b.closeMu.Lock()
+	defer b.closeMu.Unlock()
+	if b.closing {
+		return false
+	}
+	b.wg.Add(1)
+	return true
 }
 
 // registerCommands writes the command set. Bulk overwrite replaces the

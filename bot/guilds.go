@@ -16,9 +16,10 @@ import (
 const maxRequestUserIDs = 100
 
 func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
-	if g.Unavailable {
+	if g.Unavailable || !b.track() {
 		return
 	}
+	defer b.wg.Done()
 	// READY comes first: it names the application (for registration), and
 	// its removal check must not undo what this GUILD_CREATE records.
 	select {
@@ -76,9 +77,10 @@ func (b *Bot) onGuildDelete(_ *discordgo.Session, g *discordgo.GuildDelete) {
 }
 
 func (b *Bot) onGuildMemberRemove(_ *discordgo.Session, m *discordgo.GuildMemberRemove) {
-	if m.User == nil {
+	if m.User == nil || !b.track() {
 		return
 	}
+	defer b.wg.Done()
 	b.memberLeft(m.GuildID, m.User.ID)
 }
 
@@ -118,6 +120,9 @@ func (b *Bot) memberLeft(guildID, userID string) {
 // left unanswered changes nothing: silence is no proof of leaving.
 func (b *Bot) checkMembers(guildID string) {
 	ids, err := b.store.GuildMemberUserIDs(b.ctx, guildID)
+	if b.ctx.Err() != nil {
+		return // shutting down
+	}
 	if err != nil {
 		b.log.Error("listing the members to check are still in the server", "guild", guildID, "err", err)
 		return
