@@ -85,7 +85,7 @@ func (b *Bot) onGuildMemberRemove(_ *discordgo.Session, m *discordgo.GuildMember
 }
 
 // memberLeft acts on someone leaving a server, seen live
-// (GUILD_MEMBER_REMOVE) or found at start-up (checkMembers): their
+// (GUILD_MEMBER_REMOVE) or found on connecting (checkMembers): their
 // memberships end with consent withdrawn, waitlists move up and channel
 // access follows. A circle they facilitate keeps them, with a warning in
 // the log: a circle must keep a facilitator, and choosing the next one is
@@ -127,6 +127,9 @@ func (b *Bot) checkMembers(guildID string) {
 		b.log.Error("listing the members to check are still in the server", "guild", guildID, "err", err)
 		return
 	}
+	if len(ids) == 0 {
+		return // nobody to ask about
+	}
 	var gone []string
 	for batch := range slices.Chunk(ids, maxRequestUserIDs) {
 		notFound, err := b.requestMembers(guildID, batch)
@@ -142,9 +145,7 @@ func (b *Bot) checkMembers(guildID string) {
 	for _, id := range gone {
 		b.memberLeft(guildID, id)
 	}
-	if len(ids) > 0 {
-		b.log.Info("checked that members are still in the server", "guild", guildID, "checked", len(ids), "left", len(gone))
-	}
+	b.log.Info("checked that members are still in the server", "guild", guildID, "checked", len(ids), "left", len(gone))
 }
 
 // requestMembers asks the gateway which of userIDs (at most 100) are in the
