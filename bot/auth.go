@@ -31,7 +31,13 @@ func requireGuild(r *Request) error {
 // isAdmin: Manage Server (Administrator implies it in the permissions
 // Discord computes for the interaction).
 func isAdmin(r *Request) bool {
-	return r.Member != nil && (r.Member.Permissions&discordgo.PermissionManageGuild != 0 || r.Member.Permissions&discordgo.PermissionAdministrator != 0)
+	return r.Member != nil && hasAdminPerms(r.Member.Permissions)
+}
+
+// hasAdminPerms: a permission set that makes a server admin here, Manage
+// Server or Administrator.
+func hasAdminPerms(perms int64) bool {
+	return perms&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) != 0
 }
 
 func hasRole(m *discordgo.Member, roleID string) bool {
@@ -158,7 +164,7 @@ func (b *Bot) canFacilitate(ctx context.Context, r *Request, g circles.GuildSett
 		}
 		m = got
 	}
-	if hasRole(m, g.FacilitatorRoleID) || m.Permissions&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) != 0 {
+	if hasRole(m, g.FacilitatorRoleID) || hasAdminPerms(m.Permissions) {
 		return nil
 	}
 	if m.Permissions == 0 {
@@ -192,7 +198,7 @@ func (b *Bot) isServerAdmin(ctx context.Context, guildID, userID string, roleIDs
 			perms |= role.Permissions
 		}
 	}
-	return perms&(discordgo.PermissionManageGuild|discordgo.PermissionAdministrator) != 0, nil
+	return hasAdminPerms(perms), nil
 }
 
 func resolvedMember(r *Request, id string) *discordgo.Member {

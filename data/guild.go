@@ -118,19 +118,19 @@ func (s *Store) GuildRemoved(ctx context.Context, guildID string, at time.Time) 
 // not marked removed, and any with circles but no guild row (stored before
 // GUILD_CREATE was recorded), in id order.
 func (s *Store) GuildIDs(ctx context.Context) ([]string, error) {
-	return s.guildIDs(ctx, `SELECT id FROM guilds WHERE removed_at IS NULL
+	return s.queryStrings(ctx, `SELECT id FROM guilds WHERE removed_at IS NULL
 		UNION SELECT guild_id FROM circles WHERE guild_id NOT IN (SELECT id FROM guilds)
 		ORDER BY 1`)
 }
 
 // GuildsRemovedBefore lists guilds removed before t, oldest removal first.
 func (s *Store) GuildsRemovedBefore(ctx context.Context, t time.Time) ([]string, error) {
-	return s.guildIDs(ctx, `SELECT id FROM guilds
+	return s.queryStrings(ctx, `SELECT id FROM guilds
 		WHERE removed_at IS NOT NULL AND removed_at < ? ORDER BY removed_at, id`, t.UnixMilli())
 }
 
-// guildIDs runs a query returning one id column (guild or user IDs).
-func (s *Store) guildIDs(ctx context.Context, query string, args ...any) ([]string, error) {
+// queryStrings runs a query returning one text column (guild or user IDs).
+func (s *Store) queryStrings(ctx context.Context, query string, args ...any) ([]string, error) {
 	var ids []string
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, args...)

@@ -503,7 +503,7 @@ func (s *Store) LeaveGuild(ctx context.Context, guildID, userID string, at time.
 // GuildMemberUserIDs lists the active and waitlisted members of a guild's
 // circles and the facilitators of those not archived, sorted, once each.
 func (s *Store) GuildMemberUserIDs(ctx context.Context, guildID string) ([]string, error) {
-	return s.guildIDs(ctx, `SELECT user_id FROM memberships WHERE guild_id = ? AND status IN ('active', 'waitlisted')
+	return s.queryStrings(ctx, `SELECT user_id FROM memberships WHERE guild_id = ? AND status IN ('active', 'waitlisted')
 		UNION SELECT f.user_id FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id
 		WHERE c.guild_id = ? AND c.archived = 0
 		ORDER BY 1`, guildID, guildID)
