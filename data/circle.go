@@ -241,6 +241,9 @@ func (s *Store) CircleByID(ctx context.Context, id int64) (circles.Circle, error
 	return c, err
 }
 
+const circleByNameSQL = `SELECT ` + circleCols + ` FROM circles c
+	WHERE c.guild_id = ? AND c.name_fold = ? ORDER BY c.archived, c.id DESC LIMIT 1`
+
 // CircleByName finds a circle by name, case-insensitively, in a guild.
 func (s *Store) CircleByName(ctx context.Context, guildID, name string) (circles.Circle, error) {
 	var c circles.Circle
@@ -248,8 +251,7 @@ func (s *Store) CircleByName(ctx context.Context, guildID, name string) (circles
 		var err error
 		// Archived circles may share a name with each other and with one
 		// active circle: the active one, else the latest archived, is meant.
-		c, err = scanCircle(tx.QueryRowContext(ctx, `SELECT `+circleCols+` FROM circles c
-			WHERE c.guild_id = ? AND c.name_fold = ? ORDER BY c.archived, c.id DESC LIMIT 1`, guildID, foldName(name)))
+		c, err = scanCircle(tx.QueryRowContext(ctx, circleByNameSQL, guildID, foldName(name)))
 		if errors.Is(err, sql.ErrNoRows) {
 			return circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server.", circles.NormalizeName(name))
 		}
@@ -266,6 +268,28 @@ func likePrefix(p string) string {
 
 // Circles lists a guild's circles by name.
 func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFilter) ([]circles.Circle, error) {
+	q, args := circlesQuery(guildID, f)
+	var out []circles.Circle
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := scanCircle(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// circlesQuery builds the query Circles runs.
+func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
 	q := `SELECT ` + circleCols + ` FROM circles c WHERE c.guild_id = ?`
 	args := []any{guildID}
 	if !f.IncludeArchived {
@@ -284,23 +308,7 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 		q += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	var out []circles.Circle
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := scanCircle(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return q, args
 }
 
 // UpdateCircle loads a circle, applies fn, validates and saves it. A circle

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -281,5 +282,42 @@ func TestListenerSeatsDefaultToCapacity(t *testing.T) {
 	})
 	if err != nil || got.ListenerSeats() != 12 {
 		t.Fatalf("back to the default: %d listener seats, %v", got.ListenerSeats(), err)
+	}
+}
+
+// The queries that pick a guild's circles and members out of every guild's
+// search an index by guild: none reads the whole circles or memberships
+// table (a bot in many servers would pay for all of them on every lookup,
+// autocomplete and start-up member check).
+func TestGuildQueriesUseIndex(t *testing.T) {
+	s := MustOpen(t)
+	type query struct {
+		name, sql string
+		args      []any
+	}
+	qs := []query{
+		{"CircleByName", circleByNameSQL, []any{guildA, "grief"}},
+		{"GuildMemberUserIDs", guildMemberUserIDsSQL, []any{guildA, guildA}},
+	}
+	for _, f := range []circles.CircleFilter{
+		{},
+		{IncludeArchived: true},
+		{NamePrefix: "gr", Limit: 25},
+		{IncludeArchived: true, FacilitatedBy: owner},
+	} {
+		q, args := circlesQuery(guildA, f)
+		qs = append(qs, query{fmt.Sprintf("Circles %+v", f), q, args})
+	}
+	for i, q := range purgeGuildSQL {
+		qs = append(qs, query{fmt.Sprintf("PurgeGuild #%d", i), q, []any{guildA}})
+	}
+	for _, q := range qs {
+		plan := queryPlan(t, s, q.sql, q.args...)
+		for _, step := range plan {
+			// A subquery's own rows (the facilitator list) are no table.
+			if strings.HasPrefix(step, "SCAN ") && !strings.HasPrefix(step, "SCAN (subquery") {
+				t.Errorf("%s reads a whole table: %q", q.name, strings.Join(plan, "; "))
+			}
+		}
 	}
 }

@@ -150,16 +150,18 @@ func (s *Store) queryStrings(ctx context.Context, query string, args ...any) ([]
 	return ids, err
 }
 
+var purgeGuildSQL = []string{
+	`DELETE FROM circles WHERE guild_id = ?`,
+	`DELETE FROM guilds WHERE id = ?`,
+}
+
 // PurgeGuild deletes everything stored about a guild. Deleting its circles
 // cascades to facilitators, memberships, the consent ledger, sessions and
 // RSVPs (foreign keys are on for every connection, so none of those rows can
 // outlive its circle).
 func (s *Store) PurgeGuild(ctx context.Context, guildID string) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM circles WHERE guild_id = ?`,
-			`DELETE FROM guilds WHERE id = ?`,
-		} {
+		for _, q := range purgeGuildSQL {
 			if _, err := tx.ExecContext(ctx, q, guildID); err != nil {
 				return err
 			}

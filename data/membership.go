@@ -503,11 +503,13 @@ func (s *Store) LeaveGuild(ctx context.Context, guildID, userID string, at time.
 // GuildMemberUserIDs lists the active and waitlisted members of a guild's
 // circles and the facilitators of those not archived, sorted, once each.
 func (s *Store) GuildMemberUserIDs(ctx context.Context, guildID string) ([]string, error) {
-	return s.queryStrings(ctx, `SELECT user_id FROM memberships WHERE guild_id = ? AND status IN ('active', 'waitlisted')
-		UNION SELECT f.user_id FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id
-		WHERE c.guild_id = ? AND c.archived = 0
-		ORDER BY 1`, guildID, guildID)
+	return s.queryStrings(ctx, guildMemberUserIDsSQL, guildID, guildID)
 }
+
+const guildMemberUserIDsSQL = `SELECT user_id FROM memberships WHERE guild_id = ? AND status IN ('active', 'waitlisted')
+	UNION SELECT f.user_id FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id
+	WHERE c.guild_id = ? AND c.archived = 0
+	ORDER BY 1`
 
 // leaveAll ends the user's active and waitlisted memberships in guildID (all
 // guilds when empty), by circle ID.

@@ -57,6 +57,10 @@ CREATE TABLE circles (
 -- rule.
 CREATE UNIQUE INDEX circles_guild_name ON circles (guild_id, name_fold) WHERE archived = 0;
 CREATE UNIQUE INDEX circles_guild_name_nocase ON circles (guild_id, name COLLATE NOCASE) WHERE archived = 0;
+-- A guild's circles, archived ones included, by name: the partial indexes
+-- above skip archived circles, so lookups by name, listings with archived
+-- circles and a guild purge would otherwise read every guild's circles.
+CREATE INDEX circles_guild ON circles (guild_id, name_fold);
 CREATE INDEX circles_created_by ON circles (created_by);
 
 CREATE TABLE circle_facilitators (
@@ -97,6 +101,8 @@ CREATE TABLE memberships (
 ) STRICT, WITHOUT ROWID;
 
 CREATE INDEX memberships_user ON memberships (user_id, guild_id);
+-- A guild's current members (the start-up check of who left the server).
+CREATE INDEX memberships_guild ON memberships (guild_id, status);
 CREATE INDEX memberships_seats ON memberships (circle_id, status, mode);
 CREATE INDEX memberships_waitlist ON memberships (circle_id, mode, waitlist_seq) WHERE waitlist_seq IS NOT NULL;
 CREATE INDEX memberships_removed_by ON memberships (removed_by) WHERE removed_by <> '';
