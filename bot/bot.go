@@ -82,7 +82,7 @@ type Bot struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	// wg counts background work Close waits for: the scheduler loops and
-	// gateway handlers that may outlast a moment (track).
+	// every gateway handler (track).
 	wg      sync.WaitGroup
 	closeMu sync.Mutex
 	closing bool
@@ -188,15 +188,43 @@ func New(o Options) (*Bot, error) {
 	})
 	b.routes()
 
-	dg.AddHandler(b.onReady)
-	dg.AddHandler(b.onGuildCreate)
-	dg.AddHandler(b.onGuildDelete)
-	dg.AddHandler(b.onGuildMemberRemove)
-	dg.AddHandler(b.onGuildMembersChunk)
-	dg.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-		b.router.Handle(b.ctx, b.dg, ic.Interaction)
-	})
+	for _, h := range b.handlers() {
+		dg.AddHandler(h)
+	}
 	return b, nil
+}
+
+// handlers are the gateway event handlers New registers, every one through
+// tracked.
+func (b *Bot) handlers() []any {
+	return []any{
+		tracked(b, b.onReady),
+		tracked(b, b.onGuildCreate),
+		tracked(b, b.onGuildDelete),
+		tracked(b, b.onGuildMemberRemove),
+		tracked(b, b.onGuildMembersChunk),
+		tracked(b, b.onInteraction),
+	}
+}
+
+// tracked wraps a gateway event handler so that Close waits for it:
+// discordgo runs each event in a goroutine of its own, and one still at
+// work when the store is closed after Close would write to a closed
+// database. An event that arrives once Close has begun is dropped.
+func tracked[E any](b *Bot, f func(*discordgo.Session, E)) func(*discordgo.Session, E) {
+	return func(s *discordgo.Session, e E) {
+		if !b.track() {
+			return
+		}
+		defer b.wg.Done()
+		f(s, e)
+	}
+}
+
+// onInteraction answers an interaction; Router.Handle returns only when
+// its handler has.
+func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	b.router.Handle(b.ctx, b.dg, ic.Interaction)
 }
 
 // Scheduler returns the bot's scheduler (tests and the demo drive it).
@@ -239,9 +267,8 @@ func (b *Bot) Start(ctx context.Context) error {
 		b.log.Error("purging removed guilds", "err", err)
 	}
 	if b.opts.RunScheduler {
-		b.wg.Add(2)
-		go func() { defer b.wg.Done(); _ = b.sched.Run(b.ctx) }()
-		go func() { defer b.wg.Done(); b.purgeLoop() }()
+		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
+		b.goTracked(b.purgeLoop)
 	}
 	return nil
 }
@@ -257,9 +284,9 @@ func (b *Bot) Close() error {
 	return err
 }
 
-// track counts a gateway handler's work in wg, so that Close waits for it
-// (the store must outlive it); false once Close has begun. The caller
-// calls wg.Done when it returns.
+// track counts work in wg, so that Close waits for it (the store must
+// outlive it); false once Close has begun. The caller calls wg.Done when
+// the work ends. Use tracked for gateway handlers, goTracked for loops.
 func (b *Bot) track() bool {
 	b.closeMu.Lock()
 	defer b.closeMu.Unlock()
@@ -268,6 +295,18 @@ func (b *Bot) track() bool {
 	}
 	b.wg.Add(1)
 	return true
+}
+
+// goTracked runs f in a goroutine Close waits for; not at all once Close
+// has begun.
+func (b *Bot) goTracked(f func()) {
+	if !b.track() {
+		return
+	}
+	go func() {
+		defer b.wg.Done()
+		f()
+	}()
 }
 
 // registerCommands writes the command set. Bulk overwrite replaces the

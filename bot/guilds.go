@@ -16,10 +16,9 @@ import (
 const maxRequestUserIDs = 100
 
 func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
-	if g.Unavailable || !b.track() {
+	if g.Unavailable {
 		return
 	}
-	defer b.wg.Done()
 	// READY comes first: it names the application (for registration), and
 	// its removal check must not undo what this GUILD_CREATE records.
 	select {
@@ -77,10 +76,9 @@ func (b *Bot) onGuildDelete(_ *discordgo.Session, g *discordgo.GuildDelete) {
 }
 
 func (b *Bot) onGuildMemberRemove(_ *discordgo.Session, m *discordgo.GuildMemberRemove) {
-	if m.User == nil || !b.track() {
+	if m.User == nil {
 		return
 	}
-	defer b.wg.Done()
 	b.memberLeft(m.GuildID, m.User.ID)
 }
 

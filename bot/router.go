@@ -101,8 +101,10 @@ func (rt *Router) Component(action string, h HandlerFunc) { rt.components[action
 // Modal routes modal submissions by custom_id action.
 func (rt *Router) Modal(action string, h HandlerFunc) { rt.modals[action] = h }
 
-// Handle answers one interaction. It is safe to call from discordgo's event
-// goroutines.
+// Handle answers one interaction and returns when its handler has, even
+// one answered for already (deferred, or an autocomplete out of time), so
+// that whoever waits for Handle waits for the handler's work too. It is
+// safe to call from discordgo's event goroutines.
 func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interaction) {
 	req := &Request{Interaction: i, GuildID: i.GuildID, Now: rt.now(), Member: i.Member}
 	if i.Member != nil && i.Member.User != nil {
@@ -181,8 +183,10 @@ func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discor
 	select {
 	case res = <-done:
 	case <-ctx.Done():
-		// A handler that ignores its context must not cost the answer.
+		// A handler that ignores its context must not cost the answer;
+		// it is waited for once the answer is sent.
 		res = result{err: fmt.Errorf("autocomplete: %w", ctx.Err())}
+		defer func() { <-done }()
 	}
 	var choices []*discordgo.ApplicationCommandOptionChoice
 	if res.err != nil {

@@ -287,3 +287,43 @@ func TestCustomIDCodec(t *testing.T) {
 		}
 	}
 }
+
+// An autocomplete answered without suggestions after its timeout is still
+// waited for: Handle returns when its handler has, so that Close, which
+// waits for Handle, never leaves a handler at work on a closed store.
+func TestRouterHandleWaitsForLateAutocomplete(t *testing.T) {
+	t.Parallel()
+	rt := bot.NewRouter(slog.New(slog.DiscardHandler), time.Now)
+	rt.AutocompleteTimeout = time.Millisecond
+	release := make(chan struct{})
+	rt.Autocomplete("pick", "what", func(context.Context, *bot.Request) (*bot.Response, error) {
+		<-release // ignores its context
+		return &bot.Response{}, nil
+	})
+	rec := &recorder{}
+	returned := make(chan struct{})
+	go func() {
+		rt.Handle(context.Background(), rec, &discordgo.Interaction{
+			ID: "1", Type: discordgo.InteractionApplicationCommandAutocomplete,
+			Data: discordgo.ApplicationCommandInteractionData{Name: "pick", Options: []*discordgo.ApplicationCommandInteractionDataOption{
+				{Name: "what", Type: discordgo.ApplicationCommandOptionString, Value: "gr", Focused: true},
+			}},
+		})
+		close(returned)
+	}()
+	answered := func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.resp != nil
+	}
+	for !answered() {
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-returned:
+		t.Fatal("Handle returned while the autocomplete handler was still at work")
+	case <-time.After(20 * time.Millisecond):
+	}
+	close(release)
+	<-returned
+}
