@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"golang.org/x/time/rate"
 
 	"github.com/circlebot/circlebot/bot/discordurl"
 	"github.com/circlebot/circlebot/circles"
@@ -108,6 +109,9 @@ type Bot struct {
 	chunkMu      sync.Mutex
 	chunkWaiters map[string]chan *discordgo.GuildMembersChunk
 	nonces       atomic.Int64
+	// memberRequests paces REQUEST_GUILD_MEMBERS under the gateway's
+	// command limit, across all servers.
+	memberRequests *rate.Limiter
 }
 
 // New builds a bot; Start connects it.
@@ -170,8 +174,9 @@ func New(o Options) (*Bot, error) {
 		log:   o.Logger,
 		ready: make(chan struct{}),
 
-		registered:   map[string]bool{},
-		chunkWaiters: map[string]chan *discordgo.GuildMembersChunk{},
+		registered:     map[string]bool{},
+		chunkWaiters:   map[string]chan *discordgo.GuildMembersChunk{},
+		memberRequests: newMemberRequestPace(),
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)

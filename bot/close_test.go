@@ -22,12 +22,11 @@ func (noDiscord) RoundTrip(*http.Request) (*http.Response, error) {
 	return nil, errors.New("no Discord here")
 }
 
-// Close waits for the gateway handlers at work, an interaction here: main
-// closes the store right after Close, and a handler still writing would
-// write to a closed database. Once Close has begun, no handler starts.
-func TestCloseWaitsForHandlers(t *testing.T) {
-	ctx := context.Background()
-	store, err := data.Open(ctx, filepath.Join(t.TempDir(), "circlebot.db"))
+// newOfflineBot is a bot on a real store that never connects: its REST
+// calls fail and its gateway commands find no connection.
+func newOfflineBot(t *testing.T) *Bot {
+	t.Helper()
+	store, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "circlebot.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,8 +35,17 @@ func TestCloseWaitsForHandlers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = b.Close() })
 	b.dg.Client = &http.Client{Transport: noDiscord{}}
 	b.dg.MaxRestRetries = 0
+	return b
+}
+
+// Close waits for the gateway handlers at work, an interaction here: main
+// closes the store right after Close, and a handler still writing would
+// write to a closed database. Once Close has begun, no handler starts.
+func TestCloseWaitsForHandlers(t *testing.T) {
+	b := newOfflineBot(t)
 	b.router.DeferAfter = time.Minute // one answer, after the handler
 
 	started, release := make(chan struct{}, 1), make(chan struct{})

@@ -8,12 +8,27 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"golang.org/x/time/rate"
 
 	"github.com/circlebot/circlebot/circles"
 )
 
 // maxRequestUserIDs is how many user IDs one REQUEST_GUILD_MEMBERS may name.
 const maxRequestUserIDs = 100
+
+// Discord closes the gateway (4008) when a connection sends more than 120
+// commands in 60 s, and discordgo doesn't pace what it sends. At start-up
+// every server asks about its members at once, so member requests share
+// one pace: a burst of 5, then one per 600 ms, at most 105 in any minute,
+// leaving room for heartbeats.
+const (
+	memberRequestInterval = 600 * time.Millisecond
+	memberRequestBurst    = 5
+)
+
+func newMemberRequestPace() *rate.Limiter {
+	return rate.NewLimiter(rate.Every(memberRequestInterval), memberRequestBurst)
+}
 
 func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 	if g.Unavailable {
@@ -147,7 +162,8 @@ func (b *Bot) checkMembers(guildID string) {
 }
 
 // requestMembers asks the gateway which of userIDs (at most 100) are in the
-// guild and returns the ones it did not find (not_found).
+// guild and returns the ones it did not find (not_found). It waits its turn
+// among member requests (newMemberRequestPace).
 func (b *Bot) requestMembers(guildID string, userIDs []string) ([]string, error) {
 	nonce := "members-" + strconv.FormatInt(b.nonces.Add(1), 10)
 	chunks := make(chan *discordgo.GuildMembersChunk, 2)
@@ -159,6 +175,9 @@ func (b *Bot) requestMembers(guildID string, userIDs []string) ([]string, error)
 		delete(b.chunkWaiters, nonce)
 		b.chunkMu.Unlock()
 	}()
+	if err := b.memberRequests.Wait(b.ctx); err != nil {
+		return nil, err
+	}
 	if err := b.dg.RequestGuildMembersList(guildID, userIDs, len(userIDs), nonce, false); err != nil {
 		return nil, err
 	}
