@@ -236,6 +236,19 @@ func (b *Bot) afterLeave(ctx context.Context, res circles.LeaveResult) {
 	b.tellPromoted(c, res.Promoted)
 }
 
+// afterCircleUpdate follows every UpdateCircle: the people it promoted
+// from the waitlist (a change that frees seats, such as a capacity raise)
+// are told and let into the session channels, whose access is refreshed
+// too when the caller changed it otherwise (facilitators).
+func (b *Bot) afterCircleUpdate(ctx context.Context, c circles.Circle, promoted []circles.Membership, accessChanged bool) {
+	if accessChanged || len(promoted) > 0 {
+		if err := b.refreshAccess(ctx, c.GuildID, c.ID); err != nil {
+			b.log.Error("updating channel access after a circle change", "guild", c.GuildID, "circle", c.ID, "err", err)
+		}
+	}
+	b.tellPromoted(c, promoted)
+}
+
 // tellPromoted DMs the people a freed seat went to. Their channel access
 // comes from the refreshAccess the caller does. Someone whose consent went
 // stale while they waited (the guidelines changed) can't get in yet: they

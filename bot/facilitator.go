@@ -336,12 +336,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("circle edited", "guild", r.GuildID, "circle", c.ID, "by", r.UserID, "changes", len(changes))
-	if add != "" || remove != "" || len(promoted) > 0 {
-		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
-			b.log.Error("updating channel access after a circle edit", "guild", r.GuildID, "circle", c.ID, "err", err)
-		}
-	}
-	b.tellPromoted(updated, promoted)
+	b.afterCircleUpdate(ctx, updated, promoted, add != "" || remove != "")
 	if len(promoted) > 0 {
 		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
 	}

@@ -76,7 +76,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 		return nil, circles.Errorf(circles.EInvalid, "Guidelines can be at most %d characters (Discord's limit for a form); yours have %d. Please shorten them by %d and save again. Nothing was changed.", circles.MaxGuidelinesLength, n, n-circles.MaxGuidelinesLength)
 	}
 	changed := false
-	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Guidelines.Version != r.CustomID.Version {
 			return circles.Errorf(circles.EConflict, "Someone else changed the guidelines of %s meanwhile (they are now at version %d), so nothing was saved. Run /circle guidelines again to edit the current text.", cur.Name, cur.Guidelines.Version)
 		}
@@ -87,6 +87,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
+	b.afterCircleUpdate(ctx, updated, promoted, false)
 	if !changed {
 		return Reply("The guidelines of **%s** are unchanged (still version %d).", updated.Name, updated.Guidelines.Version), nil
 	}
@@ -144,7 +145,7 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if promptsDigest(cur.Prompts) != r.CustomID.Arg {
 			return circles.Errorf(circles.EConflict, "Someone else changed the prompts of %s while you were editing them, so nothing was saved. Run /circle prompts again to see the current prompts, and make your change there.", cur.Name)
 		}
@@ -154,6 +155,7 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
+	b.afterCircleUpdate(ctx, updated, promoted, false)
 	b.log.Info("prompts changed", "guild", r.GuildID, "circle", updated.ID, "prompts", len(prompts), "by", r.UserID)
 	switch len(prompts) {
 	case 0:
