@@ -177,6 +177,9 @@ type SessionStore interface {
 	SetRSVP(ctx context.Context, guildID string, sessionID int64, userID string, status RSVPStatus, at time.Time) (RSVP, error)
 	// RSVPs lists the answers for a session.
 	RSVPs(ctx context.Context, sessionID int64) ([]RSVP, error)
+	// UserRSVPs lists one user's answers for the given sessions (none for
+	// a session they haven't answered), in one lookup.
+	UserRSVPs(ctx context.Context, userID string, sessionIDs []int64) ([]RSVP, error)
 }
 
 // UserExport is everything circlebot holds about one user, for /privacy export.
