@@ -123,11 +123,7 @@ func (b *Bot) nextSessionText(ctx context.Context, c circles.Circle) string {
 		return "None (archived)"
 	}
 	if s, err := b.openSession(ctx, c); err == nil && s != nil {
-		text := fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
-		if s.ChannelID != "" {
-			text += fmt.Sprintf(" in <#%s>", s.ChannelID)
-		}
-		return text
+		return inSessionText(*s)
 	}
 	occ, err := b.sched.Upcoming(ctx, c, 1)
 	if err != nil {
@@ -138,6 +134,15 @@ func (b *Bot) nextSessionText(ctx context.Context, c circles.Circle) string {
 		return "None planned"
 	}
 	return Timestamp(occ[0].Start)
+}
+
+// inSessionText says that an open session is on, until when and where.
+func inSessionText(s circles.Session) string {
+	text := fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
+	if s.ChannelID != "" {
+		text += fmt.Sprintf(" in <#%s>", s.ChannelID)
+	}
+	return text
 }
 
 // ---- /circles ----

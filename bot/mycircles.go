@@ -130,7 +130,7 @@ func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID s
 
 	var lines []string
 	if s, err := b.openSession(ctx, c); err == nil && s != nil {
-		lines = append(lines, b.nextSessionText(ctx, c))
+		lines = append(lines, inSessionText(*s)) // never archived: UserCircles leaves those out
 	}
 	occ, err := b.sched.Upcoming(ctx, c, mySessionsShown)
 	if err != nil {
@@ -151,10 +151,11 @@ func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID s
 			return nil, row, err
 		}
 		if next != nil {
-			status, err := b.rsvpOf(ctx, next.ID, userID)
+			answers, err := b.rsvpsOf(ctx, userID, next.ID)
 			if err != nil {
 				return nil, row, err
 			}
+			status := answers[next.ID]
 			add("Your RSVP for the next session", fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), rsvpWords(status)))
 			going, skip := rsvpButtons(actionRSVP, c, *next, userID, status)
 			going.Label, skip.Label = "Going · "+name, "Skip this one · "+name
@@ -206,18 +207,18 @@ func rsvpButtons(action string, c circles.Circle, s circles.Session, userID stri
 	return going, skip
 }
 
-// rsvpOf is userID's answer for a session ("" when none).
-func (b *Bot) rsvpOf(ctx context.Context, sessionID int64, userID string) (circles.RSVPStatus, error) {
-	rsvps, err := b.store.RSVPs(ctx, sessionID)
+// rsvpsOf is userID's answers for sessions, by session ID (none for a
+// session not answered), in one lookup.
+func (b *Bot) rsvpsOf(ctx context.Context, userID string, sessionIDs ...int64) (map[int64]circles.RSVPStatus, error) {
+	rsvps, err := b.store.UserRSVPs(ctx, userID, sessionIDs)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	out := make(map[int64]circles.RSVPStatus, len(rsvps))
 	for _, rv := range rsvps {
-		if rv.UserID == userID {
-			return rv.Status, nil
-		}
+		out[rv.SessionID] = rv.Status
 	}
-	return "", nil
+	return out, nil
 }
 
 // nextSession is the circle's next stored session (open or planned), the
@@ -288,12 +289,17 @@ func (b *Bot) mySessions(ctx context.Context, c circles.Circle, userID string, n
 	}
 	e := &discordgo.MessageEmbed{Title: truncate("Next sessions of "+c.Name, 256), Color: memberColor}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}, Components: []discordgo.MessageComponent{}}
+	ids := make([]int64, len(list))
+	for i, s := range list {
+		ids[i] = s.ID
+	}
+	answers, err := b.rsvpsOf(ctx, userID, ids...)
+	if err != nil {
+		return nil, err
+	}
 	loc := c.Location()
 	for i, s := range list {
-		status, err := b.rsvpOf(ctx, s.ID, userID)
-		if err != nil {
-			return nil, err
-		}
+		status := answers[s.ID]
 		day := fmt.Sprintf("#%d %s", i+1, s.Start.In(loc).Format("Mon 2 Jan"))
 		when := Timestamp(s.Start)
 		if s.State == circles.SessionOpen {
