@@ -139,21 +139,7 @@ func TestDueQueriesUseIndex(t *testing.T) {
 		{"DueSessions", dueSessionsSQL, []any{t0.UnixMilli(), 10}},
 		{"NextDue", nextDueSQL, nil},
 	} {
-		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+q.sql, q.args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		all := strings.Join(plan, "; ")
+		all := strings.Join(queryPlan(t, s, q.sql, q.args...), "; ")
 		t.Logf("%s: %s", q.name, all)
 		if !strings.Contains(all, "USING") || !strings.Contains(all, "INDEX sessions_due") || strings.Contains(all, "SCAN") {
 			t.Errorf("%s plan = %q, want a search USING INDEX sessions_due and no SCAN", q.name, all)
