@@ -46,16 +46,24 @@ type Session struct {
 	RemindersSent       bool   `json:"-"`
 	ShiftNoticeSent     bool   `json:"-"`
 	FacilitatorAlerted  bool   `json:"-"`
+	// GateMessageID is the facilitator-presence notice posted in the
+	// channel when the session opened without a facilitator; "I'm here"
+	// edits it.
+	GateMessageID string `json:"-"`
 	// GuidelinesVersion is the circle's guidelines version when the session
 	// opened (0 before): consent to it keeps access for the rest of the
 	// session even if the guidelines change meanwhile.
 	GuidelinesVersion int `json:"-"`
 	// ReconsentAsked: members with stale consent were sent a re-consent DM
 	// for this session (so a retried open doesn't send it twice).
-	ReconsentAsked bool      `json:"-"`
-	OpenedAt       time.Time `json:"opened_at,omitzero"`
-	ClosedAt       time.Time `json:"closed_at,omitzero"`
-	DeleteAt       time.Time `json:"delete_at,omitzero"`
+	ReconsentAsked bool `json:"-"`
+	// AccessDirty: a change of who may see the channel could not be
+	// applied (Discord refused); the scheduler re-syncs the channel's
+	// access until it succeeds, and clears this.
+	AccessDirty bool      `json:"-"`
+	OpenedAt    time.Time `json:"opened_at,omitzero"`
+	ClosedAt    time.Time `json:"closed_at,omitzero"`
+	DeleteAt    time.Time `json:"delete_at,omitzero"`
 	// DueAt is the next time the scheduler must act on this session; zero
 	// when nothing is pending. It is indexed so the next wake is one lookup.
 	DueAt time.Time `json:"-"`

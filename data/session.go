@@ -12,8 +12,8 @@ import (
 
 const sessionCols = `s.id, s.guild_id, s.circle_id, s.start_at, s.end_at, s.state, s.shift, s.channel_id,
 	s.guidelines_message_id, s.welcome_posted, s.prompts_posted, s.warning_sent, s.reminders_sent,
-	s.shift_notice_sent, s.facilitator_alerted, s.guidelines_version, s.reconsent_asked, s.opened_at, s.closed_at,
-	s.delete_at, s.due_at`
+	s.shift_notice_sent, s.facilitator_alerted, s.gate_message_id, s.guidelines_version, s.reconsent_asked,
+	s.access_dirty, s.opened_at, s.closed_at, s.delete_at, s.due_at`
 
 func scanSession(r scanner) (circles.Session, error) {
 	var (
@@ -24,7 +24,8 @@ func scanSession(r scanner) (circles.Session, error) {
 	)
 	err := r.Scan(&s.ID, &s.GuildID, &s.CircleID, &start, &end, &s.State, &s.Shift, &channel,
 		&s.GuidelinesMessageID, &s.WelcomePosted, &s.PromptsPosted, &s.WarningSent, &s.RemindersSent,
-		&s.ShiftNoticeSent, &s.FacilitatorAlerted, &s.GuidelinesVersion, &s.ReconsentAsked, &opened, &closed, &deleteAt, &due)
+		&s.ShiftNoticeSent, &s.FacilitatorAlerted, &s.GateMessageID, &s.GuidelinesVersion, &s.ReconsentAsked,
+		&s.AccessDirty, &opened, &closed, &deleteAt, &due)
 	s.Start, s.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
 	s.ChannelID = channel.String
 	s.OpenedAt, s.ClosedAt, s.DeleteAt, s.DueAt = fromMS(opened), fromMS(closed), fromMS(deleteAt), fromMS(due)
@@ -99,14 +100,14 @@ func (s *Store) EnsureSession(ctx context.Context, in circles.Session) (circles.
 		in.GuildID = guildID
 		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (guild_id, circle_id, start_at, end_at, state, shift,
 			channel_id, guidelines_message_id, welcome_posted, prompts_posted, warning_sent, reminders_sent,
-			shift_notice_sent, facilitator_alerted, guidelines_version, reconsent_asked, opened_at, closed_at,
-			delete_at, due_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			shift_notice_sent, facilitator_alerted, gate_message_id, guidelines_version, reconsent_asked,
+			access_dirty, opened_at, closed_at, delete_at, due_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (circle_id, start_at) DO NOTHING`,
 			in.GuildID, in.CircleID, in.Start.UnixMilli(), in.End.UnixMilli(), string(in.State), in.Shift,
 			nullString(in.ChannelID), in.GuidelinesMessageID, in.WelcomePosted, in.PromptsPosted, in.WarningSent,
-			in.RemindersSent, in.ShiftNoticeSent, in.FacilitatorAlerted, in.GuidelinesVersion, in.ReconsentAsked,
-			ms(in.OpenedAt), ms(in.ClosedAt), ms(in.DeleteAt), ms(in.DueAt))
+			in.RemindersSent, in.ShiftNoticeSent, in.FacilitatorAlerted, in.GateMessageID, in.GuidelinesVersion,
+			in.ReconsentAsked, in.AccessDirty, ms(in.OpenedAt), ms(in.ClosedAt), ms(in.DeleteAt), ms(in.DueAt))
 		if err != nil {
 			return err
 		}
@@ -153,12 +154,13 @@ func (s *Store) UpdateSession(ctx context.Context, id int64, fn func(*circles.Se
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE sessions SET start_at = ?, end_at = ?, state = ?, shift = ?,
 			channel_id = ?, guidelines_message_id = ?, welcome_posted = ?, prompts_posted = ?, warning_sent = ?,
-			reminders_sent = ?, shift_notice_sent = ?, facilitator_alerted = ?, guidelines_version = ?,
-			reconsent_asked = ?, opened_at = ?, closed_at = ?, delete_at = ?, due_at = ? WHERE id = ?`,
+			reminders_sent = ?, shift_notice_sent = ?, facilitator_alerted = ?, gate_message_id = ?,
+			guidelines_version = ?, reconsent_asked = ?, access_dirty = ?, opened_at = ?, closed_at = ?,
+			delete_at = ?, due_at = ? WHERE id = ?`,
 			out.Start.UnixMilli(), out.End.UnixMilli(), string(out.State), out.Shift, nullString(out.ChannelID),
 			out.GuidelinesMessageID, out.WelcomePosted, out.PromptsPosted, out.WarningSent, out.RemindersSent,
-			out.ShiftNoticeSent, out.FacilitatorAlerted, out.GuidelinesVersion, out.ReconsentAsked,
-			ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
+			out.ShiftNoticeSent, out.FacilitatorAlerted, out.GateMessageID, out.GuidelinesVersion,
+			out.ReconsentAsked, out.AccessDirty, ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
 		if isUnique(err, "sessions.circle_id") {
 			return circles.Errorf(circles.EConflict, "This circle already has a session at that time.")
 		}

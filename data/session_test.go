@@ -54,6 +54,7 @@ func TestEnsureSessionIsIdempotent(t *testing.T) {
 	upd, err := s.UpdateSession(ctx, first.ID, func(x *circles.Session) error {
 		x.State, x.ChannelID, x.PromptsPosted, x.WelcomePosted = circles.SessionOpen, "400000000000000001", 2, true
 		x.GuidelinesVersion, x.ReconsentAsked = 3, true
+		x.GateMessageID, x.AccessDirty = "400000000000000002", true
 		x.OpenedAt, x.DueAt = start, start.Add(10*time.Minute)
 		x.CircleID = 999
 		return nil
@@ -64,7 +65,8 @@ func TestEnsureSessionIsIdempotent(t *testing.T) {
 	if upd.CircleID != c.ID || upd.State != circles.SessionOpen || upd.PromptsPosted != 2 || !upd.WelcomePosted || !upd.OpenedAt.Equal(start) {
 		t.Fatalf("updated = %+v", upd)
 	}
-	if reread, err := s.Session(ctx, first.ID); err != nil || reread.GuidelinesVersion != 3 || !reread.ReconsentAsked {
+	if reread, err := s.Session(ctx, first.ID); err != nil || reread.GuidelinesVersion != 3 || !reread.ReconsentAsked ||
+		reread.GateMessageID != "400000000000000002" || !reread.AccessDirty {
 		t.Fatalf("reread = %+v, %v", reread, err)
 	}
 	byCh, err := s.SessionByChannel(ctx, "400000000000000001")

@@ -145,10 +145,14 @@ CREATE TABLE sessions (
     reminders_sent        INTEGER NOT NULL DEFAULT 0,
     shift_notice_sent     INTEGER NOT NULL DEFAULT 0,
     facilitator_alerted   INTEGER NOT NULL DEFAULT 0,
+    -- the facilitator-presence notice in the channel, which "I'm here" edits
+    gate_message_id       TEXT NOT NULL DEFAULT '',
     -- the guidelines version in force when the session opened (0 = not yet)
     guidelines_version    INTEGER NOT NULL DEFAULT 0,
     -- members with stale consent were DMed a re-consent button for it
     reconsent_asked       INTEGER NOT NULL DEFAULT 0,
+    -- an access change failed to reach the channel: re-sync until it works
+    access_dirty          INTEGER NOT NULL DEFAULT 0,
     opened_at             INTEGER,
     closed_at             INTEGER,
     delete_at             INTEGER,
