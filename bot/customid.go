@@ -121,3 +121,14 @@ func isWordOrEmpty(s string) bool {
 }
 
 func isWord(s string) bool { return s != "" && isWordOrEmpty(s) }
+
+// letters writes v in base 26 with the digits a–z, without leading 'a's
+// (0 is ""), for a number carried in a custom_id's Arg, which takes
+// letters only: any 64-bit number fits in at most 14.
+func letters(v uint64) string {
+	var out []byte
+	for ; v > 0; v /= 26 {
+		out = append([]byte{byte('a' + v%26)}, out...)
+	}
+	return string(out)
+}

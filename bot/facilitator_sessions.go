@@ -100,7 +100,7 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 	if circles.ErrorCode(err) == circles.EConflict && present {
 		// Already open: the facilitator has come to it.
 		if open, oerr := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); oerr == nil && len(open) == 1 && open[0].ChannelID != "" && open[0].ClosedAt.IsZero() {
-			if perr := b.markPresent(ctx, c, open[0], r.UserID, ""); perr != nil {
+			if perr := b.markPresent(ctx, c, open[0], r.UserID); perr != nil {
 				b.log.Error("marking a facilitator present", "guild", r.GuildID, "circle", c.ID, "session", open[0].ID, "err", perr)
 				return nil, err
 			}

@@ -61,8 +61,8 @@ var errNoCategory = errors.New("no category for session channels is configured; 
 //     (they are let in all the same) (WelcomePosted);
 //  4. post the first prompt, if any (PromptsPosted = 1);
 //  5. if the facilitator-presence gate applies and no facilitator said
-//     they are going: post a gentle notice and DM the facilitators, with
-//     an "I'm here" button (FacilitatorAlerted);
+//     they are going: post a gentle notice (GateMessageID) and DM the
+//     facilitators, with an "I'm here" button (FacilitatorAlerted);
 //  6. mark the session opened (OpenedAt) and unlock the channel for the
 //     people consent lets in.
 //
@@ -129,6 +129,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 				// The old channel was deleted by hand before the open
 				// finished: everything starts again in the new one.
 				cur.GuidelinesMessageID, cur.WelcomePosted, cur.PromptsPosted, cur.FacilitatorAlerted = "", false, 0, false
+				cur.GateMessageID = ""
 				cur.OpenedAt = time.Time{}
 			}
 			if cur.GuidelinesVersion == 0 {
@@ -141,9 +142,8 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 			return s, err
 		}
 	}
-	var notice string // the gate notice, when an interrupted open posted it
 	if !created && s.OpenedAt.IsZero() {
-		if s, notice, err = b.recoverOpening(ctx, s); err != nil {
+		if s, err = b.recoverOpening(ctx, s); err != nil {
 			return s, err
 		}
 	}
@@ -210,18 +210,23 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		}
 	}
 
-	// 5. The facilitator-presence gate. The notice goes first (the alert's
-	// button names it); a crash before the alert is recorded repeats the
-	// alert rather than lose it.
+	// 5. The facilitator-presence gate. The notice goes first and is
+	// recorded (the alert's button edits it); a crash before the alert is
+	// recorded repeats the alert rather than lose it.
 	if gate && !s.FacilitatorAlerted {
-		if notice == "" {
+		if s.GateMessageID == "" {
 			m, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: gateNotice()})
 			if err != nil {
 				return s, fmt.Errorf("posting the facilitator notice: %w", err)
 			}
-			notice = m.ID
+			if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+				cur.GateMessageID = m.ID
+				return nil
+			}); err != nil {
+				return s, err
+			}
 		}
-		b.alertFacilitators(c, s, notice)
+		b.alertFacilitators(c, s)
 		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 			cur.FacilitatorAlerted = true
 			return nil
@@ -291,16 +296,16 @@ func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circle
 
 // recoverOpening finds which of the opening messages an interrupted open
 // already posted but did not record, from the bot's own messages in the
-// channel (still locked, so there are no others), and records them. The
-// gate notice is returned rather than recorded: whether the facilitators
+// channel (still locked, so there are no others), and records them. Of
+// the gate notice only the message is recorded: whether the facilitators
 // were alerted after it was posted is not known, so they are alerted (again).
-func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Session, string, error) {
-	if s.GuidelinesMessageID != "" && s.WelcomePosted && s.PromptsPosted > 0 && s.FacilitatorAlerted {
-		return s, "", nil
+func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Session, error) {
+	if s.GuidelinesMessageID != "" && s.WelcomePosted && s.PromptsPosted > 0 && (s.FacilitatorAlerted || s.GateMessageID != "") {
+		return s, nil
 	}
 	msgs, err := b.dg.ChannelMessages(s.ChannelID, 100, "", "", "", discordgo.WithContext(ctx))
 	if err != nil {
-		return s, "", fmt.Errorf("reading the bot's opening messages: %w", err)
+		return s, fmt.Errorf("reading the bot's opening messages: %w", err)
 	}
 	var guidelines, gate string
 	var version int
@@ -321,12 +326,12 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 			gate = m.ID
 		}
 	}
-	if (guidelines == "" || s.GuidelinesMessageID != "") && !welcome && !prompt {
-		return s, gate, nil
+	if (guidelines == "" || s.GuidelinesMessageID != "") && !welcome && !prompt && (gate == "" || s.GateMessageID != "") {
+		return s, nil
 	}
 	b.log.Info("resuming an interrupted open", "guild", s.GuildID, "circle", s.CircleID, "session", s.ID,
 		"guidelines", guidelines != "", "welcome", welcome, "prompt", prompt, "notice", gate != "")
-	s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+	return b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 		if cur.GuidelinesMessageID == "" {
 			cur.GuidelinesMessageID = guidelines
 			if version > 0 {
@@ -337,9 +342,11 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		if prompt {
 			cur.PromptsPosted = max(cur.PromptsPosted, 1)
 		}
+		if cur.GateMessageID == "" {
+			cur.GateMessageID = gate
+		}
 		return nil
 	})
-	return s, gate, err
 }
 
 // gateApplies reports whether the facilitator-presence gate stops this
@@ -746,11 +753,12 @@ func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Se
 }
 
 // alertFacilitators DMs every facilitator that a session opened without a
-// facilitator going, with an "I'm here" button (presentButton) that names
-// the channel's notice so it can be updated when one arrives.
-func (b *Bot) alertFacilitators(c circles.Circle, s circles.Session, noticeID string) {
+// facilitator going, with an "I'm here" button (presentButton). The
+// button names only the session: the notice it updates is the one stored
+// on the session (GateMessageID), never a message the button could name.
+func (b *Bot) alertFacilitators(c circles.Circle, s circles.Session) {
 	for _, f := range c.Facilitators {
-		id := CustomID{Action: "present", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: f, Arg: snowflakeLetters(noticeID)}
+		id := CustomID{Action: "present", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: f}
 		_ = b.dm(f, &discordgo.MessageSend{
 			Content: fmt.Sprintf("⚠️ The session of **%s** has opened in <#%s>, and no facilitator said they're going. Members see a note asking them to be gentle with each other. If you can, please drop in — and press **I'm here** so they know.", c.Name, s.ChannelID),
 			Components: []discordgo.MessageComponent{Row(

@@ -599,6 +599,22 @@ func TestLifecyclePresence(t *testing.T) {
 	alert := lcLastDM(t, h, h.fac2)
 	wantContains(t, alert.Content, "<#"+s.ChannelID+">", "I'm here")
 
+	// A forged button naming another of the bot's messages (the pinned
+	// guidelines) is refused: the real one names only the session, and
+	// the notice it edits is the one stored.
+	if got := h.lcSession(s.ID); got.GateMessageID != notice.ID {
+		t.Fatalf("stored notice %q, posted %q", got.GateMessageID, notice.ID)
+	}
+	guidelines, _ := h.sim.Message(s.GuidelinesMessageID)
+	forged := bot.CustomID{Action: "present", GuildID: h.guild, CircleID: c.ID, SessionID: s.ID, UserID: h.fac2, Arg: "bcdefghijklmn"}
+	wantContains(t, h.memberClickAs(h.fac2, "", forged), "no longer works")
+	if after, _ := h.sim.Message(s.GuidelinesMessageID); after.Content != guidelines.Content || len(after.Embeds) != 1 || after.Embeds[0].Title != guidelines.Embeds[0].Title {
+		t.Fatalf("the forged button changed the guidelines: %+v", after)
+	}
+	if h.lcGoing(s.ID, h.fac2) {
+		t.Fatal("the forged button marked the facilitator present")
+	}
+
 	// Their overwrite went missing (edited by hand): pressing lets them in.
 	if err := h.bot.Session().ChannelPermissionDelete(s.ChannelID, h.fac2); err != nil {
 		t.Fatal(err)
@@ -618,6 +634,9 @@ func TestLifecyclePresence(t *testing.T) {
 	if !strings.HasPrefix(edited.Content, joined) || !strings.Contains(edited.Content, "<@"+h.fac2+">") {
 		t.Fatalf("the notice reads %q", edited.Content)
 	}
+	if after, _ := h.sim.Message(s.GuidelinesMessageID); len(after.Embeds) != 1 || after.Embeds[0].Title != guidelines.Embeds[0].Title {
+		t.Fatalf("pressing changed the guidelines: %+v", after)
+	}
 	if len(edited.AllowedMentions.Users) != 0 || len(edited.AllowedMentions.Parse) != 0 {
 		t.Fatalf("the edited notice pings: %+v", edited.AllowedMentions)
 	}
@@ -634,15 +653,17 @@ func TestLifecyclePresence(t *testing.T) {
 	}
 
 	// Another gated session: the first facilitator to arrive by /circle
-	// open is announced with a note.
+	// open is announced in the notice too.
 	c2, s2 := h.lcCircle("Present too", time.Wednesday, 14, 30, nil)
 	h.lcJoin(c2, m[1], circles.ModeMember)
 	h.lcAt(s2.Start)
 	s2 = h.lcSession(s2.ID)
+	notice2 := h.lcBotMessage(s2.ChannelID, gateText)
+	opening2 := len(h.lcBotMessages(s2.ChannelID))
 	h.run(h.fac, "circle open", discordsim.O("circle", c2.Name))
 	texts := h.lcBotMessages(s2.ChannelID)
-	if last := texts[len(texts)-1]; !h.lcGoing(s2.ID, h.fac) || !strings.HasPrefix(last, joined) || lcCount(texts, gateText) != 1 {
-		t.Fatalf("after /circle open: messages %q", texts)
+	if edited, _ := h.sim.Message(notice2.ID); !h.lcGoing(s2.ID, h.fac) || !strings.HasPrefix(edited.Content, joined) || len(texts) != opening2 || lcCount(texts, gateText) != 0 {
+		t.Fatalf("after /circle open: notice %q, messages %q", edited.Content, texts)
 	}
 
 	// Whoever opens a session with /circle open is at it.

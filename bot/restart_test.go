@@ -24,7 +24,7 @@ func (h *harness) lcCrash(id int64) {
 	_, err := h.store.UpdateSession(h.ctx, id, func(s *circles.Session) error {
 		s.State = circles.SessionPlanned
 		s.ChannelID, s.GuidelinesMessageID = "", ""
-		s.WelcomePosted, s.FacilitatorAlerted = false, false
+		s.WelcomePosted, s.FacilitatorAlerted, s.GateMessageID = false, false, ""
 		s.PromptsPosted = 0
 		s.OpenedAt = time.Time{}
 		s.DueAt = s.Start
@@ -64,6 +64,13 @@ func (h *harness) lcCheckOpened(when string, id int64, opening []string) circles
 	gated := slices.Contains(opening, gateText)
 	if got.FacilitatorAlerted != gated || !got.WelcomePosted || got.PromptsPosted != 1 {
 		h.t.Fatalf("%s: progress not recorded %+v", when, got)
+	}
+	notice := ""
+	if gated {
+		notice = h.lcBotMessage(got.ChannelID, gateText).ID
+	}
+	if got.GateMessageID != notice {
+		h.t.Fatalf("%s: stored notice %q, want %q", when, got.GateMessageID, notice)
 	}
 	return got
 }

@@ -3,8 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"math"
-	"strconv"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -23,14 +21,14 @@ func (b *Bot) sessionRoutes() {
 
 // presentButton is "I'm here" on the DM that alerts facilitators to a
 // session opened without one: it marks the facilitator present (see
-// markPresent). The button carries the channel's gate notice in its Arg.
+// markPresent). The button names the session and nothing else; a custom_id
+// with more in it (an Arg) was not made by the bot.
 func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) {
 	guildID, err := buttonGuild(r)
 	if err != nil {
 		return nil, err
 	}
-	noticeID, ok := snowflakeFromLetters(r.CustomID.Arg)
-	if !ok {
+	if r.CustomID.Arg != "" {
 		return nil, errBadCustomID
 	}
 	s, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "I can't find that session any more: it may have been cancelled or moved by a schedule change.")
@@ -43,7 +41,7 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 	if s.ChannelID == "" || !s.ClosedAt.IsZero() || (s.State != circles.SessionOpen && s.State != circles.SessionPlanned) {
 		return nil, circles.Errorf(circles.EConflict, "That session of %s has ended. Thank you for looking in all the same.", c.Name)
 	}
-	if err := b.markPresent(ctx, c, s, r.UserID, noticeID); err != nil {
+	if err := b.markPresent(ctx, c, s, r.UserID); err != nil {
 		return nil, err
 	}
 	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf(
@@ -53,10 +51,10 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 // markPresent records that a facilitator is in a session: an RSVP going
 // (what the facilitator-presence gate counts), access to the channel if
 // they lack it, and — if the session opened with the gate's notice — word
-// in the channel that a facilitator has joined: the notice noticeID is
-// edited to say so, or without it (/circle open) a note is posted, the
-// first time a facilitator is marked present.
-func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Session, userID, noticeID string) error {
+// in the channel that a facilitator has joined: the notice stored on the
+// session (GateMessageID) is edited to say so, or, should it not be known,
+// a note is posted the first time a facilitator is marked present.
+func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Session, userID string) error {
 	rsvps, err := b.store.RSVPs(ctx, s.ID)
 	if err != nil {
 		return err
@@ -78,12 +76,9 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 	}
 	text := joinedNotice(userID)
 	switch {
-	case noticeID != "":
-		// Only the bot's own messages can be edited by it, so an ID that
-		// isn't the notice (a forged button) can at worst reword one of
-		// them, and only a facilitator of this circle gets this far.
+	case s.GateMessageID != "":
 		if _, err := b.dg.ChannelMessageEditComplex(&discordgo.MessageEdit{
-			ID: noticeID, Channel: s.ChannelID, Content: &text, AllowedMentions: noMentions(),
+			ID: s.GateMessageID, Channel: s.ChannelID, Content: &text, AllowedMentions: noMentions(),
 		}, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
 			return fmt.Errorf("updating the facilitator notice: %w", err)
 		}
@@ -94,47 +89,6 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 	}
 	log.Info("facilitator present; members told")
 	return nil
-}
-
-// The "I'm here" button carries the gate notice's message ID in its Arg,
-// which takes letters only: a snowflake written in base 26 with the digits
-// a–z fits in 14 of them.
-func snowflakeLetters(id string) string {
-	v, err := strconv.ParseUint(id, 10, 64)
-	if err != nil {
-		return ""
-	}
-	return letters(v)
-}
-
-// letters writes v in base 26 with the digits a–z, without leading 'a's
-// (0 is ""): any 64-bit number fits a custom_id's Arg in at most 14.
-func letters(v uint64) string {
-	var out []byte
-	for ; v > 0; v /= 26 {
-		out = append([]byte{byte('a' + v%26)}, out...)
-	}
-	return string(out)
-}
-
-// snowflakeFromLetters reverses snowflakeLetters; "" is no ID. Only the
-// canonical form (no leading 'a') is accepted.
-func snowflakeFromLetters(s string) (string, bool) {
-	if s == "" {
-		return "", true
-	}
-	if len(s) > 14 || s[0] == 'a' {
-		return "", false
-	}
-	var v uint64
-	for i := 0; i < len(s); i++ {
-		d := uint64(s[i]) - 'a'
-		if s[i] < 'a' || s[i] > 'z' || v > (math.MaxUint64-d)/26 {
-			return "", false
-		}
-		v = v*26 + d
-	}
-	return strconv.FormatUint(v, 10), true
 }
 
 // reconsentButton records consent to the current guidelines from the DM
