@@ -89,11 +89,11 @@ func (b *Bot) access(ctx context.Context, c circles.Circle, s circles.Session) (
 // takes access away at once, a new consent grants it at once. A guidelines
 // change takes nobody out of a session under way (see access).
 //
-// A channel whose update fails (Discord down) is not left as it is: the
-// scheduler is asked to look at its session within a minute, and that wake
-// syncs the access again until it succeeds (schedule.WakeSoon); every
-// prompt and warning syncs it too before posting. The error is still
-// returned, for the caller to log or report.
+// A channel whose update fails (Discord down) is not left as it is: its
+// session is marked for a re-sync (schedule.WakeSoon), which the scheduler
+// does within a minute and retries until it succeeds, without holding up
+// the session's steps. The error is still returned, for the caller to log
+// or report.
 func (b *Bot) refreshAccess(ctx context.Context, guildID string, circleID int64) error {
 	c, err := b.store.Circle(ctx, guildID, circleID)
 	if err != nil {

@@ -389,11 +389,9 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 }
 
 // PostPrompt posts c.Prompts[index]. An index out of range (the prompts
-// were edited meanwhile) is skipped quietly. Access is synced first.
+// were edited meanwhile) is skipped quietly. Access that may be out of
+// date is the scheduler's to re-sync (SyncAccess), not a prompt's.
 func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Session, index int) error {
-	if err := b.applyAccess(ctx, c, s); err != nil {
-		return err
-	}
 	if index < 0 || index >= len(c.Prompts) {
 		b.log.Debug("prompt no longer exists; skipped", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "index", index)
 		return nil
@@ -402,17 +400,11 @@ func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Sessio
 }
 
 // WarnEnding says how many minutes the session has left: five, unless it
-// opened late or the bot was down (rounded down; nothing under a minute).
-// Access is synced first.
+// opened late or the bot was down (rounded down, at least one). Whether
+// enough is left to warn at all is the scheduler's one rule
+// (schedule.MinWarningLeft).
 func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error {
-	if err := b.applyAccess(ctx, c, s); err != nil {
-		return err
-	}
-	left := int(s.End.Sub(b.clock.Now()) / time.Minute)
-	if left < 1 {
-		b.log.Debug("under a minute left; no warning", "guild", c.GuildID, "circle", c.ID, "session", s.ID)
-		return nil
-	}
+	left := max(int(s.End.Sub(b.clock.Now())/time.Minute), 1)
 	minutes := fmt.Sprintf("%d minutes", left)
 	if left == 1 {
 		minutes = "1 minute"
@@ -438,18 +430,15 @@ func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Ses
 }
 
 // CloseSession locks the channel (nobody but the bot can send) and posts a
-// closing note naming the next session and when the channel goes.
+// closing note naming the next session and when the channel goes. The
+// scheduler stored ClosedAt before calling it, so access refreshes from
+// then on keep the channel locked.
 func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error {
 	lock := b.sessionLock(s.ID)
 	lock.Lock()
 	defer lock.Unlock()
 
-	s, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-		if cur.ClosedAt.IsZero() {
-			cur.ClosedAt = b.clock.Now() // from now on access refreshes keep it locked
-		}
-		return nil
-	})
+	s, err := b.store.Session(ctx, s.ID) // the row is the truth, not the caller's copy
 	if err != nil {
 		return err
 	}
@@ -485,7 +474,7 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 	default:
 		fmt.Fprintf(&sb, "No next session of **%s** is planned yet.\n", c.Name)
 	}
-	// The scheduler records the same time (from s.ClosedAt, set above).
+	// The scheduler records the same time (from s.ClosedAt, which it set).
 	deleteAt := schedule.DeleteTime(g, s)
 	switch {
 	case g.Retention() <= 0:

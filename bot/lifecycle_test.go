@@ -65,6 +65,16 @@ func (h *harness) lcJoin(c circles.Circle, user string, mode circles.Mode) circl
 	return res
 }
 
+// lcOpened creates a circle meeting Wednesdays at 14:00 with one member
+// and runs the open of its first session.
+func (h *harness) lcOpened(name string) (circles.Circle, circles.Session) {
+	h.t.Helper()
+	c, s := h.lcCircle(name, time.Wednesday, 14, 0, nil)
+	h.lcJoin(c, h.members[0], circles.ModeMember)
+	h.lcAt(s.Start)
+	return c, h.lcSession(s.ID)
+}
+
 // lcAt moves the clock to t and runs what is due.
 func (h *harness) lcAt(t time.Time) {
 	h.t.Helper()
@@ -740,5 +750,22 @@ func TestLifecycleZoneChange(t *testing.T) {
 	h.lcAt(ny)
 	if got := h.lcSession(planned[0].ID); got.State != circles.SessionOpen || !h.sim.CanSend(h.members[0], got.ChannelID) {
 		t.Fatalf("at the new time %+v", got)
+	}
+}
+
+// TestLifecycleWarningTrustsTheScheduler: whether enough time is left to
+// warn is decided once, by the scheduler (schedule.MinWarningLeft); told
+// to warn, the bot posts, even with under a minute left.
+func TestLifecycleWarningTrustsTheScheduler(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 0)
+	c, s := h.lcOpened("Last words")
+	h.clock.Set(s.End.Add(-30 * time.Second))
+	if err := h.bot.WarnEnding(h.ctx, c, s); err != nil {
+		t.Fatal(err)
+	}
+	if texts := h.lcBotMessages(s.ChannelID); !strings.HasPrefix(texts[len(texts)-1], "⏳ **1 minute left.**") {
+		t.Fatalf("messages %q", texts)
 	}
 }

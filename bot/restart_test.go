@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/circlebot/circlebot/circles"
 )
 
@@ -667,32 +665,35 @@ func (h *harness) lcSQL(query string, args ...any) {
 }
 
 // TestLifecycleAccessSelfHeals: when taking a leaver's access away fails,
-// the scheduler's next wake does it; and every prompt re-syncs access.
+// the scheduler's next wake does it, and retries until it works; the
+// session's steps don't wait for it, and don't touch access otherwise.
 func TestLifecycleAccessSelfHeals(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	f := h.lcFaults()
 	h.lcSetup(24, 0)
 	m := h.members
-	c, s := h.lcCircle("Healing", time.Wednesday, 14, 0, func(c *circles.Circle) { c.Prompts = []string{"One", "Two"} })
+	c, s := h.lcCircle("Healing", time.Wednesday, 14, 0, func(c *circles.Circle) { c.Prompts = []string{"One", "Two", "Three"} })
 	h.lcJoin(c, m[0], circles.ModeMember)
 	h.lcJoin(c, m[1], circles.ModeMember)
 	h.lcAt(s.Start)
 	s = h.lcSession(s.ID)
-
-	// m[0] leaves the server; removing their overwrite fails.
-	f.set(func(_ int, r *http.Request) fault {
+	failRemovals := func(_ int, r *http.Request) fault {
 		if r.Method == http.MethodDelete && strings.Contains(r.URL.Path, "/permissions/") {
 			return failBefore
 		}
 		return pass
-	})
+	}
+
+	// m[0] leaves the server; removing their overwrite fails.
+	f.set(failRemovals)
 	h.sim.RemoveMember(h.guild, m[0])
 	retry := s.Start.Add(time.Minute)
 	if err := h.sim.WaitFor(h.ctx, func() bool {
-		return f.failedSoFar() > 0 && h.lcSession(s.ID).DueAt.Equal(retry)
+		got := h.lcSession(s.ID)
+		return f.failedSoFar() > 0 && got.DueAt.Equal(retry) && got.AccessDirty
 	}); err != nil {
-		t.Fatalf("the failed removal did not ask for a retry (due %v): %v", h.lcSession(s.ID).DueAt, err)
+		t.Fatalf("the failed removal did not ask for a retry (%+v): %v", h.lcSession(s.ID), err)
 	}
 	f.set(nil)
 	if !h.sim.CanView(m[0], s.ChannelID) {
@@ -705,19 +706,38 @@ func TestLifecycleAccessSelfHeals(t *testing.T) {
 	if !h.sim.CanSend(m[1], s.ChannelID) {
 		t.Fatal("the others lost access")
 	}
-	if got := h.lcSession(s.ID); len(h.lcBotMessages(s.ChannelID)) != 4 || !got.DueAt.After(retry) {
-		t.Fatalf("the retry posted or left the session due: %+v", got)
+	if got := h.lcSession(s.ID); len(h.lcBotMessages(s.ChannelID)) != 4 || !got.DueAt.After(retry) || got.AccessDirty {
+		t.Fatalf("the retry posted, left the session due, or left its access marked: %+v", got)
 	}
 
-	// An overwrite nobody derived from consent goes at the next prompt.
-	if err := h.bot.Session().ChannelPermissionSet(s.ChannelID, m[5], discordgo.PermissionOverwriteTypeMember, discordgo.PermissionViewChannel, 0); err != nil {
+	// A prompt while access is up to date looks neither at the channel
+	// nor at its overwrites.
+	times := circles.PromptTimes(s.Start, s.End, 3)
+	before := len(h.sim.Requests())
+	h.lcAt(times[1])
+	for _, r := range h.sim.Requests()[before:] {
+		if r.Path == "/channels/"+s.ChannelID && r.Method == http.MethodGet || strings.Contains(r.Path, "/permissions/") {
+			t.Fatalf("the prompt step called %s %s", r.Method, r.Path)
+		}
+	}
+
+	// m[1] leaves, and Discord keeps refusing the removal: the re-sync is
+	// retried, but the third prompt comes on time all the same.
+	f.set(failRemovals)
+	h.sim.RemoveMember(h.guild, m[1])
+	if err := h.sim.WaitFor(h.ctx, func() bool { return h.lcSession(s.ID).AccessDirty }); err != nil {
 		t.Fatal(err)
 	}
-	h.lcAt(circles.PromptTimes(s.Start, s.End, 2)[1])
-	if h.sim.CanView(m[5], s.ChannelID) {
-		t.Fatal("the prompt step did not re-sync access")
-	}
-	if texts := h.lcBotMessages(s.ChannelID); !strings.HasPrefix(texts[len(texts)-1], "💬 **Prompt 2 of 2**") {
+	h.lcRunUntil(times[2])
+	if texts := h.lcBotMessages(s.ChannelID); !strings.HasPrefix(texts[len(texts)-1], "💬 **Prompt 3 of 3**") {
 		t.Fatalf("messages %q", texts)
+	}
+	if !h.sim.CanView(m[1], s.ChannelID) || f.failedSoFar() < 3 {
+		t.Fatalf("the removal should have kept failing (%d failures)", f.failedSoFar())
+	}
+	f.set(nil)
+	h.lcRunUntil(h.lcSession(s.ID).DueAt)
+	if got := h.lcSession(s.ID); h.sim.CanView(m[1], s.ChannelID) || got.AccessDirty {
+		t.Fatalf("the re-sync did not take the leaver's access away once Discord answered: %+v", got)
 	}
 }

@@ -192,7 +192,7 @@ func (s *Scheduler) replanLater(ids []int64, first bool) {
 	case first || s.replanWait == 0:
 		s.replanWait = s.retry
 	default:
-		s.replanWait = min(2*s.replanWait, removedRecheck)
+		s.replanWait = min(2*s.replanWait, maxReplanWait)
 	}
 	s.replanAt = s.clock.Now().Add(s.replanWait)
 }
@@ -480,7 +480,7 @@ func (s *Scheduler) SkipSession(ctx context.Context, id int64) (circles.Session,
 	if err != nil {
 		return skipped, err
 	}
-	s.clearTrouble(id)
+	s.clearTrouble(id, StepOpen)
 	s.log.Info("schedule: session given up", "guild", skipped.GuildID, "circle", skipped.CircleID, "session", id)
 	if _, err := s.Plan(ctx, skipped.CircleID); err != nil && circles.ErrorCode(err) != circles.EConflict {
 		s.log.Error("schedule: plan after giving up a session", "guild", skipped.GuildID, "circle", skipped.CircleID, "error", err)
@@ -530,12 +530,15 @@ func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Oc
 	return out, nil
 }
 
-// WakeSoon makes the scheduler look at a session within RetryDelay, for
-// channel work the bot could not finish outside a step — an access change
-// after a member left that failed. The wake finds nothing due and re-syncs
-// the channel's access (StepSyncAccess), retrying until it succeeds. It
-// waits while a step of the session is running, so the step's own DueAt
-// cannot overwrite the wake; it must not be called from inside a step.
+// WakeSoon marks a session's channel access as out of date
+// (AccessDirty), for an access change the bot could not apply outside a
+// step — after a member left, say — and makes the scheduler look at the
+// session within RetryDelay. Whenever the scheduler works on a marked
+// session it first re-syncs the access (Actions.SyncAccess), clearing the
+// mark on success and otherwise retrying, less and less often, until it
+// works; the session's steps go ahead meanwhile, on time. It waits while a
+// step of the session is running, so the step's own DueAt cannot overwrite
+// the wake; it must not be called from inside a step.
 func (s *Scheduler) WakeSoon(ctx context.Context, id int64) error {
 	if err := s.claim(ctx, id); err != nil {
 		return err
@@ -543,7 +546,11 @@ func (s *Scheduler) WakeSoon(ctx context.Context, id int64) error {
 	defer s.release(id)
 	at := dueAt(s.clock.Now().Add(s.retry))
 	_, err := s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
-		if cur.Active() && (cur.DueAt.IsZero() || cur.DueAt.After(at)) {
+		if !cur.Active() {
+			return nil
+		}
+		cur.AccessDirty = true
+		if cur.DueAt.IsZero() || cur.DueAt.After(at) {
 			cur.DueAt = at
 		}
 		return nil
@@ -751,7 +758,7 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, n
 	if _, err := s.store.DeletePlannedSession(ctx, id); err != nil {
 		return err
 	}
-	s.clearTrouble(id)
+	s.clearTrouble(id, StepRemind)
 	s.log.Info("schedule: dropped a session the new schedule has no place for", "guild", c.GuildID, "circle", c.ID, "session", id, "start", sess.Start, "reminded", sess.RemindersSent)
 	return nil
 }

@@ -55,18 +55,23 @@ type recorder struct {
 	panics map[Step]int
 	delay  time.Duration         // OpenSession takes this long (widens race windows)
 	onOpen func(circles.Session) // called by OpenSession first, when set
+	// onClose is called by CloseSession first, when set.
+	onClose func(circles.Session)
+	clock   *circles.ManualClock // read for times
+	times   []time.Time          // the clock at each of calls
 }
 
 var errBoom = errors.New("discord is down")
 
-func newRecorder() *recorder {
-	return &recorder{fail: map[Step]int{}, panics: map[Step]int{}}
+func newRecorder(clock *circles.ManualClock) *recorder {
+	return &recorder{fail: map[Step]int{}, panics: map[Step]int{}, clock: clock}
 }
 
 func (r *recorder) record(c call) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.calls = append(r.calls, c)
+	r.times = append(r.times, r.clock.Now())
 	if r.panics[c.Step] > 0 {
 		r.panics[c.Step]--
 		panic("recorder: " + string(c.Step))
@@ -88,6 +93,19 @@ func (r *recorder) Calls() []call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]call(nil), r.calls...)
+}
+
+// when lists the times of the calls of step.
+func (r *recorder) when(step Step) []time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []time.Time
+	for i, c := range r.calls {
+		if c.Step == step {
+			out = append(out, r.times[i])
+		}
+	}
+	return out
 }
 
 func (r *recorder) count(step Step) int {
@@ -132,6 +150,9 @@ func (r *recorder) WarnEnding(_ context.Context, _ circles.Circle, s circles.Ses
 }
 
 func (r *recorder) CloseSession(_ context.Context, _ circles.Circle, s circles.Session, next *circles.Session) error {
+	if r.onClose != nil {
+		r.onClose(s)
+	}
 	c := call{Step: StepClose, Session: s.ID}
 	if next != nil {
 		c.Next = next.ID
@@ -200,7 +221,7 @@ func (e *env) open() {
 	}
 	e.t.Cleanup(func() { st.Close() })
 	e.store = st
-	e.act = newRecorder()
+	e.act = newRecorder(e.clock)
 	e.sched = New(Options{
 		Store: st, Actions: e.act, Clock: e.clock,
 		Logger:          slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -262,6 +283,24 @@ func (e *env) runDue(want int) {
 }
 
 func (e *env) at(t time.Time) { e.clock.Set(t) }
+
+// runWhile wakes the scheduler at each DueAt of a session in turn, as Run
+// would, for as long as the session is in state (however many steps each
+// wake does).
+func (e *env) runWhile(id int64, state circles.SessionState) {
+	e.t.Helper()
+	for range 100 {
+		got := e.session(id)
+		if got.State != state {
+			return
+		}
+		e.at(got.DueAt)
+		if _, err := e.sched.RunDue(e.ctx); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	e.t.Fatalf("session %d still %s after 100 wakes; calls %v", id, state, e.act.Calls())
+}
 
 func (e *env) wantCalls(want ...call) {
 	e.t.Helper()

@@ -31,7 +31,9 @@ type Actions interface {
 	// WarnEnding says the session ends in circles.WarningLead.
 	WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error
 	// CloseSession locks the channel and posts a closing note naming the
-	// next session, if any.
+	// next session, if any. s.ClosedAt is set, and stored before the call,
+	// so that an access change meanwhile keeps the channel locked; the
+	// scheduler alone writes it.
 	CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error
 	// DeleteChannel deletes the session's channel (retention is over).
 	DeleteChannel(ctx context.Context, c circles.Circle, s circles.Session) error
@@ -41,7 +43,8 @@ type Actions interface {
 	// nil (the bot was down at the time).
 	MissedSession(ctx context.Context, c circles.Circle, s circles.Session, cause error) error
 	// SyncAccess makes the channel's permission overwrites match current
-	// consent, changing only what differs.
+	// consent, changing only what differs. The scheduler calls it for a
+	// session marked AccessDirty (see WakeSoon), before any step due.
 	SyncAccess(ctx context.Context, c circles.Circle, s circles.Session) error
 	// StepStuck says a step of a session has failed StuckAfter times in a
 	// row with err (the last error), so that people who can fix it (a
@@ -102,6 +105,9 @@ const (
 	// removedRecheck is how often sessions of a guild that removed the bot
 	// are looked at again (it may be added back before the purge).
 	removedRecheck = time.Hour
+	// maxReplanWait caps the backed-off wait before circles whose planning
+	// failed are planned again (replanLater).
+	maxReplanWait = time.Hour
 	// maxPlanAhead bounds how many occurrences Plan walks past (skipped
 	// ones, ones already held) looking for one to plan.
 	maxPlanAhead = 64
@@ -128,10 +134,23 @@ type Scheduler struct {
 	unplanned  map[int64]bool
 	replanAt   time.Time
 	replanWait time.Duration
-	// troubles are the sessions whose last step failed, with how often in
-	// a row; guarded by mu. Kept in memory only: a restart starts counting
-	// again, which at worst repeats one StepStuck.
-	troubles map[int64]*trouble
+	// troubles are the sessions whose last step (or, apart, whose last
+	// access re-sync) failed, with how often in a row; guarded by mu. Kept
+	// in memory only: a restart starts counting again, which at worst
+	// repeats one StepStuck.
+	troubles map[troubleKey]*trouble
+}
+
+// troubleKey tells a session's failed steps from its failed access
+// re-syncs: these run alongside the steps (a prompt may post while access
+// can't be changed), and each kind counts its own run of failures.
+type troubleKey struct {
+	session int64
+	access  bool
+}
+
+func keyFor(id int64, step Step) troubleKey {
+	return troubleKey{session: id, access: step == StepSyncAccess}
 }
 
 // trouble is a run of failures of one step of a session.
@@ -156,7 +175,7 @@ func New(o Options) *Scheduler {
 		inflight:  map[int64]chan struct{}{},
 		kick:      make(chan struct{}, 1),
 		unplanned: map[int64]bool{},
-		troubles:  map[int64]*trouble{},
+		troubles:  map[troubleKey]*trouble{},
 	}
 	if s.clock == nil {
 		s.clock = circles.SystemClock{}
@@ -383,18 +402,19 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 		_, err := s.setDue(ctx, sess, s.clock.Now().Add(removedRecheck))
 		return 0, err
 	}
-	for i := range maxChain {
+	// A failed re-sync is retried at resyncAt, but never holds up a step:
+	// the session's next wake is whichever comes first.
+	var resyncAt time.Time
+	if sess.AccessDirty {
+		if sess, resyncAt, err = s.resync(ctx, c, g, sess); err != nil {
+			return 0, err
+		}
+	}
+	for range maxChain {
 		now := s.clock.Now()
 		step, at := NextAction(c, g, sess, now, s.grace)
 		if step == StepNone || at.After(now) {
-			if i == 0 && hasChannel(sess) {
-				// Woken with nothing due: a failed access change asked for
-				// it (WakeSoon). Try that again now.
-				if _, err := s.do(ctx, c, g, sess, StepSyncAccess); err != nil {
-					return steps, s.failed(ctx, c, sess, StepSyncAccess, err)
-				}
-			}
-			_, err := s.setDue(ctx, sess, at)
+			_, err := s.setDue(ctx, sess, earliest(at, resyncAt))
 			return steps, err
 		}
 		next, err := s.do(ctx, c, g, sess, step)
@@ -405,6 +425,35 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 		sess = next
 	}
 	return steps, nil
+}
+
+// resync re-applies the access of a session marked AccessDirty. Success
+// clears the mark; a failure is counted like a step's (StepStuck after
+// StuckAfter in a row) and returns when to try again. The mark stays until
+// a sync succeeds. Only a store failure is returned.
+func (s *Scheduler) resync(ctx context.Context, c circles.Circle, g circles.GuildSettings, sess circles.Session) (circles.Session, time.Time, error) {
+	if hasChannel(sess) {
+		if _, err := s.do(ctx, c, g, sess, StepSyncAccess); err != nil {
+			wait := s.noteFailure(ctx, c, sess, StepSyncAccess, err)
+			return sess, s.clock.Now().Add(wait), nil
+		}
+	}
+	out, err := s.store.UpdateSession(ctx, sess.ID, func(cur *circles.Session) error {
+		cur.AccessDirty = false
+		return nil
+	})
+	if err != nil {
+		return sess, time.Time{}, fmt.Errorf("%w: clear access mark of session %d: %w", errStore, sess.ID, err)
+	}
+	return out, time.Time{}, nil
+}
+
+// earliest is the earlier of two times, the zero time counting as none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // setDue stores a new DueAt when it changed.
@@ -423,19 +472,19 @@ func (s *Scheduler) setDue(ctx context.Context, sess circles.Session, at time.Ti
 	return out, nil
 }
 
-// failed logs a failed step and sets its retry: after RetryDelay, or once
-// the step is stuck (StuckAfter failures in a row) after twice the last
-// wait, up to MaxRetryDelay. The first time it is stuck, Actions.StepStuck
-// says so. It returns the error for callers that want it (commands);
-// RunDue only counts store failures.
+// failed logs a failed step and sets its retry (noteFailure) — but no
+// later than the session must move on regardless (mustMoveOn): a retry
+// backed off for an hour must not keep a channel open past its end. It
+// returns the error for callers that want it (commands); RunDue only
+// counts store failures.
 func (s *Scheduler) failed(ctx context.Context, c circles.Circle, sess circles.Session, step Step, err error) error {
-	n, escalate := s.noteTrouble(sess.ID, step, err)
-	wait := retryWait(s.retry, n)
-	s.log.Error("schedule: step failed", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", err, "failures", n, "retry_in", wait)
-	if escalate && step != StepNone && !errors.Is(err, errStore) {
-		s.stuck(ctx, c, sess, step, err)
+	wait := s.noteFailure(ctx, c, sess, step, err)
+	now := s.clock.Now()
+	at := now.Add(wait)
+	if by := mustMoveOn(sess, s.grace); by.After(now) && by.Before(at) {
+		at = by
 	}
-	if _, uerr := s.setDue(ctx, sess, s.clock.Now().Add(wait)); uerr != nil {
+	if _, uerr := s.setDue(ctx, sess, at); uerr != nil {
 		s.log.Error("schedule: could not set retry", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", uerr)
 		return errors.Join(err, uerr)
 	}
@@ -443,6 +492,35 @@ func (s *Scheduler) failed(ctx context.Context, c circles.Circle, sess circles.S
 		return err
 	}
 	return &stepError{step: step, err: err}
+}
+
+// noteFailure counts and logs a failure of step and returns how long to
+// wait before trying it again: RetryDelay, or once the step is stuck
+// (StuckAfter failures in a row) twice the last wait, up to MaxRetryDelay.
+// The first time it is stuck, Actions.StepStuck says so.
+func (s *Scheduler) noteFailure(ctx context.Context, c circles.Circle, sess circles.Session, step Step, err error) time.Duration {
+	n, escalate := s.noteTrouble(sess.ID, step, err)
+	wait := retryWait(s.retry, n)
+	s.log.Error("schedule: step failed", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", err, "failures", n, "retry_in", wait)
+	if escalate && step != StepNone && !errors.Is(err, errStore) {
+		s.stuck(ctx, c, sess, step, err)
+	}
+	return wait
+}
+
+// mustMoveOn is when a session moves on whatever became of a step that
+// failed: a channel (open, or opening) closes at the session's end; a
+// planned session without one opens at its start, or is marked missed
+// once the grace window is over (the first whole second after it, as
+// DueAt counts whole seconds). The zero time for one that is over.
+func mustMoveOn(sess circles.Session, grace time.Duration) time.Time {
+	switch {
+	case sess.State == circles.SessionOpen, sess.State == circles.SessionPlanned && (sess.ChannelID != "" || !sess.OpenedAt.IsZero()):
+		return sess.End
+	case sess.State == circles.SessionPlanned:
+		return sess.Start.Add(grace + time.Second)
+	}
+	return time.Time{}
 }
 
 // retryWait is how long to wait after the n-th failure in a row.
@@ -459,10 +537,11 @@ func retryWait(base time.Duration, n int) time.Duration {
 func (s *Scheduler) noteTrouble(id int64, step Step, err error) (int, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	t := s.troubles[id]
+	k := keyFor(id, step)
+	t := s.troubles[k]
 	if t == nil || t.step != step {
 		t = &trouble{step: step}
-		s.troubles[id] = t
+		s.troubles[k] = t
 	}
 	t.count++
 	t.err = err
@@ -471,10 +550,11 @@ func (s *Scheduler) noteTrouble(id int64, step Step, err error) (int, bool) {
 	return t.count, escalate
 }
 
-// clearTrouble forgets a session's failures, after a step succeeded.
-func (s *Scheduler) clearTrouble(id int64) {
+// clearTrouble forgets a session's failures of steps like step (its
+// access re-syncs, or its other steps), after one succeeded.
+func (s *Scheduler) clearTrouble(id int64, step Step) {
 	s.mu.Lock()
-	delete(s.troubles, id)
+	delete(s.troubles, keyFor(id, step))
 	s.mu.Unlock()
 }
 
@@ -483,7 +563,7 @@ func (s *Scheduler) clearTrouble(id int64) {
 func (s *Scheduler) lastError(id int64, step Step) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if t := s.troubles[id]; t != nil && t.step == step {
+	if t := s.troubles[keyFor(id, step)]; t != nil && t.step == step {
 		return t.err
 	}
 	return nil
@@ -590,10 +670,12 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		record = func(cur *circles.Session, _ time.Time) { cur.WarningSent = true }
 	case StepClose:
 		next := s.nextPlanned(ctx, c, g)
+		if sess, err = s.markClosing(ctx, sess); err != nil {
+			return sess, err
+		}
 		err = s.actions.CloseSession(ctx, c, sess, next)
-		record = func(cur *circles.Session, now time.Time) {
+		record = func(cur *circles.Session, _ time.Time) {
 			cur.State = circles.SessionClosed
-			cur.ClosedAt = now
 			cur.DeleteAt = DeleteTime(g, *cur)
 		}
 	case StepDelete:
@@ -607,7 +689,7 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	if err != nil {
 		return sess, err
 	}
-	s.clearTrouble(sess.ID)
+	s.clearTrouble(sess.ID, step)
 	if record == nil {
 		return sess, nil
 	}
@@ -630,6 +712,33 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	s.log.Info("schedule: step done", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step))
 	if after != nil {
 		after(now)
+	}
+	return out, nil
+}
+
+// markClosing stores the session's ClosedAt before the close's side effect,
+// so that access changes from then on keep its channel locked (the bot
+// reads it), and the retention counts from it. A retried close keeps the
+// first time.
+func (s *Scheduler) markClosing(ctx context.Context, sess circles.Session) (circles.Session, error) {
+	if !sess.ClosedAt.IsZero() {
+		return sess, nil
+	}
+	now := s.clock.Now()
+	out, err := s.store.UpdateSession(ctx, sess.ID, func(cur *circles.Session) error {
+		if cur.State != sess.State {
+			return errMoved
+		}
+		if cur.ClosedAt.IsZero() {
+			cur.ClosedAt = now
+		}
+		return nil
+	})
+	if errors.Is(err, errMoved) {
+		return sess, fmt.Errorf("mark closing: %w", err)
+	}
+	if err != nil {
+		return sess, fmt.Errorf("%w: mark closing: %w", errStore, err)
 	}
 	return out, nil
 }

@@ -922,3 +922,106 @@ func TestGuildSettingsChanged(t *testing.T) {
 		t.Fatalf("calls %v, want the reminder two hours ahead", calls)
 	}
 }
+
+// An access re-sync that keeps failing backs off like a step, but never
+// past a step that is due: the warning and the close come on time, and the
+// re-sync is retried alongside until it works.
+func TestFailingResyncNeverDelaysSteps(t *testing.T) {
+	e := newEnv(t)
+	c := e.circle(testGuild, "No prompts", circles.Weekly(time.Tuesday, 19, 0, "Europe/Berlin", time.Hour))
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	e.act.failNext(StepSyncAccess, 1000)
+	if err := e.sched.WakeSoon(e.ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.runWhile(s.ID, circles.SessionOpen)
+	if warned, closed := e.act.when(StepWarn), e.act.when(StepClose); !slices.Equal(warned, []time.Time{warning}) || !slices.Equal(closed, []time.Time{end}) {
+		t.Fatalf("warned at %v, closed at %v; want %v and %v; calls %v", warned, closed, warning, end, e.act.Calls())
+	}
+	// By the warning the re-syncs had backed off past it: 1m, 1m, 1m, 2m,
+	// 4m, 8m, 16m, 32m after the first at start+1m.
+	if n := e.act.count(StepSyncAccess); n < 8 {
+		t.Fatalf("%d re-syncs, want them retried; calls %v", n, e.act.Calls())
+	}
+	got := e.session(s.ID)
+	if !got.AccessDirty || got.State != circles.SessionClosed {
+		t.Fatalf("after the close %+v: want closed, access still to re-sync", got)
+	}
+	var stuck []Step
+	for _, cl := range e.act.Calls() {
+		if cl.Step == callStuck {
+			stuck = append(stuck, cl.Of)
+		}
+	}
+	if !slices.Equal(stuck, []Step{StepSyncAccess}) {
+		t.Fatalf("stuck reports %v, want one for the re-sync", stuck)
+	}
+	// Once a re-sync works the mark is cleared and nothing else is due
+	// before the channel's deletion.
+	e.act.failNext(StepSyncAccess, 0)
+	e.at(got.DueAt)
+	e.runDue(0)
+	if got := e.session(s.ID); got.AccessDirty || !got.DueAt.Equal(got.DeleteAt) {
+		t.Fatalf("after a re-sync that worked %+v: want the mark cleared, due at the deletion", got)
+	}
+}
+
+// A step that keeps failing is retried less and less often, but a channel
+// still closes at the session's end, and a session that can't open is
+// marked missed when the grace window ends.
+func TestFailingStepNeverDelaysTheEnd(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	e.act.failNext(StepPrompt, 1000)
+	e.runWhile(s.ID, circles.SessionOpen)
+	if closed := e.act.when(StepClose); !slices.Equal(closed, []time.Time{end}) {
+		t.Fatalf("closed at %v, want %v; calls %v", closed, end, e.act.Calls())
+	}
+
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	e.act.failNext(StepOpen, 1000)
+	e.at(next.Start)
+	e.runWhile(next.ID, circles.SessionPlanned)
+	// Opens at 0, 1, 2, 3, 5, 9m fail; the retry due at 17m is brought
+	// forward to just after the grace window.
+	if got := e.session(next.ID); got.State != circles.SessionMissed || !e.clock.Now().Equal(next.Start.Add(DefaultLateOpenGrace+time.Second)) {
+		t.Fatalf("at %v: %+v, want missed at the end of the grace window", e.clock.Now(), got)
+	}
+}
+
+// The scheduler alone writes ClosedAt, before the close's side effect (so
+// access changes meanwhile keep the channel locked), and a retried or slow
+// close keeps the first time.
+func TestClosedAtIsStoredBeforeTheClose(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	var seen []time.Time
+	e.act.onClose = func(s circles.Session) {
+		seen = append(seen, s.ClosedAt)
+		e.clock.Advance(time.Minute) // Discord is slow
+	}
+	e.act.failNext(StepClose, 1)
+	e.at(end)
+	if _, err := e.sched.RunDue(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.session(s.ID); got.State != circles.SessionOpen || !got.ClosedAt.Equal(end) {
+		t.Fatalf("after a failed close %+v: want open, with ClosedAt %v", got, end)
+	}
+	e.at(e.session(s.ID).DueAt)
+	if _, err := e.sched.RunDue(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := e.session(s.ID)
+	if !slices.Equal(seen, []time.Time{end, end}) || got.State != circles.SessionClosed || !got.ClosedAt.Equal(end) || !got.DeleteAt.Equal(end.Add(2*time.Hour)) {
+		t.Fatalf("CloseSession saw ClosedAt %v; stored %+v", seen, got)
+	}
+}

@@ -23,9 +23,9 @@ const (
 	StepDelete      Step = "delete"       // delete the channel after retention
 
 	// StepSyncAccess re-applies who may see a session's channel. NextAction
-	// never returns it: the scheduler does it when it is woken for a
-	// session with a channel but nothing due — a wake a failed access
-	// change asked for (Scheduler.WakeSoon).
+	// never returns it: the scheduler does it first whenever it works on a
+	// session whose access is marked out of date (Session.AccessDirty, set
+	// by Scheduler.WakeSoon after a failed access change).
 	StepSyncAccess Step = "sync_access"
 )
 
@@ -99,7 +99,8 @@ func later(a, b time.Time) time.Time {
 }
 
 // MinWarningLeft is the least time left for the end-of-session warning to
-// be worth posting.
+// be worth posting: the one rule for it (Actions.WarnEnding posts when
+// told to).
 const MinWarningLeft = 2 * time.Minute
 
 // hasChannel reports whether a session that is not finished has a channel
