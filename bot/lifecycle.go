@@ -704,9 +704,10 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 	return nil
 }
 
-// SessionMoved tells the people reminded of a session that a schedule
-// change dropped it — the active members with reminders on, the
-// facilitators, and whoever answered for it — and when the next one is.
+// SessionMoved tells the people who expect a session that a schedule
+// change dropped it, and when the next one is: whoever answered for it
+// (still a member or facilitator) and, if reminders went out, everyone
+// reminded — the active members with reminders on and the facilitators.
 func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
@@ -716,10 +717,13 @@ func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Se
 	if err != nil {
 		return err
 	}
-	people, facilitators := remindees(c, members, nil)
-	tell := facilitators
-	for _, m := range people {
-		tell = append(tell, m.UserID)
+	var tell []string
+	if old.RemindersSent {
+		people, facilitators := remindees(c, members, nil)
+		tell = facilitators
+		for _, m := range people {
+			tell = append(tell, m.UserID)
+		}
 	}
 	for _, r := range rsvps {
 		active := slices.ContainsFunc(members, func(m circles.Membership) bool {

@@ -147,6 +147,35 @@ func TestSessionsScheduleMoveTellsTheReminded(t *testing.T) {
 	}
 }
 
+// TestSessionsScheduleMoveTellsWhoAnsweredAhead: a schedule change that
+// drops a session weeks ahead, before any reminder, tells whoever RSVP'd
+// for it, and nobody else.
+func TestSessionsScheduleMoveTellsWhoAnsweredAhead(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 60)
+	m := h.members
+	c, _ := h.lcCircle("Planners", time.Wednesday, 14, 0, nil)
+	h.lcJoin(c, m[0], circles.ModeMember)
+	h.lcJoin(c, m[1], circles.ModeMember)
+	up, err := h.bot.Scheduler().PlanUpcoming(h.ctx, c, 3)
+	if err != nil || len(up) != 3 {
+		t.Fatalf("PlanUpcoming: %+v %v", up, err)
+	}
+	if _, err := h.store.SetRSVP(h.ctx, h.guild, up[2].ID, m[0], circles.RSVPGoing, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("time", "15:00"))
+	if n := h.lcDMsWith(m[0], "isn't happening at that time", fmt.Sprintf("<t:%d:F>", up[2].Start.Unix())); n != 1 {
+		t.Errorf("the member who RSVP'd got %d moved DMs: %+v", n, h.sim.DMs(m[0]))
+	}
+	for _, u := range []string{m[0], m[1], h.fac} {
+		if n := h.lcDMsWith(u, "isn't happening"); u != m[0] && n != 0 || u == m[0] && n != 1 {
+			t.Errorf("%s got %d moved DMs; only the one RSVP'd session is told of, to who answered", u, n)
+		}
+	}
+}
+
 // TestSessionsScheduleChangeWhileOpen: a schedule moved to later the same
 // day while a session is open applies from the next session; no second
 // session opens alongside the first.

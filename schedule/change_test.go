@@ -33,19 +33,23 @@ func (e *env) join(c circles.Circle, user string) {
 
 // A schedule change keeps the planned sessions the new rule still has —
 // with their RSVPs and sent reminders, at the new length — and drops the
-// others, telling the people reminded of one that it moved.
+// others, telling the people who expect one that it moved: reminded of it,
+// or RSVP'd weeks ahead.
 func TestScheduleChanged(t *testing.T) {
 	e := newEnv(t)
 	c := e.tuesdayCircle()
 	e.join(c, "m1")
-	up, err := e.sched.PlanUpcoming(e.ctx, c, 2)
-	if err != nil || len(up) != 2 {
+	up, err := e.sched.PlanUpcoming(e.ctx, c, 3)
+	if err != nil || len(up) != 3 {
 		t.Fatalf("PlanUpcoming: %v %v", up, err)
 	}
-	first, second := up[0], up[1]
+	first, second, third := up[0], up[1], up[2]
 	e.at(start.Add(-time.Hour))
 	e.runDue(1) // reminders for the first
 	if _, err := e.store.SetRSVP(e.ctx, testGuild, first.ID, "m1", circles.RSVPSkip, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.SetRSVP(e.ctx, testGuild, second.ID, "m1", circles.RSVPGoing, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 
@@ -62,20 +66,23 @@ func TestScheduleChanged(t *testing.T) {
 	if got := e.session(second.ID); !got.End.Equal(second.Start.Add(90*time.Minute)) || !got.DueAt.Equal(second.Start.Add(-time.Hour)) {
 		t.Fatalf("second session after a longer duration: %+v", got)
 	}
-	if n := len(e.sessions(c, circles.SessionPlanned)); n != 2 {
-		t.Fatalf("%d planned sessions, want the same 2", n)
+	if n := len(e.sessions(c, circles.SessionPlanned)); n != 3 {
+		t.Fatalf("%d planned sessions, want the same 3", n)
 	}
 	e.wantCalls(call{Step: StepRemind, Session: first.ID})
 
-	// An hour later: neither fits any more. Only the reminded one's people
-	// are told, with the new next session.
+	// An hour later: none fits any more. The people of the reminded one
+	// and of the one with an RSVP are told, with the new next session; the
+	// third goes quietly.
 	c = e.changeSchedule(c, func(r *circles.Rule) { r.Hour = 20 })
 	planned := e.sessions(c, circles.SessionPlanned)
 	if len(planned) != 1 || !planned[0].Start.Equal(start.Add(time.Hour)) || !planned[0].End.Equal(start.Add(150*time.Minute)) {
 		t.Fatalf("planned after moving to 20:00: %+v", planned)
 	}
-	e.wantCalls(call{Step: StepRemind, Session: first.ID}, call{Step: callMoved, Session: first.ID, Next: planned[0].ID})
-	for _, id := range []int64{first.ID, second.ID} {
+	e.wantCalls(call{Step: StepRemind, Session: first.ID},
+		call{Step: callMoved, Session: first.ID, Next: planned[0].ID},
+		call{Step: callMoved, Session: second.ID, Next: planned[0].ID})
+	for _, id := range []int64{first.ID, second.ID, third.ID} {
 		if _, err := e.store.Session(e.ctx, id); circles.ErrorCode(err) != circles.ENotFound {
 			t.Fatalf("session %d is still there: %v", id, err)
 		}

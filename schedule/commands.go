@@ -727,7 +727,8 @@ func (s *Scheduler) refit(ctx context.Context, c circles.Circle, g circles.Guild
 }
 
 // dropMoved deletes a planned session the new schedule has no place for,
-// first telling the people reminded of it (a failure to tell is logged).
+// with its RSVPs, first telling the people who expect it — reminded of it
+// or RSVP'd (Actions.SessionMoved; a failure to tell is logged).
 func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, next *circles.Session) error {
 	if err := s.claim(ctx, id); err != nil {
 		return err
@@ -743,7 +744,11 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, n
 	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
 		return nil // began to open meanwhile: it runs as planned
 	}
-	if sess.RemindersSent {
+	rsvps, err := s.store.RSVPs(ctx, id)
+	if err != nil {
+		return err
+	}
+	if sess.RemindersSent || len(rsvps) > 0 {
 		func() {
 			defer func() {
 				if p := recover(); p != nil {
@@ -759,6 +764,6 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, n
 		return err
 	}
 	s.clearTrouble(id, StepRemind)
-	s.log.Info("schedule: dropped a session the new schedule has no place for", "guild", c.GuildID, "circle", c.ID, "session", id, "start", sess.Start, "reminded", sess.RemindersSent)
+	s.log.Info("schedule: dropped a session the new schedule has no place for", "guild", c.GuildID, "circle", c.ID, "session", id, "start", sess.Start, "reminded", sess.RemindersSent, "rsvps", len(rsvps))
 	return nil
 }

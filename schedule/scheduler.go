@@ -52,10 +52,12 @@ type Actions interface {
 	// once per run of failures; the step is retried regardless, less and
 	// less often.
 	StepStuck(ctx context.Context, c circles.Circle, s circles.Session, step Step, err error) error
-	// SessionMoved tells the people reminded of a planned session that a
-	// schedule change dropped it; next is the circle's next session under
-	// the new schedule, nil if it could not be planned. It is called just
-	// before the session (and its RSVPs) is deleted.
+	// SessionMoved tells the people who expect a planned session that a
+	// schedule change dropped it: whoever RSVP'd, and everyone reminded of
+	// it if old.RemindersSent. next is the circle's next session under the
+	// new schedule, nil if it could not be planned. It is called just
+	// before the session (and its RSVPs) is deleted, only for a session
+	// that was reminded or has RSVPs.
 	SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error
 }
 
