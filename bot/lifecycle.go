@@ -704,6 +704,36 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 	return nil
 }
 
+// ForgetSession drops the problems the facilitators were told about for a
+// session that is finished or gone (schedule.Actions), so that the record
+// firstTelling keeps does not grow for as long as the process runs.
+func (b *Bot) ForgetSession(id int64) {
+	b.problemsTold.Range(func(k, _ any) bool {
+		if k.(problemKey).session == id {
+			b.problemsTold.Delete(k)
+		}
+		return true
+	})
+}
+
+// forgetGuildSessions has the scheduler and the bot forget what they keep
+// in memory about a guild's unfinished sessions, just before the guild's
+// data is purged (sessions that finished were forgotten then). A failure
+// to list them is logged: at worst a few small entries stay until the
+// process restarts.
+func (b *Bot) forgetGuildSessions(ctx context.Context, guildID string) {
+	ss, err := b.store.Sessions(ctx, circles.SessionFilter{GuildID: guildID, States: []circles.SessionState{circles.SessionPlanned, circles.SessionOpen, circles.SessionClosed}})
+	if err != nil {
+		b.log.Warn("listing a purged server's sessions to forget", "guild", guildID, "err", err)
+		return
+	}
+	ids := make([]int64, len(ss))
+	for i, x := range ss {
+		ids[i] = x.ID
+	}
+	b.sched.Forget(ids...)
+}
+
 // SessionMoved tells the people who expect a session that a schedule
 // change dropped it, and when the next one is: whoever answered for it
 // (still a member or facilitator) and, if reminders went out, everyone

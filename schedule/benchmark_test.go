@@ -156,3 +156,4 @@ func (nopActions) StepStuck(context.Context, circles.Circle, circles.Session, St
 func (nopActions) SessionMoved(context.Context, circles.Circle, circles.Session, *circles.Session) error {
 	return nil
 }
+func (nopActions) ForgetSession(int64) {}

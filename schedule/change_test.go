@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -85,6 +86,9 @@ func TestScheduleChanged(t *testing.T) {
 	for _, id := range []int64{first.ID, second.ID, third.ID} {
 		if _, err := e.store.Session(e.ctx, id); circles.ErrorCode(err) != circles.ENotFound {
 			t.Fatalf("session %d is still there: %v", id, err)
+		}
+		if !slices.Contains(e.act.forgotten(), id) {
+			t.Fatalf("dropped session %d was not forgotten", id)
 		}
 	}
 

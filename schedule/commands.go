@@ -451,13 +451,13 @@ func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (c
 }
 
 // skip marks one planned session skipped, holding its claim so it cannot be
-// opening at the same moment.
+// opening at the same moment, and forgets its failures.
 func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error) {
 	if err := s.claim(ctx, id); err != nil {
 		return circles.Session{}, err
 	}
 	defer s.release(id)
-	return s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
+	out, err := s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
 		if cur.State != circles.SessionPlanned || cur.ChannelID != "" || !cur.OpenedAt.IsZero() {
 			// A planned session with a channel is opening; skipping it now
 			// would leave its channel behind.
@@ -467,6 +467,10 @@ func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error)
 		cur.DueAt = time.Time{}
 		return nil
 	})
+	if err == nil {
+		s.Forget(id)
+	}
+	return out, err
 }
 
 // SkipSession gives up on one planned session that has not begun to open
@@ -480,7 +484,6 @@ func (s *Scheduler) SkipSession(ctx context.Context, id int64) (circles.Session,
 	if err != nil {
 		return skipped, err
 	}
-	s.clearTrouble(id, StepOpen)
 	s.log.Info("schedule: session given up", "guild", skipped.GuildID, "circle", skipped.CircleID, "session", id)
 	if _, err := s.Plan(ctx, skipped.CircleID); err != nil && circles.ErrorCode(err) != circles.EConflict {
 		s.log.Error("schedule: plan after giving up a session", "guild", skipped.GuildID, "circle", skipped.CircleID, "error", err)
@@ -763,7 +766,7 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, n
 	if _, err := s.store.DeletePlannedSession(ctx, id); err != nil {
 		return err
 	}
-	s.clearTrouble(id, StepRemind)
+	s.Forget(id)
 	s.log.Info("schedule: dropped a session the new schedule has no place for", "guild", c.GuildID, "circle", c.ID, "session", id, "start", sess.Start, "reminded", sess.RemindersSent, "rsvps", len(rsvps))
 	return nil
 }

@@ -57,6 +57,7 @@ type recorder struct {
 	onOpen func(circles.Session) // called by OpenSession first, when set
 	// onClose is called by CloseSession first, when set.
 	onClose func(circles.Session)
+	forgot  []int64              // ForgetSession's sessions, in order
 	clock   *circles.ManualClock // read for times
 	times   []time.Time          // the clock at each of calls
 }
@@ -178,6 +179,18 @@ func (r *recorder) SessionMoved(_ context.Context, _ circles.Circle, s circles.S
 		c.Next = next.ID
 	}
 	return r.record(c)
+}
+
+func (r *recorder) ForgetSession(id int64) {
+	r.mu.Lock()
+	r.forgot = append(r.forgot, id)
+	r.mu.Unlock()
+}
+
+func (r *recorder) forgotten() []int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]int64(nil), r.forgot...)
 }
 
 func (r *recorder) SyncAccess(_ context.Context, _ circles.Circle, s circles.Session) error {

@@ -59,6 +59,10 @@ type Actions interface {
 	// before the session (and its RSVPs) is deleted, only for a session
 	// that was reminded or has RSVPs.
 	SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error
+	// ForgetSession drops whatever the Actions keep in memory about a
+	// session that is finished for good (deleted, skipped, missed,
+	// cancelled, dropped) or gone (its guild purged: Scheduler.Forget).
+	ForgetSession(id int64)
 }
 
 // Options configure a Scheduler. Store and Actions are required.
@@ -139,7 +143,8 @@ type Scheduler struct {
 	// troubles are the sessions whose last step (or, apart, whose last
 	// access re-sync) failed, with how often in a row; guarded by mu. Kept
 	// in memory only: a restart starts counting again, which at worst
-	// repeats one StepStuck.
+	// repeats one StepStuck. Entries go when a step succeeds and when the
+	// session is finished or forgotten.
 	troubles map[troubleKey]*trouble
 }
 
@@ -378,7 +383,8 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 	sess, err := s.store.Session(ctx, id)
 	if err != nil {
 		if circles.ErrorCode(err) == circles.ENotFound {
-			return 0, nil // deleted since the due query (guild purged)
+			s.Forget(id) // deleted since the due query (guild purged)
+			return 0, nil
 		}
 		return 0, fmt.Errorf("%w: session %d: %w", errStore, id, err)
 	}
@@ -560,6 +566,23 @@ func (s *Scheduler) clearTrouble(id int64, step Step) {
 	s.mu.Unlock()
 }
 
+// Forget drops what the scheduler keeps in memory about sessions that are
+// gone for good, and has the Actions do the same (Actions.ForgetSession).
+// The bot calls it for a guild's sessions before purging them; sessions
+// that end in the scheduler's hands (deleted, skipped, missed, cancelled,
+// dropped by a schedule change) are forgotten without being asked.
+func (s *Scheduler) Forget(ids ...int64) {
+	s.mu.Lock()
+	for _, id := range ids {
+		delete(s.troubles, troubleKey{session: id})
+		delete(s.troubles, troubleKey{session: id, access: true})
+	}
+	s.mu.Unlock()
+	for _, id := range ids {
+		s.actions.ForgetSession(id)
+	}
+}
+
 // lastError is the latest error of step for a session in the current run
 // of failures, or nil.
 func (s *Scheduler) lastError(id int64, step Step) error {
@@ -712,6 +735,9 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		return sess, fmt.Errorf("%w: record %s: %w", errStore, step, err)
 	}
 	s.log.Info("schedule: step done", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step))
+	if !out.Active() {
+		s.Forget(out.ID)
+	}
 	if after != nil {
 		after(now)
 	}

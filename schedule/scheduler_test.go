@@ -1025,3 +1025,68 @@ func TestClosedAtIsStoredBeforeTheClose(t *testing.T) {
 		t.Fatalf("CloseSession saw ClosedAt %v; stored %+v", seen, got)
 	}
 }
+
+// What the scheduler keeps in memory about a session's failures goes when
+// the session ends for good — deleted, skipped, dropped — or is forgotten
+// (a purged guild), and the Actions are told to forget it too.
+func TestFinishedSessionsAreForgotten(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	troubled := func(id int64) bool {
+		e.sched.mu.Lock()
+		defer e.sched.mu.Unlock()
+		return e.sched.troubles[troubleKey{session: id}] != nil || e.sched.troubles[troubleKey{session: id, access: true}] != nil
+	}
+	forgot := func(id int64) bool { return slices.Contains(e.act.forgotten(), id) }
+
+	// Deleted after retention, its delete having failed once.
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	e.at(end)
+	e.runDue(1)
+	e.act.failNext(StepDelete, 1)
+	e.at(end.Add(2 * time.Hour))
+	e.runDue(0)
+	if !troubled(s.ID) || forgot(s.ID) {
+		t.Fatal("a failed delete left no trouble, or was forgotten already")
+	}
+	e.at(end.Add(2*time.Hour + time.Minute))
+	e.runDue(1)
+	if troubled(s.ID) || !forgot(s.ID) {
+		t.Fatalf("deleted session: troubled %v, forgotten %v", troubled(s.ID), forgot(s.ID))
+	}
+
+	// Skipped, after its reminders failed.
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	e.act.failNext(StepRemind, 1)
+	e.at(next.Start.Add(-time.Hour))
+	e.runDue(0)
+	if !troubled(next.ID) {
+		t.Fatal("failed reminders left no trouble")
+	}
+	if _, err := e.sched.Skip(e.ctx, testGuild, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if troubled(next.ID) || !forgot(next.ID) {
+		t.Fatalf("skipped session: troubled %v, forgotten %v", troubled(next.ID), forgot(next.ID))
+	}
+
+	// A failed re-sync, then forgotten with its guild.
+	after := e.sessions(c, circles.SessionPlanned)[0]
+	e.at(after.Start)
+	e.runDue(1)
+	if err := e.sched.WakeSoon(e.ctx, after.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.act.failNext(StepSyncAccess, 1)
+	e.at(e.session(after.ID).DueAt)
+	e.runDue(0)
+	if !troubled(after.ID) {
+		t.Fatal("a failed re-sync left no trouble")
+	}
+	e.sched.Forget(after.ID)
+	if troubled(after.ID) || !forgot(after.ID) {
+		t.Fatalf("forgotten session: troubled %v, forgotten %v", troubled(after.ID), forgot(after.ID))
+	}
+}

@@ -1,0 +1,61 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/data"
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// TestForgetSessions: the problems told about a session are forgotten
+// when the scheduler says it is finished (ForgetSession), and a purged
+// guild's unfinished sessions are forgotten before its data goes
+// (forgetGuildSessions); other sessions' records stay.
+func TestForgetSessions(t *testing.T) {
+	ctx := context.Background()
+	st, err := data.Open(ctx, filepath.Join(t.TempDir(), "t.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := &Bot{store: st, log: slog.New(slog.DiscardHandler)}
+	b.sched = schedule.New(schedule.Options{Store: st, Actions: b, Logger: b.log})
+
+	now := time.Date(2026, time.November, 30, 12, 0, 0, 0, time.UTC)
+	session := func(guild string) int64 {
+		t.Helper()
+		c := circles.NewCircle(guild, "Circle", circles.KindPeer, circles.Weekly(time.Tuesday, 19, 0, "UTC", time.Hour), "1", now)
+		if err := st.CreateCircle(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+		s, _, err := st.EnsureSession(ctx, circles.Session{CircleID: c.ID, Start: now.Add(time.Hour), End: now.Add(2 * time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.ID
+	}
+	finished, purged, other := session("10"), session("20"), session("30")
+	for _, id := range []int64{finished, purged, other} {
+		b.firstTelling(id, problemNoCategory)
+		b.firstTelling(id, problemCategoryGone)
+	}
+
+	b.ForgetSession(finished)
+	b.forgetGuildSessions(ctx, "20")
+	for _, tc := range []struct {
+		name   string
+		id     int64
+		forgot bool
+	}{{"finished", finished, true}, {"purged", purged, true}, {"other", other, false}} {
+		for _, p := range []problem{problemNoCategory, problemCategoryGone} {
+			if got := b.firstTelling(tc.id, p); got != tc.forgot {
+				t.Errorf("%s session, problem %d: told again %v, want %v", tc.name, p, got, tc.forgot)
+			}
+		}
+	}
+}
