@@ -101,8 +101,9 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 		// Already open: the facilitator has come to it.
 		if open, oerr := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); oerr == nil && len(open) == 1 && open[0].ChannelID != "" && open[0].ClosedAt.IsZero() {
 			if perr := b.markPresent(ctx, c, open[0], r.UserID); perr != nil {
-				b.log.Error("marking a facilitator present", "guild", r.GuildID, "circle", c.ID, "session", open[0].ID, "err", perr)
-				return nil, err
+				// Not the "already open" conflict: that is not what
+				// went wrong. The router logs an internal error.
+				return nil, fmt.Errorf("marking the facilitator present in session %d: %w", open[0].ID, perr)
 			}
 			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.Name, open[0].ChannelID), nil
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/circlebot/circlebot/bot/discordsim"
 	"github.com/circlebot/circlebot/circles"
 )
 
@@ -739,5 +740,29 @@ func TestLifecycleAccessSelfHeals(t *testing.T) {
 	h.lcRunUntil(h.lcSession(s.ID).DueAt)
 	if got := h.lcSession(s.ID); h.sim.CanView(m[1], s.ChannelID) || got.AccessDirty {
 		t.Fatalf("the re-sync did not take the leaver's access away once Discord answered: %+v", got)
+	}
+}
+
+// TestLifecycleOpenWhileOpenSaysWhatFailed: /circle open on a session
+// already open marks the facilitator present; if that fails, the answer
+// is the failure, not the "already open" it would otherwise be.
+func TestLifecycleOpenWhileOpenSaysWhatFailed(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	f := h.lcFaults()
+	h.lcSetup(24, 0)
+	c, s := h.lcOpened("Open door")
+	f.set(func(_ int, r *http.Request) fault {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/channels/"+s.ChannelID) {
+			return failBefore
+		}
+		return pass
+	})
+	text := responseText(h.run(h.fac, "circle open", discordsim.O("circle", c.Name)))
+	if failed := f.set(nil); len(failed) == 0 {
+		t.Fatal("nothing failed")
+	}
+	if strings.Contains(text, "already has an open session") || !strings.Contains(text, "Something went wrong") {
+		t.Fatalf("answer %q, want the failure", text)
 	}
 }
