@@ -35,18 +35,19 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	if rule == c.Schedule {
 		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.Name+" already meets like this")}}, nil
 	}
-	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		cur.Schedule = rule
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	b.afterCircleUpdate(ctx, updated, promoted, false)
 	b.log.Info("schedule changed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
 	// Logged by the scheduler; planning is retried in the background.
 	_ = b.sched.ScheduleChanged(ctx, updated)
 	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.Name)
-	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one, or who had answered for it, was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }
 
@@ -338,7 +339,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
-	updated, _, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
+	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Archived {
 			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.Name)
 		}
@@ -348,6 +349,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	if err != nil {
 		return nil, err
 	}
+	b.afterCircleUpdate(ctx, updated, promoted, false)
 	b.log.Info("circle archived", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
 	// The scheduler cancels planned sessions of an archived circle when it
 	// next looks at them; make that now rather than at their start.

@@ -222,6 +222,7 @@ func (b *Bot) PurgeRemovedGuilds(ctx context.Context) error {
 		return err
 	}
 	for _, id := range ids {
+		b.forgetGuildSessions(ctx, id)
 		if err := b.store.PurgeGuild(ctx, id); err != nil {
 			return err
 		}
