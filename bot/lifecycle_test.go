@@ -56,6 +56,16 @@ func (h *harness) lcCircle(name string, day time.Weekday, hour, minute int, edit
 	return c, s
 }
 
+// lcWithMember sets the guild up, creates a circle meeting Wednesdays at
+// 14:00 with its first session planned, and seats h.members[0] in it.
+func (h *harness) lcWithMember(retentionHours, reminderMinutes int, name string) (circles.Circle, circles.Session) {
+	h.t.Helper()
+	h.lcSetup(retentionHours, reminderMinutes)
+	c, s := h.lcCircle(name, time.Wednesday, 14, 0, nil)
+	h.lcJoin(c, h.members[0], circles.ModeMember)
+	return c, s
+}
+
 func (h *harness) lcJoin(c circles.Circle, user string, mode circles.Mode) circles.JoinResult {
 	h.t.Helper()
 	res, err := h.store.Join(h.ctx, circles.JoinRequest{GuildID: h.guild, CircleID: c.ID, UserID: user, Mode: mode, GuidelinesVersion: c.Guidelines.Version}, h.clock.Now())

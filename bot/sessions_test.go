@@ -182,9 +182,7 @@ func TestSessionsScheduleMoveTellsWhoAnsweredAhead(t *testing.T) {
 func TestSessionsScheduleChangeWhileOpen(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.lcSetup(24, 0)
-	c, s := h.lcCircle("Mover", time.Wednesday, 14, 0, nil)
-	h.lcJoin(c, h.members[0], circles.ModeMember)
+	c, s := h.lcWithMember(24, 0, "Mover")
 	h.lcAt(s.Start)
 	h.clock.Set(s.Start.Add(10 * time.Minute))
 	text := responseText(h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("time", "14:30")))
@@ -213,9 +211,7 @@ func TestSessionsScheduleChangeWhileOpen(t *testing.T) {
 func TestSessionsOpenAtTheStartSecond(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.lcSetup(24, 0)
-	c, s := h.lcCircle("Exact", time.Wednesday, 14, 0, nil)
-	h.lcJoin(c, h.members[0], circles.ModeMember)
+	c, s := h.lcWithMember(24, 0, "Exact")
 	h.clock.Set(s.Start)
 	wantContains(t, h.run(h.fac, "circle open", discordsim.O("circle", c.Name)).Content, "Opened a session")
 	s = h.lcSession(s.ID)
@@ -281,9 +277,7 @@ func TestSessionsOpenBlocked(t *testing.T) {
 func TestSessionsCategoryGone(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.lcSetup(24, 60)
-	c, s := h.lcCircle("NoCat", time.Wednesday, 14, 0, nil)
-	h.lcJoin(c, h.members[0], circles.ModeMember)
+	_, s := h.lcWithMember(24, 60, "NoCat")
 	if _, err := h.bot.Session().ChannelDelete(h.category); err != nil {
 		t.Fatal(err)
 	}
@@ -349,9 +343,7 @@ func TestSessionsStuckClose(t *testing.T) {
 func TestSessionsCloseNowReply(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	h.lcSetup(0, 0)
-	c, s := h.lcCircle("Zero", time.Wednesday, 14, 0, nil)
-	h.lcJoin(c, h.members[0], circles.ModeMember)
+	c, s := h.lcWithMember(0, 0, "Zero")
 	h.lcAt(s.Start)
 	h.clock.Set(s.Start.Add(20 * time.Minute))
 	r := h.run(h.fac, "circle close", discordsim.O("circle", c.Name))

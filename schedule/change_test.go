@@ -107,10 +107,7 @@ func TestScheduleChanged(t *testing.T) {
 // keeps its length.
 func TestScheduleChangeDuringOpenSession(t *testing.T) {
 	e := newEnv(t)
-	c := e.tuesdayCircle()
-	s := e.plan(c)
-	e.at(start)
-	e.runDue(1)
+	c, s := e.openedTuesday()
 	e.at(start.Add(10 * time.Minute))
 	c = e.changeSchedule(c, func(r *circles.Rule) { r.Minute = 30; r.Duration = 2 * time.Hour })
 

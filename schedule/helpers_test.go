@@ -265,6 +265,17 @@ func (e *env) tuesdayCircle() circles.Circle {
 	return e.circle(testGuild, "Grief circle", circles.Weekly(time.Tuesday, 19, 0, "Europe/Berlin", time.Hour), "How are you?", "What helped?", "What next?")
 }
 
+// openedTuesday creates the Tuesday circle, plans its first session and
+// opens it at its start, as most step tests begin.
+func (e *env) openedTuesday() (circles.Circle, circles.Session) {
+	e.t.Helper()
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.at(start)
+	e.runDue(1)
+	return c, s
+}
+
 func (e *env) plan(c circles.Circle) circles.Session {
 	e.t.Helper()
 	s, err := e.sched.Plan(e.ctx, c.ID)

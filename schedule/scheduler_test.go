@@ -301,10 +301,7 @@ func TestRetryAfterFailure(t *testing.T) {
 // apart. A success ends the run; the next step's failures count afresh.
 func TestStuckStepBacksOff(t *testing.T) {
 	e := newEnv(t)
-	c := e.tuesdayCircle()
-	s := e.plan(c)
-	e.at(start)
-	e.runDue(1)
+	_, s := e.openedTuesday()
 	e.at(warning)
 	e.runDue(1) // the warning (the prompts' time has passed)
 	e.act.failNext(StepClose, 10)
@@ -833,10 +830,7 @@ func TestReconcileRetriesFailedPlans(t *testing.T) {
 // channel's access, retried until it works, without disturbing the steps.
 func TestWakeSoonSyncsAccess(t *testing.T) {
 	e := newEnv(t)
-	c := e.tuesdayCircle()
-	s := e.plan(c)
-	e.at(start)
-	e.runDue(1)
+	c, s := e.openedTuesday()
 	e.at(start.Add(time.Minute))
 	if err := e.sched.WakeSoon(e.ctx, s.ID); err != nil {
 		t.Fatal(err)
@@ -876,10 +870,7 @@ func TestWakeSoonSyncsAccess(t *testing.T) {
 // retention leaves channels already closed alone.
 func TestGuildSettingsChanged(t *testing.T) {
 	e := newEnv(t)
-	c := e.tuesdayCircle()
-	s := e.plan(c)
-	e.at(start)
-	e.runDue(1)
+	c, s := e.openedTuesday()
 	e.at(end)
 	e.runDue(1)
 	closed := e.session(s.ID)
@@ -973,10 +964,7 @@ func TestFailingResyncNeverDelaysSteps(t *testing.T) {
 // marked missed when the grace window ends.
 func TestFailingStepNeverDelaysTheEnd(t *testing.T) {
 	e := newEnv(t)
-	c := e.tuesdayCircle()
-	s := e.plan(c)
-	e.at(start)
-	e.runDue(1)
+	c, s := e.openedTuesday()
 	e.act.failNext(StepPrompt, 1000)
 	e.runWhile(s.ID, circles.SessionOpen)
 	if closed := e.act.when(StepClose); !slices.Equal(closed, []time.Time{end}) {
@@ -999,10 +987,7 @@ func TestFailingStepNeverDelaysTheEnd(t *testing.T) {
 // close keeps the first time.
 func TestClosedAtIsStoredBeforeTheClose(t *testing.T) {
 	e := newEnv(t)
-	c := e.tuesdayCircle()
-	s := e.plan(c)
-	e.at(start)
-	e.runDue(1)
+	_, s := e.openedTuesday()
 	var seen []time.Time
 	e.act.onClose = func(s circles.Session) {
 		seen = append(seen, s.ClosedAt)
