@@ -60,7 +60,17 @@ type Session struct {
 	// AccessDirty: a change of who may see the channel could not be
 	// applied (Discord refused); the scheduler re-syncs the channel's
 	// access until it succeeds, and clears this.
-	AccessDirty bool      `json:"-"`
+	AccessDirty bool `json:"-"`
+	// GuidelinesPinned: the guidelines message is pinned.
+	GuidelinesPinned bool `json:"-"`
+	// OpeningPending: the session is open and its people let in, but part
+	// of its opening (the pin, the re-consent DMs, the welcome, the
+	// facilitator notice) failed; the scheduler retries it alongside the
+	// session's steps, never holding them up, and clears this when done.
+	OpeningPending bool `json:"-"`
+	// ChannelLost: someone deleted the session's channel in Discord; the
+	// session ended then (State deleted).
+	ChannelLost bool      `json:"channel_lost,omitempty"`
 	OpenedAt    time.Time `json:"opened_at,omitzero"`
 	ClosedAt    time.Time `json:"closed_at,omitzero"`
 	DeleteAt    time.Time `json:"delete_at,omitzero"`
