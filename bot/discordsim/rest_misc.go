@@ -61,11 +61,15 @@ func getApplication(s *Sim, c *reqCtx) (int, any, *apiError) {
 	}, nil
 }
 
-// botGuildLocked finds a guild the bot is in.
+// botGuildLocked finds a guild the bot is in: 10004 Unknown Guild when
+// there is none, 50001 Missing Access when the bot is not in it.
 func (s *Sim) botGuildLocked(id string) (*guild, *apiError) {
 	g := s.guilds[id]
-	if g == nil || !g.botIn {
+	if g == nil {
 		return nil, errUnknownGuild()
+	}
+	if !g.botIn {
+		return nil, errMissingAccess()
 	}
 	return g, nil
 }

@@ -148,24 +148,16 @@ type channel struct {
 	pins       []string
 }
 
-// Default permissions for @everyone, close to what Discord gives a new
-// server (view, send, history, embeds, files, reactions, app commands…).
-const everyonePerms = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
-	discordgo.PermissionReadMessageHistory | discordgo.PermissionEmbedLinks |
-	discordgo.PermissionAttachFiles | discordgo.PermissionAddReactions |
-	discordgo.PermissionUseExternalEmojis | discordgo.PermissionUseSlashCommands |
-	discordgo.PermissionCreateInstantInvite | discordgo.PermissionChangeNickname |
-	discordgo.PermissionVoiceConnect | discordgo.PermissionVoiceSpeak
-
 // BotPermissions is what the bot's managed role gets in every guild:
 // exactly what circlebot's invite link asks for (bot.RequiredPermissions;
 // a bot test checks they are equal), so the simulator grants nothing a
-// real server wouldn't. SetRolePermissions(guild, BotRoleID(guild), …)
-// takes some away.
+// real server wouldn't. Pin Messages is among them: since February 2026
+// Manage Messages no longer lets a bot pin. SetRolePermissions(guild,
+// BotRoleID(guild), …) takes some away.
 const BotPermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
 	discordgo.PermissionReadMessageHistory | discordgo.PermissionEmbedLinks |
 	discordgo.PermissionManageChannels | discordgo.PermissionManageRoles |
-	discordgo.PermissionManageMessages
+	discordgo.PermissionManageMessages | PermissionPinMessages
 
 // New creates an isolated simulated Discord with its own bot.
 func New(opts Options) (*Sim, error) {
@@ -241,7 +233,8 @@ func (s *Sim) AddUser(name string) string {
 }
 
 // AddGuild creates a guild owned by ownerID with the bot in it. The
-// @everyone role id equals the guild id; the bot gets a managed role with
+// @everyone role id equals the guild id and has EveryonePermissions, a new
+// server's defaults; the bot gets a managed role with
 // BotPermissions; a #general text channel is created. If the bot is
 // connected it receives GUILD_CREATE.
 func (s *Sim) AddGuild(name, ownerID string) string {
@@ -250,7 +243,7 @@ func (s *Sim) AddGuild(name, ownerID string) string {
 	now := s.now()
 	g := &guild{id: id, name: name, ownerID: ownerID, botIn: true, created: now,
 		roles: map[string]*role{}, members: map[string]*member{}}
-	g.roles[id] = &role{id: id, name: "@everyone", perms: everyonePerms}
+	g.roles[id] = &role{id: id, name: "@everyone", perms: EveryonePermissions}
 	g.rorder = []string{id}
 	s.guilds[id] = g
 	s.gorder = append(s.gorder, id)
