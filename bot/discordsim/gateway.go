@@ -491,8 +491,11 @@ func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) 
 	if len(s.gw.sessions) == 0 {
 		return
 	}
-	full := s.messageJSONLocked(m)
-	rawFull := mustJSON(full)
+	view := s.messageJSONLocked
+	if t == "MESSAGE_CREATE" {
+		view = s.messageCreateJSONLocked
+	}
+	rawFull := mustJSON(view(m))
 	var rawBlank json.RawMessage
 	for _, sess := range s.gw.sessions {
 		if sess.intents&intent == 0 {
@@ -503,7 +506,7 @@ func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) 
 			continue
 		}
 		if rawBlank == nil {
-			blank := s.messageJSONLocked(m)
+			blank := view(m)
 			blank["content"], blank["embeds"], blank["components"], blank["attachments"] = "", []any{}, []any{}, []any{}
 			rawBlank = mustJSON(blank)
 		}

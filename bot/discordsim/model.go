@@ -1,6 +1,7 @@
 package discordsim
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -63,6 +64,9 @@ type Message struct {
 	InteractionID   string // set for interaction responses and followups
 	Created         time.Time
 	Edited          time.Time
+	// Nonce is the nonce the message was created with (POST
+	// /channels/{id}/messages), an integer nonce in decimal; "" if none.
+	Nonce string
 }
 
 // Buttons lists the buttons of the message's components.
@@ -74,6 +78,7 @@ type message struct {
 	webhookID   string
 	deleted     bool
 	typ         int
+	nonceRaw    json.RawMessage // the nonce as sent, echoed as sent
 }
 
 func (m *message) clone() Message {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -510,6 +511,9 @@ func (s *Sim) newMessageLocked(ch *channel, authorID string, p *messagePayload, 
 	m.AuthorID = authorID
 	m.Created = s.now()
 	applyPayload(m, p)
+	if p.nonce != "" {
+		m.Nonce, m.nonceRaw = p.nonce, slices.Clone(p.Nonce)
+	}
 	s.messages[m.ID] = m
 	if m.Flags&int(discordgo.MessageFlagsEphemeral) == 0 {
 		ch.msgs = append(ch.msgs, m.ID)
@@ -604,6 +608,7 @@ func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 	}
 	var fe formErrors
 	validateMessage(&fe, "", p)
+	p.nonce = validateNonce(&fe, p.Nonce)
 	if e := fe.err(); e != nil {
 		return 0, nil, e
 	}
@@ -626,8 +631,76 @@ func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 		f := *p.Flags & (int(discordgo.MessageFlagsSuppressEmbeds) | int(discordgo.MessageFlagsSuppressNotifications))
 		p.Flags = &f
 	}
+	if p.EnforceNonce && p.nonce != "" {
+		if prev := s.nonceMessageLocked(s.botID, p.nonce, c.now); prev != nil {
+			return http.StatusOK, s.messageCreateJSONLocked(prev), nil
+		}
+	}
 	m := s.newMessageLocked(ch, s.botID, p, 0)
-	return http.StatusOK, s.messageJSONLocked(m), nil
+	s.rememberNonceLocked(m)
+	return http.StatusOK, s.messageCreateJSONLocked(m), nil
+}
+
+// nonceWindow is how long Create Message remembers a nonce for
+// enforce_nonce: "checked for uniqueness in the past few minutes".
+const nonceWindow = 5 * time.Minute
+
+// maxNonceLen is Create Message's limit on a nonce: "up to 25 characters".
+const maxNonceLen = 25
+
+// nonceSeen is the first message an author created with a nonce.
+type nonceSeen struct {
+	msgID string
+	at    time.Time
+}
+
+func nonceKey(authorID, nonce string) string { return authorID + "\x00" + nonce }
+
+// validateNonce checks a Create Message nonce, "integer or string", a
+// string "up to 25 characters" (a longer one is a 50035 on nonce), and
+// returns it as a string: an integer in decimal, so 7 and "7" are the same
+// nonce. "" means none.
+func validateNonce(fe *formErrors, raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		fe.maxLen("nonce", utf8.RuneCountInString(str), maxNonceLen)
+		return str
+	}
+	var n int64
+	if json.Unmarshal(raw, &n) == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	fe.add("nonce", "NONCE_TYPE_INVALID", "Nonce must be an integer or a string.")
+	return ""
+}
+
+// nonceMessageLocked finds the message authorID created with nonce within
+// nonceWindow of now (Create Message, enforce_nonce: "If another message
+// was created by the same author with the same nonce, that message will
+// be returned and no new message will be created"). A deleted message
+// does not count.
+func (s *Sim) nonceMessageLocked(authorID, nonce string, now time.Time) *message {
+	seen, ok := s.nonces[nonceKey(authorID, nonce)]
+	if !ok || now.Sub(seen.at) >= nonceWindow {
+		return nil
+	}
+	if m := s.messages[seen.msgID]; m != nil && !m.deleted {
+		return m
+	}
+	return nil
+}
+
+// rememberNonceLocked records m's nonce, with or without enforce_nonce:
+// a later request that enforces it is deduplicated against m. The first
+// message with a nonce is kept until its window ends.
+func (s *Sim) rememberNonceLocked(m *message) {
+	if m.Nonce == "" || s.nonceMessageLocked(m.AuthorID, m.Nonce, m.Created) != nil {
+		return
+	}
+	s.nonces[nonceKey(m.AuthorID, m.Nonce)] = nonceSeen{msgID: m.ID, at: m.Created}
 }
 
 // dropEmbedsWithoutPermLocked does what Discord does with a bot's embeds

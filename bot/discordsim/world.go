@@ -94,7 +94,8 @@ type Sim struct {
 	faults   faults
 	rl       rateLimiter
 	gw       gatewayState
-	modals   map[string][]*Modal // user id -> modals shown to that user
+	modals   map[string][]*Modal  // user id -> modals shown to that user
+	nonces   map[string]nonceSeen // author + nonce -> the message created with it
 }
 
 type user struct {
@@ -177,6 +178,7 @@ func New(opts Options) (*Sim, error) {
 		messages: map[string]*message{},
 		commands: map[string][]*discordgo.ApplicationCommand{},
 		modals:   map[string][]*Modal{},
+		nonces:   map[string]nonceSeen{},
 	}
 	// Discord gives a bot the same id as its application.
 	s.botID = s.appID
