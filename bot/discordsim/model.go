@@ -106,7 +106,10 @@ type Request struct {
 	Query  string
 	Body   []byte // JSON body (payload_json for multipart)
 	Time   time.Time
-	Status int
+	Status int // what the client saw
+	// Lost is set when the request was carried out but its response was
+	// lost (LoseNext, SetLossRate): Status is the failure the client saw.
+	Lost bool
 }
 
 // Stats counts a world's REST traffic.
@@ -114,7 +117,8 @@ type Stats struct {
 	Requests     int
 	RateLimited  int // 429 responses
 	Invalid      int // 4xx responses, 429 included (Discord's "invalid requests")
-	ServerErrors int // injected 5xx
+	ServerErrors int // injected 5xx (FailNext, SetFailureRate): nothing was done
+	Lost         int // carried out, then the response lost (LoseNext, SetLossRate)
 }
 
 // Channels lists a guild's channels in creation order.

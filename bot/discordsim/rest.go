@@ -23,6 +23,7 @@ type reqCtx struct {
 	files  []File
 	now    time.Time
 	in     *interaction // for callback and webhook routes
+	lost   bool         // carried out, but the client is told it failed
 }
 
 func (c *reqCtx) decode(v any) *apiError {
@@ -47,7 +48,7 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 		}
 		// Both count as invalid requests, as on Discord.
 		if s := sv.worldByAuth(r.Header.Get("Authorization")); s != nil {
-			s.record(r, "", path, nil, e.status)
+			s.record(r, "", path, nil, e.status, false)
 		}
 		writeJSON(w, e.status, e.body())
 		return
@@ -122,6 +123,13 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 		hdr, aerr = res.headers, res.err
 		if aerr == nil {
 			status, body, aerr = rt.h(s, c)
+			// Carried out; its response may still be lost.
+			if aerr == nil {
+				if lost := s.lossLocked(); lost != nil {
+					c.lost = true
+					hdr, body, aerr = nil, nil, lost
+				}
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -145,7 +153,7 @@ func (s *Sim) finish(w http.ResponseWriter, c *reqCtx, hdr http.Header, status i
 			w.Header()[k] = v
 		}
 	}
-	s.record(c.r, c.route.tmpl, apiPrefix.ReplaceAllString(c.r.URL.Path, ""), c.body, status)
+	s.record(c.r, c.route.tmpl, apiPrefix.ReplaceAllString(c.r.URL.Path, ""), c.body, status, c.lost)
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
@@ -153,13 +161,15 @@ func (s *Sim) finish(w http.ResponseWriter, c *reqCtx, hdr http.Header, status i
 	writeJSON(w, status, body)
 }
 
-func (s *Sim) record(r *http.Request, tmpl, path string, body []byte, status int) {
+func (s *Sim) record(r *http.Request, tmpl, path string, body []byte, status int, lost bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, Request{Method: r.Method, Route: tmpl, Path: path,
-		Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status})
+		Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status, Lost: lost})
 	s.stats.Requests++
 	switch {
+	case lost:
+		s.stats.Lost++
 	case status == http.StatusTooManyRequests:
 		s.stats.RateLimited++
 		s.stats.Invalid++

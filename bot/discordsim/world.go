@@ -25,6 +25,10 @@ type Options struct {
 	RouteWindow         time.Duration // default 1s
 	GlobalLimit         int           // requests per second per world; default 50
 	BotName             string        // default "circlebot"
+	// FaultSeed seeds the world's random fault stream (SetFailureRate,
+	// SetLossRate) so random faults come out the same on every run; 0
+	// picks a random seed, which FaultSeed() reports.
+	FaultSeed uint64
 	// Now is the world's clock for everything Discord times: the 3 s to
 	// answer an interaction, the 15 min a token works, rate-limit windows,
 	// message timestamps. Default time.Now. Tests that check those limits
@@ -185,6 +189,7 @@ func New(opts Options) (*Sim, error) {
 	s.token = botToken(s.botID)
 	s.users[s.botID] = &user{id: s.botID, name: opts.BotName, bot: true}
 	s.rl.init()
+	s.faults.init(opts.FaultSeed)
 	s.gw.init()
 	srv.register(s)
 	s.log.Info("discordsim: world created", "app", s.appID)
