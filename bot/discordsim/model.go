@@ -102,11 +102,15 @@ func (c *channel) clone() Channel {
 type Request struct {
 	Method string
 	Route  string // template, e.g. "/channels/{channel_id}/messages"
-	Path   string // without the /api/vN prefix
-	Query  string
-	Body   []byte // JSON body (payload_json for multipart)
-	Time   time.Time
-	Status int // what the client saw
+	// Operation is the spec's operationId ("create_message"); Deprecated
+	// is set when the spec marks it deprecated (the old pin routes).
+	Operation  string
+	Deprecated bool
+	Path       string // without the /api/vN prefix
+	Query      string
+	Body       []byte // JSON body (payload_json for multipart)
+	Time       time.Time
+	Status     int // what the client saw
 	// Lost is set when the request was carried out but its response was
 	// lost (LoseNext, SetLossRate): Status is the failure the client saw.
 	Lost bool
@@ -119,6 +123,7 @@ type Stats struct {
 	Invalid      int // 4xx responses, 429 included (Discord's "invalid requests")
 	ServerErrors int // injected 5xx (FailNext, SetFailureRate): nothing was done
 	Lost         int // carried out, then the response lost (LoseNext, SetLossRate)
+	Deprecated   int // requests for an operation the spec marks deprecated
 }
 
 // Channels lists a guild's channels in creation order.

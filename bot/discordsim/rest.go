@@ -48,12 +48,13 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 		}
 		// Both count as invalid requests, as on Discord.
 		if s := sv.worldByAuth(r.Header.Get("Authorization")); s != nil {
-			s.record(r, "", path, nil, e.status, false)
+			s.record(r, nil, path, nil, e.status, false)
 		}
 		writeJSON(w, e.status, e.body())
 		return
 	}
 
+	noteServed(rt)
 	c := &reqCtx{r: r, route: rt, params: params, query: r.URL.Query()}
 	var s *Sim
 	switch rt.world {
@@ -153,7 +154,7 @@ func (s *Sim) finish(w http.ResponseWriter, c *reqCtx, hdr http.Header, status i
 			w.Header()[k] = v
 		}
 	}
-	s.record(c.r, c.route.tmpl, apiPrefix.ReplaceAllString(c.r.URL.Path, ""), c.body, status, c.lost)
+	s.record(c.r, c.route, apiPrefix.ReplaceAllString(c.r.URL.Path, ""), c.body, status, c.lost)
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
@@ -161,12 +162,19 @@ func (s *Sim) finish(w http.ResponseWriter, c *reqCtx, hdr http.Header, status i
 	writeJSON(w, status, body)
 }
 
-func (s *Sim) record(r *http.Request, tmpl, path string, body []byte, status int, lost bool) {
+// record keeps the request (rt is nil for a path no route matched).
+func (s *Sim) record(r *http.Request, rt *route, path string, body []byte, status int, lost bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Route: tmpl, Path: path,
-		Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status, Lost: lost})
+	req := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status, Lost: lost}
+	if rt != nil {
+		req.Route, req.Operation, req.Deprecated = rt.tmpl, rt.op, rt.deprecated
+	}
+	s.requests = append(s.requests, req)
 	s.stats.Requests++
+	if req.Deprecated {
+		s.stats.Deprecated++
+	}
 	switch {
 	case lost:
 		s.stats.Lost++
