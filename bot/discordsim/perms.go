@@ -12,14 +12,10 @@ import (
 // Changes Going into Effect February 2026").
 const PermissionPinMessages int64 = 1 << 51
 
-// PermissionBypassSlowmode is BYPASS_SLOWMODE (1 << 52), split from
-// MANAGE_MESSAGES in February 2026. Bots are never slowed down, so the
-// simulator only needs the bit to know the full permission set.
-const PermissionBypassSlowmode int64 = 1 << 52
-
-// allPermissions is every permission bit Discord defines today (bits 0–52),
-// what the owner and administrators get. discordgo.PermissionAll stops at
-// bit 30 and lacks PIN_MESSAGES, threads, application commands and more.
+// allPermissions is every permission bit Discord defines today (bits 0–52,
+// up to BYPASS_SLOWMODE), what the owner and administrators get.
+// discordgo.PermissionAll stops at bit 30 and lacks PIN_MESSAGES, threads,
+// application commands and more.
 const allPermissions int64 = 1<<53 - 1
 
 // EveryonePermissions is what @everyone gets in a new server, exactly as
