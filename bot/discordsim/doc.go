@@ -1,11 +1,14 @@
 // Package discordsim is an in-process fake of Discord that the real
 // discordgo client cannot tell apart from the real service: it serves the
-// REST routes circlebot uses (shapes from Discord's OpenAPI spec, listed in
-// testdata/discord-routes.txt) and the gateway websocket (HELLO, IDENTIFY,
-// READY, GUILD_CREATE, heartbeats, RESUME, INTERACTION_CREATE, and
-// REQUEST_GUILD_MEMBERS answered with GUILD_MEMBERS_CHUNK …) on a
-// loopback listener, with Discord-shaped errors, rate-limit headers and
-// 429s, and Discord's size limits.
+// REST routes circlebot uses (shapes from Discord's OpenAPI spec, listed
+// with their operationIds in testdata/discord-routes.txt) and the gateway
+// websocket (HELLO, IDENTIFY, READY, GUILD_CREATE, heartbeats, RESUME,
+// INTERACTION_CREATE, and REQUEST_GUILD_MEMBERS answered with
+// GUILD_MEMBERS_CHUNK or RATE_LIMITED …) on a loopback listener, with
+// Discord-shaped errors and close codes, rate-limit headers and 429s,
+// Discord's size limits, and Discord's permission rules as they stand
+// today (Pin Messages, 50001 vs 50013, overwrite limits; see perms.go).
+// It is strict by default: there is nothing to opt into.
 //
 // discordgo keeps its endpoint URLs in process globals, so every simulator
 // in a process shares one listener and one base URL (see
@@ -18,7 +21,11 @@
 // channels; act as a user (RunCommand, Click, SubmitModal, Autocomplete,
 // MessageCommand, PostUserMessage); read what the bot did (Channels,
 // Messages, Pins, DMs, Commands, Requests); and inject faults (FailNext,
+// SetFailureRate, LoseNext and SetLossRate — carried out, response lost —,
 // Force429, SetLatency, DropGateway, InvalidateSession,
-// IgnoreMemberRequests). RemoveMemberQuietly is a member who left while the
-// bot was offline: no event, only a REQUEST_GUILD_MEMBERS finds it out.
+// IgnoreMemberRequests), random ones reproducible by seed
+// (Options.FaultSeed). Calls of operations the spec deprecates are served
+// but reported (Request.Deprecated, Stats.Deprecated, OperationsServed).
+// RemoveMemberQuietly is a member who left while the bot was offline: no
+// event, only a REQUEST_GUILD_MEMBERS finds it out.
 package discordsim

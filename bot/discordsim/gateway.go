@@ -16,10 +16,48 @@ const (
 	intentAlways         = 0
 	intentGuilds         = 1 << 0
 	intentGuildMembers   = 1 << 1
+	intentGuildPresences = 1 << 8
 	intentGuildMessages  = 1 << 9
 	intentDirectMessages = 1 << 12
 	intentMessageContent = 1 << 15
 )
+
+// definedIntents are the intent bits Discord defines (gateway.mdx,
+// "Gateway Intents": 0–16, 20, 21, 24, 25); any other is a 4013.
+const definedIntents = 1<<17 - 1 | 1<<20 | 1<<21 | 1<<24 | 1<<25
+
+// privilegedIntents need enabling in the Developer Portal; asking for one
+// that is not is a 4014.
+const privilegedIntents = intentGuildMembers | intentGuildPresences | intentMessageContent
+
+// Gateway limits from gateway.mdx and the change log.
+const (
+	// "Each shard can only support a maximum of 2500 guilds, and apps that
+	// are in 2500+ guilds must enable sharding."
+	maxGuildsPerShard = 2500
+	// Requesting all members (query "", limit 0): "1 request per guild per
+	// bot every 30 seconds" (change log, "Rate Limit for Request Guild
+	// Members").
+	allMembersInterval = 30 * time.Second
+)
+
+// Gateway close codes and the reasons Discord gives with them
+// (opcodes-and-status-codes.mdx, "Gateway Close Event Codes").
+const (
+	closeAuthFailed       = 4004
+	closeShardingRequired = 4011
+	closeInvalidVersion   = 4012
+	closeInvalidIntents   = 4013
+	closeDisallowedIntent = 4014
+)
+
+var closeReasons = map[int]string{
+	closeAuthFailed:       "Authentication failed.",
+	closeShardingRequired: "Sharding required.",
+	closeInvalidVersion:   "Invalid API version.",
+	closeInvalidIntents:   "Invalid intent(s).",
+	closeDisallowedIntent: "Disallowed intent(s).",
+}
 
 // Gateway opcodes.
 const (
@@ -53,11 +91,17 @@ type gatewayState struct {
 	identifies     int
 	resumes        int
 	identifyPath   string
-	memberRequests int  // op 8 received
-	ignoreMembers  bool // IgnoreMemberRequests
+	memberRequests int                  // op 8 received
+	ignoreMembers  bool                 // IgnoreMemberRequests
+	disabledPriv   int                  // privileged intents not enabled (SetPrivilegedIntentsEnabled)
+	allMembersAt   map[string]time.Time // guild -> last answered request for all members
+	rateLimited    int                  // RATE_LIMITED sent
 }
 
-func (g *gatewayState) init() { g.sessions = map[string]*gwSession{} }
+func (g *gatewayState) init() {
+	g.sessions = map[string]*gwSession{}
+	g.allMembersAt = map[string]time.Time{}
+}
 
 type gwSession struct {
 	id             string
@@ -147,6 +191,13 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	conn := newGwConn(ws)
 	conn.path = r.URL.Path
 	defer conn.kill()
+	// The gateway speaks the API versions Discord still serves, 9 and 10,
+	// named in the URL (?v=10&encoding=json, as discordgo appends it);
+	// anything else, none included, is "4012 Invalid API version".
+	if v := r.URL.Query().Get("v"); v != "9" && v != "10" {
+		conn.closeWith(closeInvalidVersion, closeReasons[closeInvalidVersion])
+		return
+	}
 
 	interval := 41250 * time.Millisecond
 	hint, _, _ := strings.Cut(strings.Trim(strings.TrimPrefix(r.URL.Path, "/gateway"), "/"), "/")
@@ -194,11 +245,7 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		case opHeartbeat:
 			conn.send(frame(opHeartbeatAck, nil))
 		case opIdentify:
-			var d struct {
-				Token          string `json:"token"`
-				Intents        int    `json:"intents"`
-				LargeThreshold int    `json:"large_threshold"`
-			}
+			var d identifyData
 			_ = json.Unmarshal(p.D, &d)
 			if sess != nil {
 				conn.closeWith(4005, "Already authenticated.")
@@ -206,14 +253,15 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			}
 			s := sv.worldByAuth(d.Token)
 			if s == nil {
-				conn.closeWith(4004, "Authentication failed.")
+				conn.closeWith(closeAuthFailed, closeReasons[closeAuthFailed])
 				return
 			}
-			world, sess = s, s.identify(conn, d.Intents, d.LargeThreshold)
-			if sess == nil {
-				conn.closeWith(4004, "Authentication failed.")
+			var code int
+			if sess, code = s.identify(conn, d); sess == nil {
+				conn.closeWith(code, closeReasons[code])
 				return
 			}
+			world = s
 		case opResume:
 			var d struct {
 				Token     string `json:"token"`
@@ -245,11 +293,45 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
+// identifyData is what the simulator reads of IDENTIFY (op 2).
+type identifyData struct {
+	Token          string `json:"token"`
+	Intents        int    `json:"intents"`
+	LargeThreshold int    `json:"large_threshold"`
+	Shard          []int  `json:"shard"`
+}
+
+// identify starts a session, or returns the close code Discord would
+// answer the IDENTIFY with: 4004 for a closed world; 4013 Invalid
+// intent(s) for bits Discord does not define; 4014 Disallowed intent(s)
+// for a privileged intent (GUILD_MEMBERS, GUILD_PRESENCES,
+// MESSAGE_CONTENT) the application has not enabled
+// (SetPrivilegedIntentsEnabled); 4011 Sharding required for an unsharded
+// session (no shard, or [0, 1]) of a bot in 2,500 guilds or more. Sharded
+// sessions are accepted but not routed: each gets every guild.
+func (s *Sim) identify(conn *gwConn, d identifyData) (*gwSession, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return nil
+		return nil, closeAuthFailed
+	}
+	intents, largeThreshold := d.Intents, d.LargeThreshold
+	if intents < 0 || intents&^definedIntents != 0 {
+		return nil, closeInvalidIntents
+	}
+	if intents&privilegedIntents&s.gw.disabledPriv != 0 {
+		return nil, closeDisallowedIntent
+	}
+	if len(d.Shard) != 2 || d.Shard[1] <= 1 {
+		n := 0
+		for _, g := range s.guilds {
+			if g.botIn {
+				n++
+			}
+		}
+		if n >= maxGuildsPerShard {
+			return nil, closeShardingRequired
+		}
 	}
 	if largeThreshold < 50 || largeThreshold > 250 {
 		largeThreshold = 250
@@ -272,7 +354,7 @@ func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
 	ready := map[string]any{
 		"v": 10, "user": me, "guilds": guilds, "session_id": sess.id, "session_type": "normal",
 		"resume_gateway_url": s.GatewayURL(), "shard": []int{0, 1},
-		"application":      map[string]any{"id": s.appID, "flags": 0},
+		"application":      map[string]any{"id": s.appID, "flags": s.appFlagsLocked()},
 		"private_channels": []any{}, "relationships": []any{}, "presences": []any{},
 		"guild_join_requests": []any{}, "geo_ordered_rtc_regions": []any{}, "user_settings": map[string]any{},
 	}
@@ -283,7 +365,43 @@ func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
 			s.sendDispatchLocked(sess, "GUILD_CREATE", mustJSON(s.guildCreateLocked(g, sess.largeThreshold)))
 		}
 	}
-	return sess
+	return sess, 0
+}
+
+// Application flags for the privileged intents of an app in fewer than
+// 100 servers (application.mdx, "Application Flags": the _LIMITED ones).
+const (
+	appFlagPresenceLimited       = 1 << 13
+	appFlagGuildMembersLimited   = 1 << 15
+	appFlagMessageContentLimited = 1 << 19
+)
+
+// appFlagsLocked are the application's flags: which privileged intents it
+// has enabled.
+func (s *Sim) appFlagsLocked() int {
+	flags := 0
+	for intent, flag := range map[int]int{intentGuildMembers: appFlagGuildMembersLimited,
+		intentGuildPresences: appFlagPresenceLimited, intentMessageContent: appFlagMessageContentLimited} {
+		if s.gw.disabledPriv&intent == 0 {
+			flags |= flag
+		}
+	}
+	return flags
+}
+
+// SetPrivilegedIntentsEnabled says which privileged intents the
+// application has enabled in the Developer Portal; all are by default. An
+// IDENTIFY asking for one that is not is closed with 4014 Disallowed
+// intent(s), as Discord does. Sessions already open are not affected.
+func (s *Sim) SetPrivilegedIntentsEnabled(members, presences, content bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gw.disabledPriv = 0
+	for intent, on := range map[int]bool{intentGuildMembers: members, intentGuildPresences: presences, intentMessageContent: content} {
+		if !on {
+			s.gw.disabledPriv |= intent
+		}
+	}
 }
 
 // requestMembers answers REQUEST_GUILD_MEMBERS (op 8) with
@@ -293,8 +411,10 @@ func (s *Sim) identify(conn *gwConn, intents, largeThreshold int) *gwSession {
 // are not members come back in not_found) or a username prefix in query
 // (with limit, at most 100; "" asks for the whole list, which needs the
 // GUILD_MEMBERS intent: without it Discord sends nothing at all, as it does
-// for a guild the bot is not in). Members come 1000 to a chunk, each chunk
-// with the nonce when that is at most 32 bytes. It reports false for a
+// for a guild the bot is not in). The whole list (query "", limit 0) is
+// answered once per guild per 30 s of the world's clock; a request within
+// that gets a RATE_LIMITED event instead. Members come 1000 to a chunk,
+// each chunk with the nonce when that is at most 32 bytes. It reports false for a
 // payload to close the connection over with 4002: unreadable, no guild or
 // several, neither or both of query and user_ids, query without limit, or
 // more than 100 user_ids (Discord documents that limit, not what happens
@@ -348,6 +468,13 @@ func (s *Sim) requestMembers(sess *gwSession, raw json.RawMessage) bool {
 		if *d.Query == "" && sess.intents&intentGuildMembers == 0 {
 			return true
 		}
+		if *d.Query == "" && *d.Limit == 0 {
+			if last, ok := s.gw.allMembersAt[g.id]; ok && s.now().Sub(last) < allMembersInterval {
+				s.sendRateLimitedLocked(sess, g.id, d.Nonce, last.Add(allMembersInterval).Sub(s.now()))
+				return true
+			}
+			s.gw.allMembersAt[g.id] = s.now()
+		}
 		limit := *d.Limit
 		if *d.Query != "" && (limit <= 0 || limit > maxQueryMembers) {
 			limit = maxQueryMembers
@@ -379,6 +506,20 @@ func (s *Sim) requestMembers(sess *gwSession, raw json.RawMessage) bool {
 		s.sendDispatchLocked(sess, "GUILD_MEMBERS_CHUNK", mustJSON(chunk))
 	}
 	return true
+}
+
+// sendRateLimitedLocked answers a REQUEST_GUILD_MEMBERS over its limit
+// with RATE_LIMITED instead of chunks (gateway-events.mdx, "Rate
+// Limited"): the opcode, retry_after in seconds, and meta with the guild
+// and the request's nonce.
+func (s *Sim) sendRateLimitedLocked(sess *gwSession, guildID, nonce string, retry time.Duration) {
+	s.gw.rateLimited++
+	meta := map[string]any{"guild_id": guildID}
+	if nonce != "" {
+		meta["nonce"] = nonce
+	}
+	s.sendDispatchLocked(sess, "RATE_LIMITED", mustJSON(map[string]any{
+		"opcode": opRequestMembers, "retry_after": retry.Seconds(), "meta": meta}))
 }
 
 // snowflakes reads a snowflake or an array of them.
@@ -491,8 +632,11 @@ func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) 
 	if len(s.gw.sessions) == 0 {
 		return
 	}
-	full := s.messageJSONLocked(m)
-	rawFull := mustJSON(full)
+	view := s.messageJSONLocked
+	if t == "MESSAGE_CREATE" {
+		view = s.messageCreateJSONLocked
+	}
+	rawFull := mustJSON(view(m))
 	var rawBlank json.RawMessage
 	for _, sess := range s.gw.sessions {
 		if sess.intents&intent == 0 {
@@ -503,7 +647,7 @@ func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) 
 			continue
 		}
 		if rawBlank == nil {
-			blank := s.messageJSONLocked(m)
+			blank := view(m)
 			blank["content"], blank["embeds"], blank["components"], blank["attachments"] = "", []any{}, []any{}, []any{}
 			rawBlank = mustJSON(blank)
 		}
@@ -582,6 +726,9 @@ type GatewayStats struct {
 	IdentifyPath string
 	// MemberRequests counts REQUEST_GUILD_MEMBERS (op 8) received.
 	MemberRequests int
+	// RateLimited counts RATE_LIMITED events sent: requests for all of a
+	// guild's members within 30 s of the last one.
+	RateLimited int
 }
 
 // GatewayStats reports IDENTIFY/RESUME counts and live connections.
@@ -590,5 +737,5 @@ func (s *Sim) GatewayStats() GatewayStats {
 	defer s.mu.Unlock()
 	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes,
 		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions), IdentifyPath: s.gw.identifyPath,
-		MemberRequests: s.gw.memberRequests}
+		MemberRequests: s.gw.memberRequests, RateLimited: s.gw.rateLimited}
 }

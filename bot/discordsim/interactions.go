@@ -405,7 +405,7 @@ func (s *Sim) checkCommandPermsLocked(g *guild, ch *channel, userID string, cmd 
 	}
 	need := *cmd.DefaultMemberPermissions
 	have := s.basePermsLocked(g, userID)
-	if need == 0 && have != discordgo.PermissionAll {
+	if need == 0 && have != allPermissions {
 		return fmt.Errorf("discordsim: command %q is disabled for members", cmd.Name)
 	}
 	if have&need != need {

@@ -176,6 +176,17 @@ func (s *Sim) messageJSONLocked(m *message) map[string]any {
 	return out
 }
 
+// messageCreateJSONLocked is the message as Create Message returns it
+// and MESSAGE_CREATE carries it: with the nonce it was sent with, which
+// later reads (GET, MESSAGE_UPDATE) do not echo.
+func (s *Sim) messageCreateJSONLocked(m *message) map[string]any {
+	out := s.messageJSONLocked(m)
+	if m.nonceRaw != nil {
+		out["nonce"] = m.nonceRaw
+	}
+	return out
+}
+
 func embedsOrEmpty[T any](v []T) []T {
 	if v == nil {
 		return []T{}

@@ -334,7 +334,7 @@ func TestLimitsAndRoutesRaw(t *testing.T) {
 		{
 			name: "an embed-only message without Embed Links is refused as empty",
 			do: func(t *testing.T, e *rawEnv) rawResp {
-				e.SetRolePermissions(e.guild, e.guild, everyonePerms&^discordgo.PermissionEmbedLinks)
+				e.SetRolePermissions(e.guild, e.guild, EveryonePermissions&^discordgo.PermissionEmbedLinks)
 				e.SetRolePermissions(e.guild, e.BotRoleID(e.guild), BotPermissions&^discordgo.PermissionEmbedLinks)
 				return e.do("POST", "/channels/"+e.general+"/messages", map[string]any{"embeds": []any{map[string]any{"title": "Guidelines"}}})
 			},

@@ -65,7 +65,7 @@ type rawFrame struct {
 
 func dialRaw(t *testing.T, s *Sim) *rawGateway {
 	t.Helper()
-	ws, _, err := websocket.DefaultDialer.Dial(s.GatewayURL(), nil)
+	ws, _, err := websocket.DefaultDialer.Dial(s.GatewayURL()+"?v=10&encoding=json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package discordsim
 
 import (
+	"encoding/json"
 	"slices"
 	"strconv"
 	"time"
@@ -63,6 +64,9 @@ type Message struct {
 	InteractionID   string // set for interaction responses and followups
 	Created         time.Time
 	Edited          time.Time
+	// Nonce is the nonce the message was created with (POST
+	// /channels/{id}/messages), an integer nonce in decimal; "" if none.
+	Nonce string
 }
 
 // Buttons lists the buttons of the message's components.
@@ -74,6 +78,7 @@ type message struct {
 	webhookID   string
 	deleted     bool
 	typ         int
+	nonceRaw    json.RawMessage // the nonce as sent, echoed as sent
 }
 
 func (m *message) clone() Message {
@@ -97,11 +102,18 @@ func (c *channel) clone() Channel {
 type Request struct {
 	Method string
 	Route  string // template, e.g. "/channels/{channel_id}/messages"
-	Path   string // without the /api/vN prefix
-	Query  string
-	Body   []byte // JSON body (payload_json for multipart)
-	Time   time.Time
-	Status int
+	// Operation is the spec's operationId ("create_message"); Deprecated
+	// is set when the spec marks it deprecated (the old pin routes).
+	Operation  string
+	Deprecated bool
+	Path       string // without the /api/vN prefix
+	Query      string
+	Body       []byte // JSON body (payload_json for multipart)
+	Time       time.Time
+	Status     int // what the client saw
+	// Lost is set when the request was carried out but its response was
+	// lost (LoseNext, SetLossRate): Status is the failure the client saw.
+	Lost bool
 }
 
 // Stats counts a world's REST traffic.
@@ -109,7 +121,9 @@ type Stats struct {
 	Requests     int
 	RateLimited  int // 429 responses
 	Invalid      int // 4xx responses, 429 included (Discord's "invalid requests")
-	ServerErrors int // injected 5xx
+	ServerErrors int // injected 5xx (FailNext, SetFailureRate): nothing was done
+	Lost         int // carried out, then the response lost (LoseNext, SetLossRate)
+	Deprecated   int // requests for an operation the spec marks deprecated
 }
 
 // Channels lists a guild's channels in creation order.

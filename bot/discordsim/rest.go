@@ -23,6 +23,7 @@ type reqCtx struct {
 	files  []File
 	now    time.Time
 	in     *interaction // for callback and webhook routes
+	lost   bool         // carried out, but the client is told it failed
 }
 
 func (c *reqCtx) decode(v any) *apiError {
@@ -47,12 +48,13 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 		}
 		// Both count as invalid requests, as on Discord.
 		if s := sv.worldByAuth(r.Header.Get("Authorization")); s != nil {
-			s.record(r, "", path, nil, e.status)
+			s.record(r, nil, path, nil, e.status, false)
 		}
 		writeJSON(w, e.status, e.body())
 		return
 	}
 
+	noteServed(rt)
 	c := &reqCtx{r: r, route: rt, params: params, query: r.URL.Query()}
 	var s *Sim
 	switch rt.world {
@@ -122,6 +124,13 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 		hdr, aerr = res.headers, res.err
 		if aerr == nil {
 			status, body, aerr = rt.h(s, c)
+			// Carried out; its response may still be lost.
+			if aerr == nil {
+				if lost := s.lossLocked(); lost != nil {
+					c.lost = true
+					hdr, body, aerr = nil, nil, lost
+				}
+			}
 		}
 	}
 	s.mu.Unlock()
@@ -145,7 +154,7 @@ func (s *Sim) finish(w http.ResponseWriter, c *reqCtx, hdr http.Header, status i
 			w.Header()[k] = v
 		}
 	}
-	s.record(c.r, c.route.tmpl, apiPrefix.ReplaceAllString(c.r.URL.Path, ""), c.body, status)
+	s.record(c.r, c.route, apiPrefix.ReplaceAllString(c.r.URL.Path, ""), c.body, status, c.lost)
 	if status == http.StatusNoContent {
 		w.WriteHeader(status)
 		return
@@ -153,13 +162,22 @@ func (s *Sim) finish(w http.ResponseWriter, c *reqCtx, hdr http.Header, status i
 	writeJSON(w, status, body)
 }
 
-func (s *Sim) record(r *http.Request, tmpl, path string, body []byte, status int) {
+// record keeps the request (rt is nil for a path no route matched).
+func (s *Sim) record(r *http.Request, rt *route, path string, body []byte, status int, lost bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.requests = append(s.requests, Request{Method: r.Method, Route: tmpl, Path: path,
-		Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status})
+	req := Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, Time: s.now(), Status: status, Lost: lost}
+	if rt != nil {
+		req.Route, req.Operation, req.Deprecated = rt.tmpl, rt.op, rt.deprecated
+	}
+	s.requests = append(s.requests, req)
 	s.stats.Requests++
+	if req.Deprecated {
+		s.stats.Deprecated++
+	}
 	switch {
+	case lost:
+		s.stats.Lost++
 	case status == http.StatusTooManyRequests:
 		s.stats.RateLimited++
 		s.stats.Invalid++

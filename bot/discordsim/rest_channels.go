@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
@@ -43,7 +44,10 @@ type overwriteJSON struct {
 	Deny  flexInt64 `json:"deny"`
 }
 
-// botChannelLocked finds a channel the bot can see.
+// botChannelLocked finds a channel the bot can see: 10003 Unknown Channel
+// when there is none; 50001 Missing Access when the bot is not in its
+// guild or lacks VIEW_CHANNEL there (Discord answers 50001 for a channel
+// the bot cannot see, and 50013 for one it sees but lacks a permission in).
 func (s *Sim) botChannelLocked(id string) (*channel, *apiError) {
 	ch := s.channels[id]
 	if ch == nil {
@@ -66,6 +70,14 @@ func (s *Sim) botHasLocked(ch *channel, perm int64) bool {
 	return s.channelPermsLocked(ch, s.botID)&perm == perm
 }
 
+// botNeedsLocked is 50013 Missing Permissions unless the bot has perm in ch.
+func (s *Sim) botNeedsLocked(ch *channel, perm int64) *apiError {
+	if !s.botHasLocked(ch, perm) {
+		return errMissingPermissions()
+	}
+	return nil
+}
+
 var spaceRun = regexp.MustCompile(`\s+`)
 
 // normaliseName mimics Discord's text channel naming: lower case, spaces
@@ -77,8 +89,8 @@ func normaliseName(typ int, name string) string {
 	return strings.ToLower(spaceRun.ReplaceAllString(strings.TrimSpace(name), "-"))
 }
 
-func (s *Sim) checkOverwritesLocked(fe *formErrors, g *guild, ows []overwriteJSON, path string) *apiError {
-	base := s.basePermsLocked(g, s.botID)
+// checkOverwriteShapes adds the form errors of a list of overwrites.
+func checkOverwriteShapes(fe *formErrors, ows []overwriteJSON, path string) {
 	for i, o := range ows {
 		if o.Type != 0 && o.Type != 1 {
 			fe.add(join(path, i, "type"), "BASE_TYPE_CHOICES", "Value must be one of {0, 1}.")
@@ -86,15 +98,88 @@ func (s *Sim) checkOverwritesLocked(fe *formErrors, g *guild, ows []overwriteJSO
 		if o.ID == "" {
 			fe.required(join(path, i, "id"))
 		}
-		// A bot may only grant or deny permissions it has itself.
-		if base != discordgo.PermissionAll && (int64(o.Allow)|int64(o.Deny))&^base != 0 {
+	}
+}
+
+// checkCreateOverwritesLocked applies Create Guild Channel's rules to the
+// overwrites of a new channel: "If setting permission overwrites, only
+// permissions your bot has in the guild can be allowed/denied. Setting
+// MANAGE_ROLES permission in channels is only possible for guild
+// administrators." Setting overwrites at all needs MANAGE_ROLES in the
+// guild. Owner and administrators may set anything.
+func (s *Sim) checkCreateOverwritesLocked(g *guild, ows []Overwrite) *apiError {
+	if len(ows) == 0 || s.isAdminLocked(g, s.botID) {
+		return nil
+	}
+	base := s.basePermsLocked(g, s.botID)
+	if base&discordgo.PermissionManageRoles == 0 {
+		return errMissingPermissions()
+	}
+	for _, o := range ows {
+		named := o.Allow | o.Deny
+		if named&discordgo.PermissionManageRoles != 0 || named&^base != 0 {
 			return errMissingPermissions()
 		}
 	}
-	if len(ows) > 0 && base&discordgo.PermissionManageRoles == 0 {
-		return errMissingPermissions()
+	return nil
+}
+
+// checkEditOverwritesLocked applies Modify Channel's and Edit Channel
+// Permissions' rules to overwrites set on an existing channel: they need
+// MANAGE_ROLES in the channel, and "Only permissions your bot has in the
+// guild or parent channel (if applicable) can be allowed/denied (unless
+// your bot has a MANAGE_ROLES overwrite in the channel)". "In the guild or
+// parent channel" is the bot's base permissions OR its computed
+// permissions in the parent category — not in the channel itself
+// (discord-api-docs#3450). The bits checked are the ones the request
+// changes: all of a new overwrite's, and those of an existing overwrite
+// that differ. Owner and administrators may set anything.
+func (s *Sim) checkEditOverwritesLocked(ch *channel, ows []Overwrite) *apiError {
+	g := s.guilds[ch.guildID]
+	if s.isAdminLocked(g, s.botID) {
+		return nil
+	}
+	if err := s.botNeedsLocked(ch, discordgo.PermissionManageRoles); err != nil {
+		return err
+	}
+	if s.botManageRolesOverwriteLocked(g, ch) {
+		return nil
+	}
+	held := s.basePermsLocked(g, s.botID)
+	if ch.parentID != "" {
+		held |= s.channelPermsLocked(s.channels[ch.parentID], s.botID)
+	}
+	for _, o := range ows {
+		var old Overwrite
+		for _, x := range ch.overwrites {
+			if x.ID == o.ID {
+				old = x
+			}
+		}
+		changed := (o.Allow ^ old.Allow) | (o.Deny ^ old.Deny)
+		if changed&^held != 0 {
+			return errMissingPermissions()
+		}
 	}
 	return nil
+}
+
+// botManageRolesOverwriteLocked reports whether one of the channel's
+// overwrites that apply to the bot (its own, one of its roles', or
+// @everyone's) allows MANAGE_ROLES.
+func (s *Sim) botManageRolesOverwriteLocked(g *guild, ch *channel) bool {
+	m := g.members[s.botID]
+	if m == nil {
+		return false
+	}
+	for _, o := range ch.overwrites {
+		applies := (o.Type == int(discordgo.PermissionOverwriteTypeMember) && o.ID == s.botID) ||
+			(o.Type == int(discordgo.PermissionOverwriteTypeRole) && (o.ID == g.id || contains(m.roles, o.ID)))
+		if applies && o.Allow&discordgo.PermissionManageRoles != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func toOverwrites(ows []overwriteJSON) []Overwrite {
@@ -142,6 +227,11 @@ func listGuildChannels(s *Sim, c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, out, nil
 }
 
+// createGuildChannel is Create Guild Channel: "Requires the
+// MANAGE_CHANNELS permission" in the guild; a channel created in a
+// category also needs VIEW_CHANNEL (50001 without it) and MANAGE_CHANNELS
+// (50013) computed in that category; overwrites follow
+// checkCreateOverwritesLocked.
 func createGuildChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	g, err := s.botGuildLocked(c.params["guild_id"])
 	if err != nil {
@@ -170,10 +260,21 @@ func createGuildChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 		fe.add("type", "BASE_TYPE_CHOICES", "Value must be one of {0, 2, 4, 5, 13, 15, 16}.")
 	}
 	s.checkParentLocked(&fe, g, body.Type, body.ParentID)
-	if e := s.checkOverwritesLocked(&fe, g, body.PermissionOverwrites, "permission_overwrites"); e != nil {
+	checkOverwriteShapes(&fe, body.PermissionOverwrites, "permission_overwrites")
+	if e := fe.err(); e != nil {
 		return 0, nil, e
 	}
-	if e := fe.err(); e != nil {
+	if body.ParentID != "" {
+		parent := s.channels[body.ParentID]
+		if !s.botHasLocked(parent, discordgo.PermissionViewChannel) {
+			return 0, nil, errMissingAccess()
+		}
+		if e := s.botNeedsLocked(parent, discordgo.PermissionManageChannels); e != nil {
+			return 0, nil, e
+		}
+	}
+	ows := toOverwrites(body.PermissionOverwrites)
+	if e := s.checkCreateOverwritesLocked(g, ows); e != nil {
 		return 0, nil, e
 	}
 	if len(g.channels) >= maxGuildChannels {
@@ -181,7 +282,7 @@ func createGuildChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	}
 	ch := s.newChannelLocked(g, body.Type, normaliseName(body.Type, body.Name), body.Topic, body.ParentID)
 	if body.PermissionOverwrites != nil {
-		ch.overwrites = toOverwrites(body.PermissionOverwrites)
+		ch.overwrites = ows
 	} else if body.ParentID != "" {
 		// Without explicit overwrites a new channel is synced to its category.
 		ch.overwrites = slices.Clone(s.channels[body.ParentID].overwrites)
@@ -202,6 +303,11 @@ func getChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, s.channelJSONLocked(ch), nil
 }
 
+// editChannel is Modify Channel: VIEW_CHANNEL and MANAGE_CHANNELS in the
+// channel ("Requires the MANAGE_CHANNELS permission"); new
+// permission_overwrites also follow checkEditOverwritesLocked ("If
+// modifying permission overwrites, the MANAGE_ROLES permission is
+// required"). A category's synced children change with it.
 func editChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	ch, err := s.botChannelLocked(c.params["channel_id"])
 	if err != nil {
@@ -253,12 +359,15 @@ func editChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 		s.checkParentLocked(&fe, g, ch.typ, *parent)
 	}
 	if setOws {
-		if e := s.checkOverwritesLocked(&fe, g, ows, "permission_overwrites"); e != nil {
-			return 0, nil, e
-		}
+		checkOverwriteShapes(&fe, ows, "permission_overwrites")
 	}
 	if e := fe.err(); e != nil {
 		return 0, nil, e
+	}
+	if setOws {
+		if e := s.checkEditOverwritesLocked(ch, toOverwrites(ows)); e != nil {
+			return 0, nil, e
+		}
 	}
 	if name != nil {
 		ch.name = normaliseName(ch.typ, *name)
@@ -269,17 +378,20 @@ func editChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	if parent != nil {
 		ch.parentID = *parent
 	}
-	if setOws {
-		ch.overwrites = toOverwrites(ows)
-	}
 	if pos != nil {
 		ch.position = *pos
 	}
-	out := s.channelJSONLocked(ch)
-	s.dispatchLocked(intentGuilds, "CHANNEL_UPDATE", out)
-	return http.StatusOK, out, nil
+	if setOws {
+		s.setOverwritesLocked(ch, toOverwrites(ows))
+	} else {
+		s.dispatchChannelUpdateLocked(ch)
+	}
+	return http.StatusOK, s.channelJSONLocked(ch), nil
 }
 
+// deleteChannel is Delete/Close Channel: VIEW_CHANNEL and MANAGE_CHANNELS
+// in the channel ("Requires the MANAGE_CHANNELS permission for the
+// guild"). Closing a DM needs nothing.
 func deleteChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	ch, err := s.botChannelLocked(c.params["channel_id"])
 	if err != nil {
@@ -288,9 +400,19 @@ func deleteChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 	if ch.guildID == "" {
 		return http.StatusOK, s.channelJSONLocked(ch), nil
 	}
-	if !s.botHasLocked(ch, discordgo.PermissionManageChannels) {
-		return 0, nil, errMissingPermissions()
+	if e := s.botNeedsLocked(ch, discordgo.PermissionManageChannels); e != nil {
+		return 0, nil, e
 	}
+	out := s.channelJSONLocked(ch)
+	s.deleteChannelLocked(ch)
+	return http.StatusOK, out, nil
+}
+
+// deleteChannelLocked removes a guild channel and its messages, sends
+// CHANNEL_DELETE, and orphans a category's children ("Deleting a category
+// does not delete its child channels; they will have their parent_id
+// removed and a Channel Update Gateway event will fire for each of them").
+func (s *Sim) deleteChannelLocked(ch *channel) {
 	g := s.guilds[ch.guildID]
 	out := s.channelJSONLocked(ch)
 	delete(s.channels, ch.id)
@@ -300,17 +422,20 @@ func deleteChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 			m.deleted = true
 		}
 	}
-	s.dispatchLocked(intentGuilds, "CHANNEL_DELETE", out)
-	// Children of a deleted category lose their parent.
+	if g.botIn {
+		s.dispatchLocked(intentGuilds, "CHANNEL_DELETE", out)
+	}
 	for _, id := range g.channels {
 		if child := s.channels[id]; child.parentID == ch.id {
 			child.parentID = ""
-			s.dispatchLocked(intentGuilds, "CHANNEL_UPDATE", s.channelJSONLocked(child))
+			s.dispatchChannelUpdateLocked(child)
 		}
 	}
-	return http.StatusOK, out, nil
 }
 
+// putOverwrite is Edit Channel Permissions: "Requires the MANAGE_ROLES
+// permission. Only permissions your bot has in the guild or parent channel
+// (if applicable) can be allowed/denied" — see checkEditOverwritesLocked.
 func putOverwrite(s *Sim, c *reqCtx) (int, any, *apiError) {
 	ch, err := s.botChannelLocked(c.params["channel_id"])
 	if err != nil {
@@ -325,26 +450,32 @@ func putOverwrite(s *Sim, c *reqCtx) (int, any, *apiError) {
 	}
 	body.ID = c.params["overwrite_id"]
 	var fe formErrors
-	if e := s.checkOverwritesLocked(&fe, s.guilds[ch.guildID], []overwriteJSON{body}, "permission_overwrites"); e != nil {
-		return 0, nil, e
+	if body.Type != 0 && body.Type != 1 {
+		fe.add("type", "BASE_TYPE_CHOICES", "Value must be one of {0, 1}.")
 	}
 	if e := fe.err(); e != nil {
 		return 0, nil, e
 	}
 	o := toOverwrites([]overwriteJSON{body})[0]
+	if e := s.checkEditOverwritesLocked(ch, []Overwrite{o}); e != nil {
+		return 0, nil, e
+	}
+	ows := slices.Clone(ch.overwrites)
 	replaced := false
-	for i := range ch.overwrites {
-		if ch.overwrites[i].ID == o.ID {
-			ch.overwrites[i], replaced = o, true
+	for i := range ows {
+		if ows[i].ID == o.ID {
+			ows[i], replaced = o, true
 		}
 	}
 	if !replaced {
-		ch.overwrites = append(ch.overwrites, o)
+		ows = append(ows, o)
 	}
-	s.dispatchLocked(intentGuilds, "CHANNEL_UPDATE", s.channelJSONLocked(ch))
+	s.setOverwritesLocked(ch, ows)
 	return http.StatusNoContent, nil, nil
 }
 
+// deleteOverwrite is Delete Channel Permission: "Requires the MANAGE_ROLES
+// permission", in the channel.
 func deleteOverwrite(s *Sim, c *reqCtx) (int, any, *apiError) {
 	ch, err := s.botChannelLocked(c.params["channel_id"])
 	if err != nil {
@@ -353,12 +484,11 @@ func deleteOverwrite(s *Sim, c *reqCtx) (int, any, *apiError) {
 	if ch.guildID == "" {
 		return 0, nil, errUnknownChannel()
 	}
-	if s.basePermsLocked(s.guilds[ch.guildID], s.botID)&discordgo.PermissionManageRoles == 0 {
-		return 0, nil, errMissingPermissions()
+	if e := s.botNeedsLocked(ch, discordgo.PermissionManageRoles); e != nil {
+		return 0, nil, e
 	}
 	id := c.params["overwrite_id"]
-	ch.overwrites = slices.DeleteFunc(ch.overwrites, func(o Overwrite) bool { return o.ID == id })
-	s.dispatchLocked(intentGuilds, "CHANNEL_UPDATE", s.channelJSONLocked(ch))
+	s.setOverwritesLocked(ch, slices.DeleteFunc(slices.Clone(ch.overwrites), func(o Overwrite) bool { return o.ID == id }))
 	return http.StatusNoContent, nil, nil
 }
 
@@ -381,6 +511,9 @@ func (s *Sim) newMessageLocked(ch *channel, authorID string, p *messagePayload, 
 	m.AuthorID = authorID
 	m.Created = s.now()
 	applyPayload(m, p)
+	if p.nonce != "" {
+		m.Nonce, m.nonceRaw = p.nonce, slices.Clone(p.Nonce)
+	}
 	s.messages[m.ID] = m
 	if m.Flags&int(discordgo.MessageFlagsEphemeral) == 0 {
 		ch.msgs = append(ch.msgs, m.ID)
@@ -422,6 +555,9 @@ func applyPayload(m *message, p *messagePayload) {
 	}
 }
 
+// listMessages is Get Channel Messages: VIEW_CHANNEL (50001 without it),
+// and "If the current user is missing the READ_MESSAGE_HISTORY permission
+// in the channel, then no messages will be returned."
 func listMessages(s *Sim, c *reqCtx) (int, any, *apiError) {
 	ch, err := s.botChannelLocked(c.params["channel_id"])
 	if err != nil {
@@ -458,6 +594,9 @@ func listMessages(s *Sim, c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, out, nil
 }
 
+// createMessage is Create Message: in a guild channel VIEW_CHANNEL (50001
+// without it) and "the current user must have the SEND_MESSAGES
+// permission" (50013). Embeds are dropped without EMBED_LINKS.
 func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 	ch, err := s.botChannelLocked(c.params["channel_id"])
 	if err != nil {
@@ -469,6 +608,7 @@ func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 	}
 	var fe formErrors
 	validateMessage(&fe, "", p)
+	p.nonce = validateNonce(&fe, p.Nonce)
 	if e := fe.err(); e != nil {
 		return 0, nil, e
 	}
@@ -491,8 +631,76 @@ func createMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 		f := *p.Flags & (int(discordgo.MessageFlagsSuppressEmbeds) | int(discordgo.MessageFlagsSuppressNotifications))
 		p.Flags = &f
 	}
+	if p.EnforceNonce && p.nonce != "" {
+		if prev := s.nonceMessageLocked(s.botID, p.nonce, c.now); prev != nil {
+			return http.StatusOK, s.messageCreateJSONLocked(prev), nil
+		}
+	}
 	m := s.newMessageLocked(ch, s.botID, p, 0)
-	return http.StatusOK, s.messageJSONLocked(m), nil
+	s.rememberNonceLocked(m)
+	return http.StatusOK, s.messageCreateJSONLocked(m), nil
+}
+
+// nonceWindow is how long Create Message remembers a nonce for
+// enforce_nonce: "checked for uniqueness in the past few minutes".
+const nonceWindow = 5 * time.Minute
+
+// maxNonceLen is Create Message's limit on a nonce: "up to 25 characters".
+const maxNonceLen = 25
+
+// nonceSeen is the first message an author created with a nonce.
+type nonceSeen struct {
+	msgID string
+	at    time.Time
+}
+
+func nonceKey(authorID, nonce string) string { return authorID + "\x00" + nonce }
+
+// validateNonce checks a Create Message nonce, "integer or string", a
+// string "up to 25 characters" (a longer one is a 50035 on nonce), and
+// returns it as a string: an integer in decimal, so 7 and "7" are the same
+// nonce. "" means none.
+func validateNonce(fe *formErrors, raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		fe.maxLen("nonce", utf8.RuneCountInString(str), maxNonceLen)
+		return str
+	}
+	var n int64
+	if json.Unmarshal(raw, &n) == nil {
+		return strconv.FormatInt(n, 10)
+	}
+	fe.add("nonce", "NONCE_TYPE_INVALID", "Nonce must be an integer or a string.")
+	return ""
+}
+
+// nonceMessageLocked finds the message authorID created with nonce within
+// nonceWindow of now (Create Message, enforce_nonce: "If another message
+// was created by the same author with the same nonce, that message will
+// be returned and no new message will be created"). A deleted message
+// does not count.
+func (s *Sim) nonceMessageLocked(authorID, nonce string, now time.Time) *message {
+	seen, ok := s.nonces[nonceKey(authorID, nonce)]
+	if !ok || now.Sub(seen.at) >= nonceWindow {
+		return nil
+	}
+	if m := s.messages[seen.msgID]; m != nil && !m.deleted {
+		return m
+	}
+	return nil
+}
+
+// rememberNonceLocked records m's nonce, with or without enforce_nonce:
+// a later request that enforces it is deduplicated against m. The first
+// message with a nonce is kept until its window ends.
+func (s *Sim) rememberNonceLocked(m *message) {
+	if m.Nonce == "" || s.nonceMessageLocked(m.AuthorID, m.Nonce, m.Created) != nil {
+		return
+	}
+	s.nonces[nonceKey(m.AuthorID, m.Nonce)] = nonceSeen{msgID: m.ID, at: m.Created}
 }
 
 // dropEmbedsWithoutPermLocked does what Discord does with a bot's embeds
@@ -575,13 +783,28 @@ func (s *Sim) deleteMessageLocked(ch *channel, m *message) {
 	s.dispatchLocked(intent, "MESSAGE_DELETE", d)
 }
 
+// pinChannelMessageLocked finds the channel and message of a pin or
+// unpin, which need VIEW_CHANNEL and PIN_MESSAGES in a guild channel:
+// "Requires the PIN_MESSAGES permission" (Pin Message, Unpin Message);
+// since 23 February 2026 MANAGE_MESSAGES alone no longer grants it. The
+// deprecated /channels/{id}/pins/{id} routes follow the same rule.
+func (s *Sim) pinChannelMessageLocked(c *reqCtx) (*channel, *message, *apiError) {
+	ch, err := s.botChannelLocked(c.params["channel_id"])
+	if err != nil {
+		return nil, nil, err
+	}
+	if ch.guildID != "" {
+		if e := s.botNeedsLocked(ch, PermissionPinMessages); e != nil {
+			return nil, nil, e
+		}
+	}
+	return s.channelMessageLocked(c)
+}
+
 func pinMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
-	ch, m, err := s.channelMessageLocked(c)
+	ch, m, err := s.pinChannelMessageLocked(c)
 	if err != nil {
 		return 0, nil, err
-	}
-	if ch.guildID != "" && !s.botHasLocked(ch, discordgo.PermissionManageMessages) {
-		return 0, nil, errMissingPermissions()
 	}
 	if !m.Pinned {
 		if len(ch.pins) >= maxPins {
@@ -595,12 +818,9 @@ func pinMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
 }
 
 func unpinMessage(s *Sim, c *reqCtx) (int, any, *apiError) {
-	ch, m, err := s.channelMessageLocked(c)
+	ch, m, err := s.pinChannelMessageLocked(c)
 	if err != nil {
 		return 0, nil, err
-	}
-	if ch.guildID != "" && !s.botHasLocked(ch, discordgo.PermissionManageMessages) {
-		return 0, nil, errMissingPermissions()
 	}
 	if m.Pinned {
 		m.Pinned = false
@@ -618,8 +838,15 @@ func (s *Sim) dispatchPinsLocked(ch *channel) {
 	s.dispatchLocked(intentGuilds, "CHANNEL_PINS_UPDATE", d)
 }
 
+// pinnedLocked lists the pins the bot can read, most recent first: none
+// without READ_MESSAGE_HISTORY ("If the user is missing the
+// READ_MESSAGE_HISTORY permission in the channel, then no pins will be
+// returned", Get Channel Pins).
 func (s *Sim) pinnedLocked(ch *channel) []*message {
 	var out []*message
+	if !s.botHasLocked(ch, discordgo.PermissionReadMessageHistory) {
+		return nil
+	}
 	for i := len(ch.pins) - 1; i >= 0; i-- {
 		if m := s.messages[ch.pins[i]]; m != nil && !m.deleted {
 			out = append(out, m)

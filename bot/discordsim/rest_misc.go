@@ -10,9 +10,16 @@ func getGateway(s *Sim, c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{"url": s.GatewayURL()}, nil
 }
 
+// getGatewayBot recommends a shard per 1,000 guilds, as Discord does.
 func getGatewayBot(s *Sim, c *reqCtx) (int, any, *apiError) {
+	n := 0
+	for _, g := range s.guilds {
+		if g.botIn {
+			n++
+		}
+	}
 	return http.StatusOK, map[string]any{
-		"url": s.GatewayURL(), "shards": 1,
+		"url": s.GatewayURL(), "shards": max(1, (n+999)/1000),
 		"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
 	}, nil
 }
@@ -56,16 +63,20 @@ func getApplication(s *Sim, c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{
 		"id": s.appID, "name": s.opts.BotName, "icon": nil, "description": "",
 		"bot_public": true, "bot_require_code_grant": false, "verify_key": randomHex(32),
-		"flags": 0, "bot": s.userJSONLocked(s.botID), "owner": map[string]any{"id": s.appID, "username": "owner", "discriminator": "0"},
+		"flags": s.appFlagsLocked(), "bot": s.userJSONLocked(s.botID), "owner": map[string]any{"id": s.appID, "username": "owner", "discriminator": "0"},
 		"team": nil, "summary": "", "hook": true, "approximate_guild_count": len(s.gorder),
 	}, nil
 }
 
-// botGuildLocked finds a guild the bot is in.
+// botGuildLocked finds a guild the bot is in: 10004 Unknown Guild when
+// there is none, 50001 Missing Access when the bot is not in it.
 func (s *Sim) botGuildLocked(id string) (*guild, *apiError) {
 	g := s.guilds[id]
-	if g == nil || !g.botIn {
+	if g == nil {
 		return nil, errUnknownGuild()
+	}
+	if !g.botIn {
+		return nil, errMissingAccess()
 	}
 	return g, nil
 }

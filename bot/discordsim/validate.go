@@ -42,6 +42,11 @@ type messagePayload struct {
 	Attachments     *[]json.RawMessage                `json:"attachments"`
 	TTS             bool                              `json:"tts"`
 
+	// Create Message only
+	Nonce        json.RawMessage `json:"nonce"`
+	EnforceNonce bool            `json:"enforce_nonce"`
+	nonce        string          // Nonce, validated, as a string
+
 	// interaction callback data only
 	Choices  []Choice `json:"choices"`
 	CustomID string   `json:"custom_id"`

@@ -25,6 +25,10 @@ type Options struct {
 	RouteWindow         time.Duration // default 1s
 	GlobalLimit         int           // requests per second per world; default 50
 	BotName             string        // default "circlebot"
+	// FaultSeed seeds the world's random fault stream (SetFailureRate,
+	// SetLossRate) so random faults come out the same on every run; 0
+	// picks a random seed, which FaultSeed() reports.
+	FaultSeed uint64
 	// Now is the world's clock for everything Discord times: the 3 s to
 	// answer an interaction, the 15 min a token works, rate-limit windows,
 	// message timestamps. Default time.Now. Tests that check those limits
@@ -94,7 +98,8 @@ type Sim struct {
 	faults   faults
 	rl       rateLimiter
 	gw       gatewayState
-	modals   map[string][]*Modal // user id -> modals shown to that user
+	modals   map[string][]*Modal  // user id -> modals shown to that user
+	nonces   map[string]nonceSeen // author + nonce -> the message created with it
 }
 
 type user struct {
@@ -148,24 +153,16 @@ type channel struct {
 	pins       []string
 }
 
-// Default permissions for @everyone, close to what Discord gives a new
-// server (view, send, history, embeds, files, reactions, app commands…).
-const everyonePerms = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
-	discordgo.PermissionReadMessageHistory | discordgo.PermissionEmbedLinks |
-	discordgo.PermissionAttachFiles | discordgo.PermissionAddReactions |
-	discordgo.PermissionUseExternalEmojis | discordgo.PermissionUseSlashCommands |
-	discordgo.PermissionCreateInstantInvite | discordgo.PermissionChangeNickname |
-	discordgo.PermissionVoiceConnect | discordgo.PermissionVoiceSpeak
-
 // BotPermissions is what the bot's managed role gets in every guild:
 // exactly what circlebot's invite link asks for (bot.RequiredPermissions;
 // a bot test checks they are equal), so the simulator grants nothing a
-// real server wouldn't. SetRolePermissions(guild, BotRoleID(guild), …)
-// takes some away.
+// real server wouldn't. Pin Messages is among them: since February 2026
+// Manage Messages no longer lets a bot pin. SetRolePermissions(guild,
+// BotRoleID(guild), …) takes some away.
 const BotPermissions = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages |
 	discordgo.PermissionReadMessageHistory | discordgo.PermissionEmbedLinks |
 	discordgo.PermissionManageChannels | discordgo.PermissionManageRoles |
-	discordgo.PermissionManageMessages
+	discordgo.PermissionManageMessages | PermissionPinMessages
 
 // New creates an isolated simulated Discord with its own bot.
 func New(opts Options) (*Sim, error) {
@@ -185,12 +182,14 @@ func New(opts Options) (*Sim, error) {
 		messages: map[string]*message{},
 		commands: map[string][]*discordgo.ApplicationCommand{},
 		modals:   map[string][]*Modal{},
+		nonces:   map[string]nonceSeen{},
 	}
 	// Discord gives a bot the same id as its application.
 	s.botID = s.appID
 	s.token = botToken(s.botID)
 	s.users[s.botID] = &user{id: s.botID, name: opts.BotName, bot: true}
 	s.rl.init()
+	s.faults.init(opts.FaultSeed)
 	s.gw.init()
 	srv.register(s)
 	s.log.Info("discordsim: world created", "app", s.appID)
@@ -241,7 +240,8 @@ func (s *Sim) AddUser(name string) string {
 }
 
 // AddGuild creates a guild owned by ownerID with the bot in it. The
-// @everyone role id equals the guild id; the bot gets a managed role with
+// @everyone role id equals the guild id and has EveryonePermissions, a new
+// server's defaults; the bot gets a managed role with
 // BotPermissions; a #general text channel is created. If the bot is
 // connected it receives GUILD_CREATE.
 func (s *Sim) AddGuild(name, ownerID string) string {
@@ -250,7 +250,7 @@ func (s *Sim) AddGuild(name, ownerID string) string {
 	now := s.now()
 	g := &guild{id: id, name: name, ownerID: ownerID, botIn: true, created: now,
 		roles: map[string]*role{}, members: map[string]*member{}}
-	g.roles[id] = &role{id: id, name: "@everyone", perms: everyonePerms}
+	g.roles[id] = &role{id: id, name: "@everyone", perms: EveryonePermissions}
 	g.rorder = []string{id}
 	s.guilds[id] = g
 	s.gorder = append(s.gorder, id)
