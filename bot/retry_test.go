@@ -482,3 +482,35 @@ func TestRetriedCallbackAlreadyAcknowledged(t *testing.T) {
 		}
 	}
 }
+
+// A deferred answer that can't be delivered is logged as such, without the
+// interaction's token.
+func TestDeferredAnswerNotDeliveredIsLogged(t *testing.T) {
+	t.Parallel()
+	h := newRetryHarness(t, func(_ *bot.Options, s *discordsim.Options) { s.DeferredWait = 300 * time.Millisecond })
+	h.facSetup()
+	h.facCreate(h.fac, "Grief circle")
+	f, logs := h.underRetries()
+	f.setRule(func(r *http.Request) string {
+		if strings.HasPrefix(r.URL.Path, "/api/v9/webhooks/") || strings.Contains(r.URL.Path, "/webhooks/") {
+			return "unknown-webhook"
+		}
+		return ""
+	})
+	_, err := h.sim.RunCommand(h.ctx, h.fac, h.guild, "circle open", discordsim.O("circle", circlePick(h.circle("Grief circle"))))
+	if err == nil {
+		t.Fatal("the answer arrived although every edit failed")
+	}
+	if err := h.sim.WaitFor(h.ctx, func() bool {
+		return strings.Contains(logs.String(), `deferred answer not delivered: the user is left with \"thinking…\"`)
+	}); err != nil {
+		t.Fatalf("%v; log:\n%s", err, logs.String())
+	}
+	for _, r := range h.sim.Requests() {
+		if strings.HasPrefix(r.Path, "/interactions/") {
+			if token := strings.Split(r.Path, "/")[3]; strings.Contains(logs.String(), token) {
+				t.Fatal("the interaction token is in the log")
+			}
+		}
+	}
+}
