@@ -22,6 +22,7 @@ import (
 
 	"github.com/circlebot/circlebot/bot"
 	"github.com/circlebot/circlebot/bot/discordsim"
+	"github.com/circlebot/circlebot/circles"
 )
 
 // The REST retries (bot/retry.go), tested through the real discordgo
@@ -512,5 +513,43 @@ func TestDeferredAnswerNotDeliveredIsLogged(t *testing.T) {
 				t.Fatal("the interaction token is in the log")
 			}
 		}
+	}
+}
+
+// The user report: with one REST call in five failing, members' commands
+// and clicks must still answer, and say what was done.
+func TestTransientFailuresDontReachMembers(t *testing.T) {
+	t.Parallel()
+	h := newRetryHarness(t)
+	h.facSetup()
+	h.facCreate(h.fac, "Grief circle")
+	grief := h.circle("Grief circle")
+
+	h.sim.SetFailureRate(0.2)
+	before := h.sim.Stats().ServerErrors
+	for _, m := range h.members[:6] {
+		wantContains(t, responseText(h.run(m, "circles")), "Grief circle")
+		r := h.memberJoin(m, grief, circles.ModeMember)
+		wantContains(t, r.Content, "Welcome to **Grief circle**")
+		if st := h.memberStatus(grief, m); st.Status != circles.StatusActive {
+			t.Fatalf("membership %+v", st)
+		}
+	}
+	for _, m := range h.members[:3] {
+		r := h.clickOn(m, h.run(m, "privacy delete"), "privacy-delete", "guild")
+		wantContains(t, r.Content, "erased 1 membership")
+		if st := h.memberStatus(grief, m); st.Status != "" {
+			t.Fatalf("membership after erasure %+v", st)
+		}
+	}
+	// A facilitator opening a session always gets an answer (what the
+	// session's own calls make of the failures is the lifecycle's).
+	r := h.run(h.fac, "circle open", discordsim.O("circle", circlePick(grief)))
+	if r.Content == "" {
+		t.Fatalf("/circle open left without an answer: %+v", r)
+	}
+	h.sim.SetFailureRate(0)
+	if h.sim.Stats().ServerErrors == before {
+		t.Fatal("no failures were injected")
 	}
 }
