@@ -58,6 +58,9 @@ type Options struct {
 	// GlobalRateLimit is the REST requests per second the bot allows itself
 	// (Discord's global limit is 50). Default 45, leaving headroom.
 	GlobalRateLimit int
+	// Retry tunes the retries of transient REST failures (retry.go);
+	// the zero value is production's.
+	Retry RetryOptions
 	// DeferAfter: see Router.DeferAfter.
 	DeferAfter time.Duration
 	// MemberCheckTimeout is how long the start-up check of who is still in
@@ -154,7 +157,13 @@ func New(o Options) (*Bot, error) {
 		return nil, fmt.Errorf("bot: %w", err)
 	}
 	dg.Identify.Intents = Intents
-	dg.Client = &http.Client{Timeout: 20 * time.Second, Transport: newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit)}
+	// Transient failures (5xx, dropped connections) are retried in one
+	// place, within each call's budget; every attempt waits its turn at
+	// the global limiter. The transport bounds each attempt (no client
+	// timeout: it would cut the budgets short), and does discordgo's 502
+	// retries, which would otherwise multiply its own.
+	dg.Client = &http.Client{Transport: newRetryTransport(newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit), o.Retry, o.Logger)}
+	dg.MaxRestRetries = 0
 	// api_url and gateway_url, both redirected in one place.
 	if err := discordurl.Configure(dg, o.APIURL, o.GatewayURL); err != nil {
 		return nil, fmt.Errorf("bot: api_url/gateway_url: %w", err)

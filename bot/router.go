@@ -174,8 +174,27 @@ func (rt *Router) run(ctx context.Context, h HandlerFunc, req *Request, log *slo
 	return result{resp, err}
 }
 
+// Retry budgets of the router's calls (retry.go): the handler's context
+// carries budgetHandler (budgetInteraction for autocomplete, which has no
+// time for more); the answer goes with callbackContext, and what follows a
+// deferral with followupContext. Neither is cancelled with the handler's
+// context, so an answer is still sent when the handler ran out of time or
+// the bot is closing (Close waits for it).
+
+// callbackContext is for the interaction callback: the answer, a modal,
+// autocomplete choices, the deferral. Discord wants it within 3 s.
+func callbackContext(ctx context.Context) context.Context {
+	return withRetryBudget(context.WithoutCancel(ctx), budgetInteraction)
+}
+
+// followupContext is for editing a deferred answer in and follow-ups.
+func followupContext(ctx context.Context) context.Context {
+	return withRetryBudget(context.WithoutCancel(ctx), budgetFollowup)
+}
+
 func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
-	ctx, cancel := context.WithTimeout(ctx, rt.AutocompleteTimeout)
+	answerCtx := callbackContext(ctx)
+	ctx, cancel := context.WithTimeout(withRetryBudget(ctx, budgetInteraction), rt.AutocompleteTimeout)
 	defer cancel()
 	done := make(chan result, 1)
 	go func() { done <- rt.run(ctx, h, req, log) }()
@@ -203,15 +222,16 @@ func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discor
 	err := s.InteractionRespond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
-	})
+	}, discordgo.WithContext(answerCtx))
 	if err != nil {
-		log.Warn("could not answer autocomplete", "err", err)
+		log.Warn("could not answer autocomplete", "err", errText(err))
 	}
 }
 
 func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, rt.Timeout)
+	base := ctx
+	ctx, cancel := context.WithTimeout(withRetryBudget(ctx, budgetHandler), rt.Timeout)
 	defer cancel()
 	done := make(chan result, 1)
 	go func() { done <- rt.run(ctx, h, req, log) }()
@@ -236,8 +256,10 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 			typ = discordgo.InteractionResponseDeferredMessageUpdate
 			data = nil
 		}
-		if err := s.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}); err != nil {
-			log.Warn("could not defer", "err", err)
+		if err := s.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}, discordgo.WithContext(callbackContext(base))); err != nil {
+			// The answer is still tried when the handler is done, in case
+			// the deferral reached Discord after all.
+			log.Error("could not defer: the user will likely see \"This interaction failed\"", "err", errText(err))
 		}
 		res = <-done
 	}
@@ -256,13 +278,13 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 	}
 	log.Debug("answered", "deferred", deferred, "took", time.Since(start).Round(time.Millisecond))
 	if deferred {
-		rt.sendDeferred(s, i, resp, log)
+		rt.sendDeferred(base, s, i, resp, log)
 		return
 	}
-	rt.send(s, i, resp, log)
+	rt.send(base, s, i, resp, log)
 }
 
-func (rt *Router) send(s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
+func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
 	out := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: resp.data()}
 	switch {
 	case resp.Modal != nil:
@@ -271,12 +293,16 @@ func (rt *Router) send(s Responder, i *discordgo.Interaction, resp *Response, lo
 		out.Type = discordgo.InteractionResponseUpdateMessage
 		out.Data.Flags = 0 // an update keeps the message's own flags
 	}
-	if err := s.InteractionRespond(i, out); err != nil {
-		log.Error("could not answer interaction", "err", err)
+	if err := s.InteractionRespond(i, out, discordgo.WithContext(callbackContext(ctx))); err != nil {
+		log.Error("could not answer interaction: the user sees \"This interaction failed\"", "err", errText(err))
 	}
 }
 
-func (rt *Router) sendDeferred(s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
+// sendDeferred delivers the answer to a deferred interaction. One that
+// can't be delivered leaves the user with "thinking…" (or, for a click,
+// no answer at all) and is logged as an error saying so.
+func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
+	opt := discordgo.WithContext(followupContext(ctx))
 	if resp.Modal != nil {
 		// A modal can't follow a deferral; handlers that open modals must be quick.
 		log.Error("modal after deferral; the user saw no form")
@@ -295,9 +321,9 @@ func (rt *Router) sendDeferred(s Responder, i *discordgo.Interaction, resp *Resp
 			Files:           resp.Files,
 			Flags:           resp.flags(),
 			AllowedMentions: noMentions(resp.Mention...),
-		})
+		}, opt)
 		if err != nil {
-			log.Error("could not send deferred answer", "err", err)
+			log.Error("deferred answer not delivered: the click got no answer", "via", "follow-up", "err", errText(err))
 		}
 		return
 	}
@@ -309,8 +335,8 @@ func (rt *Router) sendDeferred(s Responder, i *discordgo.Interaction, resp *Resp
 		Files:           resp.Files,
 		AllowedMentions: noMentions(resp.Mention...),
 	}
-	if _, err := s.InteractionResponseEdit(i, edit); err != nil {
-		log.Error("could not edit deferred answer", "err", err)
+	if _, err := s.InteractionResponseEdit(i, edit, opt); err != nil {
+		log.Error("deferred answer not delivered: the user is left with \"thinking…\"", "via", "edit", "err", errText(err))
 	}
 }
 
