@@ -147,6 +147,9 @@ func (nopActions) MissedSession(context.Context, circles.Circle, circles.Session
 	return nil
 }
 func (nopActions) SyncAccess(context.Context, circles.Circle, circles.Session) error { return nil }
+func (nopActions) FinishOpening(context.Context, circles.Circle, circles.Session) error {
+	return nil
+}
 func (nopActions) CloseSession(context.Context, circles.Circle, circles.Session, *circles.Session) error {
 	return nil
 }

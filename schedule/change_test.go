@@ -96,7 +96,7 @@ func TestScheduleChanged(t *testing.T) {
 	e.at(start)
 	e.runDue(1) // its reminders, an hour ahead
 	e.at(start.Add(time.Hour))
-	e.runDue(1)
+	e.runDue(2) // the open and the first prompt
 	if got := e.session(planned[0].ID); got.State != circles.SessionOpen {
 		t.Fatalf("at the new time: %+v", got)
 	}

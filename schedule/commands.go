@@ -287,6 +287,11 @@ feed:
 // starts this very second). If opening fails the error is returned with
 // the session, and the scheduler keeps retrying the open in the background
 // (see SkipSession).
+//
+// A session that began to open and got stuck (its channel exists, it never
+// reached open) is finished instead of starting another; one that is open
+// with part of its opening left (OpeningPending) gets that retried before
+// the EConflict.
 func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64, openedBy string) (circles.Session, error) {
 	c, err := s.store.Circle(ctx, guildID, circleID)
 	if err != nil {
@@ -298,7 +303,24 @@ func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64,
 	if open, err := s.openSessions(ctx, c); err != nil {
 		return circles.Session{}, err
 	} else if len(open) > 0 {
+		if open[0].OpeningPending {
+			// Failures are logged and retried by the scheduler as usual.
+			_, _ = s.runNow(ctx, open[0].ID)
+		}
 		return circles.Session{}, alreadyOpen(c, open[0])
+	}
+	stuck, err := s.stuckOpening(ctx, c)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if len(stuck) > 0 {
+		if openedBy != "" {
+			if _, err := s.store.SetRSVP(ctx, c.GuildID, stuck[0].ID, openedBy, circles.RSVPGoing, s.clock.Now()); err != nil {
+				return circles.Session{}, err
+			}
+		}
+		s.log.Info("schedule: finishing a session stuck opening, on request", "guild", c.GuildID, "circle", c.ID, "session", stuck[0].ID)
+		return s.runNow(ctx, stuck[0].ID)
 	}
 	now := s.clock.Now().Truncate(time.Second)
 	in := circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: now, End: now.Add(c.Schedule.Duration), State: circles.SessionPlanned, DueAt: now}
@@ -333,6 +355,26 @@ func alreadyOpen(c circles.Circle, sess circles.Session) error {
 
 func (s *Scheduler) openSessions(ctx context.Context, c circles.Circle) ([]circles.Session, error) {
 	return s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+}
+
+// stuckOpening lists the circle's sessions that have begun to open (a
+// channel was made, or people were let in) and have started, but are not
+// recorded open: an open that keeps failing, or one interrupted by a crash.
+func (s *Scheduler) stuckOpening(ctx context.Context, c circles.Circle) ([]circles.Session, error) {
+	planned, err := s.store.Sessions(ctx, circles.SessionFilter{
+		CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned},
+		To: s.clock.Now().Add(time.Millisecond),
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []circles.Session
+	for _, p := range planned {
+		if p.ChannelID != "" || !p.OpenedAt.IsZero() {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
 // skipOverlapping skips the planned sessions of c that would start while
@@ -373,7 +415,10 @@ func (s *Scheduler) runNow(ctx context.Context, id int64) (circles.Session, erro
 }
 
 // CloseNow closes a circle's open session right away, for a facilitator's
-// "/circle close": its End becomes now. EConflict when nothing is open.
+// "/circle close": its End becomes now. A session stuck opening (its
+// channel made, never recorded open) is closed the same way, so that a
+// facilitator can always end what the bot started. EConflict when nothing
+// is open.
 func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
 	c, err := s.store.Circle(ctx, guildID, circleID)
 	if err != nil {
@@ -383,6 +428,11 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 	if err != nil {
 		return circles.Session{}, err
 	}
+	stuck, err := s.stuckOpening(ctx, c)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	open = append(open, stuck...)
 	if len(open) == 0 {
 		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.Name)
 	}
@@ -393,7 +443,8 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 		}
 		now := s.clock.Now()
 		_, err := s.store.UpdateSession(ctx, o.ID, func(cur *circles.Session) error {
-			if cur.State != circles.SessionOpen {
+			opening := cur.State == circles.SessionPlanned && (cur.ChannelID != "" || !cur.OpenedAt.IsZero())
+			if cur.State != circles.SessionOpen && !opening {
 				return errMoved
 			}
 			switch {
@@ -531,6 +582,52 @@ func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Oc
 		}
 	}
 	return out, nil
+}
+
+// ChannelLost records that a session's channel was deleted in Discord by
+// someone other than the bot. A session being opened or open ends there:
+// it is marked deleted and ChannelLost, with nothing more to do, and the
+// circle's next session is planned; a closed one waiting for its channel's
+// deletion is simply done. It reports whether a live session (being
+// opened, or open) ended, which is news for its facilitators. A session
+// whose channel is another one by now (a new one was made) is left alone.
+func (s *Scheduler) ChannelLost(ctx context.Context, id int64, channelID string) (circles.Session, bool, error) {
+	if err := s.claim(ctx, id); err != nil {
+		return circles.Session{}, false, err
+	}
+	defer s.release(id)
+	sess, err := s.store.Session(ctx, id)
+	if err != nil {
+		return sess, false, err
+	}
+	if channelID == "" || sess.ChannelID != channelID || !sess.Active() {
+		return sess, false, nil
+	}
+	live := sess.State != circles.SessionClosed
+	now := s.clock.Now()
+	out, err := s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
+		cur.State = circles.SessionDeleted
+		cur.ChannelLost = true
+		if cur.ClosedAt.IsZero() {
+			cur.ClosedAt = now
+		}
+		if cur.DeleteAt.IsZero() {
+			cur.DeleteAt = now
+		}
+		cur.DueAt = time.Time{}
+		cur.AccessDirty, cur.OpeningPending = false, false
+		return nil
+	})
+	if err != nil {
+		return sess, false, err
+	}
+	s.Forget(id)
+	s.log.Info("schedule: the session's channel was deleted in Discord; the session is over", "guild", out.GuildID, "circle", out.CircleID, "session", id, "was", string(sess.State))
+	if _, err := s.Plan(ctx, out.CircleID); err != nil && circles.ErrorCode(err) != circles.EConflict {
+		s.log.Error("schedule: plan after a lost channel", "guild", out.GuildID, "circle", out.CircleID, "error", err)
+	}
+	s.Kick()
+	return out, live, nil
 }
 
 // WakeSoon marks a session's channel access as out of date

@@ -57,9 +57,12 @@ type recorder struct {
 	onOpen func(circles.Session) // called by OpenSession first, when set
 	// onClose is called by CloseSession first, when set.
 	onClose func(circles.Session)
-	forgot  []int64              // ForgetSession's sessions, in order
-	clock   *circles.ManualClock // read for times
-	times   []time.Time          // the clock at each of calls
+	forgot  []int64 // ForgetSession's sessions, in order
+	// openPartly: how many more OpenSession calls let people in but leave
+	// the rest of the opening undone (a *PartlyOpenError).
+	openPartly int
+	clock      *circles.ManualClock // read for times
+	times      []time.Time          // the clock at each of calls
 }
 
 var errBoom = errors.New("discord is down")
@@ -138,8 +141,21 @@ func (r *recorder) OpenSession(_ context.Context, _ circles.Circle, s circles.Se
 		return s, err
 	}
 	s.ChannelID = fmt.Sprintf("chan-%d", s.ID)
+	r.mu.Lock()
+	partly := r.openPartly > 0
+	if partly {
+		r.openPartly--
+	}
+	r.mu.Unlock()
+	if partly {
+		return s, &PartlyOpenError{Err: errBoom}
+	}
 	s.WelcomePosted = true
 	return s, nil
+}
+
+func (r *recorder) FinishOpening(_ context.Context, _ circles.Circle, s circles.Session) error {
+	return r.record(call{Step: StepFinishOpen, Session: s.ID})
 }
 
 func (r *recorder) PostPrompt(_ context.Context, _ circles.Circle, s circles.Session, index int) error {
@@ -272,7 +288,7 @@ func (e *env) openedTuesday() (circles.Circle, circles.Session) {
 	c := e.tuesdayCircle()
 	s := e.plan(c)
 	e.at(start)
-	e.runDue(1)
+	e.runDue(2) // the open and the first prompt
 	return c, s
 }
 

@@ -22,10 +22,17 @@ type Actions interface {
 	// NotifyShift tells facilitators a coming occurrence moved (DST); the
 	// explanation is s.Shift.
 	NotifyShift(ctx context.Context, c circles.Circle, s circles.Session) error
-	// OpenSession creates the channel, posts and pins the guidelines, the
-	// welcome and the first prompt, saving its fine-grained progress in the
-	// store as it goes, and returns the session with ChannelID etc.
+	// OpenSession creates the channel, posts the guidelines and lets the
+	// people consent admits in, then pins the guidelines and posts the
+	// welcome, saving its fine-grained progress in the store as it goes,
+	// and returns the session with ChannelID etc. When the people are in
+	// but part of what follows failed, it returns a *PartlyOpenError: the
+	// session is open, and the rest is retried by FinishOpening.
 	OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error)
+	// FinishOpening does what OpenSession left undone after letting
+	// people in (s.OpeningPending). The scheduler calls it before any step
+	// due, and a failure never holds those steps up.
+	FinishOpening(ctx context.Context, c circles.Circle, s circles.Session) error
 	// PostPrompt posts c.Prompts[index].
 	PostPrompt(ctx context.Context, c circles.Circle, s circles.Session, index int) error
 	// WarnEnding says the session ends in circles.WarningLead.
@@ -148,16 +155,20 @@ type Scheduler struct {
 	troubles map[troubleKey]*trouble
 }
 
-// troubleKey tells a session's failed steps from its failed access
-// re-syncs: these run alongside the steps (a prompt may post while access
-// can't be changed), and each kind counts its own run of failures.
+// troubleKey tells a session's failed steps from its failed work aside
+// (access re-syncs, finishing an opening): that runs alongside the steps (a
+// prompt may post while access can't be changed), and each kind counts its
+// own run of failures.
 type troubleKey struct {
 	session int64
-	access  bool
+	aside   Step // StepSyncAccess or StepFinishOpen; "" for the steps
 }
 
 func keyFor(id int64, step Step) troubleKey {
-	return troubleKey{session: id, access: step == StepSyncAccess}
+	if isAside(step) {
+		return troubleKey{session: id, aside: step}
+	}
+	return troubleKey{session: id}
 }
 
 // trouble is a run of failures of one step of a session.
@@ -410,22 +421,37 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 		_, err := s.setDue(ctx, sess, s.clock.Now().Add(removedRecheck))
 		return 0, err
 	}
-	// A failed re-sync is retried at resyncAt, but never holds up a step:
-	// the session's next wake is whichever comes first.
-	var resyncAt time.Time
+	// Work aside that failed is retried at asideAt, but never holds up a
+	// step: the session's next wake is whichever comes first.
+	var asideAt, at time.Time
 	if sess.AccessDirty {
-		if sess, resyncAt, err = s.resync(ctx, c, g, sess); err != nil {
+		if sess, at, err = s.aside(ctx, c, g, sess, StepSyncAccess); err != nil {
 			return 0, err
 		}
+		asideAt = earliest(asideAt, at)
+	}
+	if sess.OpeningPending {
+		if sess, at, err = s.aside(ctx, c, g, sess, StepFinishOpen); err != nil {
+			return 0, err
+		}
+		asideAt = earliest(asideAt, at)
 	}
 	for range maxChain {
 		now := s.clock.Now()
 		step, at := NextAction(c, g, sess, now, s.grace)
 		if step == StepNone || at.After(now) {
-			_, err := s.setDue(ctx, sess, earliest(at, resyncAt))
+			_, err := s.setDue(ctx, sess, earliest(at, asideAt))
 			return steps, err
 		}
 		next, err := s.do(ctx, c, g, sess, step)
+		var partly *PartlyOpenError
+		if errors.As(err, &partly) {
+			// Open, and its people let in; the rest of the opening is
+			// retried aside (OpeningPending), like a failed re-sync.
+			wait := s.noteFailure(ctx, c, next, StepFinishOpen, partly.Err)
+			asideAt = earliest(asideAt, s.clock.Now().Add(wait))
+			err = nil
+		}
 		if err != nil {
 			return steps, s.failed(ctx, c, sess, step, err)
 		}
@@ -435,23 +461,33 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 	return steps, nil
 }
 
-// resync re-applies the access of a session marked AccessDirty. Success
-// clears the mark; a failure is counted like a step's (StepStuck after
-// StuckAfter in a row) and returns when to try again. The mark stays until
-// a sync succeeds. Only a store failure is returned.
-func (s *Scheduler) resync(ctx context.Context, c circles.Circle, g circles.GuildSettings, sess circles.Session) (circles.Session, time.Time, error) {
-	if hasChannel(sess) {
-		if _, err := s.do(ctx, c, g, sess, StepSyncAccess); err != nil {
-			wait := s.noteFailure(ctx, c, sess, StepSyncAccess, err)
+// isAside reports whether step is work the scheduler does alongside a
+// session's steps rather than one of them.
+func isAside(step Step) bool { return step == StepSyncAccess || step == StepFinishOpen }
+
+// aside does the work of a session marked for it — re-applying its access
+// (AccessDirty) or finishing its opening (OpeningPending) — and clears the
+// mark on success. A failure is counted like a step's (StepStuck after
+// StuckAfter in a row) and returns when to try again; the mark stays until
+// the work succeeds. Only a store failure is returned.
+func (s *Scheduler) aside(ctx context.Context, c circles.Circle, g circles.GuildSettings, sess circles.Session, step Step) (circles.Session, time.Time, error) {
+	if step != StepSyncAccess || hasChannel(sess) {
+		if _, err := s.do(ctx, c, g, sess, step); err != nil {
+			wait := s.noteFailure(ctx, c, sess, step, err)
 			return sess, s.clock.Now().Add(wait), nil
 		}
 	}
 	out, err := s.store.UpdateSession(ctx, sess.ID, func(cur *circles.Session) error {
-		cur.AccessDirty = false
+		switch step {
+		case StepSyncAccess:
+			cur.AccessDirty = false
+		case StepFinishOpen:
+			cur.OpeningPending = false
+		}
 		return nil
 	})
 	if err != nil {
-		return sess, time.Time{}, fmt.Errorf("%w: clear access mark of session %d: %w", errStore, sess.ID, err)
+		return sess, time.Time{}, fmt.Errorf("%w: clear the %s mark of session %d: %w", errStore, step, sess.ID, err)
 	}
 	return out, time.Time{}, nil
 }
@@ -575,7 +611,8 @@ func (s *Scheduler) Forget(ids ...int64) {
 	s.mu.Lock()
 	for _, id := range ids {
 		delete(s.troubles, troubleKey{session: id})
-		delete(s.troubles, troubleKey{session: id, access: true})
+		delete(s.troubles, troubleKey{session: id, aside: StepSyncAccess})
+		delete(s.troubles, troubleKey{session: id, aside: StepFinishOpen})
 	}
 	s.mu.Unlock()
 	for _, id := range ids {
@@ -627,6 +664,17 @@ func (s *Scheduler) settings(ctx context.Context, guildID string) (circles.Guild
 // plans the next one; it is not a failure and is not retried.
 var ErrPostponed = errors.New("schedule: session postponed")
 
+// PartlyOpenError is what Actions.OpenSession returns when the session is
+// open and the people consent admits are in, but a later part of its
+// opening failed with Err (a refused pin, the welcome). The scheduler
+// records the session as open, marks it OpeningPending and has
+// Actions.FinishOpening retry the rest alongside the session's steps —
+// never holding up its prompts, warning or close.
+type PartlyOpenError struct{ Err error }
+
+func (e *PartlyOpenError) Error() string { return "opened, but not finished: " + e.Err.Error() }
+func (e *PartlyOpenError) Unwrap() error { return e.Err }
+
 // errMoved is returned when a session's state changed between deciding on a
 // step and recording it, which only another process could cause.
 var errMoved = errors.New("session changed state meanwhile")
@@ -643,6 +691,7 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	}()
 	var record func(cur *circles.Session, now time.Time)
 	var after func(now time.Time)
+	var pending *PartlyOpenError // StepOpen: open, but some of the opening is left
 	switch step {
 	case StepShiftNotice:
 		err = s.actions.NotifyShift(ctx, c, sess)
@@ -653,6 +702,10 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	case StepOpen:
 		var opened circles.Session
 		opened, err = s.actions.OpenSession(ctx, c, sess)
+		var partly *PartlyOpenError
+		if errors.As(err, &partly) {
+			pending, err = partly, nil
+		}
 		if errors.Is(err, ErrPostponed) {
 			err = nil
 			record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionSkipped }
@@ -676,8 +729,10 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 				cur.GuidelinesVersion = opened.GuidelinesVersion
 			}
 			cur.WelcomePosted = cur.WelcomePosted || opened.WelcomePosted
+			cur.GuidelinesPinned = cur.GuidelinesPinned || opened.GuidelinesPinned
 			cur.FacilitatorAlerted = cur.FacilitatorAlerted || opened.FacilitatorAlerted
-			cur.PromptsPosted = max(cur.PromptsPosted, opened.PromptsPosted, min(len(c.Prompts), 1))
+			cur.PromptsPosted = max(cur.PromptsPosted, opened.PromptsPosted)
+			cur.OpeningPending = pending != nil
 		}
 		after = func(time.Time) { s.planNext(ctx, c, g) }
 	case StepMissed:
@@ -707,7 +762,9 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		err = s.actions.DeleteChannel(ctx, c, sess)
 		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionDeleted }
 	case StepSyncAccess:
-		err = s.actions.SyncAccess(ctx, c, sess) // nothing to record
+		err = s.actions.SyncAccess(ctx, c, sess) // aside: the caller clears the mark
+	case StepFinishOpen:
+		err = s.actions.FinishOpening(ctx, c, sess) // aside: the caller clears the mark
 	default:
 		return sess, fmt.Errorf("unknown step %q", step)
 	}
@@ -740,6 +797,9 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	}
 	if after != nil {
 		after(now)
+	}
+	if pending != nil {
+		return out, pending
 	}
 	return out, nil
 }

@@ -63,8 +63,8 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 	wg.Wait()
 	e.runDue(0)
-	if total != 1 || e.act.count(StepOpen) != 1 {
-		t.Fatalf("open ran %d times in %d steps, want once", e.act.count(StepOpen), total)
+	if total != 2 || e.act.count(StepOpen) != 1 {
+		t.Fatalf("open ran %d times in %d steps, want once, and the first prompt", e.act.count(StepOpen), total)
 	}
 	got := e.session(s.ID)
 	if got.State != circles.SessionOpen || got.ChannelID != "chan-"+itoa(s.ID) || got.PromptsPosted != 1 || !got.WelcomePosted || !got.OpenedAt.Equal(start) {
@@ -105,6 +105,7 @@ func TestSessionLifecycle(t *testing.T) {
 	e.wantCalls(
 		call{Step: StepRemind, Session: s.ID},
 		call{Step: StepOpen, Session: s.ID},
+		call{Step: StepPrompt, Session: s.ID, Index: 0},
 		call{Step: StepPrompt, Session: s.ID, Index: 1},
 		call{Step: StepPrompt, Session: s.ID, Index: 2},
 		call{Step: StepWarn, Session: s.ID},
@@ -239,7 +240,7 @@ func TestOpenNowCloseNow(t *testing.T) {
 	if _, err := e.sched.CloseNow(e.ctx, testGuild, c.ID); circles.ErrorCode(err) != circles.EConflict {
 		t.Fatalf("second CloseNow: %v, want EConflict", err)
 	}
-	e.wantCalls(call{Step: StepOpen, Session: s.ID}, call{Step: StepClose, Session: s.ID, Next: regular.ID})
+	e.wantCalls(call{Step: StepOpen, Session: s.ID}, call{Step: StepPrompt, Session: s.ID}, call{Step: StepClose, Session: s.ID, Next: regular.ID})
 
 	// Opened shortly before a planned session: the ad-hoc one replaces it.
 	e.at(start.Add(-20 * time.Minute))
@@ -274,7 +275,7 @@ func TestRetryAfterFailure(t *testing.T) {
 	}
 	e.runDue(0) // not again before the retry delay
 	e.at(start.Add(time.Minute))
-	e.runDue(1)
+	e.runDue(2) // the open and the first prompt
 	got = e.session(s.ID)
 	if got.State != circles.SessionOpen || got.PromptsPosted != 1 || !got.OpenedAt.Equal(start.Add(time.Minute)) {
 		t.Fatalf("after retry: %+v", got)
@@ -396,7 +397,7 @@ func TestRestartMidSession(t *testing.T) {
 	c := e.tuesdayCircle()
 	s := e.plan(c)
 	e.at(start)
-	e.runDue(1) // the reminder is moot at the start; open
+	e.runDue(2) // the reminder is moot at the start; open, first prompt
 	e.at(prompt1)
 	e.runDue(1)
 	e.restart()
@@ -443,7 +444,7 @@ func TestDowntime(t *testing.T) {
 		if err := e.sched.Reconcile(e.ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.wantCalls(call{Step: StepOpen, Session: s.ID})
+		e.wantCalls(call{Step: StepOpen, Session: s.ID}, call{Step: StepPrompt, Session: s.ID})
 		if got := e.session(s.ID); got.State != circles.SessionOpen || !got.DueAt.Equal(prompt1) {
 			t.Fatalf("late session: %+v", got)
 		}
@@ -457,7 +458,7 @@ func TestDowntime(t *testing.T) {
 			t.Fatalf("without a reminder lead the session is due %v, want its start", s.DueAt)
 		}
 		e.at(start.Add(5 * time.Minute))
-		e.runDue(1)
+		e.runDue(2) // open, first prompt
 		e.restart()
 		e.at(end.Add(3 * time.Hour))
 		if err := e.sched.Reconcile(e.ctx); err != nil {
@@ -471,7 +472,7 @@ func TestDowntime(t *testing.T) {
 		c := e.tuesdayCircle()
 		s := e.plan(c)
 		e.at(start)
-		e.runDue(1)
+		e.runDue(2)
 		e.restart()
 		e.at(prompt2.Add(time.Minute))
 		e.runDue(1)
@@ -494,7 +495,7 @@ func TestArchivedCircle(t *testing.T) {
 	}
 	// An open session of a circle archived meanwhile closes normally.
 	e.at(start)
-	e.runDue(1)
+	e.runDue(2)
 	next := e.sessions(c, circles.SessionPlanned)[0]
 	archive()
 	e.at(end)
@@ -547,7 +548,7 @@ func TestRunLoop(t *testing.T) {
 	// The retry is set from the clock after the panic is recovered; wait
 	// for it before moving the clock, or the retry lands a minute later.
 	waitFor("survive a panic", func() bool {
-		return e.act.count(StepPrompt) == 1 && e.session(s.ID).DueAt.Equal(prompt1.Add(DefaultRetryDelay))
+		return e.act.count(StepPrompt) == 2 && e.session(s.ID).DueAt.Equal(prompt1.Add(DefaultRetryDelay))
 	})
 	e.at(prompt1.Add(DefaultRetryDelay))
 	waitFor("retry the prompt", func() bool { return e.session(s.ID).PromptsPosted == 2 })
@@ -1020,14 +1021,14 @@ func TestFinishedSessionsAreForgotten(t *testing.T) {
 	troubled := func(id int64) bool {
 		e.sched.mu.Lock()
 		defer e.sched.mu.Unlock()
-		return e.sched.troubles[troubleKey{session: id}] != nil || e.sched.troubles[troubleKey{session: id, access: true}] != nil
+		return e.sched.troubles[troubleKey{session: id}] != nil || e.sched.troubles[troubleKey{session: id, aside: StepSyncAccess}] != nil || e.sched.troubles[troubleKey{session: id, aside: StepFinishOpen}] != nil
 	}
 	forgot := func(id int64) bool { return slices.Contains(e.act.forgotten(), id) }
 
 	// Deleted after retention, its delete having failed once.
 	s := e.plan(c)
 	e.at(start)
-	e.runDue(1)
+	e.runDue(2)
 	e.at(end)
 	e.runDue(1)
 	e.act.failNext(StepDelete, 1)
@@ -1060,7 +1061,7 @@ func TestFinishedSessionsAreForgotten(t *testing.T) {
 	// A failed re-sync, then forgotten with its guild.
 	after := e.sessions(c, circles.SessionPlanned)[0]
 	e.at(after.Start)
-	e.runDue(1)
+	e.runDue(2)
 	if err := e.sched.WakeSoon(e.ctx, after.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -27,6 +27,11 @@ const (
 	// session whose access is marked out of date (Session.AccessDirty, set
 	// by Scheduler.WakeSoon after a failed access change).
 	StepSyncAccess Step = "sync_access"
+	// StepFinishOpen finishes the opening of an open session whose people
+	// are in but whose pin, re-consent DMs, welcome or facilitator notice
+	// failed (Session.OpeningPending). Like StepSyncAccess it is done
+	// aside, before the steps, and never holds them up.
+	StepFinishOpen Step = "finish_open"
 )
 
 // NextAction says what must happen to sess next and when, given its circle,

@@ -1,0 +1,170 @@
+package schedule
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// An open that lets people in but fails at the pin or the welcome counts as
+// open: the first prompt follows at once, and the rest of the opening is
+// retried aside — reported stuck after StuckAfter failures, counted apart
+// from the steps (a prompt that works in between does not reset it), and
+// never in the way of the next prompt.
+func TestPartlyOpenIsFinishedAside(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.act.openPartly = 1
+	e.act.failNext(StepFinishOpen, 3)
+	e.at(start)
+	e.runDue(2) // the open and the first prompt
+	got := e.session(s.ID)
+	if got.State != circles.SessionOpen || !got.OpeningPending || got.PromptsPosted != 1 || !got.DueAt.Equal(start.Add(time.Minute)) {
+		t.Fatalf("after a partial open: %+v, want open, opening pending, due in a minute", got)
+	}
+	for _, at := range []time.Time{start.Add(time.Minute), start.Add(2 * time.Minute), start.Add(3 * time.Minute), start.Add(5 * time.Minute)} {
+		if due := e.session(s.ID).DueAt; !due.Equal(at) {
+			t.Fatalf("due %v, want the next try of the opening at %v", due, at)
+		}
+		e.at(at)
+		e.runDue(0) // work aside is not a step
+	}
+	if got := e.session(s.ID); got.OpeningPending || !got.DueAt.Equal(prompt1) {
+		t.Fatalf("after the opening was finished: %+v, want the mark cleared and the next prompt due", got)
+	}
+	e.at(prompt1)
+	e.runDue(1)
+	e.wantCalls(
+		call{Step: StepOpen, Session: s.ID},
+		call{Step: StepPrompt, Session: s.ID, Index: 0},
+		call{Step: StepFinishOpen, Session: s.ID},
+		call{Step: StepFinishOpen, Session: s.ID},
+		call{Step: callStuck, Session: s.ID, Of: StepFinishOpen},
+		call{Step: StepFinishOpen, Session: s.ID},
+		call{Step: StepFinishOpen, Session: s.ID},
+		call{Step: StepPrompt, Session: s.ID, Index: 1},
+	)
+}
+
+// Finishing an opening that keeps failing never delays the session's
+// prompts, warning or close.
+func TestFailingOpeningNeverDelaysSteps(t *testing.T) {
+	e := newEnv(t)
+	c := e.tuesdayCircle()
+	s := e.plan(c)
+	e.act.openPartly = 1
+	e.act.failNext(StepFinishOpen, 1000)
+	e.at(start)
+	e.runDue(2)
+	e.runWhile(s.ID, circles.SessionOpen)
+	if got := e.act.when(StepPrompt); !slices.Equal(got, []time.Time{start, prompt1, prompt2}) {
+		t.Fatalf("prompts at %v, want on time; calls %v", got, e.act.Calls())
+	}
+	if warned, closed := e.act.when(StepWarn), e.act.when(StepClose); !slices.Equal(warned, []time.Time{warning}) || !slices.Equal(closed, []time.Time{end}) {
+		t.Fatalf("warned at %v, closed at %v; want %v and %v", warned, closed, warning, end)
+	}
+	if n := e.act.count(StepFinishOpen); n < 5 {
+		t.Fatalf("%d tries to finish the opening, want it retried", n)
+	}
+}
+
+// A session stuck opening — its channel made, never recorded open — is
+// closed by CloseNow like an open one, and finished by OpenNow instead of
+// starting a second session.
+func TestStuckOpeningCanBeClosedOrFinished(t *testing.T) {
+	stuck := func(e *env) (circles.Circle, circles.Session) {
+		c := e.tuesdayCircle()
+		s := e.plan(c)
+		e.act.failNext(StepOpen, 1)
+		e.at(start)
+		e.runDue(0)
+		// What the bot records the moment it has made the channel.
+		if _, err := e.store.UpdateSession(e.ctx, s.ID, func(cur *circles.Session) error {
+			cur.ChannelID = "chan-made"
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		e.at(start.Add(10 * time.Second))
+		return c, s
+	}
+	t.Run("close", func(t *testing.T) {
+		e := newEnv(t)
+		c, s := stuck(e)
+		closed, err := e.sched.CloseNow(e.ctx, testGuild, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if closed.ID != s.ID || closed.State != circles.SessionClosed || !closed.End.Equal(start.Add(10*time.Second)) {
+			t.Fatalf("CloseNow on a session stuck opening: %+v", closed)
+		}
+		if n := e.act.count(StepOpen); n != 1 {
+			t.Fatalf("CloseNow tried to open: %v", e.act.Calls())
+		}
+	})
+	t.Run("open", func(t *testing.T) {
+		e := newEnv(t)
+		c, s := stuck(e)
+		opened, err := e.sched.OpenNow(e.ctx, testGuild, c.ID, "fac1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if opened.ID != s.ID || opened.State != circles.SessionOpen || opened.ChannelID != "chan-made" {
+			t.Fatalf("OpenNow on a session stuck opening: %+v, want it finished", opened)
+		}
+		rsvps, err := e.store.RSVPs(e.ctx, s.ID)
+		if err != nil || len(rsvps) != 1 || rsvps[0].UserID != "fac1" {
+			t.Fatalf("the facilitator who finished it is not going: %v %v", rsvps, err)
+		}
+		if n := len(e.sessions(c, circles.SessionOpen)); n != 1 {
+			t.Fatalf("%d open sessions, want the one finished", n)
+		}
+	})
+}
+
+// A session channel deleted by hand ends a live session once, plans the
+// next, and quietly finishes a closed one; another channel is ignored.
+func TestChannelLost(t *testing.T) {
+	e := newEnv(t)
+	c, s := e.openedTuesday()
+	ch := e.session(s.ID).ChannelID
+	if _, live, err := e.sched.ChannelLost(e.ctx, s.ID, "some-other-channel"); err != nil || live {
+		t.Fatalf("another channel: live %v, %v", live, err)
+	}
+	if got := e.session(s.ID); got.State != circles.SessionOpen {
+		t.Fatalf("another channel's deletion changed the session: %+v", got)
+	}
+	e.at(start.Add(20 * time.Minute))
+	got, live, err := e.sched.ChannelLost(e.ctx, s.ID, ch)
+	if err != nil || !live {
+		t.Fatalf("lost channel of an open session: live %v, %v", live, err)
+	}
+	if got.State != circles.SessionDeleted || !got.ChannelLost || !got.ClosedAt.Equal(start.Add(20*time.Minute)) || !got.DueAt.IsZero() {
+		t.Fatalf("after the channel was lost: %+v", got)
+	}
+	if !slices.Contains(e.act.forgotten(), s.ID) {
+		t.Fatal("the session was not forgotten")
+	}
+	if _, live, err := e.sched.ChannelLost(e.ctx, s.ID, ch); err != nil || live {
+		t.Fatalf("told twice: live %v, %v", live, err)
+	}
+	if p := e.sessions(c, circles.SessionPlanned); len(p) != 1 || !p[0].Start.Equal(start.AddDate(0, 0, 7)) {
+		t.Fatalf("planned after a lost channel: %+v", p)
+	}
+	e.runDue(0) // nothing more for the lost session
+
+	// A closed session waiting for its channel's deletion.
+	next := e.sessions(c, circles.SessionPlanned)[0]
+	e.at(next.Start)
+	e.runDue(2)
+	e.at(next.End)
+	e.runDue(1)
+	closed := e.session(next.ID)
+	got, live, err = e.sched.ChannelLost(e.ctx, next.ID, closed.ChannelID)
+	if err != nil || live || got.State != circles.SessionDeleted || !got.DeleteAt.Equal(closed.DeleteAt) {
+		t.Fatalf("lost channel of a closed session: live %v, %v, %+v", live, err, got)
+	}
+}
