@@ -11,23 +11,70 @@ import (
 	"github.com/circlebot/circlebot/circles"
 )
 
-// Channel permissions by role (DESIGN.md, "Channel model").
+// Channel permissions by role (DESIGN.md, "Channel model"; permissions.go
+// says why each is there). The bot names in its own overwrite everything
+// it needs in the channel. It can't name Manage Roles: Discord lets only
+// administrators set that in a channel's overwrites when creating it.
 const (
-	allowBot         = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionEmbedLinks | discordgo.PermissionManageChannels | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory
-	allowSpeaker     = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionReadMessageHistory
-	allowListener    = discordgo.PermissionViewChannel | discordgo.PermissionReadMessageHistory
-	allowFacilitator = discordgo.PermissionViewChannel | discordgo.PermissionSendMessages | discordgo.PermissionManageMessages | discordgo.PermissionReadMessageHistory
+	allowBot         = permView | permSend | permEmbedLinks | permManageChannels | permManageMessages | permReadHistory | permPin
+	allowSpeaker     = permView | permSend | permReadHistory
+	allowListener    = permView | permReadHistory
+	allowFacilitator = permView | permSend | permManageMessages | permReadHistory | permPin
+)
+
+// maskOverwrites leaves out of the overwrites the optional permissions the
+// bot does not hold (held), which Discord would refuse to let it name.
+func maskOverwrites(ows []*discordgo.PermissionOverwrite, held int64) []*discordgo.PermissionOverwrite {
+	drop := optionalPermissions &^ held
+	if drop == 0 {
+		return ows
+	}
+	out := make([]*discordgo.PermissionOverwrite, len(ows))
+	for i, ow := range ows {
+		c := *ow
+		c.Allow &^= drop
+		c.Deny &^= drop
+		out[i] = &c
+	}
+	return out
+}
+
+// heldIn is what the bot could name when it made a channel: its own
+// overwrite there holds every optional permission it held then.
+func heldIn(have []*discordgo.PermissionOverwrite, botID string) int64 {
+	for _, ow := range have {
+		if ow.ID == botID && ow.Type == discordgo.PermissionOverwriteTypeMember {
+			return RequiredPermissions &^ (optionalPermissions &^ ow.Allow)
+		}
+	}
+	return RequiredPermissions
+}
+
+// channelMode is how far a session channel lets its people in.
+type channelMode int
+
+const (
+	// modeOpening: nobody but the bot sees the channel until the
+	// guidelines are up, so that they are the first thing people see.
+	modeOpening channelMode = iota
+	// modeOpen: the people consent admits see it; those who may speak,
+	// speak.
+	modeOpen
+	// modeClosed: they still see it, read-only, until it is deleted.
+	modeClosed
 )
 
 // overwritesFor builds a session channel's permission overwrites from the
 // access the domain derived from current consent. Nothing else grants
-// access: @everyone is denied, and only the listed users are let in.
-// locked (a closed session, or one whose opening messages are not all
-// posted yet) denies sending to everyone but the bot.
-func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) []*discordgo.PermissionOverwrite {
+// access: @everyone is denied, and only the listed users are let in — not
+// at all while the session is opening, read-only once it is closed.
+func overwritesFor(guildID, botID string, grant []circles.Access, mode channelMode) []*discordgo.PermissionOverwrite {
 	out := []*discordgo.PermissionOverwrite{
 		{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
 		{ID: botID, Type: discordgo.PermissionOverwriteTypeMember, Allow: allowBot},
+	}
+	if mode == modeOpening {
+		return out
 	}
 	for _, a := range grant {
 		if a.UserID == botID {
@@ -43,7 +90,7 @@ func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) [
 			ow.Allow = allowListener
 			ow.Deny = discordgo.PermissionSendMessages
 		}
-		if locked {
+		if mode == modeClosed {
 			ow.Allow &^= discordgo.PermissionSendMessages
 			ow.Deny |= discordgo.PermissionSendMessages
 		}
@@ -52,24 +99,25 @@ func overwritesFor(guildID, botID string, grant []circles.Access, locked bool) [
 	return out
 }
 
-// sessionLocked says whether a session's channel should be read-only for
-// everyone but the bot: while it is being opened (the guidelines, welcome
-// and first prompt are not all posted yet — OpenedAt is set by OpenSession
-// the moment they are), and once it is closing or closed (CloseSession sets
-// ClosedAt before it locks). Deciding from these fields rather than State
-// alone matters because the scheduler records the new State only after
-// the side effect returns; a consent change in between must not undo it.
-func sessionLocked(s circles.Session) bool {
-	if !s.ClosedAt.IsZero() {
-		return true
+// modeOf says how far a session's channel lets its people in: not at all
+// while it is being opened (until the guidelines are posted — OpenedAt is
+// set by OpenSession the moment they are), fully while it is open, and
+// read-only once it is closing or closed (CloseSession sets ClosedAt before
+// it locks). Deciding from these fields rather than State alone matters
+// because the scheduler records the new State only after the side effect
+// returns; a consent change in between must not undo it.
+func modeOf(s circles.Session) channelMode {
+	switch {
+	case s.OpenedAt.IsZero():
+		return modeOpening // nobody was let in yet, closed or not
+	case !s.ClosedAt.IsZero():
+		return modeClosed
+	case s.State == circles.SessionPlanned && s.OpenedAt.IsZero():
+		return modeOpening
+	case s.State == circles.SessionPlanned, s.State == circles.SessionOpen:
+		return modeOpen
 	}
-	switch s.State {
-	case circles.SessionPlanned:
-		return s.OpenedAt.IsZero()
-	case circles.SessionOpen:
-		return false
-	}
-	return true
+	return modeClosed
 }
 
 // access derives who may be in session s's channel right now: consent to
@@ -128,6 +176,7 @@ func (b *Bot) syncOrRetry(ctx context.Context, c circles.Circle, s circles.Sessi
 // SyncAccess makes a session channel's overwrites match current consent
 // (schedule.Actions): the scheduler's retry after a failed refreshAccess.
 func (b *Bot) SyncAccess(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ctx = stepContext(ctx)
 	return b.applyAccess(ctx, c, s)
 }
 
@@ -155,7 +204,7 @@ func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Sessi
 	if err != nil {
 		return err
 	}
-	want := overwritesFor(c.GuildID, b.botUserID, grant, sessionLocked(s))
+	want := overwritesFor(c.GuildID, b.botUserID, grant, modeOf(s))
 	ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
 	if err != nil {
 		if isUnknown(err) {
@@ -166,10 +215,27 @@ func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Sessi
 	return b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, want)
 }
 
-// syncOverwrites changes a channel's overwrites from have to want. One
-// change is one PUT or DELETE; several (opening, closing) are one PATCH of
-// the whole set, which keeps bulk work light on the rate limits.
+// syncOverwrites changes a channel's overwrites from have to want, leaving
+// out optional permissions the bot did not hold when it made the channel
+// (heldIn) or, should Discord refuse them, does not hold now. One change
+// is one PUT or DELETE; several (opening, closing) are one PATCH of the
+// whole set, which keeps bulk work light on the rate limits.
 func (b *Bot) syncOverwrites(ctx context.Context, c circles.Circle, s circles.Session, have, want []*discordgo.PermissionOverwrite) error {
+	held := heldIn(have, b.botUserID)
+	err := b.applyOverwrites(ctx, c, s, have, maskOverwrites(want, held))
+	if isRefused(err) {
+		if fewer, ok := b.heldOptional(ctx, c.GuildID, held); ok {
+			err = b.applyOverwrites(ctx, c, s, have, maskOverwrites(want, fewer))
+		}
+	}
+	if isRefused(err) {
+		return refused(err, "change who can see the channel of", s.ChannelID, permView|permManageChannels|permManageRoles, namedIn(want))
+	}
+	return err
+}
+
+// applyOverwrites makes the change syncOverwrites describes.
+func (b *Bot) applyOverwrites(ctx context.Context, c circles.Circle, s circles.Session, have, want []*discordgo.PermissionOverwrite) error {
 	cur := map[string]*discordgo.PermissionOverwrite{}
 	for _, ow := range have {
 		cur[ow.ID] = ow
@@ -212,7 +278,7 @@ func (b *Bot) syncOverwrites(ctx context.Context, c circles.Circle, s circles.Se
 		b.log.Info("access removed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "overwrites", len(drop))
 	}
 	if len(set) > 0 {
-		b.log.Debug("access set", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "overwrites", len(set), "locked", sessionLocked(s))
+		b.log.Debug("access set", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "overwrites", len(set), "mode", int(modeOf(s)))
 	}
 	return nil
 }

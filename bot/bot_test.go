@@ -62,7 +62,7 @@ func TestGatewayURLOverridesTheAPIsAnswer(t *testing.T) {
 	h.opts.GatewayURL = h.sim.GatewayURL() + "/via-proxy"
 	h.start()
 	st := h.sim.GatewayStats()
-	if !strings.HasPrefix(st.IdentifyPath, asked+"via-proxy") || st.Identifies != 2 {
+	if !strings.HasPrefix(st.IdentifyPath, asked+"via-proxy") || st.Identifies < 2 {
 		t.Fatalf("with gateway_url the bot identified on %q (%d identifies), want %q", st.IdentifyPath, st.Identifies, asked+"via-proxy")
 	}
 	if _, err := bot.New(bot.Options{Token: "x", Store: h.store, GatewayURL: "https://not-a-websocket"}); err == nil {

@@ -16,7 +16,7 @@ func (b *Bot) dm(userID string, msg *discordgo.MessageSend) error {
 	msg.AllowedMentions = noMentions()
 	ch, err := b.dg.UserChannelCreate(userID, discordgo.WithContext(b.ctx))
 	if err == nil {
-		_, err = b.dg.ChannelMessageSendComplex(ch.ID, msg, discordgo.WithContext(b.ctx))
+		_, err = b.send(b.ctx, ch.ID, "", msg)
 	}
 	if err != nil && b.ctx.Err() != nil {
 		b.log.Debug("DM dropped: shutting down", "user", userID)

@@ -129,22 +129,22 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 // so that nothing is left half-open. Anything else is retried in the
 // background.
 func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Session, err error) (*Response, error) {
-	p := diagnose(err)
-	if p == noProblem {
+	if diagnose(err) == noProblem {
 		return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.Name), nil
 	}
 	category := ""
 	if g, gerr := b.settings(ctx, c.GuildID); gerr == nil {
 		category = g.CategoryID
 	}
+	_, advice, _ := b.advise(ctx, c.GuildID, err, s.ChannelID, category)
 	if s.ChannelID == "" {
 		_, serr := b.sched.SkipSession(ctx, s.ID)
 		if serr == nil {
-			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.Name, p.advice("", category))
+			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.Name, advice)
 		}
 		b.log.Error("giving up an ad-hoc open", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", serr)
 	}
-	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.Name, p.advice(s.ChannelID, category)), nil
+	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.Name, advice), nil
 }
 
 // circleClose: /circle close closes the open session now.

@@ -41,8 +41,8 @@ func TestForgetSessions(t *testing.T) {
 	}
 	finished, purged, other := session("10"), session("20"), session("30")
 	for _, id := range []int64{finished, purged, other} {
-		b.firstTelling(id, problemNoCategory)
-		b.firstTelling(id, problemCategoryGone)
+		b.firstTelling(id, problemNoCategory, 0)
+		b.firstTelling(id, problemCategoryGone, 0)
 	}
 
 	b.ForgetSession(finished)
@@ -53,7 +53,7 @@ func TestForgetSessions(t *testing.T) {
 		forgot bool
 	}{{"finished", finished, true}, {"purged", purged, true}, {"other", other, false}} {
 		for _, p := range []problem{problemNoCategory, problemCategoryGone} {
-			if got := b.firstTelling(tc.id, p); got != tc.forgot {
+			if got := b.firstTelling(tc.id, p, 0); got != tc.forgot {
 				t.Errorf("%s session, problem %d: told again %v, want %v", tc.name, p, got, tc.forgot)
 			}
 		}

@@ -14,341 +14,6 @@ import (
 	"github.com/circlebot/circlebot/schedule"
 )
 
-// Session channel work the scheduler asks for (schedule.Actions).
-//
-// Every action is idempotent: the scheduler may call it again after a
-// crash, a failed store write or a Discord error. OpenSession records each
-// of its side effects on the session row the moment it happens, so a
-// restart finishes an interrupted open without a second channel or a
-// second copy of any message. The in-session steps (a prompt, the warning,
-// the closing note) are single messages recorded by the scheduler right
-// after they are sent; a crash in that instant can repeat one of them, and
-// nothing else.
-//
-// Nothing written by members is ever read or stored. The one read of a
-// channel's messages is the crash recovery in OpenSession, which looks only
-// at the bot's own messages, and happens while the channel is still locked
-// so that nobody else can have written in it yet.
-
-// Recognisable beginnings of the bot's own session messages, so that an
-// interrupted open can tell which of them it already posted.
-const (
-	guidelinesTitle = "📜 Guidelines v"
-	welcomePrefix   = "👋 Welcome"
-	promptPrefix    = "💬 **Prompt "
-	gatePrefix      = "🕊️ **A facilitator may not be here today.**"
-	joinedPrefix    = "🕊️ **A facilitator has joined"
-)
-
-// maxMentions is Discord's limit on users in allowed_mentions.
-const maxMentions = 100
-
-// errNoCategory: /setup has not chosen a category for session channels.
-var errNoCategory = errors.New("no category for session channels is configured; run /setup")
-
-// OpenSession opens a session's channel (DESIGN.md, "Channel model"). In
-// order, each step recorded on the session row before the next:
-//
-//  1. find the channel — by the stored ID, else by the session's marker in
-//     the topics of the guild's channels — or create it in the configured
-//     category, read-only for everyone but the bot, and store its ID;
-//  2. post the guidelines and pin them (GuidelinesMessageID, and
-//     GuidelinesVersion: the version the session holds consent to);
-//  3. DM members whose consent is stale a re-consent button, once per
-//     session (ReconsentAsked, recorded right after sending: a crash in
-//     between may send them once more), and post a welcome that mentions
-//     exactly the attendees: the people let in, less those who RSVP'd skip
-//     (they are let in all the same) (WelcomePosted);
-//  4. post the first prompt, if any (PromptsPosted = 1);
-//  5. if the facilitator-presence gate applies and no facilitator said
-//     they are going: post a gentle notice (GateMessageID) and DM the
-//     facilitators, with an "I'm here" button (FacilitatorAlerted);
-//  6. mark the session opened (OpenedAt) and unlock the channel for the
-//     people consent lets in.
-//
-// With PostponeWithoutFacilitator, step 5's condition instead postpones the
-// session before any channel exists: it is marked skipped, members and
-// facilitators are told by DM, and the next occurrence is planned.
-func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
-	lock := b.sessionLock(s.ID)
-	lock.Lock()
-	defer lock.Unlock()
-
-	s, err := b.store.Session(ctx, s.ID) // the row is the truth, not the caller's copy
-	if err != nil {
-		return s, err
-	}
-	log := b.log.With("guild", c.GuildID, "circle", c.ID, "session", s.ID)
-	g, err := b.settings(ctx, c.GuildID)
-	if err != nil {
-		return s, err
-	}
-	grant, stale, err := b.access(ctx, c, s)
-	if err != nil {
-		return s, err
-	}
-	rsvps, err := b.store.RSVPs(ctx, s.ID)
-	if err != nil {
-		return s, err
-	}
-	gate := gateApplies(c, s, rsvps)
-
-	// 1. The channel.
-	ch, err := b.findSessionChannel(ctx, c, s)
-	if err != nil {
-		return s, err
-	}
-	created := false
-	if ch == nil {
-		if gate && c.PostponeWithoutFacilitator {
-			return s, b.postpone(ctx, c, s)
-		}
-		if g.CategoryID == "" {
-			log.Error("can't open a session: no category for session channels; an admin must run /setup")
-			return s, errNoCategory
-		}
-		ch, err = b.dg.GuildChannelCreateComplex(c.GuildID, discordgo.GuildChannelCreateData{
-			Name:     circles.ChannelName(c.Name, s.Start, c.Location()),
-			Type:     discordgo.ChannelTypeGuildText,
-			Topic:    sessionTopic(c, s),
-			ParentID: g.CategoryID,
-			// Read-only until the guidelines and welcome are up.
-			PermissionOverwrites: overwritesFor(c.GuildID, b.botUserID, grant, true),
-		}, discordgo.WithContext(ctx))
-		if err != nil {
-			return s, fmt.Errorf("creating the session channel in category %s: %w", g.CategoryID, err)
-		}
-		created = true
-		log.Info("session channel created", "channel", ch.ID)
-	}
-	if s.ChannelID != ch.ID {
-		replaced := s.ChannelID != ""
-		s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-			cur.ChannelID = ch.ID
-			if replaced {
-				// The old channel was deleted by hand before the open
-				// finished: everything starts again in the new one.
-				cur.GuidelinesMessageID, cur.WelcomePosted, cur.PromptsPosted, cur.FacilitatorAlerted = "", false, 0, false
-				cur.GateMessageID = ""
-				cur.OpenedAt = time.Time{}
-			}
-			if cur.GuidelinesVersion == 0 {
-				// Set again to the version pinned in step 2.
-				cur.GuidelinesVersion = c.Guidelines.Version
-			}
-			return nil
-		})
-		if err != nil {
-			return s, err
-		}
-	}
-	if !created && s.OpenedAt.IsZero() {
-		if s, err = b.recoverOpening(ctx, s); err != nil {
-			return s, err
-		}
-	}
-
-	// 2. Guidelines, pinned.
-	if s.GuidelinesMessageID == "" {
-		m, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{guidelinesEmbed(c)}})
-		if err != nil {
-			return s, fmt.Errorf("posting the guidelines: %w", err)
-		}
-		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-			cur.GuidelinesMessageID = m.ID
-			cur.GuidelinesVersion = c.Guidelines.Version
-			return nil
-		}); err != nil {
-			return s, err
-		}
-		if err := b.dg.ChannelMessagePin(s.ChannelID, m.ID, discordgo.WithContext(ctx)); err != nil {
-			return s, fmt.Errorf("pinning the guidelines: %w", err)
-		}
-	} else if !created {
-		// A retry may follow a crash between posting and pinning; pinning
-		// a pinned message changes nothing.
-		if err := b.dg.ChannelMessagePin(s.ChannelID, s.GuidelinesMessageID, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
-			return s, fmt.Errorf("pinning the guidelines: %w", err)
-		}
-	}
-
-	// 3. Re-consent requests and the welcome.
-	if !s.WelcomePosted {
-		if !s.ReconsentAsked && len(stale) > 0 {
-			for _, u := range stale {
-				b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.Name, c.Guidelines.Version))
-			}
-			if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-				cur.ReconsentAsked = true
-				return nil
-			}); err != nil {
-				return s, err
-			}
-		}
-		content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
-		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: content}, mention...); err != nil {
-			return s, fmt.Errorf("posting the welcome: %w", err)
-		}
-		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-			cur.WelcomePosted = true
-			return nil
-		}); err != nil {
-			return s, err
-		}
-	}
-
-	// 4. The first prompt.
-	if len(c.Prompts) > 0 && s.PromptsPosted == 0 {
-		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: promptMessage(c, 0)}); err != nil {
-			return s, fmt.Errorf("posting the first prompt: %w", err)
-		}
-		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-			cur.PromptsPosted = max(cur.PromptsPosted, 1)
-			return nil
-		}); err != nil {
-			return s, err
-		}
-	}
-
-	// 5. The facilitator-presence gate. The notice goes first and is
-	// recorded (the alert's button edits it); a crash before the alert is
-	// recorded repeats the alert rather than lose it.
-	if gate && !s.FacilitatorAlerted {
-		if s.GateMessageID == "" {
-			m, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: gateNotice()})
-			if err != nil {
-				return s, fmt.Errorf("posting the facilitator notice: %w", err)
-			}
-			if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-				cur.GateMessageID = m.ID
-				return nil
-			}); err != nil {
-				return s, err
-			}
-		}
-		b.alertFacilitators(c, s)
-		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-			cur.FacilitatorAlerted = true
-			return nil
-		}); err != nil {
-			return s, err
-		}
-		log.Info("session opened without a facilitator; facilitators alerted")
-	}
-
-	// 6. Opened: let people in.
-	if s.OpenedAt.IsZero() {
-		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-			if cur.OpenedAt.IsZero() {
-				cur.OpenedAt = b.clock.Now()
-			}
-			return nil
-		}); err != nil {
-			return s, err
-		}
-	}
-	// Consent read now, after OpenedAt is stored: a consent given while
-	// this ran is either seen here or applied by the refresh that waits
-	// for this session's lock.
-	if grant, _, err = b.access(ctx, c, s); err != nil {
-		return s, err
-	}
-	// ch holds the overwrites as created or as found.
-	if err := b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, overwritesFor(c.GuildID, b.botUserID, grant, false)); err != nil {
-		return s, err
-	}
-	log.Info("session opened", "channel", s.ChannelID, "people", len(grant), "stale_consent", len(stale))
-	return s, nil
-}
-
-// sessionTopic is the channel topic; the marker lets an interrupted open
-// find its channel again.
-func sessionTopic(c circles.Circle, s circles.Session) string {
-	return fmt.Sprintf("Private session of %s · peer support, not therapy · %s", c.Name, s.Marker())
-}
-
-// findSessionChannel returns the session's channel if it exists: the
-// stored one, or one whose topic carries the session's marker (created by
-// an open that crashed before storing its ID). nil when there is none.
-func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circles.Session) (*discordgo.Channel, error) {
-	if s.ChannelID != "" {
-		ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
-		if err == nil {
-			return ch, nil
-		}
-		if !isUnknown(err) {
-			return nil, fmt.Errorf("reading the session channel %s: %w", s.ChannelID, err)
-		}
-		b.log.Warn("session channel was deleted before the open finished; making a new one", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
-	}
-	chans, err := b.dg.GuildChannels(c.GuildID, discordgo.WithContext(ctx))
-	if err != nil {
-		return nil, fmt.Errorf("listing the server's channels: %w", err)
-	}
-	for _, ch := range chans {
-		if ch.Type == discordgo.ChannelTypeGuildText && circles.SessionIDFromTopic(ch.Topic) == s.ID {
-			b.log.Info("found the session channel by its marker", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
-			return ch, nil
-		}
-	}
-	return nil, nil
-}
-
-// recoverOpening finds which of the opening messages an interrupted open
-// already posted but did not record, from the bot's own messages in the
-// channel (still locked, so there are no others), and records them. Of
-// the gate notice only the message is recorded: whether the facilitators
-// were alerted after it was posted is not known, so they are alerted (again).
-func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Session, error) {
-	if s.GuidelinesMessageID != "" && s.WelcomePosted && s.PromptsPosted > 0 && (s.FacilitatorAlerted || s.GateMessageID != "") {
-		return s, nil
-	}
-	msgs, err := b.dg.ChannelMessages(s.ChannelID, 100, "", "", "", discordgo.WithContext(ctx))
-	if err != nil {
-		return s, fmt.Errorf("reading the bot's opening messages: %w", err)
-	}
-	var guidelines, gate string
-	var version int
-	var welcome, prompt bool
-	for _, m := range msgs {
-		if m.Author == nil || m.Author.ID != b.botUserID {
-			continue
-		}
-		switch {
-		case len(m.Embeds) > 0 && strings.HasPrefix(m.Embeds[0].Title, guidelinesTitle):
-			guidelines = m.ID
-			fmt.Sscanf(strings.TrimPrefix(m.Embeds[0].Title, guidelinesTitle), "%d", &version)
-		case strings.HasPrefix(m.Content, welcomePrefix):
-			welcome = true
-		case strings.HasPrefix(m.Content, promptPrefix):
-			prompt = true
-		case strings.HasPrefix(m.Content, gatePrefix):
-			gate = m.ID
-		}
-	}
-	if (guidelines == "" || s.GuidelinesMessageID != "") && !welcome && !prompt && (gate == "" || s.GateMessageID != "") {
-		return s, nil
-	}
-	b.log.Info("resuming an interrupted open", "guild", s.GuildID, "circle", s.CircleID, "session", s.ID,
-		"guidelines", guidelines != "", "welcome", welcome, "prompt", prompt, "notice", gate != "")
-	return b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
-		if cur.GuidelinesMessageID == "" {
-			cur.GuidelinesMessageID = guidelines
-			if version > 0 {
-				cur.GuidelinesVersion = version // the version pinned
-			}
-		}
-		cur.WelcomePosted = cur.WelcomePosted || welcome
-		if prompt {
-			cur.PromptsPosted = max(cur.PromptsPosted, 1)
-		}
-		if cur.GateMessageID == "" {
-			cur.GateMessageID = gate
-		}
-		return nil
-	})
-}
-
 // gateApplies reports whether the facilitator-presence gate stops this
 // session: the circle has it on, the session is a regular occurrence (an
 // ad-hoc /circle open was started by a facilitator), and no facilitator is
@@ -392,11 +57,12 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 // were edited meanwhile) is skipped quietly. Access that may be out of
 // date is the scheduler's to re-sync (SyncAccess), not a prompt's.
 func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Session, index int) error {
+	ctx = stepContext(ctx)
 	if index < 0 || index >= len(c.Prompts) {
 		b.log.Debug("prompt no longer exists; skipped", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "index", index)
 		return nil
 	}
-	return b.postInSession(ctx, c, s, "prompt", promptMessage(c, index))
+	return b.postInSession(ctx, c, s, "prompt", nonceKey(s.ID, "prompt", index), promptMessage(c, index))
 }
 
 // WarnEnding says how many minutes the session has left: five, unless it
@@ -404,36 +70,40 @@ func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Sessio
 // enough is left to warn at all is the scheduler's one rule
 // (schedule.MinWarningLeft).
 func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ctx = stepContext(ctx)
 	left := max(int(s.End.Sub(b.clock.Now())/time.Minute), 1)
 	minutes := fmt.Sprintf("%d minutes", left)
 	if left == 1 {
 		minutes = "1 minute"
 	}
-	return b.postInSession(ctx, c, s, "warning", fmt.Sprintf(
+	return b.postInSession(ctx, c, s, "warning", nonceKey(s.ID, "warning", 0), fmt.Sprintf(
 		"⏳ **%s left.** It's a good moment to start wrapping up — a last word, or a thank-you.", minutes))
 }
 
-// postInSession posts one of the bot's messages into a session channel. A
-// channel deleted by hand has nobody to read it: that is not a failure.
-func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Session, what, content string) error {
+// postInSession posts one of the bot's messages into a session channel,
+// with a nonce from key (nonceKey). A channel deleted by hand has nobody to
+// read it: that is not a failure.
+func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Session, what, key, content string) error {
 	if s.ChannelID == "" {
 		return nil
 	}
-	if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: content}); err != nil {
+	if _, err := b.post(ctx, s.ChannelID, "the "+what, key, &discordgo.MessageSend{Content: content}); err != nil {
 		if isUnknown(err) {
 			b.log.Warn("session channel is gone; nothing posted", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "what", what)
 			return nil
 		}
-		return fmt.Errorf("posting the %s: %w", what, err)
+		return err
 	}
 	return nil
 }
 
 // CloseSession locks the channel (nobody but the bot can send) and posts a
-// closing note naming the next session and when the channel goes. The
-// scheduler stored ClosedAt before calling it, so access refreshes from
-// then on keep the channel locked.
+// closing note naming the next session and when the channel goes — unless
+// the session never opened (it got stuck opening), when nobody was there
+// to read one. The scheduler stored ClosedAt before calling it, so access
+// refreshes from then on keep the channel locked.
 func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error {
+	ctx = stepContext(ctx)
 	lock := b.sessionLock(s.ID)
 	lock.Lock()
 	defer lock.Unlock()
@@ -455,14 +125,18 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 			b.log.Warn("session channel was deleted before the close", "guild", c.GuildID, "circle", c.ID, "session", s.ID)
 			return nil
 		}
-		return fmt.Errorf("reading the session channel: %w", err)
+		return refused(fmt.Errorf("reading the session channel: %w", err), "read the channel of", s.ChannelID, permView, 0)
 	}
 	grant, _, err := b.access(ctx, c, s)
 	if err != nil {
 		return err
 	}
-	if err := b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, overwritesFor(c.GuildID, b.botUserID, grant, true)); err != nil {
+	if err := b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, overwritesFor(c.GuildID, b.botUserID, grant, modeOf(s))); err != nil {
 		return err
+	}
+	if s.OpenedAt.IsZero() {
+		b.log.Info("closed a session that never opened", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
+		return nil
 	}
 	var sb strings.Builder
 	sb.WriteString("🔒 **This session has ended.** Thank you all for being here and for looking after each other.\n")
@@ -485,7 +159,7 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 		fmt.Fprintf(&sb, "This channel is deleted in a moment: the server keeps session channels for %d hours after a session ends, and this one ended longer ago than that.", g.RetentionHours)
 	}
 	sb.WriteString(" circlebot keeps nothing that was written here.")
-	if err := b.postInSession(ctx, c, s, "closing note", sb.String()); err != nil {
+	if err := b.postInSession(ctx, c, s, "closing note", nonceKey(s.ID, "closing", 0), sb.String()); err != nil {
 		return err
 	}
 	b.log.Info("session closed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
@@ -494,11 +168,12 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 
 // DeleteChannel deletes the session's channel; one already gone is fine.
 func (b *Bot) DeleteChannel(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ctx = stepContext(ctx)
 	if s.ChannelID == "" {
 		return nil
 	}
 	if _, err := b.dg.ChannelDelete(s.ChannelID, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
-		return fmt.Errorf("deleting the session channel %s: %w", s.ChannelID, err)
+		return refused(fmt.Errorf("deleting the session channel %s: %w", s.ChannelID, err), "delete the channel of", s.ChannelID, permView|permManageChannels, 0)
 	}
 	b.log.Info("session channel deleted after retention", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
 	return nil
@@ -513,6 +188,7 @@ func (b *Bot) DeleteChannel(ctx context.Context, c circles.Circle, s circles.Ses
 // session channels, or it is gone or out of reach, the facilitators are
 // warned now, while there is time to fix it.
 func (b *Bot) SendReminders(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ctx = stepContext(ctx)
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
 		return err
@@ -586,21 +262,31 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 	if err != nil {
 		return
 	}
-	p := problemNoCategory
-	if g.CategoryID != "" {
-		_, err = b.dg.Channel(g.CategoryID, discordgo.WithContext(ctx))
-		if p = diagnose(err); p == problemChannelGone {
-			p = problemCategoryGone
+	tell := func(p problem, perms int64, advice string) {
+		if !b.firstTelling(s.ID, p, perms) {
+			return
 		}
-		if err != nil && p == noProblem {
-			b.log.Warn("could not check the session category", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-		}
+		b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "problem", int(p), "missing", perms)
+		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s", c.Name, ShortTimestamp(s.Start), advice))
 	}
-	if p == noProblem || !b.firstTelling(s.ID, p) {
+	if g.CategoryID == "" {
+		tell(problemNoCategory, 0, problemNoCategory.advice("", ""))
 		return
 	}
-	b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s", c.Name, ShortTimestamp(s.Start), p.advice("", g.CategoryID)))
+	chk, err := CheckPermissions(ctx, b.dg, b.botUserID, c.GuildID, g.CategoryID)
+	if err != nil {
+		b.log.Warn("could not check the session category", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", err)
+		return
+	}
+	if chk.CategoryMissing {
+		tell(problemCategoryGone, 0, problemCategoryGone.advice("", g.CategoryID))
+		return
+	}
+	// Optional permissions don't stop a session: they are told about
+	// when it opens without them.
+	if m := chk.missing(false); m.bits != 0 {
+		tell(problemPermissions, m.bits, m.describe(" in this server or in <#"+g.CategoryID+">"))
+	}
 }
 
 func reminderMessage(c circles.Circle, s circles.Session, userID string, facilitator bool) *discordgo.MessageSend {
@@ -640,6 +326,7 @@ func reconsentMessage(c circles.Circle, userID, lead string) *discordgo.MessageS
 // NotifyShift tells the facilitators that daylight saving time moved a
 // coming session (s.Shift says how).
 func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ctx = stepContext(ctx)
 	b.tellFacilitators(c, fmt.Sprintf("🕰️ A daylight saving time change moves a session of **%s**: %s\nIt starts %s. Members see the new time in their reminders and /mycircles.", c.Name, s.Shift, Timestamp(s.Start)))
 	return nil
 }
@@ -651,6 +338,7 @@ func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Sessi
 // its marker and deleted: it was never unlocked, and nothing else would
 // ever remove it.
 func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Session, cause error) error {
+	ctx = stepContext(ctx)
 	ch, err := b.findSessionChannel(ctx, c, s)
 	if err != nil {
 		return err
@@ -666,11 +354,11 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 		return err
 	}
 	reason := "circlebot was offline at the time."
-	switch p := diagnose(cause); {
+	switch p, advice, _ := b.advise(ctx, c.GuildID, cause, "", g.CategoryID); {
 	case g.CategoryID == "":
 		reason = problemNoCategory.advice("", "")
 	case p != noProblem:
-		reason = "I couldn't create its channel: " + p.advice("", g.CategoryID)
+		reason = "I couldn't create its channel: " + advice
 	case cause != nil:
 		reason = "I couldn't create its channel. " + unknownProblemAdvice
 	}
@@ -684,15 +372,15 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 // for this session (by the reminder's check of the category) is not told
 // again.
 func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session, step schedule.Step, err error) error {
+	ctx = stepContext(ctx)
 	g, gerr := b.settings(ctx, c.GuildID)
 	if gerr != nil {
 		return gerr
 	}
-	p := diagnose(err)
-	if p != noProblem && !b.firstTelling(s.ID, p) {
+	p, advice, perms := b.advise(ctx, c.GuildID, err, s.ChannelID, g.CategoryID)
+	if p != noProblem && !b.firstTelling(s.ID, p, perms) {
 		return nil
 	}
-	advice := p.advice(s.ChannelID, g.CategoryID)
 	if p == noProblem {
 		advice = unknownProblemAdvice
 	}
@@ -700,7 +388,15 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 	if !ok {
 		what = "look after"
 	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s\nI'll keep trying, less and less often, until it works.", what, c.Name, ShortTimestamp(s.Start), advice))
+	var r *refusal
+	if errors.As(err, &r) && r.what != "" {
+		what = r.what // "pin the guidelines in"
+	}
+	after := ""
+	if step == schedule.StepFinishOpen {
+		after = "\nThe session is open and its members are in; only this part is missing."
+	}
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s%s\nI'll keep trying, less and less often, until it works.", what, c.Name, ShortTimestamp(s.Start), advice, after))
 	return nil
 }
 
@@ -739,6 +435,7 @@ func (b *Bot) forgetGuildSessions(ctx context.Context, guildID string) {
 // (still a member or facilitator) and, if reminders went out, everyone
 // reminded — the active members with reminders on and the facilitators.
 func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error {
+	ctx = stepContext(ctx)
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
 		return err
@@ -797,13 +494,6 @@ func (b *Bot) tellFacilitators(c circles.Circle, content string) {
 	for _, f := range c.Facilitators {
 		_ = b.dm(f, &discordgo.MessageSend{Content: content})
 	}
-}
-
-// post sends one of the bot's messages to a session channel, pinging only
-// the users listed (the welcome's attendees), never roles or @everyone.
-func (b *Bot) post(ctx context.Context, channelID string, msg *discordgo.MessageSend, mention ...string) (*discordgo.Message, error) {
-	msg.AllowedMentions = noMentions(mention...)
-	return b.dg.ChannelMessageSendComplex(channelID, msg, discordgo.WithContext(ctx))
 }
 
 func guidelinesEmbed(c circles.Circle) *discordgo.MessageEmbed {

@@ -249,15 +249,16 @@ func TestLifecycleFullSession(t *testing.T) {
 		return o
 	}
 	V, S, H, M := int64(discordgo.PermissionViewChannel), int64(discordgo.PermissionSendMessages), int64(discordgo.PermissionReadMessageHistory), int64(discordgo.PermissionManageMessages)
-	MC, E := int64(discordgo.PermissionManageChannels), int64(discordgo.PermissionEmbedLinks)
+	MC, E, P := int64(discordgo.PermissionManageChannels), int64(discordgo.PermissionEmbedLinks), bot.PermissionPinMessages
 	// Exactly DESIGN.md's channel model, plus EMBED_LINKS for the bot (the
-	// guidelines are an embed) and READ_MESSAGE_HISTORY for the
-	// bot (its crash recovery reads its own opening messages) and for
-	// facilitators (moderating means seeing what was said before they came).
+	// guidelines are an embed), READ_MESSAGE_HISTORY for the bot (its
+	// crash recovery reads its own opening messages) and for facilitators
+	// (moderating means seeing what was said before they came), and
+	// PIN_MESSAGES for both (Manage Messages no longer covers pinning).
 	if o := ow(h.guild); o.Deny != V || o.Allow != 0 {
 		t.Errorf("@everyone %+v", o)
 	}
-	if o := ow(h.sim.BotUserID()); o.Allow != V|S|MC|M|H|E || o.Deny != 0 {
+	if o := ow(h.sim.BotUserID()); o.Allow != V|S|MC|M|H|E|P || o.Deny != 0 {
 		t.Errorf("bot %+v", o)
 	}
 	if o := ow(m[0]); o.Allow != V|S|H || o.Deny != 0 {
@@ -266,7 +267,7 @@ func TestLifecycleFullSession(t *testing.T) {
 	if o := ow(m[2]); o.Allow != V|H || o.Deny != S {
 		t.Errorf("listener %+v", o)
 	}
-	if o := ow(h.fac); o.Allow != V|S|M|H || o.Deny != 0 {
+	if o := ow(h.fac); o.Allow != V|S|M|H|P || o.Deny != 0 {
 		t.Errorf("facilitator %+v", o)
 	}
 	for _, u := range []string{m[4], outsider, h.fac2} {

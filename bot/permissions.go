@@ -8,32 +8,101 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-// Permissions the bot needs in a server, each for a reason:
+// PermissionPinMessages is Discord's PIN_MESSAGES (1 << 51). It was split
+// from Manage Messages in August 2025, and since 23 February 2026 pinning
+// and unpinning need it: Manage Messages alone no longer does (Discord's
+// API change log, "Permission Split Update + Timeline"). discordgo v0.29.0
+// has no constant for it.
+const PermissionPinMessages int64 = 1 << 51
+
+// Permissions the bot needs in a server, each for a reason. Discord lets a
+// bot name in a channel's permission overwrites only the permissions it
+// holds itself in the server, so everything the bot grants members and
+// facilitators in a session channel is one it must hold too — and it names
+// all of them in its own overwrite there, so that a session channel gives
+// the bot what its role does even where a role overwrite would deny it.
 const (
 	// See the session category and the channels it creates.
 	permView = discordgo.PermissionViewChannel
-	// Create, rename, lock and delete session channels and set their
-	// permission overwrites.
+	// Create, rename, lock and delete session channels.
 	permManageChannels = discordgo.PermissionManageChannels
-	// Set per-member overwrites on its own channels (Discord requires
-	// Manage Roles to edit overwrites that grant permissions).
+	// Decide who may see each session channel, from members' consent
+	// (per-member overwrites; Discord calls it Manage Permissions there).
 	permManageRoles = discordgo.PermissionManageRoles
-	// Post guidelines, prompts, warnings and closing notes.
+	// Post guidelines, prompts, warnings and closing notes; let members
+	// who may speak send messages in session channels.
 	permSend = discordgo.PermissionSendMessages
 	// The guidelines are an embed; without Embed Links Discord drops it
 	// (and refuses the message, which has nothing else). Files are only
 	// attached to interaction answers (/privacy export), which need no
 	// permission, so Attach Files is not asked for.
 	permEmbedLinks = discordgo.PermissionEmbedLinks
-	// Pin the guidelines; let facilitators' moderation through the bot.
-	permManageMessages = discordgo.PermissionManageMessages
-	// Read the history of its own channels (pins, finding its messages).
+	// Read its own opening messages back after a restart, and let members
+	// and facilitators read what was said before they came in.
 	permReadHistory = discordgo.PermissionReadMessageHistory
+	// Let facilitators remove messages in session channels: the bot can
+	// grant only what it holds. It deletes nobody's messages itself.
+	permManageMessages = discordgo.PermissionManageMessages
+	// Pin the guidelines at the top of each session channel, and let
+	// facilitators pin messages (Manage Messages no longer covers pinning).
+	permPin = PermissionPinMessages
 )
 
 // RequiredPermissions is the permission integer the invite link asks for:
 // the least the bot needs. It never asks for Administrator.
-const RequiredPermissions = permView | permManageChannels | permManageRoles | permSend | permEmbedLinks | permManageMessages | permReadHistory
+const RequiredPermissions = permView | permManageChannels | permManageRoles | permSend | permEmbedLinks | permReadHistory | permManageMessages | permPin
+
+// optionalPermissions are the ones a session can do without: lacking them,
+// the bot still opens sessions — it leaves them out of the overwrites it
+// writes (Discord would refuse the whole channel otherwise) and tells the
+// facilitators what is missing.
+const optionalPermissions = permManageMessages | permPin
+
+// permission names one permission the bot asks for, and why.
+type permission struct {
+	bit  int64
+	name string // as Discord's client shows it
+	why  string // what circlebot needs it for, to follow "to"
+}
+
+// botPermissions lists RequiredPermissions with their reasons, in the
+// order people read them.
+var botPermissions = []permission{
+	{permView, "View Channel", "see the session category and the session channels it creates"},
+	{permManageChannels, "Manage Channels", "create, lock and delete session channels"},
+	{permManageRoles, "Manage Roles", "let exactly the members who consented into each session channel (Discord calls it Manage Permissions on a channel)"},
+	{permSend, "Send Messages", "post the guidelines, the welcome, prompts and the closing note, and let members speak"},
+	{permEmbedLinks, "Embed Links", "post the guidelines as a card (without it Discord drops the card, and the guidelines can't be posted)"},
+	{permReadHistory, "Read Message History", "find its own opening messages after a restart, and let members read what was said before they came in"},
+	{permManageMessages, "Manage Messages", "let facilitators remove messages in session channels"},
+	{permPin, "Pin Messages", "pin the guidelines at the top of each session channel, and let facilitators pin messages"},
+}
+
+// permissionsIn lists the named permissions among bits.
+func permissionsIn(bits int64) []permission {
+	var out []permission
+	for _, p := range botPermissions {
+		if bits&p.bit != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// permissionNames is "**A**, **B** and **C**" for the named permissions among bits.
+func permissionNames(bits int64) string {
+	var names []string
+	for _, p := range permissionsIn(bits) {
+		names = append(names, "**"+p.name+"**")
+	}
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
 
 // InviteURL returns the OAuth2 link that adds the bot to a server with the
 // bot and applications.commands scopes and the permissions above.

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -67,7 +68,9 @@ func diagnose(err error) problem {
 
 // advice says what is wrong and how to fix it, to be read after a colon.
 // channelID is the session's channel, if it has one; categoryID the
-// session category from /setup. Empty for noProblem.
+// session category from /setup. Empty for noProblem. For
+// problemPermissions it is only the fallback when Discord can't be asked
+// what is missing: see Bot.advise.
 func (p problem) advice(channelID, categoryID string) string {
 	category := "the session category"
 	if categoryID != "" {
@@ -79,7 +82,7 @@ func (p problem) advice(channelID, categoryID string) string {
 		if channelID != "" {
 			where = "<#" + channelID + "> or in " + category
 		}
-		return "circlebot is missing permissions there. A server admin can fix it by giving circlebot **View Channel**, **Manage Channels** and **Manage Roles** in " + where + "."
+		return "Discord refused circlebot for missing permissions, and I couldn't read which ones just now. A server admin can run /setup to see circlebot's permissions checked one by one, and fix what it shows in " + where + "."
 	case problemChannelGone:
 		return "the session's channel no longer exists in Discord (it may have been deleted by hand), so there is nothing left to do in it."
 	case problemCategoryGone:
@@ -96,21 +99,62 @@ func (p problem) advice(channelID, categoryID string) string {
 
 // unknownProblemAdvice stands in for advice when the error is not one of
 // the recognised problems.
-const unknownProblemAdvice = "Discord keeps answering with an error. If this goes on, a server admin can check that circlebot has **View Channel**, **Manage Channels** and **Manage Roles** in the session category."
+const unknownProblemAdvice = "Discord keeps answering with an error. If this goes on, a server admin can run /setup to check circlebot's permissions."
 
-// problemKey names one problem of one session, told about once.
+// advise says what is wrong and how to fix it, to be read after a colon,
+// and which permissions are missing (0 unless p is problemPermissions).
+// For a refusal it asks Discord what circlebot holds now and names exactly
+// the permissions the refused call lacked, what they are for and where to
+// grant them; never a list of guesses.
+func (b *Bot) advise(ctx context.Context, guildID string, err error, channelID, categoryID string) (problem, string, int64) {
+	p := diagnose(err)
+	if p != problemPermissions {
+		return p, p.advice(channelID, categoryID), 0
+	}
+	var r *refusal
+	if !errors.As(err, &r) {
+		r = &refusal{err: err, channelID: channelID, need: RequiredPermissions}
+	}
+	m, xerr := b.explainRefusal(ctx, guildID, r)
+	if xerr != nil {
+		b.log.Warn("could not read circlebot's permissions to explain a refusal", "guild", guildID, "err", xerr)
+		return p, p.advice(channelID, categoryID), 0
+	}
+	if m.bits == 0 {
+		return p, "Discord refused circlebot for missing permissions, but it has every permission it needs there now: someone may have just fixed it.", 0
+	}
+	where := ""
+	if r.channelID != "" {
+		where = " in <#" + r.channelID + ">"
+	}
+	return p, m.describe(where), m.bits
+}
+
+// problemKey names one problem of one session, told about once; for
+// missing permissions, one permission.
 type problemKey struct {
 	session int64
 	problem problem
+	perm    int64
 }
 
 // firstTelling records that the facilitators are being told about p for a
 // session, and reports whether this is the first time (in this process):
 // the reminder's check of the category and a stuck open find the same
-// deleted category, and one message about it is enough.
-func (b *Bot) firstTelling(sessionID int64, p problem) bool {
-	_, told := b.problemsTold.LoadOrStore(problemKey{sessionID, p}, true)
-	return !told
+// deleted category, and one message about it is enough. perms are the
+// missing permissions the message names: it is news if any of them is.
+func (b *Bot) firstTelling(sessionID int64, p problem, perms int64) bool {
+	if perms == 0 {
+		_, told := b.problemsTold.LoadOrStore(problemKey{sessionID, p, 0}, true)
+		return !told
+	}
+	news := false
+	for _, q := range permissionsIn(perms) {
+		if _, told := b.problemsTold.LoadOrStore(problemKey{sessionID, p, q.bit}, true); !told {
+			news = true
+		}
+	}
+	return news
 }
 
 // stepWords say what a step does to a session, to follow "I can't".
@@ -124,4 +168,5 @@ var stepWords = map[schedule.Step]string{
 	schedule.StepClose:       "close",
 	schedule.StepDelete:      "delete the channel of",
 	schedule.StepSyncAccess:  "update who can see",
+	schedule.StepFinishOpen:  "finish opening",
 }

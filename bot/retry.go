@@ -89,6 +89,16 @@ func withRetryBudget(ctx context.Context, d time.Duration) context.Context {
 	return context.WithValue(ctx, retryBudgetKey{}, max(d, 0))
 }
 
+// stepContext gives the calls of a scheduler step budgetStep, unless ctx
+// already carries a budget: a step run for an interaction (/circle open)
+// keeps the interaction's.
+func stepContext(ctx context.Context) context.Context {
+	if _, ok := ctx.Value(retryBudgetKey{}).(time.Duration); ok {
+		return ctx
+	}
+	return withRetryBudget(ctx, budgetStep)
+}
+
 func retryBudget(ctx context.Context) time.Duration {
 	if d, ok := ctx.Value(retryBudgetKey{}).(time.Duration); ok {
 		return d
@@ -493,55 +503,4 @@ func errText(err error) string {
 		return strings.Replace(err.Error(), ue.Error(), fmt.Sprintf("%s %s: %v", ue.Op, shape, ue.Err), 1)
 	}
 	return err.Error()
-}
-
-// nonceMessage is a message with a nonce Discord enforces: a second POST
-// with the same nonce within a few minutes returns the first message
-// instead of posting again, which makes the POST safe to retry.
-type nonceMessage struct {
-	*discordgo.MessageSend
-	Nonce        string `json:"nonce"`
-	EnforceNonce bool   `json:"enforce_nonce"`
-}
-
-// channelMessageSendOnce is ChannelMessageSendComplex with an enforced
-// nonce (at most 25 characters), so that the transport may retry it. Use a
-// nonce that names the message — the same message gets the same nonce, a
-// different one a different nonce — e.g. "s123-prompt-2": then a step
-// repeated after a restart within minutes doesn't post twice either.
-func channelMessageSendOnce(dg *discordgo.Session, channelID, nonce string, msg *discordgo.MessageSend, options ...discordgo.RequestOption) (*discordgo.Message, error) {
-	if nonce == "" || len(nonce) > 25 {
-		return nil, fmt.Errorf("bot: message nonce %q: must be 1 to 25 characters", nonce)
-	}
-	if msg.Embed != nil || msg.File != nil {
-		return nil, errors.New("bot: channelMessageSendOnce takes Embeds and Files, not Embed or File")
-	}
-	for _, e := range msg.Embeds {
-		if e.Type == "" {
-			e.Type = discordgo.EmbedTypeRich
-		}
-	}
-	data := nonceMessage{MessageSend: msg, Nonce: nonce, EnforceNonce: true}
-	endpoint := discordgo.EndpointChannelMessages(channelID)
-	var (
-		body []byte
-		err  error
-	)
-	if len(msg.Files) > 0 {
-		contentType, payload, merr := discordgo.MultipartBodyWithJSON(data, msg.Files)
-		if merr != nil {
-			return nil, merr
-		}
-		body, err = dg.RequestRaw(http.MethodPost, endpoint, contentType, payload, endpoint, 0, options...)
-	} else {
-		body, err = dg.RequestWithBucketID(http.MethodPost, endpoint, data, endpoint, options...)
-	}
-	if err != nil {
-		return nil, err
-	}
-	var m discordgo.Message
-	if err := json.Unmarshal(body, &m); err != nil {
-		return nil, fmt.Errorf("%w: %s", discordgo.ErrJSONUnmarshal, err)
-	}
-	return &m, nil
 }

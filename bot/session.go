@@ -83,8 +83,8 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 			return fmt.Errorf("updating the facilitator notice: %w", err)
 		}
 	case !already:
-		if _, err := b.post(ctx, s.ChannelID, &discordgo.MessageSend{Content: text}); err != nil && !isUnknown(err) {
-			return fmt.Errorf("posting that a facilitator joined: %w", err)
+		if _, err := b.post(ctx, s.ChannelID, "that a facilitator joined", nonceKey(s.ID, "joined", 0), &discordgo.MessageSend{Content: text}); err != nil && !isUnknown(err) {
+			return err
 		}
 	}
 	log.Info("facilitator present; members told")

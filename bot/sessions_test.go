@@ -233,7 +233,7 @@ func TestSessionsOpenBlocked(t *testing.T) {
 	h.sim.SetRolePermissions(h.guild, botRole, discordgo.PermissionViewChannel|discordgo.PermissionSendMessages)
 
 	open := func() string { return h.run(h.fac, "circle open", discordsim.O("circle", c.Name)).Content }
-	wantContains(t, open(), "missing permissions", "Manage Channels", "<#"+h.category+">", "Nothing was opened", "/circle open again")
+	wantContains(t, open(), "circlebot is missing **Manage Channels** and **Manage Roles** in <#"+h.category+">", "turn on **Manage Channels** for the **circlebot** role", "Nothing was opened", "/circle open again")
 	wantContains(t, h.run(h.fac, "circle close", discordsim.O("circle", c.Name)).Content, "no open session")
 	all, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c.ID})
 	if err != nil {
@@ -317,7 +317,7 @@ func TestSessionsStuckClose(t *testing.T) {
 	}
 	// The warning gets stuck first, then the close, on the same problem:
 	// one message about it.
-	if n := h.lcDMsWith(h.fac, "I can't", "the session of **Locked out**", "missing permissions", "View Channel", "<#"+s.ChannelID+">", "<#"+h.category+">"); n != 1 || h.lcDMsWith(h.fac, "I can't") != 1 {
+	if n := h.lcDMsWith(h.fac, "I can't post the warning in the session of **Locked out**", "circlebot is missing **View Channel** in <#"+s.ChannelID+">", "allow **View Channel** for circlebot in the permissions of the channel <#"+s.ChannelID+"> (Edit Channel → Permissions)"); n != 1 || h.lcDMsWith(h.fac, "I can't") != 1 {
 		t.Fatalf("%d stuck DMs, want 1: %+v", n, h.sim.DMs(h.fac))
 	}
 	// Three tries a minute apart, then 2, 4, 8, … minutes (for the warning,

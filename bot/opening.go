@@ -1,0 +1,504 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/schedule"
+)
+
+// Session channel work the scheduler asks for (schedule.Actions).
+//
+// Every action is idempotent: the scheduler may call it again after a
+// crash, a failed store write or a Discord error. OpenSession records each
+// of its side effects on the session row the moment it happens, so a
+// restart finishes an interrupted open without a second channel or a
+// second copy of any message. The in-session steps (a prompt, the warning,
+// the closing note) are single messages recorded by the scheduler right
+// after they are sent; each carries a nonce Discord de-duplicates for a few
+// minutes, so a retry after a lost answer doesn't post it twice, and a
+// crash in that instant can repeat one of them at most, and nothing else.
+//
+// Nothing written by members is ever read or stored. The one read of a
+// channel's messages is the crash recovery in OpenSession, which looks only
+// for the bot's own opening messages (without the Message Content intent,
+// Discord shows the bot no one else's words).
+
+// Recognisable beginnings of the bot's own session messages, so that an
+// interrupted open can tell which of them it already posted.
+const (
+	guidelinesTitle = "📜 Guidelines v"
+	welcomePrefix   = "👋 Welcome"
+	promptPrefix    = "💬 **Prompt "
+	gatePrefix      = "🕊️ **A facilitator may not be here today.**"
+	joinedPrefix    = "🕊️ **A facilitator has joined"
+)
+
+// maxMentions is Discord's limit on users in allowed_mentions.
+const maxMentions = 100
+
+// errNoCategory: /setup has not chosen a category for session channels.
+var errNoCategory = errors.New("no category for session channels is configured; run /setup")
+
+// createAttempts bounds how often an open tries to create its channel when
+// Discord answers with a server error: channel creation is not repeatable
+// blindly (the transport never retries it), so each new try first looks
+// for the channel an earlier one may have made after all.
+const createAttempts = 4
+
+// OpenSession opens a session's channel (DESIGN.md, "Channel model"). In
+// order, each step recorded on the session row before the next:
+//
+//  1. find the channel — by the stored ID, else by the session's marker in
+//     the topics of the guild's channels — or create it in the configured
+//     category, seen by nobody but the bot, and store its ID;
+//  2. post the guidelines (GuidelinesMessageID, and GuidelinesVersion: the
+//     version the session holds consent to);
+//  3. mark the session opened (OpenedAt) and let in the people consent
+//     admits: from here on the session is open, whatever follows;
+//  4. finish the opening (finishOpening): pin the guidelines, DM the
+//     re-consent requests, post the welcome, and the facilitator notice
+//     if no facilitator is coming. If any of that fails, OpenSession
+//     returns a *schedule.PartlyOpenError: the scheduler records the
+//     session open and retries the rest aside (FinishOpening), never
+//     holding up access or the prompts. The first prompt is the
+//     scheduler's first prompt step.
+//
+// With PostponeWithoutFacilitator, the presence gate instead postpones the
+// session before any channel exists: it is marked skipped, members and
+// facilitators are told by DM, and the next occurrence is planned.
+func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
+	ctx = stepContext(ctx)
+	lock := b.sessionLock(s.ID)
+	lock.Lock()
+	defer lock.Unlock()
+
+	s, err := b.store.Session(ctx, s.ID) // the row is the truth, not the caller's copy
+	if err != nil {
+		return s, err
+	}
+	log := b.log.With("guild", c.GuildID, "circle", c.ID, "session", s.ID)
+	g, err := b.settings(ctx, c.GuildID)
+	if err != nil {
+		return s, err
+	}
+	grant, stale, err := b.access(ctx, c, s)
+	if err != nil {
+		return s, err
+	}
+	rsvps, err := b.store.RSVPs(ctx, s.ID)
+	if err != nil {
+		return s, err
+	}
+
+	// 1. The channel.
+	ch, err := b.findSessionChannel(ctx, c, s)
+	if err != nil {
+		return s, err
+	}
+	created := false
+	var lacking int64
+	if ch == nil {
+		if gateApplies(c, s, rsvps) && c.PostponeWithoutFacilitator {
+			return s, b.postpone(ctx, c, s)
+		}
+		if g.CategoryID == "" {
+			log.Error("can't open a session: no category for session channels; an admin must run /setup")
+			return s, errNoCategory
+		}
+		if ch, lacking, err = b.createSessionChannel(ctx, c, s, g); err != nil {
+			return s, err
+		}
+		created = true
+		log.Info("session channel created", "channel", ch.ID)
+	}
+	if s.ChannelID != ch.ID {
+		replaced := s.ChannelID != ""
+		s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			cur.ChannelID = ch.ID
+			if replaced {
+				// The old channel was deleted by hand before the open
+				// finished: everything starts again in the new one.
+				cur.GuidelinesMessageID, cur.GuidelinesPinned, cur.WelcomePosted, cur.PromptsPosted, cur.FacilitatorAlerted = "", false, false, 0, false
+				cur.GateMessageID = ""
+				cur.OpenedAt = time.Time{}
+			}
+			if cur.GuidelinesVersion == 0 {
+				// Set again to the version posted in step 2.
+				cur.GuidelinesVersion = c.Guidelines.Version
+			}
+			return nil
+		})
+		if err != nil {
+			return s, err
+		}
+	}
+	if !created {
+		if s, err = b.recoverOpening(ctx, s); err != nil {
+			return s, err
+		}
+	}
+
+	// 2. The guidelines.
+	if s.GuidelinesMessageID == "" {
+		m, err := b.post(ctx, s.ChannelID, "the guidelines", nonceKey(s.ID, "guidelines", c.Guidelines.Version), &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{guidelinesEmbed(c)}})
+		if err != nil {
+			return s, err
+		}
+		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			cur.GuidelinesMessageID = m.ID
+			cur.GuidelinesVersion = c.Guidelines.Version
+			return nil
+		}); err != nil {
+			return s, err
+		}
+	}
+
+	// 3. Opened: let people in.
+	if s.OpenedAt.IsZero() {
+		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			if cur.OpenedAt.IsZero() {
+				cur.OpenedAt = b.clock.Now()
+			}
+			return nil
+		}); err != nil {
+			return s, err
+		}
+	}
+	// Consent read now, after OpenedAt is stored: a consent given while
+	// this ran is either seen here or applied by the refresh that waits
+	// for this session's lock.
+	if grant, _, err = b.access(ctx, c, s); err != nil {
+		return s, err
+	}
+	// ch holds the overwrites as created or as found.
+	if err := b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, overwritesFor(c.GuildID, b.botUserID, grant, modeOpen)); err != nil {
+		return s, err
+	}
+	log.Info("session opened", "channel", s.ChannelID, "people", len(grant), "stale_consent", len(stale))
+	if lacking != 0 {
+		b.tellLacking(ctx, c, s, lacking)
+	}
+
+	// 4. The rest of the opening.
+	if s, err = b.finishOpening(ctx, c, s); err != nil {
+		log.Warn("session open, but part of its opening failed; retrying it aside", "err", err)
+		return s, &schedule.PartlyOpenError{Err: err}
+	}
+	return s, nil
+}
+
+// FinishOpening does what OpenSession left of the opening of an open
+// session (schedule.Actions): OpeningPending sessions only.
+func (b *Bot) FinishOpening(ctx context.Context, c circles.Circle, s circles.Session) error {
+	ctx = stepContext(ctx)
+	lock := b.sessionLock(s.ID)
+	lock.Lock()
+	defer lock.Unlock()
+
+	s, err := b.store.Session(ctx, s.ID)
+	if err != nil {
+		if circles.ErrorCode(err) == circles.ENotFound {
+			return nil
+		}
+		return err
+	}
+	if s.State != circles.SessionOpen || !s.ClosedAt.IsZero() || s.ChannelID == "" {
+		return nil // over: there is nobody left to welcome
+	}
+	if s, err = b.recoverOpening(ctx, s); err != nil {
+		return err
+	}
+	_, err = b.finishOpening(ctx, c, s)
+	return err
+}
+
+// finishOpening pins the guidelines, DMs the re-consent requests, posts
+// the welcome and, when the presence gate applies, the notice and the
+// facilitators' alert — each recorded on the row, each tried even if
+// another failed, so that a refused pin never costs the welcome. It
+// returns the failures joined.
+func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
+	grant, stale, err := b.access(ctx, c, s)
+	if err != nil {
+		return s, err
+	}
+	rsvps, err := b.store.RSVPs(ctx, s.ID)
+	if err != nil {
+		return s, err
+	}
+	var errs []error
+	record := func(fn func(cur *circles.Session)) {
+		out, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			fn(cur)
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		s = out
+	}
+
+	// The pin. A guidelines message deleted by hand is gone for good: it
+	// is not posted again into a conversation under way.
+	if !s.GuidelinesPinned && s.GuidelinesMessageID != "" {
+		err := b.pin(ctx, s.ChannelID, s.GuidelinesMessageID)
+		switch {
+		case err == nil:
+			record(func(cur *circles.Session) { cur.GuidelinesPinned = true })
+		case isUnknown(err):
+			b.log.Warn("the guidelines message is gone; not pinned", "guild", c.GuildID, "circle", c.ID, "session", s.ID)
+			record(func(cur *circles.Session) { cur.GuidelinesPinned = true })
+		default:
+			errs = append(errs, err)
+		}
+	}
+
+	// Re-consent requests, once per session (recorded right after
+	// sending: a crash in between may send them once more).
+	if !s.ReconsentAsked && len(stale) > 0 {
+		for _, u := range stale {
+			_ = b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.Name, c.Guidelines.Version))
+		}
+		record(func(cur *circles.Session) { cur.ReconsentAsked = true })
+	}
+
+	// The welcome, mentioning exactly the attendees.
+	if !s.WelcomePosted {
+		content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
+		if _, err := b.post(ctx, s.ChannelID, "the welcome", nonceKey(s.ID, "welcome", 0), &discordgo.MessageSend{Content: content}, mention...); err != nil {
+			errs = append(errs, err)
+		} else {
+			record(func(cur *circles.Session) { cur.WelcomePosted = true })
+		}
+	}
+
+	// The facilitator-presence gate, after the welcome it follows. The
+	// notice goes first and is recorded (the alert's button edits it); a
+	// crash before the alert is recorded repeats the alert rather than
+	// lose it.
+	if gateApplies(c, s, rsvps) && !s.FacilitatorAlerted && s.WelcomePosted {
+		if s.GateMessageID == "" {
+			m, err := b.post(ctx, s.ChannelID, "the facilitator notice", nonceKey(s.ID, "gate", 0), &discordgo.MessageSend{Content: gateNotice()})
+			if err != nil {
+				errs = append(errs, err)
+			} else {
+				record(func(cur *circles.Session) { cur.GateMessageID = m.ID })
+			}
+		}
+		if s.GateMessageID != "" {
+			b.alertFacilitators(c, s)
+			record(func(cur *circles.Session) { cur.FacilitatorAlerted = true })
+			b.log.Info("session opened without a facilitator; facilitators alerted", "guild", c.GuildID, "circle", c.ID, "session", s.ID)
+		}
+	}
+	return s, errors.Join(errs...)
+}
+
+// createSessionChannel creates the session's channel in the category,
+// seen by nobody but the bot until the guidelines are up. Discord refuses a channel whose
+// overwrites name a permission the bot lacks in the server; if what it
+// lacks is optional (optionalPermissions), the channel is made without
+// those, and lacking says which, for the facilitators. A server error is
+// tried again a few times, each time first looking for a channel an
+// earlier try may have made after all (by its marker).
+func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, g circles.GuildSettings) (*discordgo.Channel, int64, error) {
+	held := RequiredPermissions
+	var lastErr error
+	for attempt := range createAttempts {
+		if attempt > 0 {
+			if err := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); err != nil {
+				return nil, 0, errors.Join(lastErr, err)
+			}
+			// A create whose answer was lost may have made the channel.
+			found, err := b.findSessionChannel(ctx, c, s)
+			if err != nil {
+				return nil, 0, errors.Join(lastErr, err)
+			}
+			if found != nil {
+				return found, RequiredPermissions &^ held, nil
+			}
+		}
+		ows := maskOverwrites(overwritesFor(c.GuildID, b.botUserID, nil, modeOpening), held)
+		ch, err := b.dg.GuildChannelCreateComplex(c.GuildID, discordgo.GuildChannelCreateData{
+			Name:                 circles.ChannelName(c.Name, s.Start, c.Location()),
+			Type:                 discordgo.ChannelTypeGuildText,
+			Topic:                sessionTopic(c, s),
+			ParentID:             g.CategoryID,
+			PermissionOverwrites: ows,
+		}, discordgo.WithContext(ctx))
+		if err == nil {
+			return ch, RequiredPermissions &^ held, nil
+		}
+		lastErr = err
+		if isRefused(err) {
+			if fewer, ok := b.heldOptional(ctx, c.GuildID, held); ok && attempt < createAttempts-1 {
+				held = fewer
+				continue
+			}
+			r := &refusal{err: err, what: "create the channel of", channelID: g.CategoryID, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
+			return nil, 0, r
+		}
+		if !isServerError(err) {
+			break
+		}
+	}
+	return nil, 0, fmt.Errorf("creating the session channel in category %s: %w", g.CategoryID, lastErr)
+}
+
+// heldOptional narrows held to the optional permissions the bot really
+// holds in the server, after Discord refused overwrites naming them. ok is
+// false when that changes nothing (the refusal is about something else) or
+// the server can't be read.
+func (b *Bot) heldOptional(ctx context.Context, guildID string, held int64) (int64, bool) {
+	a, err := readServerAccess(ctx, b.dg, guildID, b.botUserID)
+	if err != nil {
+		b.log.Warn("could not read circlebot's permissions after a refusal", "guild", guildID, "err", err)
+		return held, false
+	}
+	fewer := held &^ (optionalPermissions &^ a.base())
+	return fewer, fewer != held
+}
+
+// tellLacking tells the facilitators, once per session and permission,
+// that a session opened without optional permissions the bot lacks.
+func (b *Bot) tellLacking(ctx context.Context, c circles.Circle, s circles.Session, lacking int64) {
+	if !b.firstTelling(s.ID, problemPermissions, lacking) {
+		return
+	}
+	b.log.Warn("session opened without optional permissions", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "lacking", lacking)
+	m, err := b.explainRefusal(ctx, c.GuildID, &refusal{channelID: s.ChannelID, named: lacking})
+	if err != nil || m.bits == 0 {
+		// Read again a moment later, it is whole again: the next session
+		// shows whether anything is still missing.
+		return
+	}
+	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s", c.Name, ShortTimestamp(s.Start), s.ChannelID, m.describe(" in this server")))
+}
+
+// namedIn is every permission the overwrites allow or deny.
+func namedIn(ows []*discordgo.PermissionOverwrite) int64 {
+	var bits int64
+	for _, ow := range ows {
+		bits |= ow.Allow | ow.Deny
+	}
+	return bits
+}
+
+// isServerError reports whether err is Discord failing (a 5xx) or the
+// connection to it, as opposed to Discord refusing the call.
+func isServerError(err error) bool {
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) {
+		return rest.Response != nil && rest.Response.StatusCode >= 500
+	}
+	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// sleepCtx waits d, or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// sessionTopic is the channel topic; the marker lets an interrupted open
+// find its channel again.
+func sessionTopic(c circles.Circle, s circles.Session) string {
+	return fmt.Sprintf("Private session of %s · peer support, not therapy · %s", c.Name, s.Marker())
+}
+
+// findSessionChannel returns the session's channel if it exists: the
+// stored one, or one whose topic carries the session's marker (created by
+// an open that crashed before storing its ID). nil when there is none.
+func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circles.Session) (*discordgo.Channel, error) {
+	if s.ChannelID != "" {
+		ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
+		if err == nil {
+			return ch, nil
+		}
+		if !isUnknown(err) {
+			return nil, refused(fmt.Errorf("reading the session channel %s: %w", s.ChannelID, err), "read the channel of", s.ChannelID, permView, 0)
+		}
+		b.log.Warn("session channel was deleted before the open finished; making a new one", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
+	}
+	chans, err := b.dg.GuildChannels(c.GuildID, discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("listing the server's channels: %w", err)
+	}
+	for _, ch := range chans {
+		if ch.Type == discordgo.ChannelTypeGuildText && circles.SessionIDFromTopic(ch.Topic) == s.ID {
+			b.log.Info("found the session channel by its marker", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
+			return ch, nil
+		}
+	}
+	return nil, nil
+}
+
+// recoverOpening finds which of the opening messages an interrupted open
+// already posted but did not record, from the bot's own messages in the
+// channel, and records them. Of the gate notice only the message is
+// recorded: whether the facilitators were alerted after it was posted is
+// not known, so they are alerted (again). It reads the channel only when
+// something is unrecorded.
+func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Session, error) {
+	if s.GuidelinesMessageID != "" && s.WelcomePosted && s.PromptsPosted > 0 && (s.FacilitatorAlerted || s.GateMessageID != "") {
+		return s, nil
+	}
+	msgs, err := b.dg.ChannelMessages(s.ChannelID, 100, "", "", "", discordgo.WithContext(ctx))
+	if err != nil {
+		return s, refused(fmt.Errorf("reading the bot's opening messages: %w", err), "read its opening messages in", s.ChannelID, permView|permReadHistory, 0)
+	}
+	var guidelines, gate string
+	var version int
+	var welcome, prompt bool
+	for _, m := range msgs {
+		if m.Author == nil || m.Author.ID != b.botUserID {
+			continue
+		}
+		switch {
+		case len(m.Embeds) > 0 && strings.HasPrefix(m.Embeds[0].Title, guidelinesTitle):
+			guidelines = m.ID
+			fmt.Sscanf(strings.TrimPrefix(m.Embeds[0].Title, guidelinesTitle), "%d", &version)
+		case strings.HasPrefix(m.Content, welcomePrefix):
+			welcome = true
+		case strings.HasPrefix(m.Content, promptPrefix):
+			prompt = true
+		case strings.HasPrefix(m.Content, gatePrefix):
+			gate = m.ID
+		}
+	}
+	if (guidelines == "" || s.GuidelinesMessageID != "") && (!welcome || s.WelcomePosted) && (!prompt || s.PromptsPosted > 0) && (gate == "" || s.GateMessageID != "") {
+		return s, nil
+	}
+	b.log.Info("resuming an interrupted open", "guild", s.GuildID, "circle", s.CircleID, "session", s.ID,
+		"guidelines", guidelines != "", "welcome", welcome, "prompt", prompt, "notice", gate != "")
+	return b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+		if cur.GuidelinesMessageID == "" {
+			cur.GuidelinesMessageID = guidelines
+			if version > 0 {
+				cur.GuidelinesVersion = version // the version posted
+			}
+		}
+		cur.WelcomePosted = cur.WelcomePosted || welcome
+		if prompt {
+			cur.PromptsPosted = max(cur.PromptsPosted, 1)
+		}
+		if cur.GateMessageID == "" {
+			cur.GateMessageID = gate
+		}
+		return nil
+	})
+}
