@@ -217,6 +217,7 @@ func (b *Bot) handlers() []any {
 		tracked(b, b.onGuildDelete),
 		tracked(b, b.onGuildMemberRemove),
 		tracked(b, b.onGuildMembersChunk),
+		tracked(b, b.onChannelDelete),
 		tracked(b, b.onInteraction),
 	}
 }

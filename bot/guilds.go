@@ -49,6 +49,7 @@ func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 	}
 	// Last, as it waits on the gateway: who left while the bot was away.
 	defer b.checkMembers(g.ID)
+	b.findLostChannels(ctx, g)
 	listed := len(b.opts.GuildIDs) == 0 || contains(b.opts.GuildIDs, g.ID)
 	if listed && len(b.opts.GuildIDs) > 0 {
 		// A listed guild the bot has just joined (or that Start skipped).
@@ -67,7 +68,10 @@ func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 		return
 	}
 	if g.OwnerID != "" {
-		_ = b.dm(g.OwnerID, &discordgo.MessageSend{Content: fmt.Sprintf(
+		// The same check /setup ends with, for the server as a whole:
+		// there is no session category yet.
+		check := b.permissionCheckEmbed(ctx, g.ID, "")
+		_ = b.dm(g.OwnerID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{check}, Content: fmt.Sprintf(
 			"👋 Thanks for adding circlebot to **%s**.\n\n"+
 				"circlebot hosts small, private, text-based peer support circles. To get started, run **/setup** in your server to choose:\n"+
 				"• the role whose members may facilitate circles,\n"+
