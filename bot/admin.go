@@ -106,8 +106,33 @@ func (b *Bot) setupCommand(ctx context.Context, r *Request) (*Response, error) {
 	} else if !changed {
 		title = "circlebot settings (nothing changed)"
 	}
-	return setupSummary(g, title), nil
+	resp := setupSummary(g, title)
+	resp.Embeds = append(resp.Embeds, b.permissionCheckEmbed(ctx, r.GuildID, g.CategoryID))
+	return resp, nil
 }
+
+// permissionCheckEmbed shows the permission check (CheckPermissions) of
+// the server and its session category, each permission ✅ or ❌ with what
+// it is for and how to fix it.
+func (b *Bot) permissionCheckEmbed(ctx context.Context, guildID, categoryID string) *discordgo.MessageEmbed {
+	chk, err := CheckPermissions(ctx, b.dg, b.botUserID, guildID, categoryID)
+	if err != nil {
+		b.log.Warn("checking circlebot's permissions", "guild", guildID, "err", err)
+		return &discordgo.MessageEmbed{Title: "Permission check", Color: warnColor,
+			Description: "I couldn't read my permissions just now (Discord didn't answer). Run /setup again in a moment to see them checked."}
+	}
+	e := &discordgo.MessageEmbed{Title: "✅ Permission check: all set", Color: memberColor, Description: truncate(chk.Markdown(), 4096)}
+	if n := len(permissionsIn(chk.missing(true).bits)); n > 0 || chk.CategoryMissing {
+		e.Title, e.Color = fmt.Sprintf("⚠️ Permission check: %d missing", n), warnColor
+		if chk.CategoryMissing {
+			e.Title = "⚠️ Permission check: the session category is gone"
+		}
+	}
+	return e
+}
+
+// warnColor marks an embed that shows something to fix.
+const warnColor = 0xE8A33D
 
 // checkFacilitatorRole refuses roles that can't sensibly mark facilitators.
 func (b *Bot) checkFacilitatorRole(r *Request, roleID string) error {
@@ -235,7 +260,7 @@ func setupSummary(g circles.GuildSettings, title string) *Response {
 		"• Discord shows **/circle** only to members with the Manage Channels permission, so facilitators without it won't see it. "+
 		"Either give <@&%[1]s> Manage Channels, or allow <@&%[1]s> to use /circle in Server Settings → Integrations → circlebot.\n"+
 		"• Members find circles with **/circles** and join with **/join**.\n"+
-		"• Make sure I can manage channels and permissions in <#%[2]s>, so I can open private session channels there.\n"+
-		"• Run /setup again any time; it changes only the options you give.", g.FacilitatorRoleID, g.CategoryID)
+		"• Session channels are created in <#%[2]s>; the permission check below shows what I can do there.\n"+
+		"• Run /setup again any time; it changes only the options you give, and checks my permissions again.", g.FacilitatorRoleID, g.CategoryID)
 	return &Response{Content: next, Embeds: []*discordgo.MessageEmbed{e}}
 }

@@ -109,8 +109,12 @@ func TestAdminSetup(t *testing.T) {
 	}
 
 	r = h.setup(O("retention_hours", 48))
-	if !r.Ephemeral || len(r.Embeds) != 1 {
+	if !r.Ephemeral || len(r.Embeds) != 2 {
 		t.Fatalf("setup answer: %+v", r)
+	}
+	// It ends with the permission check of the category: all there.
+	if chk := r.Embeds[1]; !strings.Contains(chk.Title, "all set") || strings.Count(chk.Description, "✅") != 8 || strings.Contains(chk.Description, "❌") {
+		t.Fatalf("permission check %+v", chk)
 	}
 	text := responseText(r)
 	wantContains(t, text, "is set up", "<@&"+h.facRole+">", "<#"+h.category+">", "48 hours", "60 minutes", "/circle create", "default international list")
