@@ -146,6 +146,9 @@ func Run(ctx context.Context, o Options) error {
 		}
 		return ctx.Err()
 	}
+	if n := d.sim.Stats().Deprecated; n > 0 {
+		d.missing(fmt.Sprintf("the bot made %d calls Discord's spec marks deprecated", n))
+	}
 	d.summary()
 	if len(d.failed) > 0 {
 		return fmt.Errorf("%d step(s) of the walkthrough did not work: %s", len(d.failed), strings.Join(d.failed, "; "))

@@ -21,7 +21,7 @@ import (
 var update = flag.Bool("update", false, "regenerate testdata/discord-routes.txt from the OpenAPI spec")
 
 const (
-	specCommit = "74fda0fad044407ea280043a03ffc9bc64c4e49e"
+	specCommit = SpecCommit
 	routesFile = "testdata/discord-routes.txt"
 )
 
