@@ -328,12 +328,12 @@ func (b *Bot) tellPromoted(c circles.Circle, promoted []circles.Membership) {
 		if !m.HasCurrentConsent(c.Guidelines.Version) {
 			_ = b.sendReconsent(c, m.UserID, fmt.Sprintf(
 				"🎉 A seat opened up in **%s** and it's yours, as %s. Its guidelines changed while you were waiting, so please read version %d below and agree — then you're in.",
-				c.Name, mode, c.Guidelines.Version))
+				c.EscapedName(), mode, c.Guidelines.Version))
 			b.log.Info("promoted from waitlist; asked to consent to new guidelines", "guild", c.GuildID, "circle", c.ID)
 			continue
 		}
 		_ = b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf(
-			"🎉 A seat opened up in **%s** and you're in now, as %s. Use /mycircles in the server to see the next session.", c.Name, mode)})
+			"🎉 A seat opened up in **%s** and you're in now, as %s. Use /mycircles in the server to see the next session.", c.EscapedName(), mode)})
 		b.log.Info("promoted from waitlist", "guild", c.GuildID, "circle", c.ID)
 	}
 }

@@ -87,7 +87,7 @@ func (b *Bot) requireCircleFacilitator(ctx context.Context, r *Request, option s
 		return c, g, err
 	}
 	if !c.IsFacilitator(r.UserID) && !isAdmin(r) {
-		return c, g, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it.", c.Name)
+		return c, g, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it.", c.EscapedName())
 	}
 	return c, g, nil
 }

@@ -94,8 +94,8 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	b.sched.Kick()
 
 	e := &discordgo.MessageEmbed{
-		Title:       truncate("✅ "+c.Name+" is ready", 256),
-		Description: "These are the circle's guidelines for now (the defaults). Members read them and agree before they join.\n\n" + c.Guidelines.Text,
+		Title:       truncate("✅ "+c.EscapedName()+" is ready", 256),
+		Description: "These are the circle's guidelines for now (the defaults). Members read them and agree before they join.\n\n" + circles.NeutralizeFormatting(c.Guidelines.Text),
 		Color:       embedColor,
 		Fields: []*discordgo.MessageEmbedField{
 			{Name: "Kind", Value: c.Kind.Describe(), Inline: true},
@@ -109,7 +109,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		},
 	}
 	if c.Topic != "" {
-		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: c.Topic}}, e.Fields...)
+		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }
@@ -274,7 +274,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 				return err
 			}
 			c.Name = circles.NormalizeName(name)
-			changes = append(changes, "name: **"+c.Name+"**")
+			changes = append(changes, "name: **"+c.EscapedName()+"**")
 		}
 		if _, ok := r.Options["kind"]; ok {
 			c.Kind = circles.Kind(r.String("kind"))
@@ -298,20 +298,20 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		}
 		if add != "" {
 			if c.IsFacilitator(add) {
-				return circles.Errorf(circles.EConflict, "<@%s> already facilitates %s.", add, c.Name)
+				return circles.Errorf(circles.EConflict, "<@%s> already facilitates %s.", add, c.EscapedName())
 			}
 			if len(c.Facilitators) >= circles.MaxFacilitators {
-				return circles.Errorf(circles.EConflict, "%s already has %d facilitators, the most a circle can have. Remove one first.", c.Name, circles.MaxFacilitators)
+				return circles.Errorf(circles.EConflict, "%s already has %d facilitators, the most a circle can have. Remove one first.", c.EscapedName(), circles.MaxFacilitators)
 			}
 			c.Facilitators = append(c.Facilitators, add)
 			changes = append(changes, fmt.Sprintf("added facilitator <@%s>", add))
 		}
 		if remove != "" {
 			if !c.IsFacilitator(remove) {
-				return circles.Errorf(circles.EInvalid, "<@%s> doesn't facilitate %s, so there's nothing to remove.", remove, c.Name)
+				return circles.Errorf(circles.EInvalid, "<@%s> doesn't facilitate %s, so there's nothing to remove.", remove, c.EscapedName())
 			}
 			if len(c.Facilitators) == 1 {
-				return circles.Errorf(circles.EConflict, "<@%s> is the only facilitator of %s. Add another with add_facilitator first, so the circle is never without one.", remove, c.Name)
+				return circles.Errorf(circles.EConflict, "<@%s> is the only facilitator of %s. Add another with add_facilitator first, so the circle is never without one.", remove, c.EscapedName())
 			}
 			kept := c.Facilitators[:0]
 			for _, f := range c.Facilitators {
@@ -340,7 +340,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	if len(promoted) > 0 {
 		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
 	}
-	return Reply("Saved changes to **%s**:\n• %s", updated.Name, strings.Join(changes, "\n• ")), nil
+	return Reply("Saved changes to **%s**:\n• %s", updated.EscapedName(), strings.Join(changes, "\n• ")), nil
 }
 
 func userIDs(ms []circles.Membership) []string {

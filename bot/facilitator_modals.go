@@ -60,7 +60,7 @@ func (b *Bot) reauthoriseModal(ctx context.Context, r *Request) (circles.Circle,
 		return c, err
 	}
 	if !c.IsFacilitator(r.UserID) && !isAdmin(r) {
-		return c, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it. Nothing was saved.", c.Name)
+		return c, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it. Nothing was saved.", c.EscapedName())
 	}
 	return c, c.Editable()
 }
@@ -78,7 +78,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 	changed := false
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Guidelines.Version != r.CustomID.Version {
-			return circles.Errorf(circles.EConflict, "Someone else changed the guidelines of %s meanwhile (they are now at version %d), so nothing was saved. Run /circle guidelines again to edit the current text.", cur.Name, cur.Guidelines.Version)
+			return circles.Errorf(circles.EConflict, "Someone else changed the guidelines of %s meanwhile (they are now at version %d), so nothing was saved. Run /circle guidelines again to edit the current text.", cur.EscapedName(), cur.Guidelines.Version)
 		}
 		var err error
 		changed, err = cur.SetGuidelines(text)
@@ -89,7 +89,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 	}
 	b.afterCircleUpdate(ctx, updated, promoted, false)
 	if !changed {
-		return Reply("The guidelines of **%s** are unchanged (still version %d).", updated.Name, updated.Guidelines.Version), nil
+		return Reply("The guidelines of **%s** are unchanged (still version %d).", updated.EscapedName(), updated.Guidelines.Version), nil
 	}
 	members, err := b.store.Memberships(ctx, updated.ID)
 	if err != nil {
@@ -102,7 +102,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 		}
 	}
 	b.log.Info("guidelines changed", "guild", r.GuildID, "circle", updated.ID, "version", updated.Guidelines.Version, "by", r.UserID, "reconsent", stale)
-	msg := fmt.Sprintf("Saved version %d of the guidelines of **%s**.", updated.Guidelines.Version, updated.Name)
+	msg := fmt.Sprintf("Saved version %d of the guidelines of **%s**.", updated.Guidelines.Version, updated.EscapedName())
 	switch stale {
 	case 0:
 		msg += " Nobody has joined yet, so there's nobody to ask again."
@@ -147,7 +147,7 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if promptsDigest(cur.Prompts) != r.CustomID.Arg {
-			return circles.Errorf(circles.EConflict, "Someone else changed the prompts of %s while you were editing them, so nothing was saved. Run /circle prompts again to see the current prompts, and make your change there.", cur.Name)
+			return circles.Errorf(circles.EConflict, "Someone else changed the prompts of %s while you were editing them, so nothing was saved. Run /circle prompts again to see the current prompts, and make your change there.", cur.EscapedName())
 		}
 		cur.Prompts = prompts
 		return nil
@@ -159,9 +159,9 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	b.log.Info("prompts changed", "guild", r.GuildID, "circle", updated.ID, "prompts", len(prompts), "by", r.UserID)
 	switch len(prompts) {
 	case 0:
-		return Reply("Cleared the prompts of **%s**. Sessions will open with the guidelines and a welcome only.", updated.Name), nil
+		return Reply("Cleared the prompts of **%s**. Sessions will open with the guidelines and a welcome only.", updated.EscapedName()), nil
 	case 1:
-		return Reply("Saved 1 prompt for **%s**. It is posted when a session opens.", updated.Name), nil
+		return Reply("Saved 1 prompt for **%s**. It is posted when a session opens.", updated.EscapedName()), nil
 	}
 	times := circles.PromptTimes(r.Now, r.Now.Add(updated.Schedule.Duration), len(prompts))
 	offsets := make([]string, 0, len(times)-1)
@@ -169,7 +169,7 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 		offsets = append(offsets, fmt.Sprintf("%d", int(t.Sub(r.Now).Minutes())))
 	}
 	return Reply("Saved %d prompts for **%s**. The first is posted when a session opens; the rest follow %s minutes in (spread out before the 5-minute warning of a %d-minute session).",
-		len(prompts), updated.Name, strings.Join(offsets, ", "), int(updated.Schedule.Duration.Minutes())), nil
+		len(prompts), updated.EscapedName(), strings.Join(offsets, ", "), int(updated.Schedule.Duration.Minutes())), nil
 }
 
 // promptsDigest fingerprints a circle's prompts for the prompts form's

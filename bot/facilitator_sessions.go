@@ -20,10 +20,10 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	if !hasScheduleOptions(r) {
-		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ When "+c.Name+" meets")}}, nil
+		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ When "+c.EscapedName()+" meets")}}, nil
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived, so it has no schedule to change.", c.Name)
+		return nil, circles.Errorf(circles.EConflict, "%s is archived, so it has no schedule to change.", c.EscapedName())
 	}
 	rule, err := ruleFromOptions(r, c.Schedule, false)
 	if err != nil {
@@ -33,7 +33,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	if rule == c.Schedule {
-		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.Name+" already meets like this")}}, nil
+		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.EscapedName()+" already meets like this")}}, nil
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		cur.Schedule = rule
@@ -46,7 +46,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	b.log.Info("schedule changed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
 	// Logged by the scheduler; planning is retried in the background.
 	_ = b.sched.ScheduleChanged(ctx, updated)
-	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.Name)
+	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.EscapedName())
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one, or who had answered for it, was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }
@@ -81,8 +81,8 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
 		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
 	}
-	told := b.tellMembers(ctx, c, false, fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.Name, ShortTimestamp(skipped.Start), nextText))
-	return Reply("Skipped the session of **%s** on %s. %s\n%s", c.Name, ShortTimestamp(skipped.Start), nextText, told), nil
+	told := b.tellMembers(ctx, c, false, fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText))
+	return Reply("Skipped the session of **%s** on %s. %s\n%s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText, told), nil
 }
 
 // circleOpen: /circle open opens a session now.
@@ -106,7 +106,7 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 				// went wrong. The router logs an internal error.
 				return nil, fmt.Errorf("marking the facilitator present in session %d: %w", open[0].ID, perr)
 			}
-			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.Name, open[0].ChannelID), nil
+			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.EscapedName(), open[0].ChannelID), nil
 		}
 	}
 	if err != nil {
@@ -118,9 +118,9 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("session opened by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
 	if s.ChannelID != "" {
-		return Reply("Opened a session of **%s**: <#%s>. It runs until %s.", c.Name, s.ChannelID, ShortTimestamp(s.End)), nil
+		return Reply("Opened a session of **%s**: <#%s>. It runs until %s.", c.EscapedName(), s.ChannelID, ShortTimestamp(s.End)), nil
 	}
-	return Reply("Opened a session of **%s**. It runs until %s.", c.Name, ShortTimestamp(s.End)), nil
+	return Reply("Opened a session of **%s**. It runs until %s.", c.EscapedName(), ShortTimestamp(s.End)), nil
 }
 
 // openFailed answers a /circle open whose open failed. A problem someone
@@ -130,7 +130,7 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 // background.
 func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Session, err error) (*Response, error) {
 	if diagnose(err) == noProblem {
-		return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.Name), nil
+		return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.EscapedName()), nil
 	}
 	category := ""
 	if g, gerr := b.settings(ctx, c.GuildID); gerr == nil {
@@ -140,11 +140,11 @@ func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Sessio
 	if s.ChannelID == "" {
 		_, serr := b.sched.SkipSession(ctx, s.ID)
 		if serr == nil {
-			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.Name, advice)
+			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.EscapedName(), advice)
 		}
 		b.log.Error("giving up an ad-hoc open", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", serr)
 	}
-	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.Name, advice), nil
+	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.EscapedName(), advice), nil
 }
 
 // circleClose: /circle close closes the open session now.
@@ -162,12 +162,12 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 		}
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("closing a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-			return Reply("The session of **%s** is ending, but I couldn't finish locking its channel yet. I'll keep trying in the background.", c.Name), nil
+			return Reply("The session of **%s** is ending, but I couldn't finish locking its channel yet. I'll keep trying in the background.", c.EscapedName()), nil
 		}
 		return nil, err
 	}
 	b.log.Info("session closed by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
-	msg := fmt.Sprintf("Closed the session of **%s**.", c.Name)
+	msg := fmt.Sprintf("Closed the session of **%s**.", c.EscapedName())
 	switch {
 	case s.ChannelID == "":
 	case s.State == circles.SessionDeleted:
@@ -183,13 +183,13 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 // nothingToClose says that no session is open, and what to do instead.
 func (b *Bot) nothingToClose(ctx context.Context, c circles.Circle) error {
 	if c.Archived {
-		return circles.Errorf(circles.EConflict, "%s is archived and has no open session, so there is nothing to close.", c.Name)
+		return circles.Errorf(circles.EConflict, "%s is archived and has no open session, so there is nothing to close.", c.EscapedName())
 	}
 	next := "None is planned either"
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
 		next = "The next one starts " + Timestamp(occ[0].Start) + " and closes by itself at its end"
 	}
-	return circles.Errorf(circles.EConflict, "%s has no open session to close. %s. To start one right now, use /circle open.", c.Name, next)
+	return circles.Errorf(circles.EConflict, "%s has no open session to close. %s. To start one right now, use /circle open.", c.EscapedName(), next)
 }
 
 // circleRoster: /circle roster, always ephemeral.
@@ -228,7 +228,7 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		facs = append(facs, "<@"+f+">")
 	}
 	e := &discordgo.MessageEmbed{
-		Title:       truncate("👥 Roster of "+c.Name, 256),
+		Title:       truncate("👥 Roster of "+c.EscapedName(), 256),
 		Description: fmt.Sprintf("Facilitators: %s\nSeats: %d/%d speaking, %d/%d listening. Only you can see this.", strings.Join(facs, ", "), speakers, c.Capacity, listeners, c.ListenerSeats()),
 		Color:       embedColor,
 	}
@@ -281,10 +281,10 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 			return nil, err
 		}
 		b.log.Info("removal lifted", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
-		return &Response{Content: fmt.Sprintf("Lifted the removal of <@%s> from **%s**. They may join again with /join if they want to.", target, c.Name)}, nil
+		return &Response{Content: fmt.Sprintf("Lifted the removal of <@%s> from **%s**. They may join again with /join if they want to.", target, c.EscapedName())}, nil
 	}
 	if c.IsFacilitator(target) {
-		return nil, circles.Errorf(circles.EConflict, "<@%s> facilitates %s. To step them down, use /circle edit remove_facilitator first.", target, c.Name)
+		return nil, circles.Errorf(circles.EConflict, "<@%s> facilitates %s. To step them down, use /circle edit remove_facilitator first.", target, c.EscapedName())
 	}
 	res, err := b.store.Remove(ctx, r.GuildID, c.ID, target, r.UserID, r.Now)
 	if err != nil {
@@ -295,8 +295,8 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 	_ = b.dm(target, &discordgo.MessageSend{Content: fmt.Sprintf(
 		"A facilitator has removed you from **%s**, so you won't get its sessions any more. "+
 			"If you'd like to talk about it, you're welcome to reach out to the circle's facilitators. "+
-			"And if you need support right now, /helpnow in the server lists crisis resources.", c.Name)})
-	msg := fmt.Sprintf("Removed <@%s> from **%s**. They no longer see its session channels and can't rejoin until you lift it with `/circle remove lift:true`. I let them know by DM, without giving a reason.", target, c.Name)
+			"And if you need support right now, /helpnow in the server lists crisis resources.", c.EscapedName())})
+	msg := fmt.Sprintf("Removed <@%s> from **%s**. They no longer see its session channels and can't rejoin until you lift it with `/circle remove lift:true`. I let them know by DM, without giving a reason.", target, c.EscapedName())
 	for _, p := range res.Promoted {
 		msg += fmt.Sprintf("\n<@%s> moved up from the waitlist into the freed seat.", p.UserID)
 	}
@@ -310,13 +310,13 @@ func (b *Bot) circleArchive(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is already archived.", c.Name)
+		return nil, circles.Errorf(circles.EConflict, "%s is already archived.", c.EscapedName())
 	}
 	id := CustomID{Action: "archive", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID}
 	confirm, cancel := id, id
 	confirm.Arg, cancel.Arg = "confirm", "cancel"
 	return &Response{
-		Content: fmt.Sprintf("Archive **%s**? No more sessions will be planned, planned ones are cancelled, and its members told by DM. Its record stays for the server's history; this can't be undone from Discord.", c.Name),
+		Content: fmt.Sprintf("Archive **%s**? No more sessions will be planned, planned ones are cancelled, and its members told by DM. Its record stays for the server's history; this can't be undone from Discord.", c.EscapedName()),
 		Components: []discordgo.MessageComponent{Row(
 			Button("Archive "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
 			Button("Cancel", discordgo.SecondaryButton, cancel),
@@ -341,7 +341,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Archived {
-			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.Name)
+			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.EscapedName())
 		}
 		cur.Archived = true
 		return nil
@@ -369,8 +369,8 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	}
 	b.sched.Kick()
 
-	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.Name))
-	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.Name, told)}, nil
+	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.EscapedName()))
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.EscapedName(), told)}, nil
 }
 
 // tellMembers DMs text to the circle's active members (and, with

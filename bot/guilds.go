@@ -78,7 +78,7 @@ func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
 				"• the category where session channels are created,\n"+
 				"• the crisis resources /helpnow shows, and how long closed sessions are kept.\n\n"+
 				"Then facilitators can use **/circle create**. circlebot never stores what people write in a circle.",
-			g.Name)})
+			circles.EscapeMarkdown(g.Name))})
 	}
 }
 

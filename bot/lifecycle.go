@@ -39,7 +39,7 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 	}
 	// Tell first, then record: after a crash in between people may hear it
 	// twice, but never not at all.
-	msg := fmt.Sprintf("🗓️ Today's session of **%s** (%s) is postponed: no facilitator is able to be there, and this circle only meets with one. Sorry for the change — the next session is planned as usual; see /mycircles in the server.\nIf you need support right now, /helpnow lists crisis resources.", c.Name, ShortTimestamp(s.Start))
+	msg := fmt.Sprintf("🗓️ Today's session of **%s** (%s) is postponed: no facilitator is able to be there, and this circle only meets with one. Sorry for the change — the next session is planned as usual; see /mycircles in the server.\nIf you need support right now, /helpnow lists crisis resources.", c.EscapedName(), ShortTimestamp(s.Start))
 	told := map[string]bool{}
 	for _, m := range members {
 		if m.Status == circles.StatusActive && !told[m.UserID] {
@@ -47,7 +47,7 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 			_ = b.dm(m.UserID, &discordgo.MessageSend{Content: msg})
 		}
 	}
-	b.tellFacilitators(c, fmt.Sprintf("🗓️ The session of **%s** at %s was postponed because no facilitator RSVP'd going, and the circle is set to postpone in that case. I told its %d member%s by DM.", c.Name, ShortTimestamp(s.Start), len(told), plural(len(told))))
+	b.tellFacilitators(c, fmt.Sprintf("🗓️ The session of **%s** at %s was postponed because no facilitator RSVP'd going, and the circle is set to postpone in that case. I told its %d member%s by DM.", c.EscapedName(), ShortTimestamp(s.Start), len(told), plural(len(told))))
 	b.log.Info("session postponed: no facilitator going", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "members_told", len(told))
 	// The scheduler records the session as skipped and plans the next.
 	return schedule.ErrPostponed
@@ -142,11 +142,11 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 	sb.WriteString("🔒 **This session has ended.** Thank you all for being here and for looking after each other.\n")
 	switch {
 	case c.Archived:
-		fmt.Fprintf(&sb, "**%s** has been archived, so this was its last session.\n", c.Name)
+		fmt.Fprintf(&sb, "**%s** has been archived, so this was its last session.\n", c.EscapedName())
 	case next != nil && !next.Start.IsZero():
-		fmt.Fprintf(&sb, "The next session of **%s** is %s.\n", c.Name, Timestamp(next.Start))
+		fmt.Fprintf(&sb, "The next session of **%s** is %s.\n", c.EscapedName(), Timestamp(next.Start))
 	default:
-		fmt.Fprintf(&sb, "No next session of **%s** is planned yet.\n", c.Name)
+		fmt.Fprintf(&sb, "No next session of **%s** is planned yet.\n", c.EscapedName())
 	}
 	// The scheduler records the same time (from s.ClosedAt, which it set).
 	deleteAt := schedule.DeleteTime(g, s)
@@ -212,7 +212,7 @@ func (b *Bot) SendReminders(ctx context.Context, c circles.Circle, s circles.Ses
 	people, facilitators := remindees(c, members, answer)
 	for _, m := range people {
 		if !m.HasCurrentConsent(c.Guidelines.Version) {
-			count(b.sendReconsent(c, m.UserID, fmt.Sprintf("⏰ **%s** meets %s. Its guidelines have changed since you agreed to them; please read version %d below and agree, so you can join the session.", c.Name, Timestamp(s.Start), c.Guidelines.Version)))
+			count(b.sendReconsent(c, m.UserID, fmt.Sprintf("⏰ **%s** meets %s. Its guidelines have changed since you agreed to them; please read version %d below and agree, so you can join the session.", c.EscapedName(), Timestamp(s.Start), c.Guidelines.Version)))
 			continue
 		}
 		count(b.dm(m.UserID, reminderMessage(c, s, m.UserID, false)))
@@ -267,7 +267,7 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 			return
 		}
 		b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "problem", int(p), "missing", perms)
-		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s", c.Name, ShortTimestamp(s.Start), advice))
+		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s", c.EscapedName(), ShortTimestamp(s.Start), advice))
 	}
 	if g.CategoryID == "" {
 		tell(problemNoCategory, 0, problemNoCategory.advice("", ""))
@@ -290,9 +290,9 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 }
 
 func reminderMessage(c circles.Circle, s circles.Session, userID string, facilitator bool) *discordgo.MessageSend {
-	text := fmt.Sprintf("⏰ **%s** meets %s, for %d minutes. Will you be there? Either way is fine — you can always just listen.\nReminders can be turned off in /mycircles.", c.Name, Timestamp(s.Start), int(s.End.Sub(s.Start).Minutes()))
+	text := fmt.Sprintf("⏰ **%s** meets %s, for %d minutes. Will you be there? Either way is fine — you can always just listen.\nReminders can be turned off in /mycircles.", c.EscapedName(), Timestamp(s.Start), int(s.End.Sub(s.Start).Minutes()))
 	if facilitator {
-		text = fmt.Sprintf("⏰ **%s**, which you facilitate, meets %s. Please let me know whether you'll be there — if no facilitator is going, members are told when the session opens.", c.Name, Timestamp(s.Start))
+		text = fmt.Sprintf("⏰ **%s**, which you facilitate, meets %s. Please let me know whether you'll be there — if no facilitator is going, members are told when the session opens.", c.EscapedName(), Timestamp(s.Start))
 	}
 	id := CustomID{Action: "rsvp", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: userID}
 	going, skip := id, id
@@ -327,7 +327,7 @@ func reconsentMessage(c circles.Circle, userID, lead string) *discordgo.MessageS
 // coming session (s.Shift says how).
 func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Session) error {
 	ctx = stepContext(ctx)
-	b.tellFacilitators(c, fmt.Sprintf("🕰️ A daylight saving time change moves a session of **%s**: %s\nIt starts %s. Members see the new time in their reminders and /mycircles.", c.Name, s.Shift, Timestamp(s.Start)))
+	b.tellFacilitators(c, fmt.Sprintf("🕰️ A daylight saving time change moves a session of **%s**: %s\nIt starts %s. Members see the new time in their reminders and /mycircles.", c.EscapedName(), s.Shift, Timestamp(s.Start)))
 	return nil
 }
 
@@ -339,7 +339,11 @@ func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Sessi
 // ever remove it.
 func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Session, cause error) error {
 	ctx = stepContext(ctx)
-	ch, err := b.findSessionChannel(ctx, c, s)
+	g, err := b.settings(ctx, c.GuildID)
+	if err != nil {
+		return err
+	}
+	ch, err := b.findSessionChannel(ctx, c, s, g.CategoryID)
 	if err != nil {
 		return err
 	}
@@ -348,10 +352,6 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 			return fmt.Errorf("deleting the channel of a missed session: %w", err)
 		}
 		b.log.Info("deleted the unfinished channel of a missed session", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
-	}
-	g, err := b.settings(ctx, c.GuildID)
-	if err != nil {
-		return err
 	}
 	reason := "circlebot was offline at the time."
 	switch p, advice, _ := b.advise(ctx, c.GuildID, cause, "", g.CategoryID); {
@@ -362,7 +362,7 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 	case cause != nil:
 		reason = "I couldn't create its channel. " + unknownProblemAdvice
 	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open, so it's marked as missed rather than opened late. The next session is planned as usual.\nWhy: %s", c.Name, ShortTimestamp(s.Start), reason))
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open, so it's marked as missed rather than opened late. The next session is planned as usual.\nWhy: %s", c.EscapedName(), ShortTimestamp(s.Start), reason))
 	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start, "cause", cause)
 	return nil
 }
@@ -396,7 +396,7 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 	if step == schedule.StepFinishOpen {
 		after = "\nThe session is open and its members are in; only this part is missing."
 	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s%s\nI'll keep trying, less and less often, until it works.", what, c.Name, ShortTimestamp(s.Start), advice, after))
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s%s\nI'll keep trying, less and less often, until it works.", what, c.EscapedName(), ShortTimestamp(s.Start), advice, after))
 	return nil
 }
 
@@ -464,7 +464,7 @@ func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Se
 	if next != nil {
 		when = "The next one is " + Timestamp(next.Start) + "."
 	}
-	text := fmt.Sprintf("🗓️ The session of **%s** on %s isn't happening at that time: its schedule has changed. %s If you told me whether you'd come, please answer again for the new time in /mycircles.", c.Name, ShortTimestamp(old.Start), when)
+	text := fmt.Sprintf("🗓️ The session of **%s** on %s isn't happening at that time: its schedule has changed. %s If you told me whether you'd come, please answer again for the new time in /mycircles.", c.EscapedName(), ShortTimestamp(old.Start), when)
 	for _, u := range tell {
 		_ = b.dm(u, &discordgo.MessageSend{Content: text})
 	}
@@ -480,7 +480,7 @@ func (b *Bot) alertFacilitators(c circles.Circle, s circles.Session) {
 	for _, f := range c.Facilitators {
 		id := CustomID{Action: "present", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: f}
 		_ = b.dm(f, &discordgo.MessageSend{
-			Content: fmt.Sprintf("⚠️ The session of **%s** has opened in <#%s>, and no facilitator said they're going. Members see a note asking them to be gentle with each other. If you can, please drop in — and press **I'm here** so they know.", c.Name, s.ChannelID),
+			Content: fmt.Sprintf("⚠️ The session of **%s** has opened in <#%s>, and no facilitator said they're going. Members see a note asking them to be gentle with each other. If you can, please drop in — and press **I'm here** so they know.", c.EscapedName(), s.ChannelID),
 			Components: []discordgo.MessageComponent{Row(
 				Button("I'm here", discordgo.SuccessButton, id),
 			)},
@@ -498,8 +498,8 @@ func (b *Bot) tellFacilitators(c circles.Circle, content string) {
 
 func guidelinesEmbed(c circles.Circle) *discordgo.MessageEmbed {
 	return &discordgo.MessageEmbed{
-		Title:       truncate(fmt.Sprintf("%s%d · %s", guidelinesTitle, c.Guidelines.Version, c.Name), 256),
-		Description: c.Guidelines.Text,
+		Title:       truncate(fmt.Sprintf("%s%d · %s", guidelinesTitle, c.Guidelines.Version, c.EscapedName()), 256),
+		Description: circles.NeutralizeFormatting(c.Guidelines.Text),
 		Color:       0x5b8def,
 		Footer:      &discordgo.MessageEmbedFooter{Text: "Everyone here agreed to these guidelines. circlebot never stores what is written in a session."},
 	}
@@ -528,7 +528,7 @@ func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access,
 			sb.WriteString(" <@" + u + ">")
 		}
 	}
-	fmt.Fprintf(&sb, "!\nThis is a private session of **%s**, until <t:%d:t>. A few things to keep in mind:\n", c.Name, s.End.Unix())
+	fmt.Fprintf(&sb, "!\nThis is a private session of **%s**, until <t:%d:t>. A few things to keep in mind:\n", c.EscapedName(), s.End.Unix())
 	sb.WriteString("• This is peer support, not therapy or medical care.\n")
 	sb.WriteString("• You may just listen — sharing is always optional.\n")
 	sb.WriteString("• What's shared here stays here.\n")
@@ -538,7 +538,7 @@ func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access,
 }
 
 func promptMessage(c circles.Circle, index int) string {
-	return fmt.Sprintf("%s%d of %d**\n> %s", promptPrefix, index+1, len(c.Prompts), c.Prompts[index])
+	return fmt.Sprintf("%s%d of %d**\n> %s", promptPrefix, index+1, len(c.Prompts), circles.NeutralizeFormatting(c.Prompts[index]))
 }
 
 func gateNotice() string {

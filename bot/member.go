@@ -203,12 +203,12 @@ func (b *Bot) circleEmbed(ctx context.Context, c circles.Circle) (*discordgo.Mes
 	if s.waitlist > 0 {
 		waitlist = fmt.Sprintf("%d waiting", s.waitlist)
 	}
-	topic := c.Topic
+	topic := circles.EscapeMarkdown(c.Topic)
 	if topic == "" {
 		topic = "_No topic yet._"
 	}
 	return &discordgo.MessageEmbed{
-		Title:       truncate(c.Name, 256),
+		Title:       truncate(c.EscapedName(), 256),
 		Description: topic,
 		Color:       memberColor,
 		Fields: []*discordgo.MessageEmbedField{
@@ -252,7 +252,7 @@ func (b *Bot) joinCommand(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived and no longer takes members. /circles shows the circles you can join.", c.Name)
+		return nil, circles.Errorf(circles.EConflict, "%s is archived and no longer takes members. /circles shows the circles you can join.", c.EscapedName())
 	}
 	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
 	if err != nil {
@@ -284,7 +284,7 @@ func cancelRow(r *Request) discordgo.Button {
 // agree, or, for someone already in with current consent, where they stand.
 func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev *circles.Membership) (*Response, error) {
 	if prev != nil && prev.Status == circles.StatusRemoved {
-		return nil, circles.Errorf(circles.EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.Name)
+		return nil, circles.Errorf(circles.EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.EscapedName())
 	}
 	in := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted)
 	if in && prev.ConsentVersion == c.Guidelines.Version {
@@ -303,11 +303,11 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again. You keep your place (#%d on the waitlist) either way; once you agree, you're let in as soon as a seat opens.\n\n", c.Name, pos)
+		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again. You keep your place (#%d on the waitlist) either way; once you agree, you're let in as soon as a seat opens.\n\n", c.EscapedName(), pos)
 	case renewal:
-		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again; you'll be let into sessions once you agree.\n\n", c.Name)
+		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again; you'll be let into sessions once you agree.\n\n", c.EscapedName())
 	default:
-		fmt.Fprintf(&sb, "**Before you join %s**, please read its guidelines below.\n\n", c.Name)
+		fmt.Fprintf(&sb, "**Before you join %s**, please read its guidelines below.\n\n", c.EscapedName())
 	}
 	fmt.Fprintf(&sb, "By joining you agree to these guidelines (version %d). This is peer support, not therapy or medical care; if you're in crisis, use /helpnow or call your local emergency number. "+
 		"You can leave any time with /leave and erase your data with /privacy delete. You may just listen: share only what you want to.\n\n", c.Guidelines.Version)
@@ -338,8 +338,8 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 	return &Response{
 		Content: sb.String(),
 		Embeds: []*discordgo.MessageEmbed{{
-			Title:       truncate("Guidelines of "+c.Name, 256),
-			Description: c.Guidelines.Text,
+			Title:       truncate("Guidelines of "+c.EscapedName(), 256),
+			Description: circles.NeutralizeFormatting(c.Guidelines.Text),
 			Color:       memberColor,
 			Footer:      &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("Guidelines version %d", c.Guidelines.Version)},
 		}},
@@ -356,9 +356,9 @@ func (b *Bot) alreadyInScreen(ctx context.Context, r *Request, c circles.Circle,
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&sb, "You're **#%d on the waitlist** for %s as a %s. I'll DM you when a seat opens.", pos, c.Name, m.Mode)
+		fmt.Fprintf(&sb, "You're **#%d on the waitlist** for %s as a %s. I'll DM you when a seat opens.", pos, c.EscapedName(), m.Mode)
 	} else {
-		fmt.Fprintf(&sb, "You're already in **%s** as a %s, and you've agreed to its current guidelines. Your sessions are in /mycircles.", c.Name, m.Mode)
+		fmt.Fprintf(&sb, "You're already in **%s** as a %s, and you've agreed to its current guidelines. Your sessions are in /mycircles.", c.EscapedName(), m.Mode)
 	}
 	var buttons []discordgo.MessageComponent
 	switch {
@@ -368,7 +368,7 @@ func (b *Bot) alreadyInScreen(ctx context.Context, r *Request, c circles.Circle,
 		if c.AcceptsListeners() {
 			sb.WriteString("\nYou can switch between speaking and listening below.")
 		} else {
-			fmt.Fprintf(&sb, "\n%s doesn't take new listeners; you can move to a speaking seat below.", c.Name)
+			fmt.Fprintf(&sb, "\n%s doesn't take new listeners; you can move to a speaking seat below.", c.EscapedName())
 		}
 		buttons = append(buttons, Button("Switch to a speaking seat", discordgo.PrimaryButton, joinID(r, c, circles.ModeMember)))
 	case c.AcceptsListeners():
@@ -470,19 +470,19 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	switch {
 	case renewed && !res.Switched && m.Status == circles.StatusWaitlisted:
 		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still **#%d on the waitlist** as a %s; I'll DM you when a seat opens.",
-			c.Name, r.CustomID.Version, res.Position, m.Mode)
+			c.EscapedName(), r.CustomID.Version, res.Position, m.Mode)
 	case m.Status == circles.StatusWaitlisted:
 		text = fmt.Sprintf("📝 %s is full right now. You're **#%d on the waitlist** as a %s; I'll DM you when a seat opens. "+
 			"Your consent to the guidelines is recorded, so you'll be in as soon as a seat is yours. To leave the waitlist, use /leave.",
-			c.Name, res.Position, m.Mode)
+			c.EscapedName(), res.Position, m.Mode)
 	case res.Switched && renewed:
-		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s, and your consent to its new guidelines (version %d) is recorded.", m.Mode, c.Name, r.CustomID.Version)
+		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s, and your consent to its new guidelines (version %d) is recorded.", m.Mode, c.EscapedName(), r.CustomID.Version)
 	case res.Switched:
-		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s.", m.Mode, c.Name)
+		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s.", m.Mode, c.EscapedName())
 	case renewed:
-		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still in as a %s.", c.Name, r.CustomID.Version, m.Mode)
+		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still in as a %s.", c.EscapedName(), r.CustomID.Version, m.Mode)
 	default:
-		text = fmt.Sprintf("🎉 Welcome to **%s**! You joined as a %s.", c.Name, m.Mode)
+		text = fmt.Sprintf("🎉 Welcome to **%s**! You joined as a %s.", c.EscapedName(), m.Mode)
 		if m.Mode == circles.ModeListener {
 			text += " You can read along without posting; switch to a speaking seat any time with /join."
 		}
@@ -549,7 +549,7 @@ func (b *Bot) leaveCommand(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if err := circles.DecideLeave(c, m); err != nil {
-		return nil, circles.Errorf(circles.ENotFound, "You're not in %s, so there's nothing to leave. /mycircles shows the circles you're in.", c.Name)
+		return nil, circles.Errorf(circles.ENotFound, "You're not in %s, so there's nothing to leave. /mycircles shows the circles you're in.", c.EscapedName())
 	}
 	what := "your seat"
 	if m.Status == circles.StatusWaitlisted {
@@ -558,7 +558,7 @@ func (b *Bot) leaveCommand(ctx context.Context, r *Request) (*Response, error) {
 	confirm := CustomID{Action: "leave", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Arg: "confirm"}
 	return &Response{
 		Content: fmt.Sprintf("Leave **%s**? This withdraws your consent and gives up %s; you'll lose access to its session channels at once. "+
-			"You're welcome back any time with /join.", c.Name, what),
+			"You're welcome back any time with /join.", c.EscapedName(), what),
 		Components: []discordgo.MessageComponent{Row(
 			Button("Leave "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
 			cancelRow(r),
@@ -585,7 +585,7 @@ func (b *Bot) leaveButton(ctx context.Context, r *Request) (*Response, error) {
 	b.afterLeave(ctx, res)
 	return updateTo(fmt.Sprintf("👋 You've left **%s** and your consent is withdrawn; you no longer have access to its sessions. "+
 		"Thank you for being part of it.\nTo come back, run /join %s (you'll read the guidelines and agree again). "+
-		"To erase your records, use /privacy delete.", c.Name, c.Name)), nil
+		"To erase your records, use /privacy delete.", c.EscapedName(), c.EscapedName())), nil
 }
 
 // ---- /helpnow ----

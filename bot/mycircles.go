@@ -109,7 +109,7 @@ func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int6
 func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID string) (*discordgo.MessageEmbed, discordgo.ActionsRow, error) {
 	c, m := uc.Circle, uc.Membership
 	row := discordgo.ActionsRow{}
-	e := &discordgo.MessageEmbed{Title: truncate(c.Name, 256), Color: memberColor}
+	e := &discordgo.MessageEmbed{Title: truncate(c.EscapedName(), 256), Color: memberColor}
 	add := func(name, value string) {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
 	}
@@ -125,7 +125,7 @@ func (b *Bot) myCircleEntry(ctx context.Context, uc circles.UserCircle, userID s
 	if m.ConsentVersion == c.Guidelines.Version {
 		add("Consent", fmt.Sprintf("✅ You agreed to the current guidelines (version %d).", c.Guidelines.Version))
 	} else {
-		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until you do, its next session stays closed to you.", c.Name))
+		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until you do, its next session stays closed to you.", c.EscapedName()))
 	}
 
 	var lines []string
@@ -276,7 +276,7 @@ func (b *Bot) activeCircle(ctx context.Context, guildID string, circleID int64, 
 		return c, err
 	}
 	if m == nil || m.Status != circles.StatusActive {
-		return c, circles.Errorf(circles.EForbidden, "You're not a member of %s (any more), so it has no sessions for you to answer. Run /mycircles again to see your circles, or /join %s to join it.", c.Name, c.Name)
+		return c, circles.Errorf(circles.EForbidden, "You're not a member of %s (any more), so it has no sessions for you to answer. Run /mycircles again to see your circles, or /join %s to join it.", c.EscapedName(), c.EscapedName())
 	}
 	return c, nil
 }
@@ -287,7 +287,7 @@ func (b *Bot) mySessions(ctx context.Context, c circles.Circle, userID string, n
 	if err != nil {
 		return nil, err
 	}
-	e := &discordgo.MessageEmbed{Title: truncate("Next sessions of "+c.Name, 256), Color: memberColor}
+	e := &discordgo.MessageEmbed{Title: truncate("Next sessions of "+c.EscapedName(), 256), Color: memberColor}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}, Components: []discordgo.MessageComponent{}}
 	ids := make([]int64, len(list))
 	for i, s := range list {
@@ -397,17 +397,17 @@ func (b *Bot) rsvpButton(ctx context.Context, r *Request) (*Response, error) {
 	}
 	switch {
 	case sess.State == circles.SessionSkipped:
-		return nil, circles.Errorf(circles.EConflict, "The facilitators skipped that session of %s, so there's nothing to answer. /mycircles shows your next sessions.", c.Name)
+		return nil, circles.Errorf(circles.EConflict, "The facilitators skipped that session of %s, so there's nothing to answer. /mycircles shows your next sessions.", c.EscapedName())
 	case (sess.State != circles.SessionPlanned && sess.State != circles.SessionOpen) || !r.Now.Before(sess.End):
-		return nil, circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers. /mycircles shows your next sessions.", c.Name)
+		return nil, circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers. /mycircles shows your next sessions.", c.EscapedName())
 	}
 	if _, err := b.store.SetRSVP(ctx, guildID, sess.ID, r.UserID, status, r.Now); err != nil {
 		return nil, err
 	}
 	b.log.Info("rsvp", "guild", guildID, "circle", c.ID, "session", sess.ID, "status", status)
-	notice := fmt.Sprintf("✅ Thanks — you're **going** to %s on %s.", c.Name, ShortTimestamp(sess.Start))
+	notice := fmt.Sprintf("✅ Thanks — you're **going** to %s on %s.", c.EscapedName(), ShortTimestamp(sess.Start))
 	if status == circles.RSVPSkip {
-		notice = fmt.Sprintf("👍 Noted — you'll **skip** %s on %s. Take care; see you next time.", c.Name, ShortTimestamp(sess.Start))
+		notice = fmt.Sprintf("👍 Noted — you'll **skip** %s on %s. Take care; see you next time.", c.EscapedName(), ShortTimestamp(sess.Start))
 	}
 	if r.GuildID != "" && r.CustomID.Action == actionRSVPSessions {
 		resp, err := b.mySessions(ctx, c, r.UserID, r.Now, notice)
@@ -441,9 +441,9 @@ func (b *Bot) remindButton(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("reminders set", "guild", guildID, "circle", c.ID, "on", on)
-	notice := fmt.Sprintf("🔔 Reminders for %s are **on**: I'll DM you before each session.", c.Name)
+	notice := fmt.Sprintf("🔔 Reminders for %s are **on**: I'll DM you before each session.", c.EscapedName())
 	if !on {
-		notice = fmt.Sprintf("🔕 Reminders for %s are **off**. Your sessions are always in /mycircles.", c.Name)
+		notice = fmt.Sprintf("🔕 Reminders for %s are **off**. Your sessions are always in /mycircles.", c.EscapedName())
 	}
 	return b.answerMemberClick(ctx, r, guildID, c.ID, notice)
 }

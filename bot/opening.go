@@ -98,7 +98,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 	}
 
 	// 1. The channel.
-	ch, err := b.findSessionChannel(ctx, c, s)
+	ch, err := b.findSessionChannel(ctx, c, s, g.CategoryID)
 	if err != nil {
 		return s, err
 	}
@@ -265,7 +265,7 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 	// sending: a crash in between may send them once more).
 	if !s.ReconsentAsked && len(stale) > 0 {
 		for _, u := range stale {
-			_ = b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.Name, c.Guidelines.Version))
+			_ = b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.EscapedName(), c.Guidelines.Version))
 		}
 		record(func(cur *circles.Session) { cur.ReconsentAsked = true })
 	}
@@ -318,7 +318,7 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 				return nil, 0, errors.Join(lastErr, err)
 			}
 			// A create whose answer was lost may have made the channel.
-			found, err := b.findSessionChannel(ctx, c, s)
+			found, err := b.findSessionChannel(ctx, c, s, g.CategoryID)
 			if err != nil {
 				return nil, 0, errors.Join(lastErr, err)
 			}
@@ -380,7 +380,7 @@ func (b *Bot) tellLacking(ctx context.Context, c circles.Circle, s circles.Sessi
 		// shows whether anything is still missing.
 		return
 	}
-	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s", c.Name, ShortTimestamp(s.Start), s.ChannelID, m.describe(" in this server")))
+	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s", c.EscapedName(), ShortTimestamp(s.Start), s.ChannelID, m.describe(" in this server")))
 }
 
 // namedIn is every permission the overwrites allow or deny.
@@ -417,13 +417,18 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // sessionTopic is the channel topic; the marker lets an interrupted open
 // find its channel again.
 func sessionTopic(c circles.Circle, s circles.Session) string {
-	return fmt.Sprintf("Private session of %s · peer support, not therapy · %s", c.Name, s.Marker())
+	return fmt.Sprintf("Private session of %s · peer support, not therapy · %s", c.EscapedName(), s.Marker())
 }
 
-// findSessionChannel returns the session's channel if it exists: the
-// stored one, or one whose topic carries the session's marker (created by
-// an open that crashed before storing its ID). nil when there is none.
-func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circles.Session) (*discordgo.Channel, error) {
+// findSessionChannel returns the session's channel if it exists. The
+// stored ID always wins: a session with one is never matched to another
+// channel, whatever its topic says — if it is gone, there is none. Only a
+// session without one (its create's answer was lost, or the bot died
+// before storing it) is looked for, and only among the text channels of
+// the session category whose topic ends with its marker, which the bot
+// alone writes (no circle name or topic may contain it). nil when there is
+// none.
+func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, categoryID string) (*discordgo.Channel, error) {
 	if s.ChannelID != "" {
 		ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
 		if err == nil {
@@ -433,13 +438,17 @@ func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circle
 			return nil, refused(fmt.Errorf("reading the session channel %s: %w", s.ChannelID, err), "read the channel of", s.ChannelID, permView, 0)
 		}
 		b.log.Warn("session channel was deleted before the open finished; making a new one", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
+		return nil, nil
+	}
+	if categoryID == "" {
+		return nil, nil
 	}
 	chans, err := b.dg.GuildChannels(c.GuildID, discordgo.WithContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("listing the server's channels: %w", err)
 	}
 	for _, ch := range chans {
-		if ch.Type == discordgo.ChannelTypeGuildText && circles.SessionIDFromTopic(ch.Topic) == s.ID {
+		if ch.Type == discordgo.ChannelTypeGuildText && ch.ParentID == categoryID && circles.SessionIDFromTopic(ch.Topic) == s.ID {
 			b.log.Info("found the session channel by its marker", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
 			return ch, nil
 		}

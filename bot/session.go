@@ -36,10 +36,10 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if !c.IsFacilitator(r.UserID) {
-		return nil, circles.Errorf(circles.EForbidden, "Only the facilitators of %s can mark themselves as here.", c.Name)
+		return nil, circles.Errorf(circles.EForbidden, "Only the facilitators of %s can mark themselves as here.", c.EscapedName())
 	}
 	if s.ChannelID == "" || !s.ClosedAt.IsZero() || (s.State != circles.SessionOpen && s.State != circles.SessionPlanned) {
-		return nil, circles.Errorf(circles.EConflict, "That session of %s has ended. Thank you for looking in all the same.", c.Name)
+		return nil, circles.Errorf(circles.EConflict, "That session of %s has ended. Thank you for looking in all the same.", c.EscapedName())
 	}
 	if err := b.markPresent(ctx, c, s, r.UserID); err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error
 			// The guidelines changed again since the DM: show the current
 			// version with a fresh button instead of a dead end.
 			if c, cerr := b.store.Circle(ctx, guildID, id.CircleID); cerr == nil && c.Guidelines.Version != id.Version {
-				msg := reconsentMessage(c, r.UserID, fmt.Sprintf("✏️ The guidelines of **%s** changed again since this message was sent. Here is the current version, %d — please read it and agree if you'd like to take part.", c.Name, c.Guidelines.Version))
+				msg := reconsentMessage(c, r.UserID, fmt.Sprintf("✏️ The guidelines of **%s** changed again since this message was sent. Here is the current version, %d — please read it and agree if you'd like to take part.", c.EscapedName(), c.Guidelines.Version))
 				return &Response{Update: true, Content: msg.Content, Embeds: msg.Embeds, Components: msg.Components}, nil
 			}
 		}
@@ -122,7 +122,7 @@ func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error
 		return nil, err
 	}
 	b.log.Info("consent renewed", "guild", guildID, "circle", c.ID, "version", m.ConsentVersion)
-	text := fmt.Sprintf("✅ Thank you — you agreed to version %d of the guidelines of **%s**.", id.Version, c.Name)
+	text := fmt.Sprintf("✅ Thank you — you agreed to version %d of the guidelines of **%s**.", id.Version, c.EscapedName())
 	if err := b.refreshAccess(ctx, guildID, c.ID); err != nil {
 		// Consent is recorded; pressing the button again only retries
 		// the channel update, so leave it in place.
@@ -168,7 +168,7 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	link := fmt.Sprintf("https://discord.com/channels/%s/%s/%s", r.GuildID, channelID, data.TargetID)
-	msg := fmt.Sprintf("🚩 A message in a session of **%s** was flagged for a facilitator's attention: %s\nPlease have a look when you can. (circlebot doesn't store the message or say who flagged it.)", c.Name, link)
+	msg := fmt.Sprintf("🚩 A message in a session of **%s** was flagged for a facilitator's attention: %s\nPlease have a look when you can. (circlebot doesn't store the message or say who flagged it.)", c.EscapedName(), link)
 	told := 0
 	for _, f := range c.Facilitators {
 		if f == r.UserID {
@@ -181,9 +181,9 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 	b.log.Info("message flagged to facilitators", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "told", told)
 	if told == 0 {
 		if c.IsFacilitator(r.UserID) && len(c.Facilitators) == 1 {
-			return Reply("You're the only facilitator of **%s**, so there was nobody else to tell.", c.Name), nil
+			return Reply("You're the only facilitator of **%s**, so there was nobody else to tell.", c.EscapedName()), nil
 		}
-		return Reply("I couldn't reach the facilitators of **%s** by DM (their DMs may be closed). Please contact a server moderator.", c.Name), nil
+		return Reply("I couldn't reach the facilitators of **%s** by DM (their DMs may be closed). Please contact a server moderator.", c.EscapedName()), nil
 	}
 	return Reply("Thanks — the facilitators have been told privately."), nil
 }

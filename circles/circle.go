@@ -116,7 +116,7 @@ type Circle struct {
 func NewCircle(guildID, name string, kind Kind, rule Rule, createdBy string, at time.Time) Circle {
 	return Circle{
 		GuildID:          guildID,
-		Name:             strings.TrimSpace(name),
+		Name:             NormalizeName(name),
 		Kind:             kind,
 		Capacity:         DefaultCapacity,
 		ListenerCap:      ListenerCapAsCapacity,
@@ -144,7 +144,7 @@ func (c Circle) ListenerSeats() int {
 // nothing about it changes any more.
 func (c Circle) Editable() error {
 	if c.Archived {
-		return Errorf(EConflict, "%s is archived, so it can't be changed any more; its record stays for the server's history. /circle create starts a new circle.", c.Name)
+		return Errorf(EConflict, "%s is archived, so it can't be changed any more; its record stays for the server's history. /circle create starts a new circle.", c.EscapedName())
 	}
 	return nil
 }
@@ -187,6 +187,9 @@ func ValidateGuidelines(text string) error {
 	case n > MaxGuidelinesLength:
 		return Errorf(EInvalid, "Guidelines can be at most %d characters; yours have %d. Please shorten them by %d.", MaxGuidelinesLength, n, n-MaxGuidelinesLength)
 	}
+	if err := checkFormatting("Guidelines", text); err != nil {
+		return err
+	}
 	return containsNoMentions("Guidelines", text)
 }
 
@@ -215,12 +218,12 @@ func ValidatePrompts(prompts []string) error {
 		if err := containsNoMentions("Prompts", p); err != nil {
 			return err
 		}
+		if err := checkFormatting("Prompts", p); err != nil {
+			return err
+		}
 	}
 	return nil
 }
-
-// NormalizeName trims a circle name; names compare case-insensitively.
-func NormalizeName(name string) string { return strings.TrimSpace(name) }
 
 // SameName reports whether two circle names collide (case-insensitive).
 func SameName(a, b string) bool {
@@ -242,17 +245,23 @@ func containsNoMentions(what, s string) error {
 // confused (a circle named "12" is not circle 12).
 const IDRefPrefix = "id:"
 
-// ValidateName checks a circle name. Every refusal says what to change.
+// ValidateName checks a circle name (as NormalizeName leaves it). Every
+// refusal says what to change.
 func ValidateName(name string) error {
+	if err := checkTyped("Circle names", name); err != nil {
+		return err
+	}
 	name = NormalizeName(name)
 	n := utf8.RuneCountInString(name)
 	switch {
 	case n == 0:
 		return Errorf(EInvalid, "Please give the circle a name of 1 to %d characters, for example \"Grief circle\".", MaxNameLength)
 	case n > MaxNameLength:
-		return Errorf(EInvalid, "Circle names can be at most %d characters; %q has %d. Please shorten it by %d.", MaxNameLength, name, n, n-MaxNameLength)
+		return Errorf(EInvalid, "Circle names can be at most %d characters; \"%s\" has %d. Please shorten it by %d.", MaxNameLength, EscapeMarkdown(name), n, n-MaxNameLength)
 	case len(name) >= len(IDRefPrefix) && strings.EqualFold(name[:len(IDRefPrefix)], IDRefPrefix):
 		return Errorf(EInvalid, "Circle names can't start with %q: circlebot uses that to tell circles picked from a list apart from typed names. Please choose another name.", IDRefPrefix)
+	case !hasLetterOrDigit(name):
+		return Errorf(EInvalid, "A circle name needs at least one letter or digit, so that people can tell circles apart, for example \"Grief circle\".")
 	}
 	return containsNoMentions("Circle names", name)
 }
@@ -273,6 +282,9 @@ func (c Circle) Validate() error {
 	}
 	if err := containsNoMentions("The topic", c.Topic); err != nil {
 		return err
+	}
+	if strings.Contains(strings.ToLower(c.Topic), markerWord) {
+		return Errorf(EInvalid, "The topic can't contain %q: circlebot writes that into session channels to recognise them.", markerWord)
 	}
 	if c.Capacity < MinCapacity || c.Capacity > MaxCapacity {
 		return Errorf(EInvalid, "Capacity must be between %d and %d people (support groups work best with 6–12); got %d.", MinCapacity, MaxCapacity, c.Capacity)

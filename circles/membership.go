@@ -79,40 +79,40 @@ type JoinResult struct {
 func DecideJoin(c Circle, prev *Membership, seats SeatCounts, req JoinRequest) (MemberStatus, error) {
 	switch {
 	case c.Archived:
-		return "", Errorf(EConflict, "%s is archived and no longer takes members.", c.Name)
+		return "", Errorf(EConflict, "%s is archived and no longer takes members.", c.EscapedName())
 	case !req.Mode.Valid():
 		return "", Errorf(EInvalid, "Choose to join as a member or as a listener.")
 	case req.Mode == ModeListener && !c.AcceptsListeners() && !holdsListenerSeat(prev):
 		// Someone already listening keeps their seat (and may renew
 		// consent in it); nobody new takes one.
-		return "", Errorf(EConflict, "%s doesn't have listener seats. You can join as a member, and you are always free to just listen.", c.Name)
+		return "", Errorf(EConflict, "%s doesn't have listener seats. You can join as a member, and you are always free to just listen.", c.EscapedName())
 	case req.GuidelinesVersion != c.Guidelines.Version:
-		return "", Errorf(EConflict, "The guidelines of %s changed while you were reading them. Please run /join again to read the new version.", c.Name)
+		return "", Errorf(EConflict, "The guidelines of %s changed while you were reading them. Please run /join again to read the new version.", c.EscapedName())
 	}
 	if prev != nil {
 		switch prev.Status {
 		case StatusRemoved:
-			return "", Errorf(EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.Name)
+			return "", Errorf(EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.EscapedName())
 		case StatusWaitlisted:
 			if prev.Mode == req.Mode {
 				if prev.ConsentVersion == c.Guidelines.Version {
-					return "", Errorf(EConflict, "You are already on the waitlist for %s.", c.Name)
+					return "", Errorf(EConflict, "You are already on the waitlist for %s.", c.EscapedName())
 				}
 				return StatusWaitlisted, nil // renewing consent; the place in line stays
 			}
 		case StatusActive:
 			if prev.Mode == req.Mode {
 				if prev.ConsentVersion == c.Guidelines.Version {
-					return "", Errorf(EConflict, "You are already in %s as a %s.", c.Name, req.Mode)
+					return "", Errorf(EConflict, "You are already in %s as a %s.", c.EscapedName(), req.Mode)
 				}
 				return StatusActive, nil // renewing consent to new guidelines
 			}
 			// Switching mode frees the old seat; the new one must be free.
 			if req.Mode == ModeMember && seats.Members >= c.Capacity {
-				return "", Errorf(EConflict, "All %d speaking seats in %s are taken, so you stay a listener for now. Try again when a seat frees up.", c.Capacity, c.Name)
+				return "", Errorf(EConflict, "All %d speaking seats in %s are taken, so you stay a listener for now. Try again when a seat frees up.", c.Capacity, c.EscapedName())
 			}
 			if req.Mode == ModeListener && seats.Listeners >= c.ListenerSeats() {
-				return "", Errorf(EConflict, "All listener seats in %s are taken, so you keep your speaking seat.", c.Name)
+				return "", Errorf(EConflict, "All listener seats in %s are taken, so you keep your speaking seat.", c.EscapedName())
 			}
 			return StatusActive, nil
 		}
@@ -139,7 +139,7 @@ type LeaveResult struct {
 // DecideLeave checks that m may leave.
 func DecideLeave(c Circle, m *Membership) error {
 	if m == nil || (m.Status != StatusActive && m.Status != StatusWaitlisted) {
-		return Errorf(ENotFound, "You're not in %s (nor on its waitlist), so there's nothing to leave. /mycircles shows the circles you're in.", c.Name)
+		return Errorf(ENotFound, "You're not in %s (nor on its waitlist), so there's nothing to leave. /mycircles shows the circles you're in.", c.EscapedName())
 	}
 	return nil
 }
@@ -150,7 +150,7 @@ func DecideRemove(c Circle, target *Membership) error {
 		return err
 	}
 	if target == nil || (target.Status != StatusActive && target.Status != StatusWaitlisted) {
-		return Errorf(ENotFound, "That person isn't in %s or on its waitlist, so there's nothing to remove. /circle roster shows who is in it.", c.Name)
+		return Errorf(ENotFound, "That person isn't in %s or on its waitlist, so there's nothing to remove. /circle roster shows who is in it.", c.EscapedName())
 	}
 	return nil
 }

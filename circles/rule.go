@@ -47,7 +47,7 @@ func (r Rule) Validate() error {
 	}
 	if r.Cron != "" {
 		if n := len(strings.Fields(r.Cron)); n != 5 {
-			return Errorf(EInvalid, "A cron schedule has 5 fields (minute hour day-of-month month day-of-week), like `0 19 * * TUE`; %q has %d.", r.Cron, n)
+			return Errorf(EInvalid, "A cron schedule has 5 fields (minute hour day-of-month month day-of-week), like `0 19 * * TUE`; \"%s\" has %d.", EscapeMarkdown(r.Cron), n)
 		}
 		return nil
 	}
@@ -75,10 +75,10 @@ func ValidateTimeZone(zone string) error {
 		return Errorf(EInvalid, "Please choose a time zone, like Europe/Berlin or America/New_York.")
 	}
 	if strings.EqualFold(zone, "local") {
-		return Errorf(EInvalid, "Please choose a named time zone, like Europe/Berlin, rather than %q.", zone)
+		return Errorf(EInvalid, "Please choose a named time zone, like Europe/Berlin, rather than \"%s\".", EscapeMarkdown(zone))
 	}
 	if _, err := time.LoadLocation(zone); err != nil {
-		return Errorf(EInvalid, "%q is not a time zone I know. Use an IANA name like Europe/Berlin or America/New_York (start typing to see suggestions).", zone)
+		return Errorf(EInvalid, "\"%s\" is not a time zone I know. Use an IANA name like Europe/Berlin or America/New_York (start typing to see suggestions).", EscapeMarkdown(zone))
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func ParseWeekday(s string) (time.Weekday, error) {
 			return d, nil
 		}
 	}
-	return 0, Errorf(EInvalid, "%q is not a weekday. Use Monday, Tuesday, … or Mon, Tue, ….", s)
+	return 0, Errorf(EInvalid, "\"%s\" is not a weekday. Use Monday, Tuesday, … or Mon, Tue, ….", EscapeMarkdown(s))
 }
 
 // ParseClock parses a 24-hour "HH:MM" time.
@@ -106,5 +106,5 @@ func ParseClock(s string) (hour, minute int, err error) {
 			return hour, minute, nil
 		}
 	}
-	return 0, 0, Errorf(EInvalid, "%q is not a time. Use 24-hour HH:MM, like 19:00 or 07:30.", s)
+	return 0, 0, Errorf(EInvalid, "\"%s\" is not a time. Use 24-hour HH:MM, like 19:00 or 07:30.", EscapeMarkdown(s))
 }

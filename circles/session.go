@@ -3,7 +3,6 @@ package circles
 import (
 	"fmt"
 	"regexp"
-	"strings"
 	"time"
 	"unicode"
 )
@@ -79,13 +78,18 @@ type Session struct {
 	DueAt time.Time `json:"-"`
 }
 
-// Marker is written into the channel topic so a channel can be found again
-// after a crash between creating it and storing its ID.
-func (s Session) Marker() string { return fmt.Sprintf("circlebot:session:%d", s.ID) }
+// Marker is written at the very end of a session channel's topic so the
+// channel can be found again after a crash between creating it and storing
+// its ID. No circle name or topic may contain it (checkTyped), and only the
+// marker that ends a topic counts, so text people type can't make a
+// channel pass for another session's.
+func (s Session) Marker() string { return fmt.Sprintf("%s%d", markerWord, s.ID) }
 
-var markerRe = regexp.MustCompile(`circlebot:session:(\d+)`)
+// markerRe is the marker as the last thing in a topic, after a separator.
+var markerRe = regexp.MustCompile(`(?:^|\s)` + regexp.QuoteMeta(markerWord) + `([1-9]\d{0,18})$`)
 
-// SessionIDFromTopic extracts the session ID from a channel topic, or 0.
+// SessionIDFromTopic extracts the session ID from the marker that ends a
+// channel topic, or 0.
 func SessionIDFromTopic(topic string) int64 {
 	m := markerRe.FindStringSubmatch(topic)
 	if m == nil {
@@ -128,30 +132,9 @@ func (s Session) WarningTime() time.Time {
 }
 
 // ChannelName builds a Discord channel name like "grief-circle-2026-11-25"
-// from the circle name and the session date in the circle's zone.
+// from the circle's name (Slug) and the session date in the circle's zone.
 func ChannelName(circleName string, start time.Time, loc *time.Location) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(circleName) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r > 127 && isLetterOrDigit(r):
-			b.WriteRune(r)
-			dash = false
-		default:
-			if !dash && b.Len() > 0 {
-				b.WriteByte('-')
-				dash = true
-			}
-		}
-	}
-	slug := strings.TrimSuffix(b.String(), "-")
-	if r := []rune(slug); len(r) > 80 {
-		slug = strings.TrimSuffix(string(r[:80]), "-")
-	}
-	if slug == "" {
-		slug = "circle"
-	}
-	return slug + "-" + start.In(loc).Format("2006-01-02")
+	return Slug(circleName) + "-" + start.In(loc).Format("2006-01-02")
 }
 
 func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

@@ -22,7 +22,34 @@ func foldName(name string) string {
 }
 
 func nameTaken(name string) error {
-	return circles.Errorf(circles.EConflict, "This server already has a circle called %q. Please pick another name.", circles.NormalizeName(name))
+	return circles.Errorf(circles.EConflict, "This server already has a circle called \"%s\". Please pick another name.", circles.EscapeMarkdown(circles.NormalizeName(name)))
+}
+
+// guildSlugs maps the slugs (circles.Slug) of a guild's active circles,
+// but except, to their names: two circles whose session channels would be
+// named alike can't coexist, or people couldn't tell their sessions apart.
+func guildSlugs(ctx context.Context, tx *sql.Tx, guildID string, except int64) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM circles WHERE guild_id = ? AND archived = 0 AND id <> ?`, guildID, except)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out[circles.Slug(name)] = name
+	}
+	return out, rows.Err()
+}
+
+// slugTaken refuses a name whose session channels would be named like
+// those of the active circle called other.
+func slugTaken(name, other string) error {
+	return circles.Errorf(circles.EConflict, "Session channels of \"%s\" would be named like those of **%s**, which this server already has (#%s-…). Please choose a name that differs in more than capitals, spaces or punctuation.",
+		circles.EscapeMarkdown(name), circles.EscapeMarkdown(other), circles.Slug(name))
 }
 
 func circleNotFound() error {
@@ -184,7 +211,25 @@ func (s *Store) CreateCircles(ctx context.Context, cs []*circles.Circle) error {
 			return err
 		}
 		defer insF.Close()
+		slugs := map[string]map[string]string{} // guild → its slugs, loaded once
 		for i, c := range cs {
+			if !c.Archived {
+				taken, ok := slugs[c.GuildID]
+				if !ok {
+					if taken, err = guildSlugs(ctx, tx, c.GuildID, 0); err != nil {
+						return err
+					}
+					slugs[c.GuildID] = taken
+				}
+				slug := circles.Slug(c.Name)
+				if other, ok := taken[slug]; ok {
+					if circles.SameName(other, c.Name) {
+						return nameTaken(c.Name)
+					}
+					return slugTaken(c.Name, other)
+				}
+				taken[slug] = c.Name
+			}
 			args, err := circleArgs(c)
 			if err != nil {
 				return err
@@ -253,7 +298,7 @@ func (s *Store) CircleByName(ctx context.Context, guildID, name string) (circles
 		// active circle: the active one, else the latest archived, is meant.
 		c, err = scanCircle(tx.QueryRowContext(ctx, circleByNameSQL, guildID, foldName(name)))
 		if errors.Is(err, sql.ErrNoRows) {
-			return circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server.", circles.NormalizeName(name))
+			return circles.Errorf(circles.ENotFound, "I couldn't find a circle called \"%s\" in this server.", circles.EscapeMarkdown(circles.NormalizeName(name)))
 		}
 		return err
 	})
@@ -342,6 +387,15 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 		}
 		if err := prepareCircle(&c); err != nil {
 			return err
+		}
+		if !c.Archived && (orig.Archived || circles.Slug(c.Name) != circles.Slug(orig.Name)) {
+			taken, err := guildSlugs(ctx, tx, c.GuildID, c.ID)
+			if err != nil {
+				return err
+			}
+			if other, ok := taken[circles.Slug(c.Name)]; ok && !circles.SameName(other, c.Name) {
+				return slugTaken(c.Name, other)
+			}
 		}
 		args, err := circleArgs(&c)
 		if err != nil {

@@ -323,7 +323,7 @@ func (s *Store) LiftRemoval(ctx context.Context, guildID string, circleID int64,
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return circles.Errorf(circles.ENotFound, "That person isn't removed from %s, so there's no removal to lift. /circle roster lists removed people under \"Removed\".", c.Name)
+			return circles.Errorf(circles.ENotFound, "That person isn't removed from %s, so there's no removal to lift. /circle roster lists removed people under \"Removed\".", c.EscapedName())
 		}
 		return nil
 	})
@@ -346,10 +346,10 @@ func (s *Store) Reconsent(ctx context.Context, guildID string, circleID int64, u
 			return err
 		}
 		if prev == nil || (prev.Status != circles.StatusActive && prev.Status != circles.StatusWaitlisted) {
-			return circles.Errorf(circles.ENotFound, "You are not in %s. Use /join to join it.", c.Name)
+			return circles.Errorf(circles.ENotFound, "You are not in %s. Use /join to join it.", c.EscapedName())
 		}
 		if version != c.Guidelines.Version {
-			return circles.Errorf(circles.EConflict, "The guidelines of %s have changed since the version you agreed to (%d; the current one is %d). Please read the current guidelines and agree again.", c.Name, version, c.Guidelines.Version)
+			return circles.Errorf(circles.EConflict, "The guidelines of %s have changed since the version you agreed to (%d; the current one is %d). Please read the current guidelines and agree again.", c.EscapedName(), version, c.Guidelines.Version)
 		}
 		if prev.ConsentVersion != version {
 			if err := appendConsent(ctx, tx, c.GuildID, c.ID, userID, version, prev.Mode, circles.ConsentGiven, at); err != nil {
@@ -382,7 +382,7 @@ func (s *Store) Membership(ctx context.Context, guildID string, circleID int64, 
 			return err
 		}
 		if p == nil {
-			return circles.Errorf(circles.ENotFound, "I couldn't find a membership in %s for that person.", c.Name)
+			return circles.Errorf(circles.ENotFound, "I couldn't find a membership in %s for that person.", c.EscapedName())
 		}
 		m = *p
 		return nil
@@ -479,7 +479,7 @@ func (s *Store) SetReminders(ctx context.Context, guildID string, circleID int64
 		if n, err := res.RowsAffected(); err != nil {
 			return err
 		} else if n == 0 {
-			return circles.Errorf(circles.ENotFound, "You're not in %s any more, so there are no reminders to change. Run /mycircles again to see your circles, or /join %s to join it.", c.Name, c.Name)
+			return circles.Errorf(circles.ENotFound, "You're not in %s any more, so there are no reminders to change. Run /mycircles again to see your circles, or /join %s to join it.", c.EscapedName(), c.EscapedName())
 		}
 		return nil
 	})

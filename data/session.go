@@ -304,11 +304,11 @@ func (s *Store) SetRSVP(ctx context.Context, guildID string, sessionID int64, us
 				return err
 			}
 			if m == nil || m.Status != circles.StatusActive {
-				return circles.Errorf(circles.EForbidden, "Only members of %s can answer for its sessions.", c.Name)
+				return circles.Errorf(circles.EForbidden, "Only members of %s can answer for its sessions.", c.EscapedName())
 			}
 		}
 		if sess.State != circles.SessionPlanned && sess.State != circles.SessionOpen {
-			return circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers.", c.Name)
+			return circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers.", c.EscapedName())
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO rsvps (session_id, user_id, guild_id, circle_id, status, at)
 			VALUES (?, ?, ?, ?, ?, ?)
