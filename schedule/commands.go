@@ -31,7 +31,7 @@ func (s *Scheduler) Plan(ctx context.Context, circleID int64) (circles.Session, 
 }
 
 func archived(c circles.Circle) error {
-	return circles.Errorf(circles.EConflict, "%s is archived, so it has no sessions ahead.", c.Name)
+	return circles.Errorf(circles.EConflict, "%s is archived, so it has no sessions ahead.", c.EscapedName())
 }
 
 // PlanUpcoming makes sure the circle's next n occurrences (skipped or taken
@@ -116,7 +116,7 @@ func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.G
 		}
 		after = o.Start
 	}
-	return circles.Session{}, circles.Errorf(circles.EConflict, "The next %d sessions of %s are all skipped or taken; nothing new was planned.", maxPlanAhead, c.Name)
+	return circles.Session{}, circles.Errorf(circles.EConflict, "The next %d sessions of %s are all skipped or taken; nothing new was planned.", maxPlanAhead, c.EscapedName())
 }
 
 // busyUntil is when the circle's sessions that have started by now end:
@@ -333,7 +333,7 @@ func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64,
 	case circles.SessionOpen:
 		return circles.Session{}, alreadyOpen(c, sess)
 	default:
-		return circles.Session{}, circles.Errorf(circles.EConflict, "A session of %s started at this very moment and is already over or called off. Please try again in a moment.", c.Name)
+		return circles.Session{}, circles.Errorf(circles.EConflict, "A session of %s started at this very moment and is already over or called off. Please try again in a moment.", c.EscapedName())
 	}
 	if err := s.skipOverlapping(ctx, c, sess); err != nil {
 		return circles.Session{}, err
@@ -348,9 +348,9 @@ func (s *Scheduler) OpenNow(ctx context.Context, guildID string, circleID int64,
 
 func alreadyOpen(c circles.Circle, sess circles.Session) error {
 	if sess.ChannelID != "" {
-		return circles.Errorf(circles.EConflict, "%s already has an open session: <#%s>.", c.Name, sess.ChannelID)
+		return circles.Errorf(circles.EConflict, "%s already has an open session: <#%s>.", c.EscapedName(), sess.ChannelID)
 	}
-	return circles.Errorf(circles.EConflict, "%s already has an open session.", c.Name)
+	return circles.Errorf(circles.EConflict, "%s already has an open session.", c.EscapedName())
 }
 
 func (s *Scheduler) openSessions(ctx context.Context, c circles.Circle) ([]circles.Session, error) {
@@ -434,7 +434,7 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 	}
 	open = append(open, stuck...)
 	if len(open) == 0 {
-		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.Name)
+		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.EscapedName())
 	}
 	var last circles.Session
 	for _, o := range open {
@@ -468,7 +468,7 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 		}
 	}
 	if last.ID == 0 {
-		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.Name)
+		return circles.Session{}, circles.Errorf(circles.EConflict, "%s has no open session to close.", c.EscapedName())
 	}
 	return last, nil
 }
