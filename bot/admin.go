@@ -244,11 +244,15 @@ func setupSummary(g circles.GuildSettings, title string) *Response {
 	if g.RetentionHours > 0 {
 		retention = fmt.Sprintf("Kept %d hours after a session closes, then deleted", g.RetentionHours)
 	}
+	role := fmt.Sprintf("<@&%s>", g.FacilitatorRoleID)
+	if g.FacilitatorRoleID == "" {
+		role = "⚠️ Missing: it was deleted in Discord. Choose one with `/setup facilitator_role:`; until then only server admins can run /circle."
+	}
 	e := &discordgo.MessageEmbed{
 		Title: title,
 		Color: memberColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Facilitator role", Value: fmt.Sprintf("<@&%s>", g.FacilitatorRoleID), Inline: true},
+			{Name: "Facilitator role", Value: role, Inline: true},
 			{Name: "Session channels in", Value: fmt.Sprintf("<#%s>", g.CategoryID), Inline: true},
 			{Name: "Reminders", Value: reminders},
 			{Name: "Closed session channels", Value: retention},
@@ -262,5 +266,8 @@ func setupSummary(g circles.GuildSettings, title string) *Response {
 		"• Members find circles with **/circles** and join with **/join**.\n"+
 		"• Session channels are created in <#%[2]s>; the permission check below shows what I can do there.\n"+
 		"• Run /setup again any time; it changes only the options you give, and checks my permissions again.", g.FacilitatorRoleID, g.CategoryID)
+	if g.FacilitatorRoleID == "" {
+		next = "**Next step**\n• The facilitator role was deleted in Discord: choose another with `/setup facilitator_role:`. Until then only server admins can run /circle."
+	}
 	return &Response{Content: next, Embeds: []*discordgo.MessageEmbed{e}}
 }

@@ -72,6 +72,9 @@ func (b *Bot) requireFacilitator(ctx context.Context, r *Request) (circles.Guild
 	if isAdmin(r) || hasRole(r.Member, g.FacilitatorRoleID) {
 		return g, nil
 	}
+	if g.FacilitatorRoleID == "" {
+		return g, circles.Errorf(circles.EForbidden, "%s", roleDeletedText)
+	}
 	return g, circles.Errorf(circles.EForbidden, "Only facilitators can do this. Facilitators have the <@&%s> role; ask a server admin if you'd like to facilitate.", g.FacilitatorRoleID)
 }
 

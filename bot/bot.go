@@ -218,6 +218,7 @@ func (b *Bot) handlers() []any {
 		tracked(b, b.onGuildMemberRemove),
 		tracked(b, b.onGuildMembersChunk),
 		tracked(b, b.onChannelDelete),
+		tracked(b, b.onGuildRoleDelete),
 		tracked(b, b.onInteraction),
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/circlebot/circlebot/bot/discordsim"
 	"github.com/circlebot/circlebot/circles"
 )
@@ -155,4 +157,36 @@ func TestGuidelinesKeepSimpleFormattingOnly(t *testing.T) {
 	if got := h.circle("Grief circle"); got.Guidelines.Version != 2 {
 		t.Fatalf("a refused text was saved: version %d", got.Guidelines.Version)
 	}
+}
+
+// TestFacilitatorRoleDeleted: the facilitator role deleted in Discord is
+// forgotten; the owner is told, /setup shows it missing, and a facilitator
+// who is refused learns why.
+func TestFacilitatorRoleDeleted(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 0)
+	h.facCreate(h.fac, "Grief circle")
+	// Fran also moderates, so Discord still shows her /circle.
+	mods := h.sim.AddRole(h.guild, "Moderators", discordgo.PermissionManageChannels)
+	h.sim.AddMember(h.guild, h.fac, h.facRole, mods)
+	if !h.sim.DeleteRole(h.guild, h.facRole) {
+		t.Fatal("the role was not deleted")
+	}
+	if err := h.sim.WaitFor(h.ctx, func() bool {
+		return h.lcDMsWith(h.admin, "facilitator role", "was deleted", "/setup facilitator_role:") == 1
+	}); err != nil {
+		t.Fatalf("owner DMs %+v", h.sim.DMs(h.admin))
+	}
+	if g := h.memberSettings(); g.FacilitatorRoleID != "" || !g.Configured {
+		t.Fatalf("settings after the role was deleted: %+v", g)
+	}
+	wantContains(t, h.run(h.fac, "circle roster", discordsim.O("circle", "Grief circle")).Content, "facilitator role was deleted", "ask a server admin")
+	wantContains(t, responseText(h.run(h.admin, "setup")), "Missing: it was deleted", "/setup facilitator_role:")
+	// An admin can still run circles, and choosing a role again mends it.
+	wantContains(t, responseText(h.run(h.admin, "circle roster", discordsim.O("circle", "Grief circle"))), "Roster of")
+	role := h.sim.AddRole(h.guild, "Hosts", 0)
+	h.sim.AddMember(h.guild, h.fac, role, mods)
+	h.run(h.admin, "setup", discordsim.O("facilitator_role", role))
+	wantContains(t, responseText(h.run(h.fac, "circle roster", discordsim.O("circle", "Grief circle"))), "Roster of")
 }

@@ -329,6 +329,26 @@ func (s *Sim) SetRolePermissions(guildID, roleID string, perms int64) {
 	}
 }
 
+// DeleteRole deletes a role as an admin would (GUILD_ROLE_DELETE): members
+// lose it. The @everyone role and the bot's role can't be deleted.
+func (s *Sim) DeleteRole(guildID, roleID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[guildID]
+	if g == nil || g.roles[roleID] == nil || roleID == g.id || roleID == g.botRole {
+		return false
+	}
+	delete(g.roles, roleID)
+	g.rorder = slices.DeleteFunc(g.rorder, func(id string) bool { return id == roleID })
+	for _, m := range g.members {
+		m.roles = slices.DeleteFunc(m.roles, func(id string) bool { return id == roleID })
+	}
+	if g.botIn {
+		s.dispatchLocked(intentGuilds, "GUILD_ROLE_DELETE", map[string]any{"guild_id": g.id, "role_id": roleID})
+	}
+	return true
+}
+
 // BotRoleID is the bot's managed role in a guild.
 func (s *Sim) BotRoleID(guildID string) string {
 	s.mu.Lock()
