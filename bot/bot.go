@@ -106,6 +106,9 @@ type Bot struct {
 	// problemsTold: the problems facilitators were told about, per session
 	// (firstTelling).
 	problemsTold sync.Map // problemKey → true
+	// alerts: when each trouble of a circle was last told (alert).
+	alertMu sync.Mutex
+	alerts  map[alertKey]*alertState
 
 	// chunkWaiters: the member requests awaiting GUILD_MEMBERS_CHUNK, by
 	// nonce (checkMembers); nonces counts them.

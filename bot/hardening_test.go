@@ -190,3 +190,27 @@ func TestFacilitatorRoleDeleted(t *testing.T) {
 	h.run(h.admin, "setup", discordsim.O("facilitator_role", role))
 	wantContains(t, responseText(h.run(h.fac, "circle roster", discordsim.O("circle", "Grief circle"))), "Roster of")
 }
+
+// TestAlertsAreCoalesced: a circle that meets every hour in a server whose
+// session category is gone gets its facilitators one DM about it a day,
+// with a count, not two an hour.
+func TestAlertsAreCoalesced(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 0)
+	c, s := h.lcCircle("Hourly", time.Wednesday, 14, 0, func(c *circles.Circle) {
+		c.Schedule = circles.Rule{Cron: "0 * * * *", TimeZone: "Europe/Berlin", Duration: 30 * time.Minute}
+	})
+	h.lcJoin(c, h.members[0], circles.ModeMember)
+	if _, err := h.bot.Session().ChannelDelete(h.category); err != nil {
+		t.Fatal(err)
+	}
+	h.lcRunUntil(s.Start.Add(3 * time.Hour))
+	if n := len(h.sim.DMs(h.fac)); n != 2 {
+		t.Fatalf("%d DMs in 3 hours, want the stuck open and the missed session told once: %+v", n, h.sim.DMs(h.fac))
+	}
+	h.lcAt(s.Start.Add(25 * time.Hour)) // the bot was away; the next session is missed
+	if n := h.lcDMsWith(h.fac, "didn't open", "more times since I last told you"); n != 1 {
+		t.Fatalf("a day later, %d missed notices with a count: %+v", n, h.sim.DMs(h.fac))
+	}
+}

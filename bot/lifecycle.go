@@ -263,11 +263,11 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 		return
 	}
 	tell := func(p problem, perms int64, advice string) {
-		if !b.firstTelling(s.ID, p, perms) {
-			return
+		ok, more := b.alert(c, s.ID, p, perms, false)
+		b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "problem", int(p), "missing", perms, "told", ok)
+		if ok {
+			b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s%s", c.EscapedName(), ShortTimestamp(s.Start), advice, againNote(more)))
 		}
-		b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "problem", int(p), "missing", perms)
-		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s", c.EscapedName(), ShortTimestamp(s.Start), advice))
 	}
 	if g.CategoryID == "" {
 		tell(problemNoCategory, 0, problemNoCategory.advice("", ""))
@@ -354,7 +354,8 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 		b.log.Info("deleted the unfinished channel of a missed session", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
 	}
 	reason := "circlebot was offline at the time."
-	switch p, advice, _ := b.advise(ctx, c.GuildID, cause, "", g.CategoryID); {
+	p, advice, perms := b.advise(ctx, c.GuildID, cause, "", g.CategoryID)
+	switch {
 	case g.CategoryID == "":
 		reason = problemNoCategory.advice("", "")
 	case p != noProblem:
@@ -362,8 +363,11 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 	case cause != nil:
 		reason = "I couldn't create its channel. " + unknownProblemAdvice
 	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open, so it's marked as missed rather than opened late. The next session is planned as usual.\nWhy: %s", c.EscapedName(), ShortTimestamp(s.Start), reason))
-	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start, "cause", cause)
+	ok, more := b.alert(c, s.ID, p, perms, true)
+	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start, "cause", cause, "told", ok)
+	if ok {
+		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open, so it's marked as missed rather than opened late. The next session is planned as usual.\nWhy: %s%s", c.EscapedName(), ShortTimestamp(s.Start), reason, againNote(more)))
+	}
 	return nil
 }
 
@@ -378,7 +382,8 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 		return gerr
 	}
 	p, advice, perms := b.advise(ctx, c.GuildID, err, s.ChannelID, g.CategoryID)
-	if p != noProblem && !b.firstTelling(s.ID, p, perms) {
+	ok, more := b.alert(c, s.ID, p, perms, false)
+	if !ok {
 		return nil
 	}
 	if p == noProblem {
@@ -396,7 +401,7 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 	if step == schedule.StepFinishOpen {
 		after = "\nThe session is open and its members are in; only this part is missing."
 	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s%s\nI'll keep trying, less and less often, until it works.", what, c.EscapedName(), ShortTimestamp(s.Start), advice, after))
+	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s%s\nI'll keep trying, less and less often, until it works.%s", what, c.EscapedName(), ShortTimestamp(s.Start), advice, after, againNote(more)))
 	return nil
 }
 

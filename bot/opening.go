@@ -370,17 +370,18 @@ func (b *Bot) heldOptional(ctx context.Context, guildID string, held int64) (int
 // tellLacking tells the facilitators, once per session and permission,
 // that a session opened without optional permissions the bot lacks.
 func (b *Bot) tellLacking(ctx context.Context, c circles.Circle, s circles.Session, lacking int64) {
-	if !b.firstTelling(s.ID, problemPermissions, lacking) {
+	ok, more := b.alert(c, s.ID, problemPermissions, lacking, false)
+	b.log.Warn("session opened without optional permissions", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "lacking", lacking, "told", ok)
+	if !ok {
 		return
 	}
-	b.log.Warn("session opened without optional permissions", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "lacking", lacking)
 	m, err := b.explainRefusal(ctx, c.GuildID, &refusal{channelID: s.ChannelID, named: lacking})
 	if err != nil || m.bits == 0 {
-		// Read again a moment later, it is whole again: the next session
-		// shows whether anything is still missing.
+		// The server can't be read just now, or holds everything by now:
+		// nothing to say that would be true.
 		return
 	}
-	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s", c.EscapedName(), ShortTimestamp(s.Start), s.ChannelID, m.describe(" in this server")))
+	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s%s", c.EscapedName(), ShortTimestamp(s.Start), s.ChannelID, m.describe(" in this server"), againNote(more)))
 }
 
 // namedIn is every permission the overwrites allow or deny.

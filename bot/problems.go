@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/circlebot/circlebot/circles"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -128,6 +131,79 @@ func (b *Bot) advise(ctx context.Context, guildID string, err error, channelID, 
 		where = " in <#" + r.channelID + ">"
 	}
 	return p, m.describe(where), m.bits
+}
+
+// alertWindow is how often facilitators hear of the same trouble of a
+// circle at most: a circle meeting every hour in a full category would
+// otherwise DM them twice an hour.
+const alertWindow = 24 * time.Hour
+
+// alertKey names one trouble of one circle; for missing permissions, one
+// permission. missed tells a missed-session notice from the others.
+type alertKey struct {
+	circle  int64
+	problem problem
+	perm    int64
+	missed  bool
+}
+
+// alertState is when a trouble was last told, and how often it came back
+// since without being told.
+type alertState struct {
+	at   time.Time
+	more int
+}
+
+// alert decides whether facilitators are told of problem p (with the
+// missing permissions perms) about session s of circle c: not twice for
+// one session (firstTelling), and for the circle at most once per
+// alertWindow. more is how many times it came back, untold, since the last
+// telling, for the message to say.
+func (b *Bot) alert(c circles.Circle, sessionID int64, p problem, perms int64, missed bool) (tell bool, more int) {
+	if !missed && !b.firstTelling(sessionID, p, perms) {
+		return false, 0
+	}
+	now := b.clock.Now()
+	keys := []alertKey{{c.ID, p, 0, missed}}
+	if perms != 0 {
+		keys = keys[:0]
+		for _, q := range permissionsIn(perms) {
+			keys = append(keys, alertKey{c.ID, p, q.bit, missed})
+		}
+	}
+	b.alertMu.Lock()
+	defer b.alertMu.Unlock()
+	if b.alerts == nil {
+		b.alerts = map[alertKey]*alertState{}
+	}
+	for _, k := range keys {
+		st := b.alerts[k]
+		if st == nil || now.Sub(st.at) >= alertWindow {
+			tell = true
+		}
+	}
+	for _, k := range keys {
+		st := b.alerts[k]
+		switch {
+		case st == nil:
+			b.alerts[k] = &alertState{at: now}
+		case tell:
+			more = max(more, st.more)
+			st.at, st.more = now, 0
+		default:
+			st.more++
+		}
+	}
+	return tell, more
+}
+
+// againNote says, after an alert, how often the same trouble came back
+// since it was last told.
+func againNote(more int) string {
+	if more == 0 {
+		return ""
+	}
+	return fmt.Sprintf("\n(The same happened %d more time%s since I last told you; I write about it at most once a day.)", more, plural(more))
 }
 
 // problemKey names one problem of one session, told about once; for
