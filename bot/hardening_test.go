@@ -214,3 +214,45 @@ func TestAlertsAreCoalesced(t *testing.T) {
 		t.Fatalf("a day later, %d missed notices with a count: %+v", n, h.sim.DMs(h.fac))
 	}
 }
+
+// TestFullCategoryOverflows: when the session category holds Discord's 50
+// channels, the session opens in an overflow category made next to it with
+// the same permissions, and the admins hear of it; at 80% they are warned.
+func TestFullCategoryOverflows(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.lcSetup(24, 60)
+	c, s := h.lcCircle("Grief circle", time.Wednesday, 14, 0, nil)
+	h.lcJoin(c, h.members[0], circles.ModeMember)
+	h.sim.SetChannelOverwrites(h.category, []discordsim.Overwrite{{ID: h.facRole, Type: 0, Allow: discordgo.PermissionViewChannel}})
+	for i := range 40 {
+		h.sim.AddChannel(h.guild, discordgo.ChannelTypeGuildText, "old-"+facItoa(int64(i)), h.category)
+	}
+	h.lcAt(s.Start.Add(-time.Hour)) // the reminder counts the category's channels
+	if n := h.lcDMsWith(h.admin, "is filling up", "40 of the 50"); n != 1 {
+		t.Fatalf("owner DMs %+v", h.sim.DMs(h.admin))
+	}
+	for i := 40; i < 50; i++ {
+		h.sim.AddChannel(h.guild, discordgo.ChannelTypeGuildText, "old-"+facItoa(int64(i)), h.category)
+	}
+	h.lcAt(s.Start)
+	got := h.lcSession(s.ID)
+	ch, ok := h.sim.Channel(got.ChannelID)
+	if got.State != circles.SessionOpen || !ok || !h.sim.CanSend(h.members[0], ch.ID) {
+		t.Fatalf("the session did not open in a full category: %+v", got)
+	}
+	overflow, _ := h.sim.Channel(ch.ParentID)
+	base, _ := h.sim.Channel(h.category)
+	if overflow.Name != "Circles 2" || overflow.Type != int(discordgo.ChannelTypeGuildCategory) || len(overflow.Overwrites) != len(base.Overwrites) {
+		t.Fatalf("opened in %+v, want an overflow category like %+v", overflow, base)
+	}
+	if n := h.lcDMsWith(h.admin, "is full", "<#"+overflow.ID+">"); n != 1 {
+		t.Fatalf("owner DMs %+v", h.sim.DMs(h.admin))
+	}
+	// The next session goes to the same overflow category.
+	next := h.lcPlanned(c)[0]
+	h.lcAt(next.Start)
+	if ch2, _ := h.sim.Channel(h.lcSession(next.ID).ChannelID); ch2.ParentID != overflow.ID {
+		t.Fatalf("the next session went to %q", ch2.ParentID)
+	}
+}

@@ -287,6 +287,21 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 	if m := chk.missing(false); m.bits != 0 {
 		tell(problemPermissions, m.bits, m.describe(" in this server or in <#"+g.CategoryID+">"))
 	}
+	b.warnIfCategoryFilling(ctx, c.GuildID, g.CategoryID)
+}
+
+// warnIfCategoryFilling tells the admins, at most once a day, when the
+// session category holds 80% of the channels Discord allows in one.
+func (b *Bot) warnIfCategoryFilling(ctx context.Context, guildID, categoryID string) {
+	chans, err := b.dg.GuildChannels(guildID, discordgo.WithContext(ctx))
+	if err != nil {
+		b.log.Warn("could not count the session category's channels", "guild", guildID, "err", err)
+		return
+	}
+	f := familyOf(chans, categoryID)
+	if f.base != nil && f.children[f.base.ID] >= categoryWarnAt && f.withRoom() == f.base {
+		b.tellAdminsCategory(ctx, guildID, categoryID, f.children[f.base.ID], nil)
+	}
 }
 
 func reminderMessage(c circles.Circle, s circles.Session, userID string, facilitator bool) *discordgo.MessageSend {

@@ -310,10 +310,10 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 // tried again a few times, each time first looking for a channel an
 // earlier try may have made after all (by its marker).
 func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, g circles.GuildSettings) (*discordgo.Channel, int64, error) {
-	held := RequiredPermissions
+	held, parent := RequiredPermissions, g.CategoryID
 	var lastErr error
 	for attempt := range createAttempts {
-		if attempt > 0 {
+		if isServerError(lastErr) {
 			if err := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); err != nil {
 				return nil, 0, errors.Join(lastErr, err)
 			}
@@ -331,26 +331,39 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 			Name:                 circles.ChannelName(c.Name, s.Start, c.Location()),
 			Type:                 discordgo.ChannelTypeGuildText,
 			Topic:                sessionTopic(c, s),
-			ParentID:             g.CategoryID,
+			ParentID:             parent,
 			PermissionOverwrites: ows,
 		}, discordgo.WithContext(ctx))
 		if err == nil {
 			return ch, RequiredPermissions &^ held, nil
 		}
 		lastErr = err
-		if isRefused(err) {
+		switch {
+		case isRefused(err):
 			if fewer, ok := b.heldOptional(ctx, c.GuildID, held); ok && attempt < createAttempts-1 {
 				held = fewer
 				continue
 			}
-			r := &refusal{err: err, what: "create the channel of", channelID: g.CategoryID, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
-			return nil, 0, r
-		}
-		if !isServerError(err) {
-			break
+			return nil, 0, &refusal{err: err, what: "create the channel of", channelID: parent, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
+		case diagnose(err) == problemCategoryFull && attempt < createAttempts-1:
+			// Full: the next category of the family with room, made if need be.
+			room, made, ferr := b.categoryWithRoom(ctx, c.GuildID, g.CategoryID)
+			if ferr != nil {
+				return nil, 0, errors.Join(err, ferr)
+			}
+			if room == nil || room.ID == parent {
+				return nil, 0, err
+			}
+			if made {
+				b.tellAdminsCategory(ctx, c.GuildID, g.CategoryID, maxPerCategory, room)
+			}
+			parent = room.ID
+			continue
+		case !isServerError(err):
+			return nil, 0, fmt.Errorf("creating the session channel in category %s: %w", parent, err)
 		}
 	}
-	return nil, 0, fmt.Errorf("creating the session channel in category %s: %w", g.CategoryID, lastErr)
+	return nil, 0, fmt.Errorf("creating the session channel in category %s: %w", parent, lastErr)
 }
 
 // heldOptional narrows held to the optional permissions the bot really
@@ -426,9 +439,9 @@ func sessionTopic(c circles.Circle, s circles.Session) string {
 // channel, whatever its topic says — if it is gone, there is none. Only a
 // session without one (its create's answer was lost, or the bot died
 // before storing it) is looked for, and only among the text channels of
-// the session category whose topic ends with its marker, which the bot
-// alone writes (no circle name or topic may contain it). nil when there is
-// none.
+// the session category (or its overflow categories) whose topic ends with
+// its marker, which the bot alone writes (no circle name or topic may
+// contain it). nil when there is none.
 func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, categoryID string) (*discordgo.Channel, error) {
 	if s.ChannelID != "" {
 		ch, err := b.dg.Channel(s.ChannelID, discordgo.WithContext(ctx))
@@ -448,8 +461,9 @@ func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circle
 	if err != nil {
 		return nil, fmt.Errorf("listing the server's channels: %w", err)
 	}
+	family := familyOf(chans, categoryID)
 	for _, ch := range chans {
-		if ch.Type == discordgo.ChannelTypeGuildText && ch.ParentID == categoryID && circles.SessionIDFromTopic(ch.Topic) == s.ID {
+		if ch.Type == discordgo.ChannelTypeGuildText && family.has(ch.ParentID) && circles.SessionIDFromTopic(ch.Topic) == s.ID {
 			b.log.Info("found the session channel by its marker", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
 			return ch, nil
 		}

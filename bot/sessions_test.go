@@ -257,7 +257,18 @@ func TestSessionsOpenBlocked(t *testing.T) {
 		h.sim.AddChannel(h.guild, discordgo.ChannelTypeGuildText, fmt.Sprintf("filler-%d", i), h.category)
 	}
 	h.clock.Advance(time.Minute)
-	wantContains(t, open(), "<#"+h.category+"> is full", "50 channels", "`/setup category:`", "Nothing was opened")
+	// A full category overflows into "Circles 2" rather than refuse.
+	wantContains(t, open(), "Opened a session")
+	open1, err := h.store.Sessions(h.ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}})
+	if err != nil || len(open1) != 1 {
+		t.Fatalf("open sessions %+v %v", open1, err)
+	}
+	if ch, _ := h.sim.Channel(open1[0].ChannelID); ch.ParentID == h.category {
+		t.Fatalf("opened in the full category: %+v", ch)
+	} else if parent, _ := h.sim.Channel(ch.ParentID); parent.Name != "Circles 2" {
+		t.Fatalf("opened in %+v, want the overflow category", parent)
+	}
+	wantContains(t, h.run(h.fac, "circle close", discordsim.O("circle", c.Name)).Content, "Closed the session")
 
 	if _, err := h.bot.Session().ChannelDelete(h.category); err != nil {
 		t.Fatal(err)

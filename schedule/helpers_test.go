@@ -317,7 +317,7 @@ func (e *env) runDue(want int) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if n != want {
+	if want >= 0 && n != want { // -1: however many
 		e.t.Fatalf("RunDue at %v did %d steps, want %d; calls so far %v", e.clock.Now(), n, want, e.act.Calls())
 	}
 }

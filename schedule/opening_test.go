@@ -168,3 +168,40 @@ func TestChannelLost(t *testing.T) {
 		t.Fatalf("lost channel of a closed session: live %v, %v, %+v", live, err, got)
 	}
 }
+
+// A circle that meets every two hours, with channels kept a day after
+// each session, never holds more than MaxLiveChannels: each open first
+// deletes the oldest kept channel, ahead of its retention.
+func TestLiveChannelsPerCircleAreCapped(t *testing.T) {
+	e := newEnv(t)
+	if err := e.store.SaveGuildSettings(e.ctx, circles.GuildSettings{GuildID: testGuild, RetentionHours: 24}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.circle(testGuild, "Often", circles.Rule{Cron: "0 */2 * * *", TimeZone: "UTC", Duration: time.Hour})
+	first := e.plan(c)
+	var opened []int64
+	for i := range 6 {
+		s := e.sessions(c, circles.SessionPlanned)[0]
+		e.at(first.Start.Add(time.Duration(i) * 2 * time.Hour))
+		e.runDue(-1)
+		opened = append(opened, s.ID)
+		e.at(s.End)
+		e.runDue(-1)
+	}
+	live := 0
+	for _, x := range e.sessions(c, circles.SessionOpen, circles.SessionClosed) {
+		if x.ChannelID != "" {
+			live++
+		}
+	}
+	if live > MaxLiveChannels {
+		t.Fatalf("%d live channels, want at most %d", live, MaxLiveChannels)
+	}
+	deleted := e.act.when(StepDelete)
+	if len(deleted) != 6-MaxLiveChannels {
+		t.Fatalf("deletions at %v, want the oldest kept ones as new sessions opened", deleted)
+	}
+	if got := e.session(opened[0]); got.State != circles.SessionDeleted || !got.DeleteAt.After(e.clock.Now()) {
+		t.Fatalf("the oldest session %+v, want its channel deleted ahead of its retention", got)
+	}
+}

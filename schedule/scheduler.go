@@ -700,6 +700,9 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		err = s.actions.SendReminders(ctx, c, sess)
 		record = func(cur *circles.Session, _ time.Time) { cur.RemindersSent = true }
 	case StepOpen:
+		if sess.ChannelID == "" && sess.OpenedAt.IsZero() {
+			s.makeRoom(ctx, c, g)
+		}
 		var opened circles.Session
 		opened, err = s.actions.OpenSession(ctx, c, sess)
 		var partly *PartlyOpenError
@@ -802,6 +805,51 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		return out, pending
 	}
 	return out, nil
+}
+
+// MaxLiveChannels is how many channels a circle's sessions hold at once:
+// the open one and those kept read-only after closing until their
+// retention ends. An open that would pass it has the oldest kept channels
+// deleted first, ahead of their time, so that one circle meeting often
+// can't fill the server's session category (Discord allows 50 channels in
+// one) and starve the others.
+const MaxLiveChannels = 3
+
+// makeRoom deletes the oldest kept channels of circle c's closed sessions,
+// ahead of their retention, until a new session's channel stays within
+// MaxLiveChannels. It never holds up the open: a channel that can't be
+// deleted now (another worker has its session, or Discord refuses) stays,
+// and its own deletion step comes as planned.
+func (s *Scheduler) makeRoom(ctx context.Context, c circles.Circle, g circles.GuildSettings) {
+	live, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionClosed}})
+	if err != nil {
+		s.log.Warn("schedule: counting a circle's live channels", "guild", c.GuildID, "circle", c.ID, "error", err)
+		return
+	}
+	var kept []circles.Session
+	open := 0
+	for _, x := range live {
+		switch {
+		case x.ChannelID == "":
+		case x.State == circles.SessionClosed:
+			kept = append(kept, x) // oldest first: Sessions orders by start
+		default:
+			open++
+		}
+	}
+	for i := 0; i < len(kept) && open+len(kept)-i+1 > MaxLiveChannels; i++ {
+		old := kept[i]
+		if !s.tryClaim(old.ID) {
+			continue
+		}
+		_, err := s.do(ctx, c, g, old, StepDelete)
+		s.release(old.ID)
+		if err != nil {
+			s.log.Warn("schedule: could not delete a kept session channel early", "guild", c.GuildID, "circle", c.ID, "session", old.ID, "error", err)
+			continue
+		}
+		s.log.Info("schedule: deleted a kept session channel ahead of its retention, to stay within the circle's live channels", "guild", c.GuildID, "circle", c.ID, "session", old.ID, "max", MaxLiveChannels)
+	}
 }
 
 // markClosing stores the session's ClosedAt before the close's side effect,
