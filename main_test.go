@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -297,4 +298,34 @@ func TestCLIDemoRejectsArguments(t *testing.T) {
 		t.Fatalf("demo extra: exit %d, want %d", code, exitUsage)
 	}
 	wantIn(t, "stderr", errOut, `unexpected argument "extra"`)
+}
+
+// A data.path that holds somebody else's SQLite database is a setting to
+// fix (exit 2) for every command that opens the database, and the file is
+// left as it was.
+func TestCLIForeignDatabase(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token") // so run gets as far as the database
+	cfg, db := writeConfig(t, "")
+	sqlite, err := sql.Open("sqlite3", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlite.Exec(`CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	sqlite.Close()
+	before, _ := os.ReadFile(db)
+	for _, cmd := range [][]string{{"migrate"}, {"run"}, {"backup", "--to", filepath.Join(t.TempDir(), "copy.db")}} {
+		code, out, errOut := cli(t, append(cmd, "--config", cfg)...)
+		if code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d\n%s", cmd[0], code, exitUsage, errOut)
+		}
+		wantIn(t, cmd[0]+" stderr", errOut, fmt.Sprintf("%s: data.path = %q: is not a circlebot database: it has invoices but no schema_migrations table", cfg, db))
+		if out != "" {
+			t.Errorf("%s: stdout %q", cmd[0], out)
+		}
+		if after, _ := os.ReadFile(db); !bytes.Equal(after, before) {
+			t.Fatalf("%s changed the database", cmd[0])
+		}
+	}
 }

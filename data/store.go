@@ -54,6 +54,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("data: open: want a plain file path, got %q", path)
 	}
+	// Nothing writes before the file is known to be circlebot's and not
+	// newer than this build: not the journal mode, not a table, not the
+	// file mode.
+	if err := checkPath(ctx, path); err != nil {
+		return nil, err
+	}
 	if err := securePath(path); err != nil {
 		return nil, err
 	}
@@ -100,10 +106,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 // PathError is Open's error when the database can't be created or opened
 // at the path it was given (its directory is missing, it is a directory,
-// it isn't writable): a problem with the setting, not with a database.
+// it isn't writable, the file there isn't circlebot's): a problem with the
+// setting, not with a database.
 type PathError struct {
 	Path string
-	Err  error // the cause, such as fs.ErrNotExist
+	Err  error  // the cause, such as fs.ErrNotExist or ErrNotCircleBot
+	op   string // what failed: "" (creating the file) or "read"
 }
 
 func (e *PathError) Error() string { return "data: " + e.Path + ": " + e.Problem() }
@@ -112,6 +120,16 @@ func (e *PathError) Unwrap() error { return e.Err }
 
 // Problem says what is wrong and what to do, without naming the path.
 func (e *PathError) Problem() string {
+	if errors.Is(e.Err, ErrNotCircleBot) {
+		return "is " + e.Err.Error() + "; it was left untouched: point data.path at circlebot's database, or at a new file"
+	}
+	if e.op == "read" {
+		s := "cannot read the database: " + e.Err.Error()
+		if errors.Is(e.Err, fs.ErrPermission) {
+			s += "; the user running circlebot needs to be able to read and write the file"
+		}
+		return s
+	}
 	s := "cannot create the database: " + e.Err.Error()
 	switch {
 	case errors.Is(e.Err, syscall.EISDIR):
@@ -131,11 +149,7 @@ func (e *PathError) Problem() string {
 func securePath(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is in PathError already
-		}
-		return &PathError{Path: path, Err: err}
+		return &PathError{Path: path, Err: unwrapPath(err)}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("data: create %s: %w", path, err)

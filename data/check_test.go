@@ -1,0 +1,179 @@
+package data
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// openRollback opens a connection that leaves the journal mode as SQLite's
+// default (delete), as another program, or another circlebot, would.
+func openRollback(tb testing.TB, path string) *sql.DB {
+	tb.Helper()
+	db, err := sql.Open("sqlite3", dsn(path, "_foreign_keys=on"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
+// snapshot is what is on disk at path and beside it.
+type snapshot struct {
+	bytes []byte
+	mode  os.FileMode
+	side  []string // the database's -wal, -shm and -journal files present
+}
+
+func takeSnapshot(tb testing.TB, path string) snapshot {
+	tb.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	s := snapshot{bytes: b, mode: fi.Mode()}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			s.side = append(s.side, filepath.Base(path+suffix))
+		}
+	}
+	return s
+}
+
+// wantUntouched fails unless the file at path is as before: the same bytes,
+// the same mode, no new file beside it, and still in journal mode delete
+// when it was.
+func wantUntouched(tb testing.TB, path string, before snapshot) {
+	tb.Helper()
+	after := takeSnapshot(tb, path)
+	if !bytes.Equal(after.bytes, before.bytes) {
+		tb.Errorf("%s changed: %d bytes before, %d after", filepath.Base(path), len(before.bytes), len(after.bytes))
+	}
+	if after.mode != before.mode {
+		tb.Errorf("%s mode changed from %v to %v", filepath.Base(path), before.mode, after.mode)
+	}
+	if strings.Join(after.side, " ") != strings.Join(before.side, " ") {
+		tb.Errorf("beside %s: %q before, %q after", filepath.Base(path), before.side, after.side)
+	}
+	// Bytes 18 and 19 of the header are 1 in rollback-journal mode, 2 in WAL.
+	if len(before.bytes) >= 20 && before.bytes[18] == 1 && len(after.bytes) >= 20 && after.bytes[18] != 1 {
+		tb.Errorf("%s left rollback-journal mode", filepath.Base(path))
+	}
+}
+
+// A database written by a newer circlebot is refused before anything
+// writes to it: not switched to WAL, not given a table, not re-moded.
+func TestOpenLeavesANewerDatabaseUntouched(t *testing.T) {
+	ctx := context.Background()
+	for _, wal := range []bool{false, true} {
+		name := "rollback journal"
+		if wal {
+			name = "WAL"
+		}
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "circlebot.db")
+			fsys, n := migrationsPlus(t, "from_the_future", `CREATE TABLE future (x INTEGER);`)
+			db := openRollback(t, path)
+			if wal {
+				db = openWriter(t, path)
+			}
+			if err := migrate(ctx, db, fsys, circles.NewManualClock(t0)); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Close(); err != nil {
+				t.Fatal(err)
+			}
+			os.Chmod(path, 0o644) // Open would tighten it if it went on
+			before := takeSnapshot(t, path)
+			if len(before.side) != 0 {
+				t.Fatalf("files beside the database before Open: %q", before.side)
+			}
+
+			s, err := Open(ctx, path)
+			if err == nil {
+				s.Close()
+				t.Fatal("Open accepted a database with a newer schema")
+			}
+			if !strings.Contains(err.Error(), "written by a newer circlebot") {
+				t.Fatalf("Open = %v, want it to say the database is newer", err)
+			}
+			wantUntouched(t, path, before)
+
+			var v int
+			openRollback(t, path).QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+			if v != n {
+				t.Errorf("schema %d after the refusal, want %d", v, n)
+			}
+		})
+	}
+}
+
+// A SQLite file that isn't circlebot's is refused as it is, not extended
+// with circlebot's tables; so is a file that isn't SQLite at all.
+func TestOpenRefusesAForeignDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	foreign := filepath.Join(dir, "accounts.db")
+	db := openRollback(t, foreign)
+	if _, err := db.Exec(`CREATE TABLE accounts (id INTEGER PRIMARY KEY, owner TEXT);
+		INSERT INTO accounts (owner) VALUES ('someone else');`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	text := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(text, []byte(strings.Repeat("not a database\n", 20)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ path, why string }{
+		{foreign, "it has accounts but no schema_migrations table"},
+		{text, "it is not a SQLite database"},
+	} {
+		before := takeSnapshot(t, tc.path)
+		s, err := Open(ctx, tc.path)
+		if err == nil {
+			s.Close()
+			t.Fatalf("Open(%s) accepted a database that isn't circlebot's", filepath.Base(tc.path))
+		}
+		want := tc.path + ": is not a circlebot database: " + tc.why
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("Open(%s) = %v\nwant it to say %q", filepath.Base(tc.path), err, want)
+		}
+		wantUntouched(t, tc.path, before)
+	}
+}
+
+// An empty file, or a SQLite database with nothing in it, is one to set up.
+func TestOpenInitialisesAnEmptyDatabase(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	blank := filepath.Join(dir, "blank.db")
+	db := openRollback(t, blank)
+	if _, err := db.Exec(`PRAGMA user_version = 0; VACUUM`); err != nil { // writes a header, no tables
+		t.Fatal(err)
+	}
+	db.Close()
+	if fi, err := os.Stat(blank); err != nil || fi.Size() == 0 {
+		t.Fatalf("blank database: %v, %v", fi, err)
+	}
+	for _, p := range []string{empty, blank} {
+		s := mustOpenPath(t, p)
+		if v, err := s.Version(); err != nil || v < 1 {
+			t.Errorf("%s: Version = %d, %v after Open", filepath.Base(p), v, err)
+		}
+		MustCreateCircle(t, s, guildA, "Grief")
+	}
+}
