@@ -329,3 +329,36 @@ func TestCLIForeignDatabase(t *testing.T) {
 		}
 	}
 }
+
+// An existing database in a directory the bot can't write to is a data.path
+// problem that says what access is needed, for every command that writes.
+func TestCLIUnwritableDatabaseDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write anywhere")
+	}
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token") // so run gets as far as the database
+	dir := filepath.Join(t.TempDir(), "locked")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "circlebot.db")
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[data]\npath = %q\n", db)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := cli(t, "migrate", "--config", cfg); code != exitOK {
+		t.Fatalf("migrate: exit %d\n%s", code, errOut)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	for _, cmd := range []string{"migrate", "run"} {
+		code, _, errOut := cli(t, cmd, "--config", cfg)
+		if code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d\n%s", cmd, code, exitUsage, errOut)
+		}
+		wantIn(t, cmd+" stderr", errOut, fmt.Sprintf("%s: data.path = %q: cannot write in the database's directory %s: ", cfg, db, dir),
+			"needs write access to the directory "+dir)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/mattn/go-sqlite3"
@@ -28,6 +29,9 @@ type found struct {
 	objects []string // its tables, indexes, views and triggers, SQLite's own left out
 	ours    bool     // it has a schema_migrations table
 	version int      // MAX(version) in schema_migrations
+	// Why the file, and its directory, can't be written (nil if they can):
+	// SQLite creates the -wal and -shm files beside the database.
+	fileErr, dirErr error
 }
 
 // sqliteMagic starts every SQLite database file.
@@ -41,7 +45,7 @@ func inspect(ctx context.Context, path string) (found, error) {
 	if err != nil || fi.IsDir() {
 		return found{}, nil
 	}
-	f := found{exists: true}
+	f := found{exists: true, fileErr: writable(path), dirErr: writable(filepath.Dir(path))}
 	header := make([]byte, 100)
 	n, err := readHeader(path, header)
 	if err != nil {
@@ -141,14 +145,20 @@ func (f found) foreign() string {
 
 // refuse decides whether Open may go on with the database f found at path,
 // given the number of migrations this build knows. It says no to a file
-// that isn't circlebot's and to a database written by a newer circlebot,
-// before anything has written to them.
+// that isn't circlebot's, to a database written by a newer circlebot, and
+// to one it couldn't write, before anything has written to them.
 func (f found) refuse(path string, known int) error {
 	if why := f.foreign(); why != "" {
 		return &PathError{Path: path, Err: fmt.Errorf("%w: %s", ErrNotCircleBot, why)}
 	}
 	if f.version > known {
 		return fmt.Errorf("data: open %s: %w", path, newerSchema(f.version, known))
+	}
+	if f.fileErr != nil {
+		return &PathError{Path: path, Err: f.fileErr, op: "write"}
+	}
+	if f.dirErr != nil {
+		return &PathError{Path: path, Err: f.dirErr, op: "dir"}
 	}
 	return nil
 }

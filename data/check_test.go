@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/circlebot/circlebot/circles"
@@ -175,5 +178,69 @@ func TestOpenInitialisesAnEmptyDatabase(t *testing.T) {
 			t.Errorf("%s: Version = %d, %v after Open", filepath.Base(p), v, err)
 		}
 		MustCreateCircle(t, s, guildA, "Grief")
+	}
+}
+
+// A database Open couldn't write is a PathError saying what access is
+// missing, not SQLite's "attempt to write a readonly database" later.
+// Root passes access checks, so the decision is tested on its own too.
+func TestRefuseUnwritable(t *testing.T) {
+	path := filepath.Join("/srv", "circlebot", "circlebot.db")
+	ours := found{exists: true, sqlite: true, objects: []string{"schema_migrations"}, ours: true, version: 1}
+	if err := ours.refuse(path, 2); err != nil {
+		t.Fatalf("refuse(writable, older) = %v", err)
+	}
+	for _, tc := range []struct {
+		name string
+		f    found
+		want string
+	}{
+		{"directory", found{exists: true, empty: true, dirErr: syscall.EACCES},
+			"cannot write in the database's directory /srv/circlebot: permission denied; the user running circlebot needs write access to the directory /srv/circlebot, where SQLite keeps the database's -wal and -shm files"},
+		{"file", found{exists: true, empty: true, fileErr: syscall.EACCES, dirErr: syscall.EACCES},
+			"cannot write the database: permission denied; the user running circlebot needs write access to the file"},
+	} {
+		err := tc.f.refuse(path, 2)
+		var pe *PathError
+		if !errors.As(err, &pe) || !errors.Is(err, fs.ErrPermission) {
+			t.Fatalf("%s: refuse = %v, want a PathError for a permission problem", tc.name, err)
+		}
+		if got := pe.Problem(); got != tc.want {
+			t.Errorf("%s: Problem() = %q\nwant %q", tc.name, got, tc.want)
+		}
+	}
+	// A file that isn't circlebot's is named as such whatever the access.
+	foreign := found{exists: true, sqlite: true, objects: []string{"invoices"}, dirErr: syscall.EACCES}
+	if err := foreign.refuse(path, 2); !errors.Is(err, ErrNotCircleBot) {
+		t.Errorf("refuse(foreign, unwritable) = %v, want ErrNotCircleBot", err)
+	}
+}
+
+func TestOpenInAnUnwritableDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write anywhere")
+	}
+	dir := filepath.Join(t.TempDir(), "locked")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "circlebot.db")
+	s := mustOpenPath(t, path)
+	MustCreateCircle(t, s, guildA, "Grief")
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	s, err := Open(context.Background(), path)
+	if err == nil {
+		s.Close()
+		t.Fatal("Open succeeded in a directory it can't write")
+	}
+	var pe *PathError
+	if !errors.As(err, &pe) || !strings.Contains(pe.Problem(), "needs write access to the directory "+dir) {
+		t.Fatalf("Open = %v, want a PathError asking for write access to %s", err, dir)
 	}
 }

@@ -110,8 +110,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 // setting, not with a database.
 type PathError struct {
 	Path string
-	Err  error  // the cause, such as fs.ErrNotExist or ErrNotCircleBot
-	op   string // what failed: "" (creating the file) or "read"
+	Err  error // the cause, such as fs.ErrNotExist or ErrNotCircleBot
+	// What failed: "" creating the file, "read" reading it, "write"
+	// writing it, "dir" writing in its directory.
+	op string
 }
 
 func (e *PathError) Error() string { return "data: " + e.Path + ": " + e.Problem() }
@@ -129,6 +131,15 @@ func (e *PathError) Problem() string {
 			s += "; the user running circlebot needs to be able to read and write the file"
 		}
 		return s
+	}
+	if e.op == "write" {
+		return "cannot write the database: " + e.Err.Error() + "; the user running circlebot needs write access to the file"
+	}
+	if e.op == "dir" {
+		dir := filepath.Dir(e.Path)
+		return "cannot write in the database's directory " + dir + ": " + e.Err.Error() +
+			"; the user running circlebot needs write access to the directory " + dir +
+			", where SQLite keeps the database's -wal and -shm files"
 	}
 	s := "cannot create the database: " + e.Err.Error()
 	switch {
