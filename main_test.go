@@ -362,3 +362,47 @@ func TestCLIUnwritableDatabaseDirectory(t *testing.T) {
 			"needs write access to the directory "+dir)
 	}
 }
+
+// backup copies the database as it is: one from an older circlebot is not
+// migrated by being backed up.
+func TestCLIBackupLeavesAnOlderDatabaseAlone(t *testing.T) {
+	t.Parallel()
+	cfg, db := writeConfig(t, "")
+	sqlite, err := sql.Open("sqlite3", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite.SetMaxOpenConns(1)
+	// The database of a circlebot that had only the first migration.
+	schema, err := os.ReadFile(filepath.Join("data", "migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlite.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT;
+		INSERT INTO schema_migrations VALUES (1, '0001_init', 0);` + string(schema)); err != nil {
+		t.Fatal(err)
+	}
+	sqlite.Close()
+	before, _ := os.ReadFile(db)
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	code, out, errOut := cli(t, "backup", "--config", cfg, "--to", copyPath)
+	if code != exitOK {
+		t.Fatalf("backup: exit %d\n%s", code, errOut)
+	}
+	wantIn(t, "backup output", out, copyPath)
+	if after, _ := os.ReadFile(db); !bytes.Equal(after, before) {
+		t.Error("backup changed the database")
+	}
+	for _, p := range []string{db, copyPath} {
+		sqlite, err := sql.Open("sqlite3", "file:"+p+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		err = sqlite.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+		sqlite.Close()
+		if err != nil || v != 1 {
+			t.Errorf("%s: schema version %d, %v after the backup; want 1", filepath.Base(p), v, err)
+		}
+	}
+}

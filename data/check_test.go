@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/fstest"
 
 	"github.com/circlebot/circlebot/circles"
 )
@@ -242,5 +243,101 @@ func TestOpenInAnUnwritableDirectory(t *testing.T) {
 	var pe *PathError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Problem(), "needs write access to the directory "+dir) {
 		t.Fatalf("Open = %v, want a PathError asking for write access to %s", err, dir)
+	}
+}
+
+// migrationsUpTo is the first n embedded migrations: the schema of an
+// older circlebot.
+func migrationsUpTo(tb testing.TB, n int) fs.FS {
+	tb.Helper()
+	ms, err := migrations(migrationFS)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if n >= len(ms) {
+		tb.Fatalf("only %d migrations; an older schema needs fewer than that", len(ms))
+	}
+	m := fstest.MapFS{}
+	for _, x := range ms[:n] {
+		m["migrations/"+x.name+".sql"] = &fstest.MapFile{Data: []byte(x.sql)}
+	}
+	return m
+}
+
+// schemaVersion reads a database's schema version without Open, which
+// would migrate it.
+func schemaVersion(tb testing.TB, path string) int {
+	tb.Helper()
+	f, err := inspect(context.Background(), path)
+	if err != nil || !f.ours {
+		tb.Fatalf("inspect(%s) = %+v, %v; want a circlebot database", filepath.Base(path), f, err)
+	}
+	return f.version
+}
+
+// A backup copies the database as it is: it never migrates an older one
+// and refuses no version, only a file that isn't circlebot's.
+func TestBackupFile(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	ms, _ := migrations(migrationFS)
+
+	older := filepath.Join(dir, "older.db") // rollback journal, as older builds never left it
+	db := openRollback(t, older)
+	if err := migrate(ctx, db, migrationsUpTo(t, 1), circles.NewManualClock(t0)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	newer := filepath.Join(dir, "newer.db") // WAL, as this build leaves it
+	fsys, n := migrationsPlus(t, "from_the_future", `CREATE TABLE future (x INTEGER);`)
+	db = openWriter(t, newer)
+	if err := migrate(ctx, db, fsys, circles.NewManualClock(t0)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	current := filepath.Join(dir, "current.db")
+	s := mustOpenPath(t, current)
+	MustCreateCircle(t, s, guildA, "Grief")
+
+	for _, tc := range []struct {
+		path    string
+		version int
+	}{{older, 1}, {newer, n}, {current, len(ms)}} {
+		before := takeSnapshot(t, tc.path)
+		to := filepath.Join(t.TempDir(), "copy.db")
+		if err := BackupFile(ctx, tc.path, to); err != nil {
+			t.Fatalf("BackupFile(%s): %v", filepath.Base(tc.path), err)
+		}
+		switch tc.path {
+		case older:
+			wantUntouched(t, tc.path, before)
+		case newer:
+			// Reading a WAL database with locks, as a backup must in case
+			// a bot starts meanwhile, makes SQLite create the -wal and
+			// -shm files it reads through; the database is the same.
+			if after := takeSnapshot(t, tc.path); !bytes.Equal(after.bytes, before.bytes) || after.mode != before.mode {
+				t.Errorf("BackupFile changed %s", filepath.Base(tc.path))
+			}
+		}
+		if v := schemaVersion(t, tc.path); v != tc.version {
+			t.Errorf("%s at schema %d after the backup, want %d", filepath.Base(tc.path), v, tc.version)
+		}
+		if v := schemaVersion(t, to); v != tc.version {
+			t.Errorf("backup of %s at schema %d, want %d", filepath.Base(tc.path), v, tc.version)
+		}
+		wantMode(t, to, 0o600)
+	}
+
+	// Somebody else's database is not circlebot's to back up.
+	foreign := filepath.Join(dir, "accounts.db")
+	if _, err := openRollback(t, foreign).Exec(`CREATE TABLE accounts (id INTEGER PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	to := filepath.Join(t.TempDir(), "copy.db")
+	if err := BackupFile(ctx, foreign, to); !errors.Is(err, ErrNotCircleBot) {
+		t.Errorf("BackupFile(foreign) = %v, want ErrNotCircleBot", err)
+	}
+	if _, err := os.Stat(to); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the refused backup left a file behind: %v", err)
 	}
 }
