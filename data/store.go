@@ -49,7 +49,11 @@ const (
 // Open opens (creating if needed) the database at path, brings its schema up
 // to date and returns the store. The file is created with mode 0600, and an
 // existing file readable by others is tightened to 0600: it holds who is in
-// which support circle.
+// which support circle. Before any of that, Open reads what is at path and
+// refuses, untouched, a file that isn't circlebot's (a PathError wrapping
+// ErrNotCircleBot), a database written by a newer circlebot, and a
+// database that it, or SQLite's -wal and -shm files beside it, couldn't
+// write (a PathError).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("data: open: want a plain file path, got %q", path)
