@@ -206,19 +206,27 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 	return exitOK
 }
 
-// openStore opens the database at data.path. A path the database can't be
-// created at is a configuration problem, reported against the key and the
-// file with exitUsage; anything else is exitFailure.
+// openStore opens the database at data.path, with the exit code of
+// dataError when it can't.
 func openStore(ctx context.Context, cfg config.Config, opts ...data.Option) (*data.Store, int, error) {
 	store, err := data.Open(ctx, cfg.Data.Path, opts...)
-	var pe *data.PathError
-	if errors.As(err, &pe) {
-		return nil, exitUsage, cfg.KeyError("data.path", cfg.Data.Path, "%s", pe.Problem())
-	}
 	if err != nil {
-		return nil, exitFailure, err
+		code, err := dataError(cfg, err)
+		return nil, code, err
 	}
 	return store, exitOK, nil
+}
+
+// dataError reports an error of the data package. A problem with the path
+// (the database can't be created or written there, the file isn't
+// circlebot's) is a configuration problem, reported against the key and the
+// file with exitUsage; anything else is exitFailure.
+func dataError(cfg config.Config, err error) (int, error) {
+	var pe *data.PathError
+	if errors.As(err, &pe) {
+		return exitUsage, cfg.KeyError("data.path", cfg.Data.Path, "%s", pe.Problem())
+	}
+	return exitFailure, err
 }
 
 func botDefaults(cfg config.Config) bot.Defaults {
@@ -278,15 +286,11 @@ func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 		fmt.Fprintf(stderr, "circlebot backup: %v\n", cfg.KeyError("data.path", cfg.Data.Path, "there is no database there to back up"))
 		return exitUsage
 	}
-	store, code, err := openStore(ctx, cfg)
-	if err != nil {
+	// Read only: a backup never migrates the database, whatever its version.
+	if err := data.BackupFile(ctx, cfg.Data.Path, *to); err != nil {
+		code, err := dataError(cfg, err)
 		fmt.Fprintf(stderr, "circlebot backup: %v\n", err)
 		return code
-	}
-	defer store.Close()
-	if err := store.Backup(ctx, *to); err != nil {
-		fmt.Fprintf(stderr, "circlebot backup: %v\n", err)
-		return exitFailure
 	}
 	fmt.Fprintf(stdout, "backed up %s to %s\n", cfg.Data.Path, *to)
 	return exitOK

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"net/url"
 	"os"
@@ -297,4 +298,111 @@ func TestCLIDemoRejectsArguments(t *testing.T) {
 		t.Fatalf("demo extra: exit %d, want %d", code, exitUsage)
 	}
 	wantIn(t, "stderr", errOut, `unexpected argument "extra"`)
+}
+
+// A data.path that holds somebody else's SQLite database is a setting to
+// fix (exit 2) for every command that opens the database, and the file is
+// left as it was.
+func TestCLIForeignDatabase(t *testing.T) {
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token") // so run gets as far as the database
+	cfg, db := writeConfig(t, "")
+	sqlite, err := sql.Open("sqlite3", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlite.Exec(`CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)`); err != nil {
+		t.Fatal(err)
+	}
+	sqlite.Close()
+	before, _ := os.ReadFile(db)
+	for _, cmd := range [][]string{{"migrate"}, {"run"}, {"backup", "--to", filepath.Join(t.TempDir(), "copy.db")}} {
+		code, out, errOut := cli(t, append(cmd, "--config", cfg)...)
+		if code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d\n%s", cmd[0], code, exitUsage, errOut)
+		}
+		wantIn(t, cmd[0]+" stderr", errOut, fmt.Sprintf("%s: data.path = %q: is not a circlebot database: it has invoices but no schema_migrations table", cfg, db))
+		if out != "" {
+			t.Errorf("%s: stdout %q", cmd[0], out)
+		}
+		if after, _ := os.ReadFile(db); !bytes.Equal(after, before) {
+			t.Fatalf("%s changed the database", cmd[0])
+		}
+	}
+}
+
+// An existing database in a directory the bot can't write to is a data.path
+// problem that says what access is needed, for every command that writes.
+func TestCLIUnwritableDatabaseDirectory(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root can write anywhere")
+	}
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token") // so run gets as far as the database
+	dir := filepath.Join(t.TempDir(), "locked")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "circlebot.db")
+	cfg := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[data]\npath = %q\n", db)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := cli(t, "migrate", "--config", cfg); code != exitOK {
+		t.Fatalf("migrate: exit %d\n%s", code, errOut)
+	}
+	if err := os.Chmod(dir, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(dir, 0o700) })
+	for _, cmd := range []string{"migrate", "run"} {
+		code, _, errOut := cli(t, cmd, "--config", cfg)
+		if code != exitUsage {
+			t.Fatalf("%s: exit %d, want %d\n%s", cmd, code, exitUsage, errOut)
+		}
+		wantIn(t, cmd+" stderr", errOut, fmt.Sprintf("%s: data.path = %q: cannot write in the database's directory %s: ", cfg, db, dir),
+			"needs write access to the directory "+dir)
+	}
+}
+
+// backup copies the database as it is: one from an older circlebot is not
+// migrated by being backed up.
+func TestCLIBackupLeavesAnOlderDatabaseAlone(t *testing.T) {
+	t.Parallel()
+	cfg, db := writeConfig(t, "")
+	sqlite, err := sql.Open("sqlite3", "file:"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlite.SetMaxOpenConns(1)
+	// The database of a circlebot that had only the first migration.
+	schema, err := os.ReadFile(filepath.Join("data", "migrations", "0001_init.sql"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sqlite.Exec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT;
+		INSERT INTO schema_migrations VALUES (1, '0001_init', 0);` + string(schema)); err != nil {
+		t.Fatal(err)
+	}
+	sqlite.Close()
+	before, _ := os.ReadFile(db)
+	copyPath := filepath.Join(t.TempDir(), "copy.db")
+	code, out, errOut := cli(t, "backup", "--config", cfg, "--to", copyPath)
+	if code != exitOK {
+		t.Fatalf("backup: exit %d\n%s", code, errOut)
+	}
+	wantIn(t, "backup output", out, copyPath)
+	if after, _ := os.ReadFile(db); !bytes.Equal(after, before) {
+		t.Error("backup changed the database")
+	}
+	for _, p := range []string{db, copyPath} {
+		sqlite, err := sql.Open("sqlite3", "file:"+p+"?mode=ro")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v int
+		err = sqlite.QueryRow(`SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+		sqlite.Close()
+		if err != nil || v != 1 {
+			t.Errorf("%s: schema version %d, %v after the backup; want 1", filepath.Base(p), v, err)
+		}
+	}
 }

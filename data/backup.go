@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"syscall"
 )
 
 // Backup writes a consistent copy of the database to the new file to, while
@@ -15,7 +16,35 @@ import (
 // existing file is never overwritten. The copy is 0600 like the original;
 // it is created empty with that mode first, so it is never readable by
 // others, not even for a moment.
-func (s *Store) Backup(ctx context.Context, to string) (err error) {
+func (s *Store) Backup(ctx context.Context, to string) error {
+	return backup(ctx, s.path, to)
+}
+
+// BackupFile writes a consistent copy of the circlebot database at path to
+// the new file to, as Store.Backup does, without opening a Store: the
+// database is only read, never migrated or otherwise changed, so one from
+// an older circlebot is copied at its version, and one from a newer
+// circlebot is copied too. A file that isn't circlebot's is refused with a
+// PathError wrapping ErrNotCircleBot.
+func BackupFile(ctx context.Context, path, to string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return &PathError{Path: path, Err: unwrapPath(err), op: "read"}
+	}
+	if fi.IsDir() {
+		return &PathError{Path: path, Err: syscall.EISDIR, op: "read"}
+	}
+	f, err := inspect(ctx, path)
+	if err != nil {
+		return err
+	}
+	if why := f.foreign(); why != "" {
+		return &PathError{Path: path, Err: fmt.Errorf("%w: %s", ErrNotCircleBot, why)}
+	}
+	return backup(ctx, path, to)
+}
+
+func backup(ctx context.Context, path, to string) (err error) {
 	f, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("data: backup: %s already exists; choose a new file name", to)
@@ -34,7 +63,7 @@ func (s *Store) Backup(ctx context.Context, to string) (err error) {
 	// The read pool's query_only pragma forbids VACUUM INTO, so the copy
 	// is made by its own read-only connection. SQLite accepts an existing
 	// empty file as the target.
-	db, err := sql.Open("sqlite3", dsn(s.path, "mode=ro&_busy_timeout=5000"))
+	db, err := sql.Open("sqlite3", dsn(path, "mode=ro&_busy_timeout=5000"))
 	if err != nil {
 		return fmt.Errorf("data: backup: %w", err)
 	}

@@ -11,5 +11,6 @@
 // outcome, which is what keeps them true under concurrency. Consent is an
 // append-only ledger from which a member's current consent is derived in the
 // query, never copied. The schema lives in numbered migrations embedded in
-// the binary and applied on Open.
+// the binary and applied on Open, once Open has made sure, reading only,
+// that the file is circlebot's and no newer than the build.
 package data

@@ -81,8 +81,7 @@ func migrate(ctx context.Context, db *sql.DB, fsys fs.FS, clock circles.Clock) e
 		return err
 	}
 	if int(newest.Int64) > len(ms) {
-		return fmt.Errorf("this database was written by a newer circlebot (schema %d; this build knows up to %d): upgrade circlebot or restore a backup",
-			newest.Int64, len(ms))
+		return newerSchema(int(newest.Int64), len(ms))
 	}
 	for _, m := range ms {
 		if err := applyMigration(ctx, db, m, clock.Now()); err != nil {

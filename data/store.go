@@ -49,10 +49,20 @@ const (
 // Open opens (creating if needed) the database at path, brings its schema up
 // to date and returns the store. The file is created with mode 0600, and an
 // existing file readable by others is tightened to 0600: it holds who is in
-// which support circle.
+// which support circle. Before any of that, Open reads what is at path and
+// refuses, untouched, a file that isn't circlebot's (a PathError wrapping
+// ErrNotCircleBot), a database written by a newer circlebot, and a
+// database that it, or SQLite's -wal and -shm files beside it, couldn't
+// write (a PathError).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("data: open: want a plain file path, got %q", path)
+	}
+	// Nothing writes before the file is known to be circlebot's and not
+	// newer than this build: not the journal mode, not a table, not the
+	// file mode.
+	if err := checkPath(ctx, path); err != nil {
+		return nil, err
 	}
 	if err := securePath(path); err != nil {
 		return nil, err
@@ -100,10 +110,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 
 // PathError is Open's error when the database can't be created or opened
 // at the path it was given (its directory is missing, it is a directory,
-// it isn't writable): a problem with the setting, not with a database.
+// it isn't writable, the file there isn't circlebot's): a problem with the
+// setting, not with a database.
 type PathError struct {
 	Path string
-	Err  error // the cause, such as fs.ErrNotExist
+	Err  error // the cause, such as fs.ErrNotExist or ErrNotCircleBot
+	// What failed: "" creating the file, "read" reading it, "write"
+	// writing it, "dir" writing in its directory.
+	op string
 }
 
 func (e *PathError) Error() string { return "data: " + e.Path + ": " + e.Problem() }
@@ -112,6 +126,25 @@ func (e *PathError) Unwrap() error { return e.Err }
 
 // Problem says what is wrong and what to do, without naming the path.
 func (e *PathError) Problem() string {
+	if errors.Is(e.Err, ErrNotCircleBot) {
+		return "is " + e.Err.Error() + "; it was left untouched: point data.path at circlebot's database, or at a new file"
+	}
+	if e.op == "read" {
+		s := "cannot read the database: " + e.Err.Error()
+		if errors.Is(e.Err, fs.ErrPermission) {
+			s += "; the user running circlebot needs to be able to read and write the file"
+		}
+		return s
+	}
+	if e.op == "write" {
+		return "cannot write the database: " + e.Err.Error() + "; the user running circlebot needs write access to the file"
+	}
+	if e.op == "dir" {
+		dir := filepath.Dir(e.Path)
+		return "cannot write in the database's directory " + dir + ": " + e.Err.Error() +
+			"; the user running circlebot needs write access to the directory " + dir +
+			", where SQLite keeps the database's -wal and -shm files"
+	}
 	s := "cannot create the database: " + e.Err.Error()
 	switch {
 	case errors.Is(e.Err, syscall.EISDIR):
@@ -131,11 +164,7 @@ func (e *PathError) Problem() string {
 func securePath(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		var pe *fs.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err // the path is in PathError already
-		}
-		return &PathError{Path: path, Err: err}
+		return &PathError{Path: path, Err: unwrapPath(err)}
 	}
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("data: create %s: %w", path, err)
