@@ -236,6 +236,9 @@ func botDefaults(cfg config.Config) bot.Defaults {
 		SessionMinutes:  cfg.Defaults.SessionMinutes,
 		RetentionHours:  cfg.Defaults.RetentionHours,
 		ReminderMinutes: cfg.Defaults.ReminderMinutes,
+
+		MinMinutesBetweenSessions: cfg.Defaults.MinMinutesBetweenSessions,
+		MaxSessionsPerWeek:        cfg.Defaults.MaxSessionsPerWeek,
 	}
 }
 

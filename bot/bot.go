@@ -33,6 +33,15 @@ type Defaults struct {
 	SessionMinutes  int
 	RetentionHours  int
 	ReminderMinutes int
+	// How often one circle may meet (schedule.Frequency); zero values take
+	// schedule's defaults.
+	MinMinutesBetweenSessions int
+	MaxSessionsPerWeek        int
+}
+
+// frequency is how often one circle may meet.
+func (d Defaults) frequency() schedule.Frequency {
+	return schedule.Frequency{MinGap: time.Duration(d.MinMinutesBetweenSessions) * time.Minute, PerWeek: d.MaxSessionsPerWeek}
 }
 
 // Options configure a Bot.

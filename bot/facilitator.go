@@ -83,6 +83,9 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if err := schedule.ValidateRule(c.Schedule); err != nil {
 		return nil, err
 	}
+	if err := schedule.CheckFrequency(c.Schedule, b.opts.Defaults.frequency(), b.clock.Now()); err != nil {
+		return nil, err
+	}
 	if err := b.store.CreateCircle(ctx, &c); err != nil {
 		return nil, err
 	}

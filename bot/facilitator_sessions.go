@@ -32,6 +32,9 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	if err := schedule.ValidateRule(rule); err != nil {
 		return nil, err
 	}
+	if err := schedule.CheckFrequency(rule, b.opts.Defaults.frequency(), b.clock.Now()); err != nil {
+		return nil, err
+	}
 	if rule == c.Schedule {
 		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.EscapedName()+" already meets like this")}}, nil
 	}

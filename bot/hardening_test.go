@@ -256,3 +256,23 @@ func TestFullCategoryOverflows(t *testing.T) {
 		t.Fatalf("the next session went to %q", ch2.ParentID)
 	}
 }
+
+// TestScheduleTooOftenRefused: a circle can't meet every quarter of an
+// hour, nor more than the weekly cap; a refused schedule changes nothing.
+func TestScheduleTooOftenRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	h.facSetup()
+	r := h.facCreate(h.fac, "Often", discordsim.O("cron", "*/15 * * * *"), discordsim.O("duration", 15))
+	wantContains(t, r.Content, "every 15 minutes", "at least 1 hour apart", "at most 14 a week")
+	r = h.facCreate(h.fac, "Often", discordsim.O("cron", "0 9,13,18 * * *"), discordsim.O("duration", 60))
+	wantContains(t, r.Content, "would meet 21 times a week", "at most 14 sessions a week")
+	if n := h.facCircleCount(); n != 0 {
+		t.Fatalf("%d circles created", n)
+	}
+	h.facCreate(h.fac, "Often")
+	wantContains(t, h.run(h.fac, "circle schedule", discordsim.O("circle", "Often"), discordsim.O("cron", "0 * * * *"), discordsim.O("duration", 30)).Content, "would meet")
+	if c := h.circle("Often"); c.Schedule.Cron != "" {
+		t.Fatalf("the refused schedule was saved: %+v", c.Schedule)
+	}
+}

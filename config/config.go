@@ -64,6 +64,10 @@ type Defaults struct {
 	SessionMinutes  int    `toml:"session_minutes" json:"session_minutes"`
 	RetentionHours  int    `toml:"retention_hours" json:"retention_hours"`   // 0: delete the channel at close
 	ReminderMinutes int    `toml:"reminder_minutes" json:"reminder_minutes"` // 0: no reminders
+	// MinMinutesBetweenSessions and MaxSessionsPerWeek bound how often one
+	// circle may meet, so that no schedule fills the session category.
+	MinMinutesBetweenSessions int `toml:"min_minutes_between_sessions" json:"min_minutes_between_sessions"`
+	MaxSessionsPerWeek        int `toml:"max_sessions_per_week" json:"max_sessions_per_week"`
 }
 
 // Schedule is the [schedule] section.
@@ -84,12 +88,14 @@ type Log struct {
 
 // Limits of the numeric settings, shared by Validate and its messages.
 const (
-	MinCapacity, MaxCapacity               = 2, 25
-	MinSessionMinutes, MaxSessionMinutes   = 15, 480
-	MinRetentionHours, MaxRetentionHours   = 0, 720
-	MinReminderMinutes, MaxReminderMinutes = 0, 10080
-	MinLateOpenGrace, MaxLateOpenGrace     = time.Minute, 24 * time.Hour
-	MinGuildPurgeGrace, MaxGuildPurgeGrace = time.Hour, 8760 * time.Hour // a year
+	MinCapacity, MaxCapacity                   = 2, 25
+	MinSessionMinutes, MaxSessionMinutes       = 15, 480
+	MinRetentionHours, MaxRetentionHours       = 0, 720
+	MinReminderMinutes, MaxReminderMinutes     = 0, 10080
+	MinSessionGapMinutes, MaxSessionGapMinutes = 15, 10080
+	MinSessionsPerWeek, MaxSessionsPerWeek     = 1, 50
+	MinLateOpenGrace, MaxLateOpenGrace         = time.Minute, 24 * time.Hour
+	MinGuildPurgeGrace, MaxGuildPurgeGrace     = time.Hour, 8760 * time.Hour // a year
 )
 
 // Default returns the configuration used for every key the file leaves out.
@@ -102,6 +108,8 @@ func Default() Config {
 	c.Defaults.SessionMinutes = 60
 	c.Defaults.RetentionHours = 24
 	c.Defaults.ReminderMinutes = 60
+	c.Defaults.MinMinutesBetweenSessions = 60
+	c.Defaults.MaxSessionsPerWeek = 14
 	c.Schedule.LateOpenGrace = Duration{15 * time.Minute}
 	c.Schedule.GuildPurgeGrace = Duration{168 * time.Hour}
 	c.Log.Level = "info"

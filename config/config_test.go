@@ -121,6 +121,8 @@ func TestRules(t *testing.T) {
 		{name: "reminder_minutes max", toml: "[defaults]\nreminder_minutes = 10080"},
 		{name: "reminder_minutes negative", toml: "[defaults]\nreminder_minutes = -1", bad: []string{"defaults.reminder_minutes"}, msg: "between 0 and 10080"},
 		{name: "reminder_minutes above", toml: "[defaults]\nreminder_minutes = 10081", bad: []string{"defaults.reminder_minutes"}},
+		{name: "session gap below", toml: "[defaults]\nmin_minutes_between_sessions = 5", bad: []string{"defaults.min_minutes_between_sessions"}, msg: "between 15 and 10080"},
+		{name: "sessions per week above", toml: "[defaults]\nmax_sessions_per_week = 200", bad: []string{"defaults.max_sessions_per_week"}, msg: "between 1 and 50"},
 
 		// schedule.*: durations within a range, both ends; "0s" is not a
 		// way to turn them off.
@@ -217,6 +219,8 @@ capacity = 8
 session_minutes = 90
 retention_hours = 0
 reminder_minutes = 1440
+min_minutes_between_sessions = 120
+max_sessions_per_week = 3
 [schedule]
 late_open_grace = "5m"
 guild_purge_grace = "24h"
@@ -237,7 +241,7 @@ format = "json"
 		Path:     "custom.toml",
 		Discord:  Discord{ApplicationID: "1098765432109876543", APIURL: "http://127.0.0.1:7000/api/v10/", GatewayURL: "ws://127.0.0.1:7000/gateway", GuildIDs: []string{"111", "222"}},
 		Data:     Data{Path: "/tmp/x.db"},
-		Defaults: Defaults{Timezone: "Europe/Berlin", Capacity: 8, SessionMinutes: 90, RetentionHours: 0, ReminderMinutes: 1440},
+		Defaults: Defaults{Timezone: "Europe/Berlin", Capacity: 8, SessionMinutes: 90, RetentionHours: 0, ReminderMinutes: 1440, MinMinutesBetweenSessions: 120, MaxSessionsPerWeek: 3},
 		Schedule: Schedule{LateOpenGrace: Duration{5 * time.Minute}, GuildPurgeGrace: Duration{24 * time.Hour}},
 		Log:      Log{Level: "debug", Format: "json"},
 		Token:    "tok",

@@ -52,6 +52,8 @@ func (c Config) Validate() error {
 	between("defaults.session_minutes", c.Defaults.SessionMinutes, MinSessionMinutes, MaxSessionMinutes, " (minutes)")
 	between("defaults.retention_hours", c.Defaults.RetentionHours, MinRetentionHours, MaxRetentionHours, " (hours; 0 deletes the channel when the session closes)")
 	between("defaults.reminder_minutes", c.Defaults.ReminderMinutes, MinReminderMinutes, MaxReminderMinutes, " (minutes; 0 turns reminders off)")
+	between("defaults.min_minutes_between_sessions", c.Defaults.MinMinutesBetweenSessions, MinSessionGapMinutes, MaxSessionGapMinutes, " (minutes between one circle's session starts)")
+	between("defaults.max_sessions_per_week", c.Defaults.MaxSessionsPerWeek, MinSessionsPerWeek, MaxSessionsPerWeek, " (sessions of one circle in any seven days)")
 
 	durationBetween := func(key string, d Duration, lo, hi time.Duration, what string) {
 		if d.Duration < lo || d.Duration > hi {

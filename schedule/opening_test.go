@@ -2,6 +2,7 @@ package schedule
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -203,5 +204,34 @@ func TestLiveChannelsPerCircleAreCapped(t *testing.T) {
 	}
 	if got := e.session(opened[0]); got.State != circles.SessionDeleted || !got.DeleteAt.After(e.clock.Now()) {
 		t.Fatalf("the oldest session %+v, want its channel deleted ahead of its retention", got)
+	}
+}
+
+func TestCheckFrequency(t *testing.T) {
+	now := monday
+	f := Frequency{MinGap: time.Hour, PerWeek: 14}
+	for _, tc := range []struct {
+		cron, zone string
+		d          time.Duration
+		want       string // "" accepted
+	}{
+		{"*/15 * * * *", "UTC", 15 * time.Minute, "every 15 minutes"},
+		{"0 9,13,18 * * *", "UTC", time.Hour, "21 times a week"},
+		{"0 9,18 * * *", "Europe/Berlin", time.Hour, ""},            // 14 a week
+		{"0 19 * * TUE,THU", "America/New_York", 2 * time.Hour, ""}, // twice
+		{"30 8 1 * *", "Asia/Kolkata", time.Hour, ""},               // monthly
+		{"0 8,9 * * MON-FRI", "UTC", 30 * time.Minute, ""},          // 10 a week, an hour apart
+		{"0,30 8 * * MON-FRI", "UTC", 15 * time.Minute, "every 30 minutes"},
+	} {
+		err := CheckFrequency(circles.Rule{Cron: tc.cron, TimeZone: tc.zone, Duration: tc.d}, f, now)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.cron, err)
+		case tc.want != "" && (err == nil || !strings.Contains(circles.ErrorMessage(err), tc.want)):
+			t.Errorf("%s: %v, want %q", tc.cron, err, tc.want)
+		}
+	}
+	if err := CheckFrequency(circles.Weekly(time.Tuesday, 19, 0, "UTC", time.Hour), f, now); err != nil {
+		t.Errorf("weekly: %v", err)
 	}
 }
