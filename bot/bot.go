@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"golang.org/x/time/rate"
 
-	"github.com/circlebot/circlebot/bot/discordurl"
 	"github.com/circlebot/circlebot/circles"
 	"github.com/circlebot/circlebot/schedule"
 )
@@ -141,7 +139,7 @@ func New(o Options) (*Bot, error) {
 		o.MemberCheckTimeout = 30 * time.Second
 	}
 	if o.GlobalRateLimit == 0 {
-		o.GlobalRateLimit = 45
+		o.GlobalRateLimit = defaultGlobalRateLimit
 	}
 	if o.Defaults.TimeZone == "" {
 		o.Defaults.TimeZone = "UTC"
@@ -152,28 +150,11 @@ func New(o Options) (*Bot, error) {
 	if o.Defaults.SessionMinutes == 0 {
 		o.Defaults.SessionMinutes = int(circles.DefaultSessionLength.Minutes())
 	}
-	dg, err := discordgo.New("Bot " + o.Token)
+	dg, err := newSession(o)
 	if err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, err
 	}
 	dg.Identify.Intents = Intents
-	// Transient failures (5xx, dropped connections) are retried in one
-	// place, within each call's budget; every attempt waits its turn at
-	// the global limiter. The transport bounds each attempt (no client
-	// timeout: it would cut the budgets short), and does discordgo's 502
-	// retries, which would otherwise multiply its own.
-	dg.Client = &http.Client{Transport: newRetryTransport(newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit), o.Retry, o.Logger)}
-	dg.MaxRestRetries = 0
-	// api_url and gateway_url, both redirected in one place.
-	if err := discordurl.Configure(dg, o.APIURL, o.GatewayURL); err != nil {
-		return nil, fmt.Errorf("bot: api_url/gateway_url: %w", err)
-	}
-	dg.UserAgent = "DiscordBot (https://github.com/circlebot/circlebot, 1) circlebot"
-	// The bot reads nothing from discordgo's cache: interactions carry the
-	// member and permissions, and the store is the truth. With the state
-	// off, discordgo keeps only READY's user and session (it needs those).
-	dg.StateEnabled = false
-	dg.LogLevel = discordgo.LogWarning
 
 	b := &Bot{
 		opts:  o,
