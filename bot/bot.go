@@ -242,8 +242,14 @@ func (b *Bot) defaultGuildSettings(guildID string) circles.GuildSettings {
 
 // Start connects to the gateway, waits for READY, registers the commands,
 // reconciles sessions from the store, and (if asked) starts the scheduler.
+// When Discord refuses the connection for good (a wrong token, a
+// privileged intent not enabled…) the error is a *GatewayError saying
+// what to do.
 func (b *Bot) Start(ctx context.Context) error {
 	if err := b.dg.Open(); err != nil {
+		if e := gatewayErrorIn(err); e != nil {
+			return e
+		}
 		return fmt.Errorf("bot: connecting to Discord: %w", err)
 	}
 	select {
