@@ -91,6 +91,7 @@ type Bot struct {
 
 	ready     chan struct{}
 	readyOnce sync.Once
+	gw        *gatewayWatch // a refusal while running (gateway.go)
 	botUserID string
 
 	// regMu serialises command registration; registered holds the guilds
@@ -155,6 +156,8 @@ func New(o Options) (*Bot, error) {
 		return nil, err
 	}
 	dg.Identify.Intents = Intents
+	gw := newGatewayWatch()
+	dg.Dialer = gw.dialer()
 
 	b := &Bot{
 		opts:  o,
@@ -163,6 +166,7 @@ func New(o Options) (*Bot, error) {
 		clock: o.Clock,
 		log:   o.Logger,
 		ready: make(chan struct{}),
+		gw:    gw,
 
 		registered:     map[string]bool{},
 		chunkWaiters:   map[string]chan *discordgo.GuildMembersChunk{},
@@ -252,8 +256,11 @@ func (b *Bot) Start(ctx context.Context) error {
 		}
 		return fmt.Errorf("bot: connecting to Discord: %w", err)
 	}
+	running.add(b.gw)
 	select {
 	case <-b.ready:
+	case <-b.gw.failed:
+		return b.gw.err
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(30 * time.Second):
@@ -281,6 +288,8 @@ func (b *Bot) Close() error {
 	b.closing = true
 	b.closeMu.Unlock()
 	b.cancel()
+	running.remove(b.gw)
+	b.gw.stop()
 	err := b.dg.Close()
 	b.wg.Wait()
 	return err

@@ -1,9 +1,13 @@
 package bot
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
@@ -32,7 +36,7 @@ const TokenAdvice = "Discord did not accept the bot token. Get the right one in 
 // GatewayError is Discord closing the gateway with a code retrying can't
 // get past: the token is wrong, a privileged intent is not enabled, the
 // bot needs sharding. Start returns it when Discord refuses the first
-// connection.
+// connection, Wait when it refuses a reconnection.
 type GatewayError struct {
 	Code   int    // Discord's close code, such as 4004
 	Reason string // the text Discord sent with it ("Authentication failed.")
@@ -114,4 +118,103 @@ func privilegedIntentNames(intents discordgo.Intent) string {
 		return names[0]
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// errGatewayStopped is what a stopped bot's dialer answers discordgo,
+// which would otherwise go on reconnecting forever.
+var errGatewayStopped = errors.New("circlebot stopped this gateway session")
+
+// gatewayWatch is how a bot learns, while it runs, that Discord refused
+// its gateway for good. discordgo reconnects on its own and only logs why
+// it can't (the discordgo log hook reads those lines, LogDiscordgo, and
+// tells the running bots); a refused bot stops dialling, so that it
+// doesn't knock on Discord's door with a bad token forever.
+type gatewayWatch struct {
+	once    sync.Once
+	failed  chan struct{} // closed by fail
+	err     *GatewayError // set before failed is closed
+	stopped atomic.Bool   // the dialer refuses
+}
+
+func newGatewayWatch() *gatewayWatch {
+	return &gatewayWatch{failed: make(chan struct{})}
+}
+
+// fail records the first fatal close and stops dialling.
+func (w *gatewayWatch) fail(e *GatewayError) {
+	w.once.Do(func() {
+		w.err = e
+		w.stop()
+		close(w.failed)
+	})
+}
+
+// stop makes the dialer refuse: discordgo's reconnect loop then fails
+// without reaching Discord.
+func (w *gatewayWatch) stop() { w.stopped.Store(true) }
+
+// dialer is websocket's default dialer, refusing once the watch is stopped.
+// discordgo reads Session.Dialer under the session's lock on every
+// (re)connection, so it is set once, in New, and never swapped.
+func (w *gatewayWatch) dialer() *websocket.Dialer {
+	d := *websocket.DefaultDialer
+	var nd net.Dialer
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if w.stopped.Load() {
+			return nil, errGatewayStopped
+		}
+		return nd.DialContext(ctx, network, addr)
+	}
+	return &d
+}
+
+// watchList is the set of running bots (from Start's connection to Close)
+// that a fatal close found in discordgo's log is reported to. discordgo's
+// lines don't say which session they are about, so every running bot hears
+// of it. circlebot runs one bot per process; and a bot refused or closed
+// dials no more (gatewayWatch.dialer), so no leftover reconnect loop of
+// its can be refused and stop another bot.
+type watchList struct {
+	mu      sync.Mutex
+	watches map[*gatewayWatch]struct{}
+}
+
+// running is the process's watch list (LogDiscordgo reports to it).
+var running = &watchList{}
+
+func (l *watchList) add(w *gatewayWatch) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.watches == nil {
+		l.watches = map[*gatewayWatch]struct{}{}
+	}
+	l.watches[w] = struct{}{}
+}
+
+func (l *watchList) remove(w *gatewayWatch) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.watches, w)
+}
+
+// report tells every watch on the list of a fatal close.
+func (l *watchList) report(e *GatewayError) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for w := range l.watches {
+		w.fail(e)
+	}
+}
+
+// Wait blocks while the bot runs: until ctx is done (nil), or until
+// Discord refuses the gateway for good while discordgo reconnects (a
+// *GatewayError; Close the bot then). Refusals are seen only in a process
+// that routes discordgo's log through LogDiscordgo.
+func (b *Bot) Wait(ctx context.Context) error {
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-b.gw.failed:
+		return b.gw.err
+	}
 }

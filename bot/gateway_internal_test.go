@@ -8,6 +8,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+
+	"github.com/circlebot/circlebot/bot/discordsim"
 )
 
 func TestCloseAdviceForEachFatalCode(t *testing.T) {
@@ -66,5 +68,28 @@ func TestGatewayErrorIn(t *testing.T) {
 		if e := gatewayErrorIn(err); e != nil {
 			t.Errorf("gatewayErrorIn(%v) = %+v, want nil", err, e)
 		}
+	}
+}
+
+// A bot's dialer reaches the gateway until the bot stops; then discordgo's
+// reconnect loop gets errGatewayStopped without touching the network.
+func TestDialerRefusesOnceStopped(t *testing.T) {
+	t.Parallel()
+	sim, err := discordsim.New(discordsim.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close()
+	w := newGatewayWatch()
+	d := w.dialer()
+	url := sim.GatewayURL() + "?v=10&encoding=json"
+	conn, _, err := d.Dial(url, nil)
+	if err != nil {
+		t.Fatalf("dial before stop: %v", err)
+	}
+	conn.Close()
+	w.stop()
+	if _, _, err := d.Dial(url, nil); !errors.Is(err, errGatewayStopped) {
+		t.Fatalf("dial after stop: %v, want errGatewayStopped", err)
 	}
 }
