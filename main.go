@@ -10,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -29,7 +30,10 @@ import (
 const (
 	exitOK      = 0
 	exitFailure = 1 // something went wrong while running
-	exitUsage   = 2 // bad usage or configuration: nothing started
+	// exitUsage is bad usage or configuration, ours or Discord's: nothing
+	// started, or Discord refused the gateway for good (a wrong token, a
+	// privileged intent not enabled: bot.GatewayError).
+	exitUsage = 2
 )
 
 func main() {
@@ -159,6 +163,7 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		return exitUsage
 	}
 	log := cfg.NewLogger(stderr)
+	defer bot.LogDiscordgo(log)()
 	clock := circles.SystemClock{}
 	store, code, err := openStore(ctx, cfg, data.WithClock(clock))
 	if code == exitUsage {
@@ -194,16 +199,38 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 			log.Info("stopped while starting")
 			return exitOK // Ctrl+C during start-up is a clean stop
 		}
-		log.Error("starting the bot", "err", err)
-		return exitFailure
+		return botFailed(cfg, log, stderr, "starting the bot", err)
 	}
 	log.Info("circlebot is running; press Ctrl+C to stop", "database", cfg.Data.Path)
-	<-ctx.Done()
-	log.Info("shutting down")
+	refused := b.Wait(ctx)
+	if refused == nil {
+		log.Info("shutting down")
+	}
 	if err := b.Close(); err != nil {
 		log.Warn("closing the gateway", "err", err)
 	}
+	if refused != nil {
+		return botFailed(cfg, log, stderr, "running the bot", refused)
+	}
 	return exitOK
+}
+
+// botFailed reports why the bot can't start or go on. Discord refusing the
+// gateway for good is said in plain words, what to do included, on stderr
+// and through the log (only the log when it is JSON, so that every line
+// stays JSON), and exits 2: it needs a person, not a restart. Anything
+// else is logged and exits 1.
+func botFailed(cfg config.Config, log *slog.Logger, stderr io.Writer, doing string, err error) int {
+	var refused *bot.GatewayError
+	if !errors.As(err, &refused) {
+		log.Error(doing, "err", err)
+		return exitFailure
+	}
+	log.Error("Discord refused the gateway connection; circlebot stops", "code", refused.Code, "reason", refused.Reason, "advice", refused.Advice)
+	if cfg.Log.Format != "json" {
+		fmt.Fprintf(stderr, "circlebot: Discord closed the gateway with code %d: %s\n", refused.Code, refused.Advice)
+	}
+	return exitUsage
 }
 
 // openStore opens the database at data.path. A path the database can't be
@@ -236,11 +263,21 @@ func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
+	defer bot.LogDiscordgo(demoLibraryLog(stderr))()
 	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep}); err != nil {
 		fmt.Fprintf(stderr, "circlebot demo: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// demoLibraryLog is where discordgo's log goes during the demo: nowhere,
+// as the bot's own, unless CIRCLEBOT_DEMO_LOG asks for both on stderr.
+func demoLibraryLog(stderr io.Writer) *slog.Logger {
+	if os.Getenv("CIRCLEBOT_DEMO_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
