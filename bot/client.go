@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
@@ -35,6 +36,20 @@ func newSession(o Options) (*discordgo.Session, error) {
 	dg.StateEnabled = false
 	dg.LogLevel = discordgo.LogWarning
 	return dg, nil
+}
+
+// RESTSession is a discordgo session for REST calls only, never opened:
+// the token, api_url, retries and rate limit exactly as a bot's. token is
+// without the "Bot " prefix; apiURL "" is Discord's. `circlebot check`
+// uses it.
+func RESTSession(token, apiURL string, log *slog.Logger) (*discordgo.Session, error) {
+	if token == "" {
+		return nil, fmt.Errorf("bot: no token")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return newSession(Options{Token: token, APIURL: apiURL, Logger: log, GlobalRateLimit: defaultGlobalRateLimit})
 }
 
 // defaultGlobalRateLimit is Options.GlobalRateLimit's default: REST
