@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -17,6 +19,8 @@ import (
 	"syscall"
 
 	_ "time/tzdata" // schedules work on machines without a zoneinfo database
+
+	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/bot"
 	"github.com/circlebot/circlebot/circles"
@@ -28,8 +32,11 @@ import (
 // Exit codes.
 const (
 	exitOK      = 0
-	exitFailure = 1 // something went wrong while running
-	exitUsage   = 2 // bad usage or configuration: nothing started
+	exitFailure = 1 // something went wrong while running; check: a permission is missing
+	// exitUsage is bad usage or configuration, ours or Discord's: nothing
+	// started, or Discord refused the gateway for good (a wrong token, a
+	// privileged intent not enabled: bot.GatewayError).
+	exitUsage = 2
 )
 
 func main() {
@@ -46,6 +53,7 @@ type command struct {
 
 var commands = []command{
 	{"run", "run --config FILE", "Connect to Discord and serve: the bot token comes from the DISCORD_TOKEN environment variable.", cmdRun},
+	{"check", "check --config FILE", "Log in with DISCORD_TOKEN and check, in every server the bot is in, that it has the permissions it needs.", cmdCheck},
 	{"demo", "demo [--keep]", "Start the built-in Discord simulator with a sample server and play a walkthrough (no token, no network).", cmdDemo},
 	{"migrate", "migrate --config FILE", "Create the database or bring it up to date, then exit.", cmdMigrate},
 	{"backup", "backup --config FILE --to PATH", "Copy the database to PATH safely, even while the bot runs.", cmdBackup},
@@ -159,6 +167,7 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		return exitUsage
 	}
 	log := cfg.NewLogger(stderr)
+	defer bot.LogDiscordgo(log)()
 	clock := circles.SystemClock{}
 	store, code, err := openStore(ctx, cfg, data.WithClock(clock))
 	if code == exitUsage {
@@ -194,16 +203,38 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 			log.Info("stopped while starting")
 			return exitOK // Ctrl+C during start-up is a clean stop
 		}
-		log.Error("starting the bot", "err", err)
-		return exitFailure
+		return botFailed(cfg, log, stderr, "starting the bot", err)
 	}
 	log.Info("circlebot is running; press Ctrl+C to stop", "database", cfg.Data.Path)
-	<-ctx.Done()
-	log.Info("shutting down")
+	refused := b.Wait(ctx)
+	if refused == nil {
+		log.Info("shutting down")
+	}
 	if err := b.Close(); err != nil {
 		log.Warn("closing the gateway", "err", err)
 	}
+	if refused != nil {
+		return botFailed(cfg, log, stderr, "running the bot", refused)
+	}
 	return exitOK
+}
+
+// botFailed reports why the bot can't start or go on. Discord refusing the
+// gateway for good is said in plain words, what to do included, on stderr
+// and through the log (only the log when it is JSON, so that every line
+// stays JSON), and exits 2: it needs a person, not a restart. Anything
+// else is logged and exits 1.
+func botFailed(cfg config.Config, log *slog.Logger, stderr io.Writer, doing string, err error) int {
+	var refused *bot.GatewayError
+	if !errors.As(err, &refused) {
+		log.Error(doing, "err", err)
+		return exitFailure
+	}
+	log.Error("Discord refused the gateway connection; circlebot stops", "code", refused.Code, "reason", refused.Reason, "advice", refused.Advice)
+	if cfg.Log.Format != "json" {
+		fmt.Fprintf(stderr, "circlebot: Discord closed the gateway with code %d: %s\n", refused.Code, refused.Advice)
+	}
+	return exitUsage
 }
 
 // openStore opens the database at data.path, with the exit code of
@@ -247,11 +278,21 @@ func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stder
 	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
+	defer bot.LogDiscordgo(demoLibraryLog(stderr))()
 	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep}); err != nil {
 		fmt.Fprintf(stderr, "circlebot demo: %v\n", err)
 		return exitFailure
 	}
 	return exitOK
+}
+
+// demoLibraryLog is where discordgo's log goes during the demo: nowhere,
+// as the bot's own, unless CIRCLEBOT_DEMO_LOG asks for both on stderr.
+func demoLibraryLog(stderr io.Writer) *slog.Logger {
+	if os.Getenv("CIRCLEBOT_DEMO_LOG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func cmdMigrate(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
@@ -310,6 +351,140 @@ func cmdInviteURL(ctx context.Context, fs *flag.FlagSet, args []string, stdout, 
 	}
 	fmt.Fprintln(stdout, bot.InviteURL(cfg.Discord.ApplicationID))
 	return exitOK
+}
+
+// cmdCheck checks, without the gateway, that the bot holds what it needs
+// in every server it is in: the permission table of each (the session
+// category too, once /setup chose one). Exit 0 when nothing is missing,
+// 1 when something is, 2 when it can't check (no token, bad config, a
+// token Discord refuses).
+func cmdCheck(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
+	cfg, code, done := parseConfig(fs, args, stdout, stderr)
+	if done {
+		return code
+	}
+	if err := cfg.RequireToken(); err != nil {
+		fmt.Fprintf(stderr, "circlebot check: %v\n", err)
+		return exitUsage
+	}
+	log := cfg.NewLogger(stderr)
+	defer bot.LogDiscordgo(log)()
+	categories, code, err := openCategories(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot check: %v\n", err)
+		return code
+	}
+	defer categories.close()
+	dg, err := bot.RESTSession(cfg.Token, cfg.Discord.APIURL, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot check: %v\n", err)
+		return exitUsage
+	}
+	me, err := dg.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		return checkFailed(stderr, "logging in", err)
+	}
+	guilds, err := bot.ListGuilds(ctx, dg)
+	if err != nil {
+		return checkFailed(stderr, "listing the servers the bot is in", err)
+	}
+	fmt.Fprintf(stdout, "Logged in as %s (%s), in %s.\n", me.Username, me.ID, servers(len(guilds)))
+	if categories.store == nil {
+		fmt.Fprintf(stdout, "No database at %s yet, so no server has a session category.\n", cfg.Data.Path)
+	}
+	need := 0
+	for _, g := range guilds {
+		fmt.Fprintln(stdout)
+		if !checkGuild(ctx, stdout, dg, me.ID, g, categories) {
+			need++
+		}
+	}
+	return checkSummary(stdout, need, len(guilds))
+}
+
+// categories answers which session category each server chose with
+// /setup, from the database at data.path; with no database there yet,
+// none has.
+type categories struct {
+	store *data.Store
+}
+
+// openCategories opens the database if there is one: check creates none.
+func openCategories(ctx context.Context, cfg config.Config) (categories, int, error) {
+	if _, err := os.Stat(cfg.Data.Path); errors.Is(err, os.ErrNotExist) {
+		return categories{}, exitOK, nil
+	}
+	store, code, err := openStore(ctx, cfg)
+	return categories{store: store}, code, err
+}
+
+func (c categories) close() {
+	if c.store != nil {
+		c.store.Close()
+	}
+}
+
+// of is the server's session category; "" when it has none yet.
+func (c categories) of(ctx context.Context, guildID string) (string, error) {
+	if c.store == nil {
+		return "", nil
+	}
+	g, err := c.store.GuildSettings(ctx, guildID)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return "", nil
+	}
+	return g.CategoryID, err
+}
+
+// checkGuild prints one server's permission table and reports whether
+// the bot has everything there.
+func checkGuild(ctx context.Context, w io.Writer, dg *discordgo.Session, botID string, g *discordgo.UserGuild, cats categories) bool {
+	category, err := cats.of(ctx, g.ID)
+	if err != nil {
+		fmt.Fprintf(w, "%s (%s): could not read its settings from the database: %v\n", g.Name, g.ID, err)
+		return false
+	}
+	check, err := bot.CheckPermissions(ctx, dg, botID, g.ID, category)
+	if err != nil {
+		fmt.Fprintf(w, "%s (%s): could not check: %v\n", g.Name, g.ID, err)
+		return false
+	}
+	fmt.Fprint(w, check.Text())
+	return check.OK()
+}
+
+// checkSummary ends the check with how many servers need attention.
+func checkSummary(w io.Writer, need, total int) int {
+	switch {
+	case total == 0:
+		fmt.Fprintln(w, "circlebot is not in any server yet: add it with the link `circlebot invite-url` prints.")
+		return exitOK
+	case need == 0:
+		fmt.Fprintf(w, "\nAll good: circlebot has every permission it needs in the %s it is in.\n", servers(total))
+		return exitOK
+	}
+	fmt.Fprintf(w, "\nNeeds attention: %d of %s. Fix what is MISSING above (each says how), then run circlebot check again.\n", need, servers(total))
+	return exitFailure
+}
+
+// servers counts servers in words: "1 server", "2 servers".
+func servers(n int) string {
+	if n == 1 {
+		return "1 server"
+	}
+	return fmt.Sprintf("%d servers", n)
+}
+
+// checkFailed reports a REST call of check that failed: a token Discord
+// refuses is a configuration problem (exit 2); anything else, exit 1.
+func checkFailed(stderr io.Writer, doing string, err error) int {
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+		fmt.Fprintf(stderr, "circlebot check: %s: %s\n", doing, bot.TokenAdvice)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "circlebot check: %s: %v\n", doing, err)
+	return exitFailure
 }
 
 // version is set by -ldflags "-X main.version=…"; otherwise the module version.

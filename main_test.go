@@ -62,7 +62,7 @@ func TestCLIUsage(t *testing.T) {
 	if out != "" {
 		t.Errorf("usage errors go to stderr, got stdout %q", out)
 	}
-	wantIn(t, "stderr", errOut, `unknown command "frobnicate"`, "Usage:", "run --config FILE", "demo", "migrate", "backup", "invite-url", "version")
+	wantIn(t, "stderr", errOut, `unknown command "frobnicate"`, "Usage:", "run --config FILE", "check --config FILE", "demo", "migrate", "backup", "invite-url", "version")
 
 	if code, _, errOut := cli(t); code != exitUsage || !strings.Contains(errOut, "Usage:") {
 		t.Errorf("no command: exit %d, stderr %q", code, errOut)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,7 +12,6 @@ import (
 	"github.com/bwmarrin/discordgo"
 	"golang.org/x/time/rate"
 
-	"github.com/circlebot/circlebot/bot/discordurl"
 	"github.com/circlebot/circlebot/circles"
 	"github.com/circlebot/circlebot/schedule"
 )
@@ -102,6 +100,7 @@ type Bot struct {
 
 	ready     chan struct{}
 	readyOnce sync.Once
+	gw        *gatewayWatch // a refusal while running (gateway.go)
 	botUserID string
 
 	// regMu serialises command registration; registered holds the guilds
@@ -153,7 +152,7 @@ func New(o Options) (*Bot, error) {
 		o.MemberCheckTimeout = 30 * time.Second
 	}
 	if o.GlobalRateLimit == 0 {
-		o.GlobalRateLimit = 45
+		o.GlobalRateLimit = defaultGlobalRateLimit
 	}
 	if o.Defaults.TimeZone == "" {
 		o.Defaults.TimeZone = "UTC"
@@ -164,28 +163,13 @@ func New(o Options) (*Bot, error) {
 	if o.Defaults.SessionMinutes == 0 {
 		o.Defaults.SessionMinutes = int(circles.DefaultSessionLength.Minutes())
 	}
-	dg, err := discordgo.New("Bot " + o.Token)
+	dg, err := newSession(o)
 	if err != nil {
-		return nil, fmt.Errorf("bot: %w", err)
+		return nil, err
 	}
 	dg.Identify.Intents = Intents
-	// Transient failures (5xx, dropped connections) are retried in one
-	// place, within each call's budget; every attempt waits its turn at
-	// the global limiter. The transport bounds each attempt (no client
-	// timeout: it would cut the budgets short), and does discordgo's 502
-	// retries, which would otherwise multiply its own.
-	dg.Client = &http.Client{Transport: newRetryTransport(newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit), o.Retry, o.Logger)}
-	dg.MaxRestRetries = 0
-	// api_url and gateway_url, both redirected in one place.
-	if err := discordurl.Configure(dg, o.APIURL, o.GatewayURL); err != nil {
-		return nil, fmt.Errorf("bot: api_url/gateway_url: %w", err)
-	}
-	dg.UserAgent = "DiscordBot (https://github.com/circlebot/circlebot, 1) circlebot"
-	// The bot reads nothing from discordgo's cache: interactions carry the
-	// member and permissions, and the store is the truth. With the state
-	// off, discordgo keeps only READY's user and session (it needs those).
-	dg.StateEnabled = false
-	dg.LogLevel = discordgo.LogWarning
+	gw := newGatewayWatch()
+	dg.Dialer = gw.dialer()
 
 	b := &Bot{
 		opts:  o,
@@ -194,6 +178,7 @@ func New(o Options) (*Bot, error) {
 		clock: o.Clock,
 		log:   o.Logger,
 		ready: make(chan struct{}),
+		gw:    gw,
 
 		registered:     map[string]bool{},
 		chunkWaiters:   map[string]chan *discordgo.GuildMembersChunk{},
@@ -274,12 +259,21 @@ func (b *Bot) defaultGuildSettings(guildID string) circles.GuildSettings {
 
 // Start connects to the gateway, waits for READY, registers the commands,
 // reconciles sessions from the store, and (if asked) starts the scheduler.
+// When Discord refuses the connection for good (a wrong token, a
+// privileged intent not enabled…) the error is a *GatewayError saying
+// what to do.
 func (b *Bot) Start(ctx context.Context) error {
 	if err := b.dg.Open(); err != nil {
+		if e := gatewayErrorIn(err); e != nil {
+			return e
+		}
 		return fmt.Errorf("bot: connecting to Discord: %w", err)
 	}
+	running.add(b.gw)
 	select {
 	case <-b.ready:
+	case <-b.gw.failed:
+		return b.gw.err
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-time.After(30 * time.Second):
@@ -307,6 +301,8 @@ func (b *Bot) Close() error {
 	b.closing = true
 	b.closeMu.Unlock()
 	b.cancel()
+	running.remove(b.gw)
+	b.gw.stop()
 	err := b.dg.Close()
 	b.wg.Wait()
 	return err

@@ -1,0 +1,123 @@
+package bot
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
+)
+
+// records reads the JSON lines a logger wrote.
+func records(t *testing.T, buf *bytes.Buffer) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("not JSON: %q", line)
+		}
+		out = append(out, rec)
+	}
+	return out
+}
+
+// discordgo's lines become slog records at the matching level, marked as
+// discordgo's, in the routed logger's format. (The process's discordgo.Logger
+// is left alone: a line of its own is given straight to the hook.)
+func TestDiscordgoLogLines(t *testing.T) {
+	t.Parallel()
+	d := &discordgoLog{watches: &watchList{}}
+	var buf bytes.Buffer
+	restore := d.route(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	d.line(discordgo.LogError, 2, "error reconnecting to gateway, %s", errors.New("dial tcp: refused"))
+	d.line(discordgo.LogWarning, 2, "error reading from gateway %s websocket, %s", "wss://gateway.discord.gg", errors.New("unexpected EOF"))
+	d.line(discordgo.LogInformational, 2, "First Packet:\n%#v\n", 7)
+	d.line(discordgo.LogDebug, 2, "debugging")
+	d.line(discordgo.LogError, 2, "error connecting to gateway %s, %s", "wss://gateway.discord.gg", fmt.Errorf("dial: %w", errGatewayStopped))
+	restore()
+
+	want := []struct{ level, msg string }{
+		{"ERROR", "error reconnecting to gateway, dial tcp: refused"},
+		{"WARN", "error reading from gateway wss://gateway.discord.gg websocket, unexpected EOF"},
+		{"INFO", "First Packet:\n7"},
+		{"DEBUG", "debugging"},
+		{"DEBUG", "error connecting to gateway wss://gateway.discord.gg, dial: " + errGatewayStopped.Error()},
+	}
+	recs := records(t, &buf)
+	if len(recs) != len(want) {
+		t.Fatalf("%d records, want %d:\n%s", len(recs), len(want), buf.String())
+	}
+	for i, w := range want {
+		if recs[i]["level"] != w.level || recs[i]["msg"] != w.msg || recs[i]["lib"] != "discordgo" {
+			t.Errorf("record %d = %v, want level %s, msg %q, lib discordgo", i, recs[i], w.level, w.msg)
+		}
+	}
+}
+
+// A line carrying a fatal close stops every watching bot; others don't.
+func TestDiscordgoLogReportsFatalCloses(t *testing.T) {
+	t.Parallel()
+	watches := &watchList{}
+	d := &discordgoLog{watches: watches}
+	defer d.route(slog.New(slog.DiscardHandler))()
+	w, gone := newGatewayWatch(), newGatewayWatch()
+	watches.add(w)
+	watches.add(gone)
+	watches.remove(gone)
+
+	d.line(discordgo.LogWarning, 2, "error reading from gateway %s websocket, %s", "wss://x", &websocket.CloseError{Code: 4000, Text: "Unknown error."})
+	select {
+	case <-w.failed:
+		t.Fatal("a resumable close stopped the bot")
+	default:
+	}
+	d.line(discordgo.LogError, 2, "error reconnecting to gateway, %s", &websocket.CloseError{Code: 4004, Text: "Authentication failed."})
+	select {
+	case <-w.failed:
+	default:
+		t.Fatal("4004 didn't stop the bot")
+	}
+	if w.err.Code != 4004 || !w.stopped.Load() {
+		t.Errorf("after 4004: err %+v, dialer stopped %v", w.err, w.stopped.Load())
+	}
+	select {
+	case <-gone.failed:
+		t.Error("a bot no longer watching was told")
+	default:
+	}
+}
+
+// Lines go to the latest route still in place, whatever order routes end in.
+func TestDiscordgoLogRoutes(t *testing.T) {
+	t.Parallel()
+	d := &discordgoLog{watches: &watchList{}}
+	var a, b, c bytes.Buffer
+	logger := func(buf *bytes.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(buf, nil)) }
+	endA := d.route(logger(&a))
+	endB := d.route(logger(&b))
+	d.line(discordgo.LogWarning, 2, "one")
+	endB()
+	endB() // twice is once
+	d.line(discordgo.LogWarning, 2, "two")
+	endC := d.route(logger(&c))
+	endA()
+	d.line(discordgo.LogWarning, 2, "three")
+	endC()
+	for name, tc := range map[string]struct {
+		buf  *bytes.Buffer
+		want string
+	}{"a": {&a, "two"}, "b": {&b, "one"}, "c": {&c, "three"}} {
+		if got := tc.buf.String(); strings.Count(got, "msg=") != 1 || !strings.Contains(got, "msg="+tc.want) {
+			t.Errorf("route %s got %q, want only %q", name, got, tc.want)
+		}
+	}
+	if len(d.sinks) != 0 {
+		t.Errorf("%d routes left", len(d.sinks))
+	}
+}
