@@ -184,19 +184,14 @@ func (b *Bot) SyncAccess(ctx context.Context, c circles.Circle, s circles.Sessio
 // consent. It reads the channel's overwrites and only changes what differs,
 // so repeating it is cheap and safe.
 func (b *Bot) applyAccess(ctx context.Context, c circles.Circle, s circles.Session) error {
-	lock := b.sessionLock(s.ID)
-	lock.Lock()
-	defer lock.Unlock()
-
-	// Read the row again under the lock: the channel may have finished
-	// opening or started closing while this waited.
-	s, err := b.store.Session(ctx, s.ID)
+	s, unlock, err := b.lockSession(ctx, s.ID)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return nil
+	}
 	if err != nil {
-		if circles.ErrorCode(err) == circles.ENotFound {
-			return nil
-		}
 		return err
 	}
+	defer unlock()
 	if s.ChannelID == "" || !s.Active() {
 		return nil
 	}

@@ -440,6 +440,21 @@ func (b *Bot) purgeLoop() {
 	}
 }
 
+// lockSession takes the lock of session id's channel work and reads its row
+// again under it: the row is the truth, not a caller's copy, which may be
+// stale by the time the lock is held (the session finished opening or
+// began closing meanwhile). unlock releases the lock; on error it is
+// already released.
+func (b *Bot) lockSession(ctx context.Context, id int64) (s circles.Session, unlock func(), err error) {
+	lock := b.sessionLock(id)
+	lock.Lock()
+	if s, err = b.store.Session(ctx, id); err != nil {
+		lock.Unlock()
+		return s, func() {}, err
+	}
+	return s, lock.Unlock, nil
+}
+
 // sessionLock returns the mutex that serialises channel work on a session.
 func (b *Bot) sessionLock(id int64) *sync.Mutex {
 	m, _ := b.sessionLocks.LoadOrStore(id, &sync.Mutex{})

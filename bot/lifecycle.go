@@ -104,14 +104,11 @@ func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Ses
 // refreshes from then on keep the channel locked.
 func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error {
 	ctx = stepContext(ctx)
-	lock := b.sessionLock(s.ID)
-	lock.Lock()
-	defer lock.Unlock()
-
-	s, err := b.store.Session(ctx, s.ID) // the row is the truth, not the caller's copy
+	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if s.ChannelID == "" {
 		return nil
 	}

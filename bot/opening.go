@@ -75,14 +75,11 @@ const createAttempts = 4
 // facilitators are told by DM, and the next occurrence is planned.
 func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
 	ctx = stepContext(ctx)
-	lock := b.sessionLock(s.ID)
-	lock.Lock()
-	defer lock.Unlock()
-
-	s, err := b.store.Session(ctx, s.ID) // the row is the truth, not the caller's copy
+	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return s, err
 	}
+	defer unlock()
 	log := b.log.With("guild", c.GuildID, "circle", c.ID, "session", s.ID)
 	g, err := b.settings(ctx, c.GuildID)
 	if err != nil {
@@ -198,17 +195,14 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 // session (schedule.Actions): OpeningPending sessions only.
 func (b *Bot) FinishOpening(ctx context.Context, c circles.Circle, s circles.Session) error {
 	ctx = stepContext(ctx)
-	lock := b.sessionLock(s.ID)
-	lock.Lock()
-	defer lock.Unlock()
-
-	s, err := b.store.Session(ctx, s.ID)
+	s, unlock, err := b.lockSession(ctx, s.ID)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		return nil
+	}
 	if err != nil {
-		if circles.ErrorCode(err) == circles.ENotFound {
-			return nil
-		}
 		return err
 	}
+	defer unlock()
 	if s.State != circles.SessionOpen || !s.ClosedAt.IsZero() || s.ChannelID == "" {
 		return nil // over: there is nobody left to welcome
 	}

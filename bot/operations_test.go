@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"flag"
-	"fmt"
 	"os"
 	"testing"
 
@@ -17,12 +16,5 @@ var updateOperations = flag.Bool("update-operations", false, "add the Discord op
 // deprecated routes, as Discord still does, so only this catches them.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	code := m.Run()
-	if err := discordsim.CheckOperationsServed("testdata/discord-operations.txt", *updateOperations); err != nil {
-		fmt.Fprintf(os.Stderr, "Discord operations:\n%v\n", err)
-		if code == 0 {
-			code = 1
-		}
-	}
-	os.Exit(code)
+	os.Exit(discordsim.AfterTests(m.Run(), "testdata/discord-operations.txt", *updateOperations))
 }

@@ -60,6 +60,20 @@ func CheckOperationsServed(path string, update bool) error {
 	return errors.Join(errs...)
 }
 
+// AfterTests is what a TestMain returns after m.Run gave code: code, or 1
+// when CheckOperationsServed fails (its error on stderr).
+//
+//	func TestMain(m *testing.M) { os.Exit(discordsim.AfterTests(m.Run(), "testdata/…", false)) }
+func AfterTests(code int, path string, update bool) int {
+	if err := CheckOperationsServed(path, update); err != nil {
+		fmt.Fprintf(os.Stderr, "Discord operations:\n%v\n", err)
+		if code == 0 {
+			code = 1
+		}
+	}
+	return code
+}
+
 // readOperations reads a record of operations, checking its header names
 // SpecCommit.
 func readOperations(path string) ([]string, error) {
