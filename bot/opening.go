@@ -85,14 +85,6 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 	if err != nil {
 		return s, err
 	}
-	grant, stale, err := b.access(ctx, c, s)
-	if err != nil {
-		return s, err
-	}
-	rsvps, err := b.store.RSVPs(ctx, s.ID)
-	if err != nil {
-		return s, err
-	}
 
 	// 1. The channel.
 	ch, err := b.findSessionChannel(ctx, c, s, g.CategoryID)
@@ -100,8 +92,11 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		return s, err
 	}
 	created := false
-	var lacking int64
 	if ch == nil {
+		rsvps, err := b.store.RSVPs(ctx, s.ID)
+		if err != nil {
+			return s, err
+		}
 		if gateApplies(c, s, rsvps) && c.PostponeWithoutFacilitator {
 			return s, b.postpone(ctx, c, s)
 		}
@@ -109,7 +104,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 			log.Error("can't open a session: no category for session channels; an admin must run /setup")
 			return s, errNoCategory
 		}
-		if ch, lacking, err = b.createSessionChannel(ctx, c, s, g); err != nil {
+		if ch, err = b.createSessionChannel(ctx, c, s, g); err != nil {
 			return s, err
 		}
 		created = true
@@ -171,15 +166,18 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 	// Consent read now, after OpenedAt is stored: a consent given while
 	// this ran is either seen here or applied by the refresh that waits
 	// for this session's lock.
-	if grant, _, err = b.access(ctx, c, s); err != nil {
+	grant, _, err := b.access(ctx, c, s)
+	if err != nil {
 		return s, err
 	}
 	// ch holds the overwrites as created or as found.
 	if err := b.syncOverwrites(ctx, c, s, ch.PermissionOverwrites, overwritesFor(c.GuildID, b.botUserID, grant, modeOpen)); err != nil {
 		return s, err
 	}
-	log.Info("session opened", "channel", s.ChannelID, "people", len(grant), "stale_consent", len(stale))
-	if lacking != 0 {
+	log.Info("session opened", "channel", s.ChannelID, "people", len(grant))
+	// The channel was made without the optional permissions the bot
+	// lacked; its own overwrite there says which.
+	if lacking := RequiredPermissions &^ heldIn(ch.PermissionOverwrites, b.botUserID); lacking != 0 {
 		b.tellLacking(ctx, c, s, lacking)
 	}
 
@@ -297,27 +295,27 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 }
 
 // createSessionChannel creates the session's channel in the category,
-// seen by nobody but the bot until the guidelines are up. Discord refuses a channel whose
-// overwrites name a permission the bot lacks in the server; if what it
-// lacks is optional (optionalPermissions), the channel is made without
-// those, and lacking says which, for the facilitators. A server error is
-// tried again a few times, each time first looking for a channel an
+// seen by nobody but the bot until the guidelines are up. Discord refuses
+// a channel whose overwrites name a permission the bot lacks in the
+// server; if what it lacks is optional (optionalPermissions), the channel
+// is made without those (heldIn reads which from it later). A server
+// error is tried again a few times, each time first looking for a channel an
 // earlier try may have made after all (by its marker).
-func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, g circles.GuildSettings) (*discordgo.Channel, int64, error) {
+func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, g circles.GuildSettings) (*discordgo.Channel, error) {
 	held, parent := RequiredPermissions, g.CategoryID
 	var lastErr error
 	for attempt := range createAttempts {
 		if isServerError(lastErr) {
 			if err := sleepCtx(ctx, time.Duration(attempt)*100*time.Millisecond); err != nil {
-				return nil, 0, errors.Join(lastErr, err)
+				return nil, errors.Join(lastErr, err)
 			}
 			// A create whose answer was lost may have made the channel.
 			found, err := b.findSessionChannel(ctx, c, s, g.CategoryID)
 			if err != nil {
-				return nil, 0, errors.Join(lastErr, err)
+				return nil, errors.Join(lastErr, err)
 			}
 			if found != nil {
-				return found, RequiredPermissions &^ held, nil
+				return found, nil
 			}
 		}
 		ows := maskOverwrites(overwritesFor(c.GuildID, b.botUserID, nil, modeOpening), held)
@@ -329,7 +327,7 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 			PermissionOverwrites: ows,
 		}, discordgo.WithContext(ctx))
 		if err == nil {
-			return ch, RequiredPermissions &^ held, nil
+			return ch, nil
 		}
 		lastErr = err
 		switch {
@@ -338,15 +336,15 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 				held = fewer
 				continue
 			}
-			return nil, 0, &refusal{err: err, what: "create the channel of", channelID: parent, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
+			return nil, &refusal{err: err, what: "create the channel of", channelID: parent, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
 		case diagnose(err) == problemCategoryFull && attempt < createAttempts-1:
 			// Full: the next category of the family with room, made if need be.
 			room, made, ferr := b.categoryWithRoom(ctx, c.GuildID, g.CategoryID)
 			if ferr != nil {
-				return nil, 0, errors.Join(err, ferr)
+				return nil, errors.Join(err, ferr)
 			}
 			if room == nil || room.ID == parent {
-				return nil, 0, err
+				return nil, err
 			}
 			if made {
 				b.tellAdminsCategory(ctx, c.GuildID, g.CategoryID, maxPerCategory, room)
@@ -354,10 +352,10 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 			parent = room.ID
 			continue
 		case !isServerError(err):
-			return nil, 0, fmt.Errorf("creating the session channel in category %s: %w", parent, err)
+			return nil, fmt.Errorf("creating the session channel in category %s: %w", parent, err)
 		}
 	}
-	return nil, 0, fmt.Errorf("creating the session channel in category %s: %w", parent, lastErr)
+	return nil, fmt.Errorf("creating the session channel in category %s: %w", parent, lastErr)
 }
 
 // heldOptional narrows held to the optional permissions the bot really
