@@ -32,6 +32,11 @@ func (d *demo) stepServer() {
 	}
 	d.note("Members: %s.", strings.Join(names, ", "))
 	d.note("Channels: #general, and an empty category “Circles” for session channels.")
+	if perms := d.sim.BasePermissions(d.guild, d.sim.BotUserID()); perms&^discordsim.EveryonePermissions == bot.RequiredPermissions&^discordsim.EveryonePermissions {
+		d.note("circlebot's role holds exactly what `circlebot invite-url` asks for (%d), @everyone a new server's defaults; the simulator enforces Discord's permission rules of today, Pin Messages included.", bot.RequiredPermissions)
+	} else {
+		d.missing("the bot's role does not hold what the invite link asks for")
+	}
 	var cmds []string
 	for _, c := range d.sim.Commands("") {
 		if c.Type == 3 { // message command
