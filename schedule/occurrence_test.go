@@ -358,3 +358,46 @@ func TestOccurrenceProperties(t *testing.T) {
 		}
 	}
 }
+
+// next skips the look-back where the zone's clocks did not change; it
+// must find exactly what resolving the whole look-back finds: about daily
+// through a year, and every couple of hours in the days around each clock
+// change, in zones with DST, 30-minute DST, a skipped day and no DST.
+func TestNextShortcutMatchesFullLookBack(t *testing.T) {
+	zones := []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Apia"}
+	specs := []string{"", "*/15 1-4 * * *", "30 2 * * *", "0 0,23 * * SAT,SUN", "15 2 * 3,10 SUN"}
+	for _, zone := range zones {
+		from := utc(2027, time.January, 1, 0, 7)
+		if zone == "Pacific/Apia" {
+			from = utc(2011, time.June, 1, 0, 7) // Apia skipped 30 Dec 2011
+		}
+		end := from.AddDate(1, 1, 0)
+		var points []time.Time
+		for p := from; p.Before(end); p = p.Add(25*time.Hour + 7*time.Minute) {
+			points = append(points, p)
+		}
+		for p := from; ; {
+			_, change := p.In(mustLoad(t, zone)).ZoneBounds()
+			if change.IsZero() || change.After(end) {
+				break
+			}
+			for q := change.Add(-80 * time.Hour); q.Before(change.Add(6 * time.Hour)); q = q.Add(2*time.Hour + 13*time.Minute) {
+				points = append(points, q)
+			}
+			p = change
+		}
+		for _, spec := range specs {
+			c, err := compile(circles.Rule{Cron: spec, Weekday: time.Sunday, Hour: 2, Minute: 30, TimeZone: zone, Duration: 15 * time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, after := range points {
+				got, err1 := c.next(after)
+				want, err2 := c.nextFrom(after, naive(after.In(c.loc)).Add(-lookBack))
+				if err1 != nil || err2 != nil || !got.Start.Equal(want.Start) || got.Shift != want.Shift {
+					t.Fatalf("%s %q after %v: next = %v %q (%v), full look-back = %v %q (%v)", zone, spec, after, got.Start, got.Shift, err1, want.Start, want.Shift, err2)
+				}
+			}
+		}
+	}
+}
