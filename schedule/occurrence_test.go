@@ -224,7 +224,7 @@ func TestNextLeapDay(t *testing.T) {
 	if want := utc(2028, time.February, 29, 11, 0); !o.Start.Equal(want) {
 		t.Fatalf("got %v, want %v", o.Start.UTC(), want)
 	}
-	if err := ValidateRule(r); err != nil {
+	if err := ValidateRule(r, utc(2025, time.January, 1, 0, 0)); err != nil {
 		t.Fatalf("a leap-day rule is rare but valid: %v", err)
 	}
 }
@@ -268,10 +268,26 @@ func TestValidateRule(t *testing.T) {
 		{"never", circles.Rule{Cron: "0 19 30 2 *", TimeZone: "UTC", Duration: h}, "never matches"},
 		{"overlap within a day", circles.Rule{Cron: "*/30 * * * *", TimeZone: "UTC", Duration: h}, "every 30 minutes, so they would overlap"},
 		{"overlap across midnight", circles.Rule{Cron: "0 0,23 * * *", TimeZone: "UTC", Duration: 2 * h}, "every 1 hour"},
+		// Three hours apart on the clock, but on 28 March 2027 the clocks
+		// go forward at 02:00: 01:00 CET to 04:00 CEST is two hours.
+		{"dst overlap", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Europe/Berlin", Duration: 3 * h},
+			"Sessions of 3 hours by `0 1,4 * * *` would overlap: on Sun 28 Mar 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving time), so the session starting at 01:00 would last until 05:00, past the start of the next one at 04:00. Please choose shorter sessions (up to 2 hours fits every session of the coming year) or start times further apart."},
+		{"dst overlap new york", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "America/New_York", Duration: 3 * h}, "on Sun 14 Mar 2027 the clocks in America/New_York go forward 1 hour"},
+		{"fits the spring night", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Europe/Berlin", Duration: 2 * h}, ""},
+		{"no dst, no overlap", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Asia/Kolkata", Duration: 3 * h}, ""},
+		// Lord Howe goes forward 30 minutes, 02:00 → 02:30, on 3 Oct 2027.
+		{"half-hour dst", circles.Rule{Cron: "0 1,3 * * *", TimeZone: "Australia/Lord_Howe", Duration: 2 * h},
+			"on Sun 3 Oct 2027 the clocks in Australia/Lord_Howe go forward 30 minutes (daylight saving time), so the session starting at 01:00 would last until 03:30"},
+		// 02:30 does not exist that night: its session moves to 03:00 and
+		// runs into the 03:30 one, with no change between the two.
+		{"moved out of the gap", circles.Rule{Cron: "30 2,3 * * *", TimeZone: "Europe/Berlin", Duration: h},
+			"on Sun 28 Mar 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving time), so the session moved to 03:00 would last until 04:00, past the start of the next one at 03:30. Please choose shorter sessions (up to 30 minutes fits"},
+		{"across midnight into the change", circles.Rule{Cron: "0 3,23 * * *", TimeZone: "Europe/Berlin", Duration: 4 * h},
+			"on Sun 28 Mar 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving time), so the session starting at 23:00 on 27 Mar would last until 04:00, past the start of the next one at 03:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateRule(tt.rule)
+			err := ValidateRule(tt.rule, utc(2026, time.November, 25, 12, 0))
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
