@@ -542,8 +542,10 @@ func TestRunLoop(t *testing.T) {
 		t.Fatalf("Run did not %s; calls %v", what, e.act.Calls())
 	}
 	e.at(start)
-	waitFor("open the session", func() bool { return e.act.count(StepOpen) == 1 })
+	waitFor("open the session", func() bool { return e.act.count(StepOpen) == 1 && e.act.count(StepPrompt) == 1 })
+	e.act.mu.Lock()
 	e.act.panics[StepPrompt] = 1
+	e.act.mu.Unlock()
 	e.at(prompt1)
 	// The retry is set from the clock after the panic is recovered; wait
 	// for it before moving the clock, or the retry lands a minute later.
