@@ -80,7 +80,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if err := schedule.ValidateRule(c.Schedule); err != nil {
+	if err := schedule.ValidateRule(c.Schedule, r.Now); err != nil {
 		return nil, err
 	}
 	if err := schedule.CheckFrequency(c.Schedule, b.opts.Defaults.frequency(), b.clock.Now()); err != nil {
