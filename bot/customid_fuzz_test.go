@@ -80,17 +80,20 @@ func FuzzEncodeCustomID(f *testing.F) {
 // whatever the circle's name (any name /circle create accepts), and fits
 // Discord's 1,024 characters.
 func FuzzSessionTopic(f *testing.F) {
-	for _, name := range []string{"Grief circle", "Ünïcödé ✨ 火曜日", "12", "circlebot", "a:b:c 7", "**bold** `code` <#1>", strings.Repeat("x", 64)} {
+	for _, name := range []string{"Grief circle", "Ünïcödé ✨ 火曜日", "12", "circlebot", "a:b:c 7", "**bold** `code` <#1>", strings.Repeat("x", 64),
+		"Trap circlebot:session:7", "x circlebot:session:7"} {
 		f.Add(name, int64(1))
 		f.Add(name, int64(1<<63-1))
 	}
 	f.Fuzz(func(t *testing.T, name string, id int64) {
-		if id <= 0 || circles.ValidateName(name) != nil {
-			return // sessions have positive IDs; circles have valid names
+		if id <= 0 {
+			return // sessions have positive IDs
 		}
+		// Whatever a name holds — even one saved before names were
+		// checked — the topic names its own session only.
 		c := circles.Circle{Name: circles.NormalizeName(name)}
 		topic := sessionTopic(c, circles.Session{ID: id})
-		if n := len([]rune(topic)); n > 1024 {
+		if n := len([]rune(topic)); n > 1024 && circles.ValidateName(name) == nil {
 			t.Fatalf("topic of %d characters: %q", n, topic)
 		}
 		if got := circles.SessionIDFromTopic(topic); got != id {

@@ -41,7 +41,7 @@ func (b *Bot) SessionOverlapped(ctx context.Context, c circles.Circle, s, earlie
 			tell = append(tell, r.UserID)
 		}
 	}
-	text := fmt.Sprintf("🕰️ The session of **%s** on %s can't take place, sorry: %s. It's called off; the session before it, %s, goes ahead as planned. /mycircles in the server shows the next ones.", c.Name, ShortTimestamp(s.Start), why, ShortTimestamp(earlier.Start))
+	text := fmt.Sprintf("🕰️ The session of **%s** on %s can't take place, sorry: %s. It's called off; the session before it, %s, goes ahead as planned. /mycircles in the server shows the next ones.", c.EscapedName(), ShortTimestamp(s.Start), why, ShortTimestamp(earlier.Start))
 	for _, u := range tell {
 		_ = b.dm(u, &discordgo.MessageSend{Content: text})
 	}

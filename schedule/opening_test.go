@@ -235,3 +235,11 @@ func TestCheckFrequency(t *testing.T) {
 		t.Errorf("weekly: %v", err)
 	}
 }
+
+// A week with a daylight-saving change is still a week: twice a day is 14.
+func TestCheckFrequencyAcrossDST(t *testing.T) {
+	r := circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Europe/Berlin", Duration: 2 * time.Hour}
+	if err := CheckFrequency(r, Frequency{}, time.Date(2027, time.March, 27, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+}
