@@ -15,9 +15,18 @@ import (
 	"github.com/circlebot/circlebot/metrics"
 )
 
-// withMetrics turns the bot's metrics on.
-func withMetrics(m *metrics.Metrics) harnessOption {
-	return func(o *bot.Options, _ *discordsim.Options) { o.Metrics = m }
+// newMetricsHarness is newHarness with the bot's metrics on, served on
+// a free port of 127.0.0.1 at addr.
+func newMetricsHarness(t *testing.T) (h *harness, addr string) {
+	t.Helper()
+	m := metrics.New()
+	h = newHarness(t, func(o *bot.Options, _ *discordsim.Options) { o.Metrics = m })
+	srv, err := metrics.Listen("127.0.0.1:0", m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return h, srv.Addr()
 }
 
 // scrape GETs /metrics as Prometheus would and returns its series, one
@@ -51,13 +60,7 @@ var (
 
 func TestMetricsServeTheListedSeries(t *testing.T) {
 	t.Parallel()
-	m := metrics.New()
-	h := newHarness(t, withMetrics(m))
-	srv, err := metrics.Listen("127.0.0.1:0", m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	h, addr := newMetricsHarness(t)
 
 	// A few interactions: commands, an autocomplete, button clicks, a
 	// refusal; one of the callbacks meets a 429 first.
@@ -94,7 +97,7 @@ func TestMetricsServeTheListedSeries(t *testing.T) {
 		t.Fatal("the session did not open")
 	}
 
-	series := scrape(t, srv.Addr())
+	series := scrape(t, addr)
 	text := strings.Join(series, "\n")
 	for _, want := range []string{
 		`circlebot_interactions_total{command="/circle create",outcome="ok"} 1`,
@@ -140,13 +143,7 @@ func TestMetricsServeTheListedSeries(t *testing.T) {
 // of its own.
 func TestMetricsUnknownCommandsShareOneLabel(t *testing.T) {
 	t.Parallel()
-	m := metrics.New()
-	h := newHarness(t, withMetrics(m))
-	srv, err := metrics.Listen("127.0.0.1:0", m, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	h, addr := newMetricsHarness(t)
 	// What a modified client could send: clicks on custom_ids the bot
 	// never made, a command it doesn't have.
 	member := &discordgo.Member{User: &discordgo.User{ID: h.members[0]}}
@@ -156,7 +153,7 @@ func TestMetricsUnknownCommandsShareOneLabel(t *testing.T) {
 	}
 	h.handle(&discordgo.Interaction{Type: discordgo.InteractionApplicationCommand, GuildID: h.guild, Member: member,
 		Data: discordgo.ApplicationCommandInteractionData{Name: "made-up-9999999999999999999"}})
-	text := strings.Join(scrape(t, srv.Addr()), "\n")
+	text := strings.Join(scrape(t, addr), "\n")
 	if !strings.Contains(text, `circlebot_interactions_total{command="unknown",outcome="refused"} 4`) {
 		t.Errorf("made-up clicks are not counted as unknown:\n%s", grep(strings.Split(text, "\n"), "circlebot_interactions"))
 	}
