@@ -77,6 +77,50 @@ type CircleStore interface {
 	// CircleByID returns a circle without guild scoping, for the scheduler
 	// (never for IDs that came from a client).
 	CircleByID(ctx context.Context, id int64) (Circle, error)
+	// CircleStates returns, by circle ID, the state of each circle of the
+	// guild named in ids as of now: its seats, its open and planned
+	// sessions and its skipped sessions from now on. It is one read of a
+	// constant number of statements however many circles it is asked
+	// about, for the listings (/circles, /mycircles) and /join. A circle
+	// with nothing to report (no seats taken, no sessions), another
+	// guild's circle and an ID of none have no entry: the zero
+	// CircleState, which is what the map gives for them.
+	CircleStates(ctx context.Context, guildID string, ids []int64, now time.Time) (map[int64]CircleState, error)
+}
+
+// CircleState is what people choosing or following a circle see of it
+// beside the circle itself, as of a moment (CircleStates).
+type CircleState struct {
+	Seats    SeatCounts // active members and listeners
+	Waitlist int        // waitlisted, in either mode
+	// Sessions are the circle's open and planned sessions, whenever they
+	// start, by start time then ID: the one on now, the next ones, and
+	// any that began without being opened yet (which hold back the next
+	// occurrence until they end: schedule.BusyUntil).
+	Sessions []Session
+	// Skipped are the starts of the circle's skipped sessions from the
+	// moment on, in order.
+	Skipped []time.Time
+}
+
+// Open is the circle's open session (the earliest, should there be more
+// than one), or nil.
+func (s CircleState) Open() *Session {
+	for i := range s.Sessions {
+		if s.Sessions[i].State == SessionOpen {
+			return &s.Sessions[i]
+		}
+	}
+	return nil
+}
+
+// Next is the circle's first stored session that is open or planned, or
+// nil: the one RSVPs in /mycircles are for.
+func (s CircleState) Next() *Session {
+	if len(s.Sessions) == 0 {
+		return nil
+	}
+	return &s.Sessions[0]
 }
 
 // RosterEntry is one line of a facilitator's roster.
