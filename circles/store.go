@@ -97,7 +97,7 @@ type CircleState struct {
 	// start, by start time then ID: the one on now, the next ones, and
 	// any that began without being opened yet (which hold back the next
 	// occurrence until they end: schedule.BusyUntil).
-	Sessions []Session
+	Sessions []SessionBrief
 	// Skipped are the starts of the circle's skipped sessions from the
 	// moment on, in order.
 	Skipped []time.Time
@@ -105,7 +105,7 @@ type CircleState struct {
 
 // Open is the circle's open session (the earliest, should there be more
 // than one), or nil.
-func (s CircleState) Open() *Session {
+func (s CircleState) Open() *SessionBrief {
 	for i := range s.Sessions {
 		if s.Sessions[i].State == SessionOpen {
 			return &s.Sessions[i]
@@ -116,7 +116,7 @@ func (s CircleState) Open() *Session {
 
 // Next is the circle's first stored session that is open or planned, or
 // nil: the one RSVPs in /mycircles are for.
-func (s CircleState) Next() *Session {
+func (s CircleState) Next() *SessionBrief {
 	if len(s.Sessions) == 0 {
 		return nil
 	}

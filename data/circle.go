@@ -107,6 +107,33 @@ func getCircle(ctx context.Context, tx *sql.Tx, guildID string, id int64) (circl
 	return c, err
 }
 
+// circlesByIDSQL loads circles by ID, any guild, the IDs given as one JSON
+// array (one statement text for any number).
+const circlesByIDSQL = `SELECT ` + circleCols + ` FROM json_each(?) j CROSS JOIN circles c ON c.id = j.value`
+
+// circlesByID loads circles by ID in one statement; IDs of none are left
+// out. Callers scope IDs to a guild themselves.
+func circlesByID(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]circles.Circle, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, circlesByIDSQL, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]circles.Circle, len(ids))
+	for rows.Next() {
+		c, err := scanCircle(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
+}
+
 // prepareCircle normalizes what the store owns before validation:
 // trimmed name (ListenerCapAsCapacity is kept as it is, so listener seats
 // go on following the capacity when it changes), facilitators without duplicates (the table's key would

@@ -13,31 +13,36 @@ import (
 
 // The two statements of CircleStates. The circles asked about come as one
 // JSON array, so each is one statement text (prepared once per connection)
-// however many there are; stateCircles picks the guild's own among them,
-// looked up by ID (CROSS JOIN keeps SQLite from reading the guild's every
-// circle instead). Both statements must search indexes, never scan a
+// however many there are, and drive the search: CROSS JOIN makes SQLite
+// look each one up rather than read the guild's every membership or
+// session and filter. Seats are counted from memberships_seats alone,
+// after the circle's guild is checked, so that members who left long ago
+// are never read. Both must search indexes, never scan a
 // table, and sessions by state (TestCircleStatesUseIndexes): a circle's
 // history grows by a session a week for as long as it meets, while its
 // open, planned and future skipped sessions stay a handful
-// (sessions_circle_state, migration 0003). The sessions come unordered,
-// so that no ORDER BY makes SQLite prefer an index that sorts over one
-// that finds; they are sorted here.
+// (sessions_circle_state, migration 0003). Only the columns a listing
+// shows are read: most of a statement's cost is its columns. The sessions
+// come unordered, so that no ORDER BY makes SQLite prefer an index that
+// sorts over one that finds; they are sorted here.
 const (
-	stateCircles = `SELECT c.id FROM json_each(?) j CROSS JOIN circles c ON c.id = j.value WHERE c.guild_id = ?`
-
-	circleSeatsSQL = `SELECT m.circle_id,
+	circleSeatsSQL = `SELECT c.id,
 		COUNT(*) FILTER (WHERE m.status = 'active' AND m.mode = 'member'),
 		COUNT(*) FILTER (WHERE m.status = 'active' AND m.mode = 'listener'),
 		COUNT(*) FILTER (WHERE m.status = 'waitlisted')
-		FROM memberships m
-		WHERE m.circle_id IN (` + stateCircles + `) AND m.status IN ('active', 'waitlisted')
-		GROUP BY m.circle_id`
+		FROM json_each(?) j CROSS JOIN circles c ON c.id = j.value AND c.guild_id = ?
+		CROSS JOIN memberships m ON m.circle_id = c.id AND m.status IN ('active', 'waitlisted')
+		GROUP BY c.id`
 
-	circleSessionsSQL = `SELECT ` + sessionCols + ` FROM sessions s
-		WHERE s.circle_id IN (` + stateCircles + `) AND s.state IN ('open', 'planned')
+	briefCols = `s.id, s.circle_id, s.start_at, s.end_at, s.state, s.channel_id`
+
+	circleSessionsSQL = `SELECT ` + briefCols + `
+		FROM json_each(?) j CROSS JOIN sessions s ON s.circle_id = j.value AND s.state IN ('open', 'planned')
+		WHERE s.guild_id = ?
 		UNION ALL
-		SELECT ` + sessionCols + ` FROM sessions s
-		WHERE s.circle_id IN (` + stateCircles + `) AND s.state = 'skipped' AND s.start_at >= ?`
+		SELECT ` + briefCols + `
+		FROM json_each(?) j CROSS JOIN sessions s ON s.circle_id = j.value AND s.state = 'skipped' AND s.start_at >= ?
+		WHERE s.guild_id = ?`
 )
 
 // CircleStates returns the state of each of the guild's circles in ids.
@@ -48,31 +53,16 @@ func (s *Store) CircleStates(ctx context.Context, guildID string, ids []int64, n
 	if guildID == "" || len(ids) == 0 {
 		return out, nil
 	}
-	list, err := json.Marshal(ids)
+	b, err := json.Marshal(ids)
 	if err != nil {
 		return nil, circles.Internal(err)
 	}
+	list := string(b)
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		if err := circleSeats(ctx, tx, out, string(list), guildID); err != nil {
+		if err := circleSeats(ctx, tx, out, list, guildID); err != nil {
 			return err
 		}
-		sessions, err := querySessions(ctx, tx, circleSessionsSQL, string(list), guildID, string(list), guildID, now.UnixMilli())
-		if err != nil {
-			return err
-		}
-		slices.SortFunc(sessions, func(a, b circles.Session) int {
-			return cmp.Or(cmp.Compare(a.CircleID, b.CircleID), a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
-		})
-		for _, x := range sessions {
-			st := out[x.CircleID]
-			if x.State == circles.SessionSkipped {
-				st.Skipped = append(st.Skipped, x.Start)
-			} else {
-				st.Sessions = append(st.Sessions, x)
-			}
-			out[x.CircleID] = st
-		}
-		return nil
+		return circleSessions(ctx, tx, out, list, guildID, now)
 	})
 	if err != nil {
 		return nil, err
@@ -95,4 +85,46 @@ func circleSeats(ctx context.Context, tx *sql.Tx, out map[int64]circles.CircleSt
 		out[id] = st
 	}
 	return rows.Err()
+}
+
+type circleSession struct {
+	circleID int64
+	circles.SessionBrief
+}
+
+func circleSessions(ctx context.Context, tx *sql.Tx, out map[int64]circles.CircleState, list, guildID string, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, circleSessionsSQL, list, guildID, list, now.UnixMilli(), guildID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var all []circleSession
+	for rows.Next() {
+		var (
+			x          circleSession
+			start, end int64
+			channel    sql.NullString
+		)
+		if err := rows.Scan(&x.ID, &x.circleID, &start, &end, &x.State, &channel); err != nil {
+			return err
+		}
+		x.Start, x.End, x.ChannelID = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC(), channel.String
+		all = append(all, x)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.SortFunc(all, func(a, b circleSession) int {
+		return cmp.Or(cmp.Compare(a.circleID, b.circleID), a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
+	})
+	for _, x := range all {
+		st := out[x.circleID]
+		if x.State == circles.SessionSkipped {
+			st.Skipped = append(st.Skipped, x.Start)
+		} else {
+			st.Sessions = append(st.Sessions, x.SessionBrief)
+		}
+		out[x.circleID] = st
+	}
+	return nil
 }

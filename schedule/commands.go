@@ -161,7 +161,11 @@ func (s *Scheduler) busyUntil(ctx context.Context, c circles.Circle, now time.Ti
 		CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned},
 		To: now.Add(time.Millisecond),
 	})
-	return BusyUntil(started, now), err
+	briefs := make([]circles.SessionBrief, len(started))
+	for i, x := range started {
+		briefs[i] = x.Brief()
+	}
+	return BusyUntil(briefs, now), err
 }
 
 // notBefore returns the instant to look for occurrences after so that the

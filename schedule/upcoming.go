@@ -52,7 +52,7 @@ func UpcomingAfter(c circles.Circle, now time.Time, skipped []time.Time, busyUnt
 // late), end: a session runs to its end even if the schedule changed
 // meanwhile, so no occurrence may start before then. It is the zero time
 // when none has. sessions may hold others; they are passed over.
-func BusyUntil(sessions []circles.Session, now time.Time) time.Time {
+func BusyUntil(sessions []circles.SessionBrief, now time.Time) time.Time {
 	by := now.Add(time.Millisecond).UnixMilli() // as stored: whole milliseconds
 	var until time.Time
 	for _, x := range sessions {

@@ -46,20 +46,20 @@ func TestUpcomingAfter(t *testing.T) {
 
 func TestBusyUntil(t *testing.T) {
 	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	s := func(state circles.SessionState, start, end time.Duration) circles.Session {
-		return circles.Session{State: state, Start: now.Add(start), End: now.Add(end)}
+	s := func(state circles.SessionState, start, end time.Duration) circles.SessionBrief {
+		return circles.SessionBrief{State: state, Start: now.Add(start), End: now.Add(end)}
 	}
 	for _, tc := range []struct {
 		name     string
-		sessions []circles.Session
+		sessions []circles.SessionBrief
 		want     time.Time
 	}{
 		{"none", nil, time.Time{}},
-		{"open", []circles.Session{s(circles.SessionOpen, -time.Hour, 30*time.Minute)}, now.Add(30 * time.Minute)},
-		{"planned, begun", []circles.Session{s(circles.SessionPlanned, -10*time.Minute, time.Hour), s(circles.SessionOpen, -time.Hour, 30*time.Minute)}, now.Add(time.Hour)},
-		{"starting now", []circles.Session{s(circles.SessionPlanned, 0, time.Hour)}, now.Add(time.Hour)},
-		{"ahead", []circles.Session{s(circles.SessionPlanned, time.Millisecond, time.Hour)}, time.Time{}},
-		{"over", []circles.Session{s(circles.SessionClosed, -time.Hour, time.Hour), s(circles.SessionSkipped, -time.Hour, time.Hour)}, time.Time{}},
+		{"open", []circles.SessionBrief{s(circles.SessionOpen, -time.Hour, 30*time.Minute)}, now.Add(30 * time.Minute)},
+		{"planned, begun", []circles.SessionBrief{s(circles.SessionPlanned, -10*time.Minute, time.Hour), s(circles.SessionOpen, -time.Hour, 30*time.Minute)}, now.Add(time.Hour)},
+		{"starting now", []circles.SessionBrief{s(circles.SessionPlanned, 0, time.Hour)}, now.Add(time.Hour)},
+		{"ahead", []circles.SessionBrief{s(circles.SessionPlanned, time.Millisecond, time.Hour)}, time.Time{}},
+		{"over", []circles.SessionBrief{s(circles.SessionClosed, -time.Hour, time.Hour), s(circles.SessionSkipped, -time.Hour, time.Hour)}, time.Time{}},
 	} {
 		if got := BusyUntil(tc.sessions, now); !got.Equal(tc.want) {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
