@@ -63,6 +63,9 @@ type CircleStore interface {
 	CircleByName(ctx context.Context, guildID, name string) (Circle, error)
 	// Circles lists a guild's circles by name.
 	Circles(ctx context.Context, guildID string, f CircleFilter) ([]Circle, error)
+	// CountCircles counts the circles Circles would list, whatever
+	// f.Limit: what a listing that shows the first few says of the rest.
+	CountCircles(ctx context.Context, guildID string, f CircleFilter) (int, error)
 	// UpdateCircle loads the circle, applies fn, validates and saves, in one
 	// transaction. fn returning an error aborts with that error and nothing
 	// changes. Guideline changes go through Circle.SetGuidelines inside fn,

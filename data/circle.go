@@ -360,9 +360,36 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 	return out, err
 }
 
+// CountCircles counts the guild's circles Circles would list, whatever
+// f.Limit.
+func (s *Store) CountCircles(ctx context.Context, guildID string, f circles.CircleFilter) (int, error) {
+	q, args := countCirclesQuery(guildID, f)
+	var n int
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	})
+	return n, err
+}
+
 // circlesQuery builds the query Circles runs.
 func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
-	q := `SELECT ` + circleCols + ` FROM circles c WHERE c.guild_id = ?`
+	q, args := circlesWhere(`SELECT `+circleCols, guildID, f)
+	q += ` ORDER BY c.name_fold, c.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return q, args
+}
+
+// countCirclesQuery builds the query CountCircles runs.
+func countCirclesQuery(guildID string, f circles.CircleFilter) (string, []any) {
+	return circlesWhere(`SELECT COUNT(*)`, guildID, f)
+}
+
+// circlesWhere is the query of what f selects, after sel.
+func circlesWhere(sel, guildID string, f circles.CircleFilter) (string, []any) {
+	q := sel + ` FROM circles c WHERE c.guild_id = ?`
 	args := []any{guildID}
 	if !f.IncludeArchived {
 		q += ` AND c.archived = 0`
@@ -374,11 +401,6 @@ func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
 	if f.FacilitatedBy != "" {
 		q += ` AND EXISTS (SELECT 1 FROM circle_facilitators f WHERE f.circle_id = c.id AND f.user_id = ?)`
 		args = append(args, f.FacilitatedBy)
-	}
-	q += ` ORDER BY c.name_fold, c.id`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
 	}
 	return q, args
 }

@@ -118,3 +118,34 @@ func TestCircleStatesUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+// CountCircles counts what Circles lists, the limit aside.
+func TestCountCircles(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	for _, name := range []string{"Grief", "Growing", "Quiet"} {
+		MustCreateCircle(t, s, guildA, name)
+	}
+	MustCreateCircle(t, s, guildB, "Elsewhere")
+	if _, _, err := s.UpdateCircle(ctx, guildA, MustCreateCircle(t, s, guildA, "Gone").ID, func(c *circles.Circle) error {
+		c.Archived = true
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		f    circles.CircleFilter
+		want int
+	}{
+		{circles.CircleFilter{}, 3},
+		{circles.CircleFilter{Limit: 1}, 3},
+		{circles.CircleFilter{IncludeArchived: true}, 4},
+		{circles.CircleFilter{NamePrefix: "gr"}, 2},
+	} {
+		n, err := s.CountCircles(ctx, guildA, tc.f)
+		list, lerr := s.Circles(ctx, guildA, circles.CircleFilter{IncludeArchived: tc.f.IncludeArchived, NamePrefix: tc.f.NamePrefix})
+		if err != nil || lerr != nil || n != tc.want || len(list) != n {
+			t.Errorf("CountCircles(%+v) = %d, %v; want %d (Circles lists %d, %v)", tc.f, n, err, tc.want, len(list), lerr)
+		}
+	}
+}
