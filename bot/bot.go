@@ -63,7 +63,8 @@ type Options struct {
 	LateOpenGrace   time.Duration // default 15m
 	GuildPurgeGrace time.Duration // default 7 days
 	// GlobalRateLimit is the REST requests per second the bot allows itself
-	// (Discord's global limit is 50). Default 45, leaving headroom.
+	// (Discord's global limit is 50). Default 47: with the limiter's burst
+	// of 50 − rate, no second sees more than 50.
 	GlobalRateLimit int
 	// Retry tunes the retries of transient REST failures (retry.go);
 	// the zero value is production's.

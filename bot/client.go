@@ -54,4 +54,4 @@ func RESTSession(token, apiURL string, log *slog.Logger) (*discordgo.Session, er
 
 // defaultGlobalRateLimit is Options.GlobalRateLimit's default: REST
 // requests per second, under Discord's 50.
-const defaultGlobalRateLimit = 45
+const defaultGlobalRateLimit = 47

@@ -221,7 +221,7 @@ func (h *harness) openNow(c circles.Circle) circles.Session {
 }
 
 // opening are the bot's messages of an opened session, by prefix.
-var opening = []string{"📜 Guidelines v", "👋 Welcome", "💬 **Prompt 1"}
+var opening = []string{"👋 Welcome", "📜 Guidelines v", "💬 Prompt 1"}
 
 // TestUnderFaultsCircleOpen: /circle open answers within the interaction
 // that the session opened, naming its channel — never "thinking…" for

@@ -24,9 +24,9 @@ func newGlobalLimiter(next http.RoundTripper, perSecond int) *globalLimiter {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	// A burst of a few lets small bursts through at once while the
-	// sustained rate stays under the limit.
-	return &globalLimiter{next: next, limiter: rate.NewLimiter(rate.Limit(perSecond), 5)}
+	// A burst of a few lets small bursts through at once while no second
+	// sees more than Discord's 50: the rate plus the burst.
+	return &globalLimiter{next: next, limiter: rate.NewLimiter(rate.Limit(perSecond), max(50-perSecond, 1))}
 }
 
 func (g *globalLimiter) RoundTrip(req *http.Request) (*http.Response, error) {

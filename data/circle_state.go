@@ -21,7 +21,7 @@ import (
 // table, and sessions by state (TestCircleStatesUseIndexes): a circle's
 // history grows by a session a week for as long as it meets, while its
 // open, planned and future skipped sessions stay a handful
-// (sessions_circle_state, migration 0003). Only the columns a listing
+// (sessions_circle_state, migration circle_state_index). Only the columns a listing
 // shows are read: most of a statement's cost is its columns. The sessions
 // come unordered, so that no ORDER BY makes SQLite prefer an index that
 // sorts over one that finds; they are sorted here.

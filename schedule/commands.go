@@ -539,7 +539,7 @@ func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error)
 	}
 	defer s.release(id)
 	out, err := s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
-		if cur.State != circles.SessionPlanned || cur.ChannelID != "" || !cur.OpenedAt.IsZero() {
+		if cur.State != circles.SessionPlanned || cur.ChannelID != "" || cur.ChannelRequested || !cur.OpenedAt.IsZero() {
 			// A planned session with a channel is opening; skipping it now
 			// would leave its channel behind.
 			return circles.Errorf(circles.EConflict, "That session has already started, so it can't be skipped. Use /circle close to end it.")
@@ -817,7 +817,7 @@ func (s *Scheduler) refit(ctx context.Context, c circles.Circle, g circles.Guild
 	if err != nil {
 		return false, err
 	}
-	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || sess.ChannelRequested || !sess.OpenedAt.IsZero() {
 		return true, nil
 	}
 	o, err := rule.next(sess.Start.Add(-time.Second))
@@ -854,7 +854,7 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, n
 	if err != nil {
 		return err
 	}
-	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || sess.ChannelRequested || !sess.OpenedAt.IsZero() {
 		return nil // began to open meanwhile: it runs as planned
 	}
 	rsvps, err := s.store.RSVPs(ctx, id)

@@ -243,3 +243,15 @@ func TestCheckFrequencyAcrossDST(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Sessions due at once are worked on round-robin by guild, each guild's
+// in its own order.
+func TestAcrossGuilds(t *testing.T) {
+	due := []circles.Session{{ID: 1, GuildID: "a"}, {ID: 2, GuildID: "a"}, {ID: 3, GuildID: "a"}, {ID: 4, GuildID: "b"}, {ID: 5, GuildID: "c"}, {ID: 6, GuildID: "b"}}
+	if got, want := acrossGuilds(due), []int64{1, 4, 5, 2, 6, 3}; !slices.Equal(got, want) {
+		t.Fatalf("acrossGuilds = %v, want %v", got, want)
+	}
+	if got := acrossGuilds(nil); len(got) != 0 {
+		t.Fatalf("acrossGuilds(nil) = %v", got)
+	}
+}

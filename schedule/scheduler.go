@@ -298,13 +298,14 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
 		}
-		var todo []int64
+		var fresh []circles.Session
 		for _, d := range batch {
 			if !seen[d.ID] {
 				seen[d.ID] = true
-				todo = append(todo, d.ID)
+				fresh = append(fresh, d)
 			}
 		}
+		todo := acrossGuilds(fresh)
 		if len(todo) == 0 {
 			break
 		}
@@ -342,6 +343,32 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		}
 	}
 	return int(done.Load()), errors.Join(errs...)
+}
+
+// acrossGuilds orders due sessions round-robin by guild, keeping each
+// guild's own order: when many are due at once (a whole server's circles
+// meeting at 19:00), the workers then open sessions of different guilds
+// side by side, instead of queueing at one guild's rate limits (Discord
+// buckets channel creation per guild).
+func acrossGuilds(due []circles.Session) []int64 {
+	var order []string
+	byGuild := map[string][]int64{}
+	for _, d := range due {
+		if _, ok := byGuild[d.GuildID]; !ok {
+			order = append(order, d.GuildID)
+		}
+		byGuild[d.GuildID] = append(byGuild[d.GuildID], d.ID)
+	}
+	out := make([]int64, 0, len(due))
+	for len(out) < len(due) {
+		for _, g := range order {
+			if ids := byGuild[g]; len(ids) > 0 {
+				out = append(out, ids[0])
+				byGuild[g] = ids[1:]
+			}
+		}
+	}
+	return out
 }
 
 // tryClaim marks a session as being worked on, unless it already is.
