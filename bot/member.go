@@ -167,22 +167,15 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	// The first circles, how many there are, and the seats and sessions
-	// of those shown: a few statements however many circles there are.
-	shown, err := b.store.Circles(ctx, r.GuildID, circles.CircleFilter{Limit: maxListedCircles})
+	// of those shown: one statement however many circles there are.
+	now := b.clock.Now()
+	page, err := b.store.CirclePage(ctx, r.GuildID, circles.CircleFilter{Limit: maxListedCircles}, now)
 	if err != nil {
 		return nil, err
 	}
+	shown, count, states := page.Circles, page.Total, page.States
 	if len(shown) == 0 {
 		return Reply("No circles yet — facilitators can create one with /circle create.\n\n%s", peerSupportNote), nil
-	}
-	count, err := b.store.CountCircles(ctx, r.GuildID, circles.CircleFilter{})
-	if err != nil {
-		return nil, err
-	}
-	now := b.clock.Now()
-	states, err := b.circleStates(ctx, r.GuildID, now, shown...)
-	if err != nil {
-		return nil, err
 	}
 	resp := &Response{}
 	total := 0

@@ -360,17 +360,6 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 	return out, err
 }
 
-// CountCircles counts the guild's circles Circles would list, whatever
-// f.Limit.
-func (s *Store) CountCircles(ctx context.Context, guildID string, f circles.CircleFilter) (int, error) {
-	q, args := countCirclesQuery(guildID, f)
-	var n int
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, q, args...).Scan(&n)
-	})
-	return n, err
-}
-
 // circlesQuery builds the query Circles runs.
 func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
 	q, args := circlesWhere(`SELECT `+circleCols, guildID, f)
@@ -380,11 +369,6 @@ func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
 		args = append(args, f.Limit)
 	}
 	return q, args
-}
-
-// countCirclesQuery builds the query CountCircles runs.
-func countCirclesQuery(guildID string, f circles.CircleFilter) (string, []any) {
-	return circlesWhere(`SELECT COUNT(*)`, guildID, f)
 }
 
 // circlesWhere is the query of what f selects, after sel.

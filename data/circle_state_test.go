@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -85,20 +86,23 @@ func TestCircleStates(t *testing.T) {
 	}
 }
 
-// CircleStates answers /circles, /mycircles and /join, with UserCircles'
-// circles: their statements must find what they need through indexes
-// whatever the history. Searching
-// a circle's sessions by circle alone would read every session it ever
-// had; they must be searched by state too (sessions_circle_state).
-func TestCircleStatesUseIndexes(t *testing.T) {
+// CirclePage answers /circles, CircleStates /mycircles and /join, with
+// UserCircles' circles: their statements must find what they need through
+// indexes whatever the history. Searching a circle's sessions by circle
+// alone would read every session it ever had; they must be searched by
+// state too (sessions_circle_state). Only the page's search of a guild's
+// circles may read circles by guild.
+func TestListingQueriesUseIndexes(t *testing.T) {
 	s := MustOpen(t)
+	page, pageArgs := circlePageQuery(guildA, circles.CircleFilter{Limit: 10}, t0)
 	for _, q := range []struct {
 		name, sql string
 		args      []any
+		byGuild   bool
 	}{
-		{"seats", circleSeatsSQL, []any{"[1,2]", guildA}},
-		{"sessions", circleSessionsSQL, []any{"[1,2]", guildA, "[1,2]", t0.UnixMilli(), guildA}},
-		{"circles by ID (UserCircles)", circlesByIDSQL, []any{"[1,2]"}},
+		{"page", page, pageArgs, true},
+		{"states", circleStatesSQL, []any{t0.UnixMilli(), "[1,2]", guildA}, false},
+		{"circles by ID (UserCircles)", circlesByIDSQL, []any{"[1,2]"}, false},
 	} {
 		plan := queryPlan(t, s, q.sql, q.args...)
 		t.Logf("%s: %s", q.name, strings.Join(plan, "; "))
@@ -112,15 +116,17 @@ func TestCircleStatesUseIndexes(t *testing.T) {
 				t.Errorf("%s: %q searches sessions without their state", q.name, step)
 			case strings.HasPrefix(step, "SEARCH m ") && !strings.Contains(step, "status=?"):
 				t.Errorf("%s: %q reads memberships that ended", q.name, step)
-			case strings.HasPrefix(step, "SEARCH c ") && !strings.Contains(step, "rowid=?"):
+			case strings.HasPrefix(step, "SEARCH f ") && !strings.Contains(step, "circle_facilitators_order"):
+				t.Errorf("%s: %q sorts facilitators", q.name, step)
+			case strings.HasPrefix(step, "SEARCH c ") && !strings.Contains(step, "rowid=?") && !(q.byGuild && strings.Contains(step, "(guild_id=?)")):
 				t.Errorf("%s: %q reads circles other than those asked about", q.name, step)
 			}
 		}
 	}
 }
 
-// CountCircles counts what Circles lists, the limit aside.
-func TestCountCircles(t *testing.T) {
+// CirclePage lists what Circles lists, up to the limit, and counts it all.
+func TestCirclePage(t *testing.T) {
 	ctx := context.Background()
 	s := MustOpen(t)
 	for _, name := range []string{"Grief", "Growing", "Quiet"} {
@@ -134,18 +140,57 @@ func TestCountCircles(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		f    circles.CircleFilter
-		want int
+		f           circles.CircleFilter
+		shown, want int
 	}{
-		{circles.CircleFilter{}, 3},
-		{circles.CircleFilter{Limit: 1}, 3},
-		{circles.CircleFilter{IncludeArchived: true}, 4},
-		{circles.CircleFilter{NamePrefix: "gr"}, 2},
+		{circles.CircleFilter{}, 3, 3},
+		{circles.CircleFilter{Limit: 1}, 1, 3},
+		{circles.CircleFilter{IncludeArchived: true}, 4, 4},
+		{circles.CircleFilter{NamePrefix: "gr"}, 2, 2},
+		{circles.CircleFilter{NamePrefix: "nothing"}, 0, 0},
 	} {
-		n, err := s.CountCircles(ctx, guildA, tc.f)
-		list, lerr := s.Circles(ctx, guildA, circles.CircleFilter{IncludeArchived: tc.f.IncludeArchived, NamePrefix: tc.f.NamePrefix})
-		if err != nil || lerr != nil || n != tc.want || len(list) != n {
-			t.Errorf("CountCircles(%+v) = %d, %v; want %d (Circles lists %d, %v)", tc.f, n, err, tc.want, len(list), lerr)
+		page, err := s.CirclePage(ctx, guildA, tc.f, t0)
+		list, lerr := s.Circles(ctx, guildA, tc.f)
+		if err != nil || lerr != nil || page.Total != tc.want || len(page.Circles) != tc.shown || len(list) != tc.shown {
+			t.Errorf("CirclePage(%+v) = %d of %d, %v; want %d of %d (Circles lists %d, %v)", tc.f, len(page.Circles), page.Total, err, tc.shown, tc.want, len(list), lerr)
+			continue
 		}
+		for i, c := range page.Circles {
+			// As listings see it: all but the guidelines' text, the
+			// prompts and who created it when.
+			want := list[i]
+			want.Guidelines.Text, want.Prompts, want.CreatedAt, want.CreatedBy = "", nil, time.Time{}, ""
+			if !reflect.DeepEqual(c, want) {
+				t.Errorf("CirclePage(%+v) circle %d:\n%+v\nwant\n%+v", tc.f, i, c, want)
+			}
+		}
+	}
+}
+
+// The state columns' texts parse back into what was stored, and anything
+// else is an error, not a wrong listing.
+func TestParseStateTexts(t *testing.T) {
+	briefs, err := parseBriefs("7,1000,2000,open,123456789012345678;8,3000,4000,planned,")
+	want := []circles.SessionBrief{
+		{ID: 7, Start: time.UnixMilli(1000).UTC(), End: time.UnixMilli(2000).UTC(), State: circles.SessionOpen, ChannelID: "123456789012345678"},
+		{ID: 8, Start: time.UnixMilli(3000).UTC(), End: time.UnixMilli(4000).UTC(), State: circles.SessionPlanned},
+	}
+	if err != nil || !reflect.DeepEqual(briefs, want) {
+		t.Errorf("parseBriefs = %+v, %v; want %+v", briefs, err, want)
+	}
+	starts, err := parseStarts("1000,3000")
+	if err != nil || !slices.EqualFunc(starts, []time.Time{time.UnixMilli(1000), time.UnixMilli(3000)}, time.Time.Equal) {
+		t.Errorf("parseStarts = %v, %v", starts, err)
+	}
+	if b, err := parseBriefs(""); b != nil || err != nil {
+		t.Errorf("parseBriefs of none = %v, %v", b, err)
+	}
+	for _, bad := range []string{"7,1000,2000,open", "x,1000,2000,open,", "7,1000,2000,open,;"} {
+		if _, err := parseBriefs(bad); err == nil {
+			t.Errorf("parseBriefs(%q) took it", bad)
+		}
+	}
+	if _, err := parseStarts("1000,,3000"); err == nil {
+		t.Error("parseStarts took an empty start")
 	}
 }
