@@ -78,26 +78,9 @@ func (s *Store) CirclePage(ctx context.Context, guildID string, f circles.Circle
 	page := circles.CirclePage{States: map[int64]circles.CircleState{}}
 	q, args := circlePageQuery(guildID, f, now)
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				c  circles.Circle
-				st stateVals
-			)
-			dest := append(listedDest(&c, &st), &page.Total)
-			if err := rows.Scan(append(dest, st.dest()...)...); err != nil {
-				return err
-			}
-			if err := st.decode(&c, page.States); err != nil {
-				return err
-			}
-			page.Circles = append(page.Circles, c)
-		}
-		return rows.Err()
+		return queryStates(ctx, tx, page.States, func(c *circles.Circle, st *stateVals) []any {
+			return append(listedDest(c, st), &page.Total)
+		}, func(c circles.Circle) { page.Circles = append(page.Circles, c) }, q, args...)
 	})
 	if err != nil {
 		return circles.CirclePage{}, err
@@ -118,29 +101,38 @@ func (s *Store) CircleStates(ctx context.Context, guildID string, ids []int64, n
 		return nil, circles.Internal(err)
 	}
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, circleStatesSQL, now.UnixMilli(), string(list), guildID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var (
-				c  circles.Circle
-				st stateVals
-			)
-			if err := rows.Scan(append([]any{&c.ID}, st.dest()...)...); err != nil {
-				return err
-			}
-			if err := st.decode(&c, out); err != nil {
-				return err
-			}
-		}
-		return rows.Err()
+		return queryStates(ctx, tx, out, func(c *circles.Circle, _ *stateVals) []any { return []any{&c.ID} },
+			func(circles.Circle) {}, circleStatesSQL, now.UnixMilli(), string(list), guildID)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// queryStates runs q, whose rows are the columns lead names followed by
+// stateCols, adds each row's state to out and hands its circle to each.
+func queryStates(ctx context.Context, tx *sql.Tx, out map[int64]circles.CircleState,
+	lead func(*circles.Circle, *stateVals) []any, each func(circles.Circle), q string, args ...any) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			c  circles.Circle
+			st stateVals
+		)
+		if err := rows.Scan(append(lead(&c, &st), st.dest()...)...); err != nil {
+			return err
+		}
+		if err := st.decode(&c, out); err != nil {
+			return err
+		}
+		each(c)
+	}
+	return rows.Err()
 }
 
 // listedDest are the scan destinations of listingCols; the facilitators
