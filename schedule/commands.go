@@ -60,8 +60,23 @@ func (s *Scheduler) PlanUpcoming(ctx context.Context, c circles.Circle, n int) (
 	return out, nil
 }
 
+// plan plans the circle's next free occurrence after now (planAfter) and
+// marks the circle planned (circles.PlanMark), so that the next start can
+// pass it by. The generation is read first: a change to the circle after
+// the caller read it refuses the mark at worst, and the circle is planned
+// again at the next start. A failure to mark is logged, not returned.
 func (s *Scheduler) plan(ctx context.Context, c circles.Circle, g circles.GuildSettings, now time.Time) (circles.Session, error) {
-	return s.planAfter(ctx, c, g, now, now)
+	gen, genErr := s.store.PlanGen(ctx, c.ID)
+	got, err := s.planAfter(ctx, c, g, now, now)
+	if err != nil || genErr != nil {
+		return got, err
+	}
+	s.markPlanned(ctx, []circles.PlanMark{markOf(c.ID, gen, got)})
+	return got, nil
+}
+
+func markOf(circleID, gen int64, next circles.Session) circles.PlanMark {
+	return circles.PlanMark{CircleID: circleID, Gen: gen, SessionID: next.ID, Start: next.Start}
 }
 
 // planAfter plans the circle's first occurrence starting after after that
@@ -186,23 +201,29 @@ func notBefore(after, busy time.Time) time.Time {
 // marked missed and facilitators told, overdue closes are done, and
 // channels past retention deleted. Failures for single circles are logged
 // and do not stop the rest.
+//
+// Only the circles that may need it are planned (Store.CirclesToPlan): new
+// or changed ones, ones whose planned session was taken off the plan, and
+// ones whose next session has begun (downtime). Every other circle's next
+// session is known to be planned already, so a restart costs what is due,
+// not what is stored.
 func (s *Scheduler) Reconcile(ctx context.Context) error {
-	ids, err := s.store.AllCircleIDs(ctx)
+	todo, err := s.store.CirclesToPlan(ctx, s.clock.Now())
 	if err != nil {
 		return fmt.Errorf("schedule: reconcile: %w", err)
 	}
-	failed := s.planAll(ctx, ids)
+	failed := s.planAll(ctx, todo)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	s.replanLater(failed, true)
 	n, err := s.RunDue(ctx)
-	s.log.Info("schedule: reconciled", "circles", len(ids), "steps", n, "plan_failures", len(failed))
+	s.log.Info("schedule: reconciled", "circles_planned", len(todo), "steps", n, "plan_failures", len(failed))
 	if err != nil {
 		return fmt.Errorf("schedule: reconcile: %w", err)
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log); retrying them in the background", len(failed), len(ids))
+		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log); retrying them in the background", len(failed), len(todo))
 	}
 	return nil
 }
@@ -237,32 +258,50 @@ func (s *Scheduler) replanFailed(ctx context.Context) {
 		s.mu.Unlock()
 		return
 	}
-	ids := make([]int64, 0, len(s.unplanned))
+	todo := make([]circles.PlanMark, 0, len(s.unplanned))
 	for id := range s.unplanned {
-		ids = append(ids, id)
+		todo = append(todo, circles.PlanMark{CircleID: id, Gen: unknownGen})
 	}
 	clear(s.unplanned)
 	s.mu.Unlock()
-	failed := s.planAll(ctx, ids)
-	if len(failed) < len(ids) {
-		s.log.Info("schedule: planned circles that failed before", "planned", len(ids)-len(failed), "still_failing", len(failed))
+	failed := s.planAll(ctx, todo)
+	if len(failed) < len(todo) {
+		s.log.Info("schedule: planned circles that failed before", "planned", len(todo)-len(failed), "still_failing", len(failed))
 	}
 	s.replanLater(failed, false)
 }
 
-// planAll plans every circle in ids, Workers at a time (planning is mostly
+// unknownGen asks planAll to read a circle's plan generation itself.
+const unknownGen = -1
+
+// markBatch is how many plan marks planAll writes per transaction.
+const markBatch = 1024
+
+// planAll plans every circle in todo, Workers at a time (planning is mostly
 // reads, which run in parallel), and returns the ones that failed. Guild
-// settings are looked up once per guild. A circle deleted meanwhile is
-// not a failure.
-func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
+// settings are looked up once per guild; the circles planned are marked so
+// in batches (circles.PlanMark), with the generation todo carries, read
+// before the circle. A circle deleted meanwhile is not a failure.
+func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int64 {
 	var (
 		mu      sync.Mutex
 		guilds  = map[string]circles.GuildSettings{}
 		failed  []int64
-		work    = make(chan int64)
+		marks   []circles.PlanMark
+		work    = make(chan circles.PlanMark)
 		wg      sync.WaitGroup
-		planOne = func(id int64) error {
-			c, err := s.store.CircleByID(ctx, id)
+		planOne = func(m circles.PlanMark) error {
+			if m.Gen == unknownGen {
+				gen, err := s.store.PlanGen(ctx, m.CircleID)
+				if circles.ErrorCode(err) == circles.ENotFound {
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				m.Gen = gen
+			}
+			c, err := s.store.CircleByID(ctx, m.CircleID)
 			if circles.ErrorCode(err) == circles.ENotFound {
 				return nil
 			}
@@ -280,33 +319,57 @@ func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
 				guilds[c.GuildID] = g
 				mu.Unlock()
 			}
-			_, err = s.plan(ctx, c, g, s.clock.Now())
-			return err
+			now := s.clock.Now()
+			next, err := s.planAfter(ctx, c, g, now, now)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			marks = append(marks, markOf(c.ID, m.Gen, next))
+			var full []circles.PlanMark
+			if len(marks) >= markBatch {
+				full, marks = marks, nil
+			}
+			mu.Unlock()
+			s.markPlanned(ctx, full)
+			return nil
 		}
 	)
 	for range s.workers {
 		wg.Go(func() {
-			for id := range work {
-				if err := planOne(id); err != nil && ctx.Err() == nil {
+			for m := range work {
+				if err := planOne(m); err != nil && ctx.Err() == nil {
 					mu.Lock()
-					failed = append(failed, id)
+					failed = append(failed, m.CircleID)
 					mu.Unlock()
-					s.log.Error("schedule: plan", "circle", id, "error", err)
+					s.log.Error("schedule: plan", "circle", m.CircleID, "error", err)
 				}
 			}
 		})
 	}
 feed:
-	for _, id := range ids {
+	for _, m := range todo {
 		select {
-		case work <- id:
+		case work <- m:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
+	s.markPlanned(ctx, marks)
 	return failed
+}
+
+// markPlanned stores plan marks; a failure only means those circles are
+// planned again at the next start.
+func (s *Scheduler) markPlanned(ctx context.Context, marks []circles.PlanMark) {
+	if len(marks) == 0 {
+		return
+	}
+	if err := s.store.MarkPlanned(ctx, marks); err != nil && ctx.Err() == nil {
+		s.log.Warn("schedule: marking circles planned; the next start plans them again", "circles", len(marks), "error", err)
+	}
 }
 
 // OpenNow opens an ad-hoc session of a circle right away, for a
