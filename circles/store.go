@@ -154,6 +154,9 @@ type SessionStore interface {
 	// and start; either way it returns the stored row. This is what makes
 	// planning and opening idempotent.
 	EnsureSession(ctx context.Context, s Session) (Session, bool, error)
+	// EnsureSessions is EnsureSession for many sessions in one
+	// transaction, all or none; out and created follow the order of in.
+	EnsureSessions(ctx context.Context, in []Session) (out []Session, created []bool, err error)
 	// DeletePlannedSession removes a session that is planned and has not
 	// begun to open (no channel, never opened), with its RSVPs: an
 	// occurrence a schedule change dropped. deleted is false, and nothing
@@ -194,6 +197,10 @@ type PlanMark struct {
 	Gen       int64
 	SessionID int64
 	Start     time.Time
+	// Fresh, from CirclesToPlan: the circle has no sessions at all, so
+	// none can be under way, skipped or taken (a new circle, or the first
+	// start of a new database).
+	Fresh bool
 }
 
 // PlanMarkStore keeps the plan marks, which let a start-up skip the
@@ -201,8 +208,8 @@ type PlanMark struct {
 type PlanMarkStore interface {
 	// CirclesToPlan returns the non-archived circles of guilds the bot is
 	// in whose mark is reset or whose marked session starts at or before
-	// now, each with its current Gen (CircleID and Gen set), by ID: an
-	// indexed query, whose cost grows with what it returns.
+	// now, each with its current Gen (CircleID, Gen and Fresh set), by
+	// ID: an indexed query, whose cost grows with what it returns.
 	CirclesToPlan(ctx context.Context, now time.Time) ([]PlanMark, error)
 	// PlanGen returns a circle's current Gen; read it before the circle,
 	// so that a change in between refuses the mark. ENotFound if the

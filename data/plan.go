@@ -13,7 +13,9 @@ import (
 // range of the marks that are reset (0) or have come due, not a scan of
 // every circle (TestCirclesToPlanUsesIndex). INDEXED BY and CROSS JOIN
 // keep SQLite, which has no statistics, from starting at circles instead.
-const circlesToPlanSQL = `SELECT p.circle_id, p.gen FROM circle_plans p INDEXED BY circle_plans_next
+const circlesToPlanSQL = `SELECT p.circle_id, p.gen,
+		NOT EXISTS (SELECT 1 FROM sessions s WHERE s.circle_id = p.circle_id)
+	FROM circle_plans p INDEXED BY circle_plans_next
 	CROSS JOIN circles c ON c.id = p.circle_id
 	LEFT JOIN guilds g ON g.id = c.guild_id
 	WHERE p.next_start <= ? AND c.archived = 0 AND g.removed_at IS NULL
@@ -31,7 +33,7 @@ func (s *Store) CirclesToPlan(ctx context.Context, now time.Time) ([]circles.Pla
 		defer rows.Close()
 		for rows.Next() {
 			var m circles.PlanMark
-			if err := rows.Scan(&m.CircleID, &m.Gen); err != nil {
+			if err := rows.Scan(&m.CircleID, &m.Gen, &m.Fresh); err != nil {
 				return err
 			}
 			out = append(out, m)

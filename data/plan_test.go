@@ -160,3 +160,28 @@ func TestCirclesToPlanUsesIndex(t *testing.T) {
 		t.Errorf("CirclesToPlan plan = %q, want a search USING INDEX circle_plans_next and no SCAN", all)
 	}
 }
+
+// EnsureSessions writes all or none, and reports which it created.
+func TestEnsureSessionsIsAllOrNone(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	a := MustCreateCircle(t, s, guildA, "Grief")
+	b := MustCreateCircle(t, s, guildA, "Carers")
+	week := t0.Add(7 * 24 * time.Hour)
+	old := mustEnsure(t, s, duePlanned(a, week))
+	ghost := duePlanned(b, week)
+	ghost.CircleID = b.ID + 100
+	if _, _, err := s.EnsureSessions(ctx, []circles.Session{duePlanned(b, week), ghost}); circles.ErrorCode(err) != circles.ENotFound {
+		t.Fatalf("EnsureSessions with a missing circle: %v", err)
+	}
+	if got := count(t, s, `SELECT COUNT(*) FROM sessions`); got != 1 {
+		t.Fatalf("%d sessions after a failed batch, want 1", got)
+	}
+	out, created, err := s.EnsureSessions(ctx, []circles.Session{duePlanned(a, week), duePlanned(b, week)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0].ID != old.ID || created[0] || !created[1] || out[1].CircleID != b.ID || !out[1].Start.Equal(week) {
+		t.Fatalf("EnsureSessions = %+v, created %v", out, created)
+	}
+}

@@ -274,76 +274,130 @@ func (s *Scheduler) replanFailed(ctx context.Context) {
 // unknownGen asks planAll to read a circle's plan generation itself.
 const unknownGen = -1
 
-// markBatch is how many plan marks planAll writes per transaction.
+// markBatch is how many plan marks, and first sessions of fresh circles,
+// planAll writes per transaction.
 const markBatch = 1024
 
 // planAll plans every circle in todo, Workers at a time (planning is mostly
 // reads, which run in parallel), and returns the ones that failed. Guild
 // settings are looked up once per guild; the circles planned are marked so
 // in batches (circles.PlanMark), with the generation todo carries, read
-// before the circle. A circle deleted meanwhile is not a failure.
+// before the circle. A fresh circle (no sessions at all, as every one at
+// the first start of a new database) has nothing that could be under way,
+// skipped or taken, so its first occurrence is planned without reading its
+// sessions, and written with others in one transaction. A circle deleted
+// meanwhile is not a failure.
 func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int64 {
 	var (
-		mu      sync.Mutex
-		guilds  = map[string]circles.GuildSettings{}
-		failed  []int64
-		marks   []circles.PlanMark
-		work    = make(chan circles.PlanMark)
-		wg      sync.WaitGroup
-		planOne = func(m circles.PlanMark) error {
-			if m.Gen == unknownGen {
-				gen, err := s.store.PlanGen(ctx, m.CircleID)
-				if circles.ErrorCode(err) == circles.ENotFound {
-					return nil
-				}
-				if err != nil {
-					return err
-				}
-				m.Gen = gen
+		mu     sync.Mutex
+		guilds = map[string]circles.GuildSettings{}
+		failed []int64
+		marks  []circles.PlanMark
+		firsts []firstPlan
+		work   = make(chan circles.PlanMark)
+		wg     sync.WaitGroup
+	)
+	fail := func(id int64, err error) {
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		mu.Lock()
+		failed = append(failed, id)
+		mu.Unlock()
+		s.log.Error("schedule: plan", "circle", id, "error", err)
+	}
+	mark := func(m circles.PlanMark) {
+		mu.Lock()
+		marks = append(marks, m)
+		var full []circles.PlanMark
+		if len(marks) >= markBatch {
+			full, marks = marks, nil
+		}
+		mu.Unlock()
+		s.markPlanned(ctx, full)
+	}
+	// planFully plans one circle the usual way and marks it.
+	planFully := func(f firstPlan) {
+		now := s.clock.Now()
+		next, err := s.planAfter(ctx, f.c, f.g, now, now)
+		if err == nil {
+			mark(markOf(f.c.ID, f.gen, next))
+		}
+		fail(f.c.ID, err)
+	}
+	// writeFirsts stores fresh circles' first sessions in one transaction;
+	// any not created there (or all, if it failed) are planned the usual
+	// way.
+	writeFirsts := func(batch []firstPlan) {
+		if len(batch) == 0 {
+			return
+		}
+		in := make([]circles.Session, len(batch))
+		for i, f := range batch {
+			in[i] = f.in
+		}
+		out, created, err := s.store.EnsureSessions(ctx, in)
+		for i, f := range batch {
+			if err != nil || !created[i] {
+				planFully(f)
+				continue
 			}
-			c, err := s.store.CircleByID(ctx, m.CircleID)
+			s.log.Debug("schedule: planned", "guild", f.c.GuildID, "circle", f.c.ID, "session", out[i].ID, "start", out[i].Start)
+			mark(markOf(f.c.ID, f.gen, out[i]))
+		}
+	}
+	planOne := func(m circles.PlanMark) error {
+		if m.Gen == unknownGen {
+			gen, err := s.store.PlanGen(ctx, m.CircleID)
 			if circles.ErrorCode(err) == circles.ENotFound {
 				return nil
 			}
-			if err != nil || c.Archived {
-				return err
-			}
-			mu.Lock()
-			g, ok := guilds[c.GuildID]
-			mu.Unlock()
-			if !ok {
-				if g, err = s.settings(ctx, c.GuildID); err != nil {
-					return err
-				}
-				mu.Lock()
-				guilds[c.GuildID] = g
-				mu.Unlock()
-			}
-			now := s.clock.Now()
-			next, err := s.planAfter(ctx, c, g, now, now)
 			if err != nil {
 				return err
 			}
-			mu.Lock()
-			marks = append(marks, markOf(c.ID, m.Gen, next))
-			var full []circles.PlanMark
-			if len(marks) >= markBatch {
-				full, marks = marks, nil
-			}
-			mu.Unlock()
-			s.markPlanned(ctx, full)
+			m.Gen = gen
+		}
+		c, err := s.store.CircleByID(ctx, m.CircleID)
+		if circles.ErrorCode(err) == circles.ENotFound {
 			return nil
 		}
-	)
+		if err != nil || c.Archived {
+			return err
+		}
+		mu.Lock()
+		g, ok := guilds[c.GuildID]
+		mu.Unlock()
+		if !ok {
+			if g, err = s.settings(ctx, c.GuildID); err != nil {
+				return err
+			}
+			mu.Lock()
+			guilds[c.GuildID] = g
+			mu.Unlock()
+		}
+		f := firstPlan{c: c, g: g, gen: m.Gen}
+		var first bool
+		if m.Fresh {
+			f.in, first = s.firstSession(c, g, s.clock.Now())
+		}
+		if !first {
+			planFully(f)
+			return nil
+		}
+		mu.Lock()
+		firsts = append(firsts, f)
+		var full []firstPlan
+		if len(firsts) >= markBatch {
+			full, firsts = firsts, nil
+		}
+		mu.Unlock()
+		writeFirsts(full)
+		return nil
+	}
 	for range s.workers {
 		wg.Go(func() {
 			for m := range work {
-				if err := planOne(m); err != nil && ctx.Err() == nil {
-					mu.Lock()
-					failed = append(failed, m.CircleID)
-					mu.Unlock()
-					s.log.Error("schedule: plan", "circle", m.CircleID, "error", err)
-				}
+				fail(m.CircleID, planOne(m))
 			}
 		})
 	}
@@ -357,8 +411,41 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	writeFirsts(firsts)
 	s.markPlanned(ctx, marks)
 	return failed
+}
+
+// firstPlan is a circle planAll plans, and for a fresh one the first
+// session to store.
+type firstPlan struct {
+	c   circles.Circle
+	g   circles.GuildSettings
+	gen int64
+	in  circles.Session
+}
+
+// firstSession is the session planAfter would plan for a circle with no
+// sessions at all: its first occurrence after now, with its DueAt. ok is
+// false when that takes more than the rule (an error to report, or the
+// occurrence after it starts before it ends, for lookAhead to note):
+// planAfter must do it.
+func (s *Scheduler) firstSession(c circles.Circle, g circles.GuildSettings, now time.Time) (in circles.Session, ok bool) {
+	rule, err := compile(c.Schedule)
+	if err != nil {
+		return in, false
+	}
+	o, err := rule.next(now)
+	if err != nil {
+		return in, false
+	}
+	if after, err := rule.next(o.Start); err != nil || after.Start.Before(o.End) {
+		return in, false
+	}
+	in = circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: o.Start, End: o.End, State: circles.SessionPlanned, Shift: o.Shift}
+	_, at := NextAction(c, g, in, now, s.grace)
+	in.DueAt = dueAt(at)
+	return in, true
 }
 
 // markPlanned stores plan marks; a failure only means those circles are
