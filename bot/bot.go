@@ -77,6 +77,12 @@ type Options struct {
 	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
 	// demo leave it off and drive Scheduler().RunDue on a manual clock.
 	RunScheduler bool
+	// QuickClose makes Close cut the gateway's connection instead of
+	// closing it politely, which in discordgo v0.29.0 waits a second after
+	// the close frame (CloseWithCode). For tests against the simulator:
+	// Discord would see a dropped connection, and keep the bot's session
+	// resumable for a while.
+	QuickClose bool
 }
 
 // Bot is circlebot's Discord adapter: one gateway session, the command
@@ -304,9 +310,25 @@ func (b *Bot) Close() error {
 	b.cancel()
 	running.remove(b.gw)
 	b.gw.stop()
-	err := b.dg.Close()
+	var err error
+	if b.opts.QuickClose {
+		b.dropGateway()
+	} else {
+		err = b.dg.Close()
+	}
 	b.wg.Wait()
 	return err
+}
+
+// dropGateway cuts the gateway connection (Options.QuickClose). discordgo's
+// reader then fails and closes its end in the background, sleeping its
+// second there, and does not reconnect: ShouldReconnectOnError is cleared
+// under the session's lock, which discordgo takes before it reads it.
+func (b *Bot) dropGateway() {
+	b.dg.Lock()
+	b.dg.ShouldReconnectOnError = false
+	b.dg.Unlock()
+	b.gw.drop()
 }
 
 // track counts work in wg, so that Close waits for it (the store must
