@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 
 	_ "time/tzdata" // schedules work on machines without a zoneinfo database
@@ -58,14 +57,14 @@ var commands = []command{
 	{"migrate", "migrate --config FILE", "Create the database or bring it up to date, then exit.", cmdMigrate},
 	{"backup", "backup --config FILE --to PATH", "Copy the database to PATH safely, even while the bot runs.", cmdBackup},
 	{"invite-url", "invite-url --config FILE", "Print the link that adds the bot to a server with the permissions it needs.", cmdInviteURL},
-	{"version", "version", "Print the version.", cmdVersion},
+	{"version", "version", "Print the version and the source revision it was built from (also: circlebot --version).", cmdVersion},
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "circlebot hosts private, text-based peer support circles on Discord.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  circlebot %-32s %s\n", c.usage, c.help)
+		fmt.Fprintf(w, "  circlebot %-34s %s\n", c.usage, c.help)
 	}
 	fmt.Fprintln(w, "\nRun `circlebot COMMAND --help` for a command's flags.")
 }
@@ -79,6 +78,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
@@ -89,7 +91,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(fs.Output(), "Usage: circlebot %s\n\n%s\n", c.usage, c.help)
 			if hasFlags(fs) {
 				fmt.Fprintln(fs.Output(), "\nFlags:")
-				fs.PrintDefaults()
+				printFlags(fs)
 			}
 		}
 		return c.run(ctx, fs, args[1:], stdout, stderr)
@@ -485,22 +487,4 @@ func checkFailed(stderr io.Writer, doing string, err error) int {
 	}
 	fmt.Fprintf(stderr, "circlebot check: %s: %v\n", doing, err)
 	return exitFailure
-}
-
-// version is set by -ldflags "-X main.version=…"; otherwise the module version.
-var version = ""
-
-func cmdVersion(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	if code, done := parse(fs, args, stdout); done {
-		return code
-	}
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-	}
-	fmt.Fprintf(stdout, "circlebot %s\n", v)
-	return exitOK
 }
