@@ -57,6 +57,7 @@ var commands = []command{
 	{"migrate", "migrate --config FILE", "Create the database or bring it up to date, then exit.", cmdMigrate},
 	{"backup", "backup --config FILE --to PATH", "Copy the database to PATH safely, even while the bot runs.", cmdBackup},
 	{"invite-url", "invite-url --config FILE", "Print the link that adds the bot to a server with the permissions it needs.", cmdInviteURL},
+	{"restore", "restore --from FILE --config FILE", "Put a backup in place of the database, with the bot stopped; the old file is kept aside.", cmdRestore},
 	{"version", "version", "Print the version and the source revision it was built from (also: circlebot --version).", cmdVersion},
 }
 
