@@ -53,7 +53,7 @@ type command struct {
 var commands = []command{
 	{"run", "run --config FILE", "Connect to Discord and serve: the bot token comes from the DISCORD_TOKEN environment variable.", cmdRun},
 	{"check", "check --config FILE", "Log in with DISCORD_TOKEN and check, in every server the bot is in, that it has the permissions it needs.", cmdCheck},
-	{"demo", "demo [--keep]", "Start the built-in Discord simulator with a sample server and play a walkthrough (no token, no network).", cmdDemo},
+	{"demo", "demo [--keep] [--serve]", "Start the built-in Discord simulator with a sample server and play a walkthrough (no token, no network).", cmdDemo},
 	{"migrate", "migrate --config FILE", "Create the database or bring it up to date, then exit.", cmdMigrate},
 	{"backup", "backup --config FILE --to PATH", "Copy the database to PATH safely, even while the bot runs.", cmdBackup},
 	{"invite-url", "invite-url --config FILE", "Print the link that adds the bot to a server with the permissions it needs.", cmdInviteURL},
@@ -278,11 +278,12 @@ func botDefaults(cfg config.Config) bot.Defaults {
 
 func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the demo's database and print where it is")
+	serve := fs.Bool("serve", false, "after the walkthrough, keep the simulated server and the bot running until stopped (Ctrl+C, SIGTERM), as in a container or a systemd unit")
 	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
 	defer bot.LogDiscordgo(demoLibraryLog(stderr))()
-	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep}); err != nil {
+	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep, Serve: *serve}); err != nil {
 		fmt.Fprintf(stderr, "circlebot demo: %v\n", err)
 		return exitFailure
 	}
