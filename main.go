@@ -326,8 +326,7 @@ func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 	if done {
 		return code
 	}
-	if *to == "" {
-		fmt.Fprintln(stderr, "circlebot backup: --to PATH is required")
+	if missing(stderr, fs, "to", *to) {
 		return exitUsage
 	}
 	if _, err := os.Stat(cfg.Data.Path); err != nil {

@@ -21,8 +21,7 @@ func cmdRestore(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 	if done {
 		return code
 	}
-	if *from == "" {
-		fmt.Fprintln(stderr, "circlebot restore: --from FILE is required")
+	if missing(stderr, fs, "from", *from) {
 		return exitUsage
 	}
 	r, err := data.Restore(ctx, cfg.Data.Path, *from, time.Now())
@@ -48,4 +47,15 @@ func cmdRestore(ctx context.Context, fs *flag.FlagSet, args []string, stdout, st
 	}
 	fmt.Fprintln(stdout, "start circlebot again; it brings an older backup's schema up to date as it starts")
 	return exitOK
+}
+
+// missing reports a required flag left empty: "circlebot backup: --to
+// PATH is required".
+func missing(stderr io.Writer, fs *flag.FlagSet, name, value string) bool {
+	if value != "" {
+		return false
+	}
+	arg, _ := flag.UnquoteUsage(fs.Lookup(name))
+	fmt.Fprintf(stderr, "circlebot %s: --%s %s is required\n", fs.Name(), name, arg)
+	return true
 }
