@@ -252,8 +252,8 @@ func TestLifecycleFullSession(t *testing.T) {
 	}
 	V, S, H, M := int64(discordgo.PermissionViewChannel), int64(discordgo.PermissionSendMessages), int64(discordgo.PermissionReadMessageHistory), int64(discordgo.PermissionManageMessages)
 	MC, E, P := int64(discordgo.PermissionManageChannels), int64(discordgo.PermissionEmbedLinks), bot.PermissionPinMessages
-	// Exactly DESIGN.md's channel model, plus EMBED_LINKS for the bot (the
-	// guidelines are an embed), READ_MESSAGE_HISTORY for the bot (its
+	// Exactly the channel model of docs/ARCHITECTURE.md: the first design
+	// plus EMBED_LINKS for the bot (the guidelines are an embed), READ_MESSAGE_HISTORY for the bot (its
 	// crash recovery reads its own opening messages) and for facilitators
 	// (moderating means seeing what was said before they came), and
 	// PIN_MESSAGES for both (Manage Messages no longer covers pinning).

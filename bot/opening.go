@@ -54,8 +54,9 @@ var errNoCategory = errors.New("no category for session channels is configured; 
 // for the channel an earlier one may have made after all.
 const createAttempts = 4
 
-// OpenSession opens a session's channel (README, "Sessions"). In order,
-// each step recorded on the session row before the next:
+// OpenSession opens a session's channel (docs/ARCHITECTURE.md, "Sessions
+// in detail"). In order, each step recorded on the session row before
+// the next:
 //
 //  1. find the channel — by the stored ID; else, only if an earlier open
 //     asked for one (ChannelRequested: its create's answer may have been
