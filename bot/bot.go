@@ -115,6 +115,8 @@ type Bot struct {
 	// problemsTold: the problems facilitators were told about, per session
 	// (firstTelling).
 	problemsTold sync.Map // problemKey → true
+	// proposals: schedule changes waiting for Save (recurrence.go).
+	proposals proposals
 	// alerts: when each trouble of a circle was last told (alert).
 	alertMu sync.Mutex
 	alerts  map[alertKey]*alertState

@@ -42,6 +42,8 @@ func (b *Bot) facilitatorRoutes() {
 	b.router.Modal("guidelines", b.guidelinesSubmit)
 	b.router.Modal("prompts", b.promptsSubmit)
 	b.router.Component("archive", b.archiveButton)
+	b.router.Component("schedule", b.scheduleButton)
+	b.router.Autocomplete("circle skip", "session", b.skipChoices)
 }
 
 // facilitatedCircleChoices offers the circles the caller may change: the
@@ -68,6 +70,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	rule = schedule.Anchored(rule, r.Now)
 	c := circles.NewCircle(r.GuildID, r.String("name"), circles.Kind(r.String("kind")), rule, r.UserID, r.Now)
 	c.Topic = r.String("topic")
 	c.Capacity = b.opts.Defaults.Capacity
@@ -116,6 +119,9 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if c.Topic != "" {
 		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
+	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fieldScheduleWarnings, Value: truncate(strings.Join(w, "\n"), 1024)})
+	}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }
 
@@ -138,7 +144,7 @@ func describeRule(r circles.Rule) string {
 	if r.Cron != "" {
 		return fmt.Sprintf("By the cron schedule `%s` in %s, %d minutes each", r.Cron, r.TimeZone, mins)
 	}
-	return fmt.Sprintf("Every %s at %02d:%02d (%s), %d minutes", r.Weekday, r.Hour, r.Minute, r.TimeZone, mins)
+	return fmt.Sprintf("%s at %02d:%02d (%s), %d minutes", describeShape(r), r.Hour, r.Minute, r.TimeZone, mins)
 }
 
 // upcomingText lists the next three sessions as timestamps every reader
@@ -168,7 +174,7 @@ func formatOccurrences(occ []schedule.Occurrence) string {
 
 // scheduleOptionNames are the options of /circle create and /circle schedule
 // that describe when a circle meets.
-var scheduleOptionNames = []string{"weekday", "time", "timezone", "duration", "cron"}
+var scheduleOptionNames = []string{"weekday", "time", "timezone", "duration", "cron", "repeat"}
 
 func hasScheduleOptions(r *Request) bool {
 	for _, n := range scheduleOptionNames {
@@ -189,6 +195,18 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 	_, hasWeekday := r.Options["weekday"]
 	_, hasClock := r.Options["time"]
 	_, hasCron := r.Options["cron"]
+	repeat, hasRepeat := r.String("repeat"), r.Options["repeat"] != nil
+	switch {
+	case hasRepeat && hasCron:
+		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatWithCron)
+	case hasRepeat && !hasWeekday && !hasClock && (create || rule.Cron != ""):
+		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatNeedsWeekday)
+	}
+	if hasRepeat {
+		if err := applyRepeat(&rule, repeat); err != nil {
+			return rule, err
+		}
+	}
 	switch {
 	case hasCron && (hasWeekday || hasClock):
 		return rule, circles.Errorf(circles.EInvalid, "Please give either weekday and time, or a cron schedule, not both.")
@@ -197,6 +215,7 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 			return rule, circles.Errorf(circles.EInvalid, "The cron schedule is empty. Give 5 fields, like `0 19 * * TUE`, or use weekday and time instead.")
 		}
 		rule.Cron = spec
+		rule.EveryWeeks, rule.NthWeekday, rule.Anchor = 0, 0, ""
 	case hasWeekday || hasClock:
 		weekly := rule.Cron == "" && !create
 		if (!hasWeekday || !hasClock) && !weekly {

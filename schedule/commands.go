@@ -533,6 +533,46 @@ func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (c
 	return skipped, nil
 }
 
+// SkipAt marks the circle's occurrence that starts at start skipped — one
+// of its upcoming sessions (Upcoming), not only the next — plans the next
+// session, and returns the skipped one. The zero start is Skip. EInvalid
+// when no upcoming session starts then.
+func (s *Scheduler) SkipAt(ctx context.Context, guildID string, circleID int64, start time.Time) (circles.Session, error) {
+	if start.IsZero() {
+		return s.Skip(ctx, guildID, circleID)
+	}
+	c, err := s.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if c.Archived {
+		return circles.Session{}, archived(c)
+	}
+	g, err := s.settings(ctx, c.GuildID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	now := s.clock.Now()
+	if !start.After(now) {
+		return circles.Session{}, circles.Errorf(circles.EInvalid, "That session has already started, so it can't be skipped.")
+	}
+	target, err := s.planAfter(ctx, c, g, now, start.Add(-time.Nanosecond))
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if !target.Start.Equal(start) {
+		return circles.Session{}, circles.Errorf(circles.EInvalid, "%s has no session planned for then any more. Please choose again from the list.", c.EscapedName())
+	}
+	skipped, err := s.skip(ctx, target.ID)
+	if err != nil {
+		return circles.Session{}, err
+	}
+	if _, err := s.plan(ctx, c, g, s.clock.Now()); err != nil {
+		s.log.Error("schedule: plan after skip", "guild", c.GuildID, "circle", c.ID, "error", err)
+	}
+	return skipped, nil
+}
+
 // skip marks one planned session skipped, holding its claim so it cannot be
 // opening at the same moment, and forgets its failures.
 func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error) {
