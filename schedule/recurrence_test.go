@@ -165,3 +165,26 @@ func FuzzRecurrence(f *testing.F) {
 		}
 	})
 }
+
+func TestRRule(t *testing.T) {
+	for _, tt := range []struct {
+		rule circles.Rule
+		want string
+		ok   bool
+	}{
+		{circles.Rule{Weekday: time.Tuesday, TimeZone: "UTC"}, "FREQ=WEEKLY;BYDAY=TU", true},
+		{circles.Rule{Weekday: time.Tuesday, EveryWeeks: 2, TimeZone: "UTC"}, "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU", true},
+		{circles.Rule{Weekday: time.Tuesday, NthWeekday: 1, TimeZone: "UTC"}, "FREQ=MONTHLY;BYDAY=1TU", true},
+		{circles.Rule{Weekday: time.Friday, NthWeekday: circles.LastWeekday, TimeZone: "UTC"}, "FREQ=MONTHLY;BYDAY=-1FR", true},
+		{circles.Rule{Cron: "30 18 * * MON,THU", TimeZone: "UTC"}, "FREQ=WEEKLY;BYDAY=MO,TH", true},
+		{circles.Rule{Cron: "0 9 * * *", TimeZone: "UTC"}, "FREQ=DAILY", true},
+		{circles.Rule{Cron: "0 19 1-7 * 2", TimeZone: "UTC"}, "", false},
+		{circles.Rule{Cron: "0 9,18 * * 1", TimeZone: "UTC"}, "", false},
+		{circles.Rule{Cron: "0 9 * 1-6 1", TimeZone: "UTC"}, "", false},
+	} {
+		got, ok := RRule(tt.rule)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("RRule(%+v) = %q, %v; want %q, %v", tt.rule, got, ok, tt.want, tt.ok)
+		}
+	}
+}
