@@ -62,6 +62,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "One line members see in /circles", MaxLength: circles.MaxTopicLength},
 		{Type: discordgo.ApplicationCommandOptionInteger, Name: "capacity", Description: "Speaking seats (2–25; 6–12 works best)", MinValue: ptr(float64(circles.MinCapacity)), MaxValue: circles.MaxCapacity},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "listeners", Description: "Allow people to join as listeners who read but don't speak (default yes)"},
+		eventsOption(),
 	}, scheduleOptions()...)
 
 	edit := []*discordgo.ApplicationCommandOption{
@@ -76,6 +77,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Type: discordgo.ApplicationCommandOptionUser, Name: "remove_facilitator", Description: "Remove a co-facilitator"},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "facilitator_gate", Description: "Alert facilitators when none has said they're coming (default on)"},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "postpone_without_facilitator", Description: "Postpone the session instead when no facilitator is coming"},
+		eventsOption(),
 	}
 
 	schedule := append([]*discordgo.ApplicationCommandOption{circleOption("The circle whose schedule to show or change")}, scheduleOptions()...)

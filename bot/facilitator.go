@@ -80,6 +80,12 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if v, ok := r.Bool("listeners"); ok {
 		c.ListenersAllowed = v
 	}
+	if v, ok := r.Bool("events"); ok && v {
+		if err := b.requireEventsPermission(ctx, r.GuildID); err != nil {
+			return nil, err
+		}
+		c.Events = true
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -100,6 +106,9 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		b.log.Error("planning a new circle", "guild", c.GuildID, "circle", c.ID, "err", err)
 	}
 	b.sched.Kick()
+	if c.Events {
+		b.syncCircleEvents(ctx, c.GuildID, c.ID)
+	}
 
 	e := &discordgo.MessageEmbed{
 		Title:       truncate("✅ "+c.EscapedName()+" is ready", 256),
@@ -122,7 +131,11 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fieldScheduleWarnings, Value: truncate(strings.Join(w, "\n"), 1024)})
 	}
-	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}}
+	if c.Events {
+		resp.Content = msgEventsOnNote
+	}
+	return resp, nil
 }
 
 // embedColor is circlebot's calm blue.
@@ -272,7 +285,12 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	if !given {
-		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator, events. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+	}
+	if v, ok := r.Bool("events"); ok && v && !c.Events {
+		if err := b.requireEventsPermission(ctx, r.GuildID); err != nil {
+			return nil, err
+		}
 	}
 	if add != "" && add == remove {
 		return nil, circles.Errorf(circles.EInvalid, "Please choose different people to add and to remove as facilitator.")
@@ -354,6 +372,10 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 			c.PostponeWithoutFacilitator = v
 			changes = append(changes, "postpone without a facilitator "+onOff(v, "on", "off"))
 		}
+		if v, ok := r.Bool("events"); ok {
+			c.Events = v
+			changes = append(changes, onOff(v, msgEventsOnNote, msgEventsOffNote))
+		}
 		return c.Validate()
 	})
 	if err != nil {
@@ -361,6 +383,9 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("circle edited", "guild", r.GuildID, "circle", c.ID, "by", r.UserID, "changes", len(changes))
 	b.afterCircleUpdate(ctx, updated, promoted, add != "" || remove != "")
+	if updated.Events || c.Events {
+		b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // opted in or out, or renamed
+	}
 	if len(promoted) > 0 {
 		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
 	}

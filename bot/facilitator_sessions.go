@@ -50,6 +50,7 @@ func (b *Bot) scheduleSaved(ctx context.Context, r *Request, updated circles.Cir
 	b.log.Info("schedule changed", "guild", r.GuildID, "circle", updated.ID, "by", r.UserID)
 	// Logged by the scheduler; planning is retried in the background.
 	_ = b.sched.ScheduleChanged(ctx, updated)
+	b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // events move with their sessions
 	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.EscapedName())
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one, or who had answered for it, was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}
@@ -85,6 +86,7 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
+	b.syncCircleEvents(ctx, r.GuildID, c.ID) // its event is cancelled
 	nextText := "There is no later session planned."
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
 		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
@@ -376,6 +378,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 		}
 	}
 	b.sched.Kick()
+	b.syncCircleEvents(ctx, r.GuildID, c.ID) // events are cancelled
 
 	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.EscapedName()))
 	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.EscapedName(), told)}, nil

@@ -28,6 +28,11 @@ func repeatOption() *discordgo.ApplicationCommandOption {
 	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "repeat", Description: repeatOptionDescription, Choices: choices}
 }
 
+// eventsOption is the "events" option of /circle create and /circle edit.
+func eventsOption() *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "events", Description: eventsOptionDescription}
+}
+
 // skipSessionOption is /circle skip's "session" option.
 func skipSessionOption() *discordgo.ApplicationCommandOption {
 	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "session", Description: skipSessionDescription, Autocomplete: true, MaxLength: 20}
