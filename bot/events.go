@@ -176,11 +176,11 @@ func (b *Bot) syncEventsErr(ctx context.Context, c circles.Circle) error {
 func (b *Bot) syncEvent(ctx context.Context, c circles.Circle, s circles.Session, e *discordgo.GuildScheduledEvent) error {
 	start, end := s.Start, s.End
 	params := &discordgo.GuildScheduledEventParams{
-		Name:           truncate(c.Name, 100),
-		Description:    truncate(msgEventDescription(c), 900) + "\n\n" + eventMarker(c.ID, s.ID),
-		EntityType:     discordgo.GuildScheduledEventEntityTypeExternal,
-		PrivacyLevel:   discordgo.GuildScheduledEventPrivacyLevelGuildOnly,
-		EntityMetadata: &discordgo.GuildScheduledEventEntityMetadata{Location: eventLocation},
+		Name:             truncate(c.Name, 100),
+		Description:      truncate(msgEventDescription(c), 900) + "\n\n" + eventMarker(c.ID, s.ID),
+		EntityType:       discordgo.GuildScheduledEventEntityTypeExternal,
+		PrivacyLevel:     discordgo.GuildScheduledEventPrivacyLevelGuildOnly,
+		EntityMetadata:   &discordgo.GuildScheduledEventEntityMetadata{Location: eventLocation},
 		ScheduledEndTime: &end,
 	}
 	if e == nil {
