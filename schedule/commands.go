@@ -508,29 +508,7 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 // Skip marks the circle's next planned occurrence skipped, plans the one
 // after, and returns the skipped session.
 func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
-	c, err := s.store.Circle(ctx, guildID, circleID)
-	if err != nil {
-		return circles.Session{}, err
-	}
-	if c.Archived {
-		return circles.Session{}, archived(c)
-	}
-	g, err := s.settings(ctx, c.GuildID)
-	if err != nil {
-		return circles.Session{}, err
-	}
-	next, err := s.plan(ctx, c, g, s.clock.Now())
-	if err != nil {
-		return circles.Session{}, err
-	}
-	skipped, err := s.skip(ctx, next.ID)
-	if err != nil {
-		return circles.Session{}, err
-	}
-	if _, err := s.plan(ctx, c, g, s.clock.Now()); err != nil {
-		s.log.Error("schedule: plan after skip", "guild", c.GuildID, "circle", c.ID, "error", err)
-	}
-	return skipped, nil
+	return s.SkipAt(ctx, guildID, circleID, time.Time{})
 }
 
 // SkipAt marks the circle's occurrence that starts at start skipped — one
@@ -538,9 +516,6 @@ func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (c
 // session, and returns the skipped one. The zero start is Skip. EInvalid
 // when no upcoming session starts then.
 func (s *Scheduler) SkipAt(ctx context.Context, guildID string, circleID int64, start time.Time) (circles.Session, error) {
-	if start.IsZero() {
-		return s.Skip(ctx, guildID, circleID)
-	}
 	c, err := s.store.Circle(ctx, guildID, circleID)
 	if err != nil {
 		return circles.Session{}, err
@@ -553,14 +528,18 @@ func (s *Scheduler) SkipAt(ctx context.Context, guildID string, circleID int64, 
 		return circles.Session{}, err
 	}
 	now := s.clock.Now()
-	if !start.After(now) {
-		return circles.Session{}, circles.Errorf(circles.EInvalid, "That session has already started, so it can't be skipped.")
+	after := now
+	if !start.IsZero() {
+		if !start.After(now) {
+			return circles.Session{}, circles.Errorf(circles.EInvalid, "That session has already started, so it can't be skipped.")
+		}
+		after = start.Add(-time.Nanosecond)
 	}
-	target, err := s.planAfter(ctx, c, g, now, start.Add(-time.Nanosecond))
+	target, err := s.planAfter(ctx, c, g, now, after)
 	if err != nil {
 		return circles.Session{}, err
 	}
-	if !target.Start.Equal(start) {
+	if !start.IsZero() && !target.Start.Equal(start) {
 		return circles.Session{}, circles.Errorf(circles.EInvalid, "%s has no session planned for then any more. Please choose again from the list.", c.EscapedName())
 	}
 	skipped, err := s.skip(ctx, target.ID)
