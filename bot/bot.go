@@ -128,6 +128,10 @@ type Bot struct {
 	// problemsTold: the problems facilitators were told about, per session
 	// (firstTelling).
 	problemsTold sync.Map // problemKey → true
+	// eventLocks: one scheduled-event sync per circle at a time (events.go).
+	eventLocks sync.Map // int64 → *sync.Mutex
+	// proposals: schedule changes waiting for Save (recurrence.go).
+	proposals proposals
 	// alerts: when each trouble of a circle was last told (alert).
 	alertMu sync.Mutex
 	alerts  map[alertKey]*alertState

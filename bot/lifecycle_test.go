@@ -744,7 +744,7 @@ func TestLifecycleZoneChange(t *testing.T) {
 	newYork, _ := time.LoadLocation("America/New_York")
 	ny := time.Date(2026, 11, 26, 19, 0, 0, 0, newYork) // 00:00 UTC on Friday
 
-	r := h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("timezone", "America/New_York"))
+	r := h.reschedule(h.fac, discordsim.O("circle", c.Name), discordsim.O("timezone", "America/New_York"))
 	text := responseText(r)
 	wantContains(t, text, "America/New_York", fmt.Sprintf("<t:%d:F>", ny.Unix()), "replaced")
 	if strings.Contains(text, fmt.Sprintf("<t:%d:", s.Start.Unix())) {

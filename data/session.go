@@ -15,7 +15,7 @@ const sessionCols = `s.id, s.guild_id, s.circle_id, s.start_at, s.end_at, s.stat
 	s.guidelines_message_id, s.welcome_posted, s.prompts_posted, s.warning_sent, s.reminders_sent,
 	s.shift_notice_sent, s.facilitator_alerted, s.gate_message_id, s.guidelines_version, s.reconsent_asked,
 	s.access_dirty, s.guidelines_pinned, s.opening_pending, s.channel_lost, s.channel_requested,
-	s.opened_at, s.closed_at, s.delete_at, s.due_at`
+	s.event_id, s.event_requested, s.opened_at, s.closed_at, s.delete_at, s.due_at`
 
 func scanSession(r scanner) (circles.Session, error) {
 	var (
@@ -28,7 +28,7 @@ func scanSession(r scanner) (circles.Session, error) {
 		&s.GuidelinesMessageID, &s.WelcomePosted, &s.PromptsPosted, &s.WarningSent, &s.RemindersSent,
 		&s.ShiftNoticeSent, &s.FacilitatorAlerted, &s.GateMessageID, &s.GuidelinesVersion, &s.ReconsentAsked,
 		&s.AccessDirty, &s.GuidelinesPinned, &s.OpeningPending, &s.ChannelLost, &s.ChannelRequested,
-		&opened, &closed, &deleteAt, &due)
+		&s.EventID, &s.EventRequested, &opened, &closed, &deleteAt, &due)
 	s.Start, s.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
 	s.ChannelID = channel.String
 	s.OpenedAt, s.ClosedAt, s.DeleteAt, s.DueAt = fromMS(opened), fromMS(closed), fromMS(deleteAt), fromMS(due)
@@ -219,13 +219,14 @@ func (s *Store) UpdateSession(ctx context.Context, id int64, fn func(*circles.Se
 			channel_id = ?, guidelines_message_id = ?, welcome_posted = ?, prompts_posted = ?, warning_sent = ?,
 			reminders_sent = ?, shift_notice_sent = ?, facilitator_alerted = ?, gate_message_id = ?,
 			guidelines_version = ?, reconsent_asked = ?, access_dirty = ?, guidelines_pinned = ?,
-			opening_pending = ?, channel_lost = ?, channel_requested = ?, opened_at = ?, closed_at = ?, delete_at = ?, due_at = ?
+			opening_pending = ?, channel_lost = ?, channel_requested = ?, event_id = ?, event_requested = ?,
+			opened_at = ?, closed_at = ?, delete_at = ?, due_at = ?
 			WHERE id = ?`,
 			out.Start.UnixMilli(), out.End.UnixMilli(), string(out.State), out.Shift, nullString(out.ChannelID),
 			out.GuidelinesMessageID, out.WelcomePosted, out.PromptsPosted, out.WarningSent, out.RemindersSent,
 			out.ShiftNoticeSent, out.FacilitatorAlerted, out.GateMessageID, out.GuidelinesVersion,
 			out.ReconsentAsked, out.AccessDirty, out.GuidelinesPinned, out.OpeningPending, out.ChannelLost, out.ChannelRequested,
-			ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
+			out.EventID, out.EventRequested, ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
 		if isUnique(err, "sessions.circle_id") {
 			return circles.Errorf(circles.EConflict, "This circle already has a session at that time.")
 		}

@@ -656,6 +656,14 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 // Skip marks the circle's next planned occurrence skipped, plans the one
 // after, and returns the skipped session.
 func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
+	return s.SkipAt(ctx, guildID, circleID, time.Time{})
+}
+
+// SkipAt marks the circle's occurrence that starts at start skipped — one
+// of its upcoming sessions (Upcoming), not only the next — plans the next
+// session, and returns the skipped one. The zero start is Skip. EInvalid
+// when no upcoming session starts then.
+func (s *Scheduler) SkipAt(ctx context.Context, guildID string, circleID int64, start time.Time) (circles.Session, error) {
 	c, err := s.store.Circle(ctx, guildID, circleID)
 	if err != nil {
 		return circles.Session{}, err
@@ -667,11 +675,22 @@ func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (c
 	if err != nil {
 		return circles.Session{}, err
 	}
-	next, err := s.plan(ctx, c, g, s.clock.Now())
+	now := s.clock.Now()
+	after := now
+	if !start.IsZero() {
+		if !start.After(now) {
+			return circles.Session{}, circles.Errorf(circles.EInvalid, "That session has already started, so it can't be skipped.")
+		}
+		after = start.Add(-time.Nanosecond)
+	}
+	target, err := s.planAfter(ctx, c, g, now, after)
 	if err != nil {
 		return circles.Session{}, err
 	}
-	skipped, err := s.skip(ctx, next.ID)
+	if !start.IsZero() && !target.Start.Equal(start) {
+		return circles.Session{}, circles.Errorf(circles.EInvalid, "%s has no session planned for then any more. Please choose again from the list.", c.EscapedName())
+	}
+	skipped, err := s.skip(ctx, target.ID)
 	if err != nil {
 		return circles.Session{}, err
 	}
