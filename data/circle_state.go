@@ -165,20 +165,26 @@ func (v *stateVals) decode(c *circles.Circle, out map[int64]circles.CircleState)
 			return fmt.Errorf("circle %d facilitators: %w", c.ID, err)
 		}
 	}
+	return v.decodeState(c.ID, out)
+}
+
+// decodeState adds the state of circle id to out unless there is nothing
+// to report.
+func (v *stateVals) decodeState(id int64, out map[int64]circles.CircleState) error {
 	st := circles.CircleState{Seats: circles.SeatCounts{Members: v.members, Listeners: v.listeners}, Waitlist: v.waitlist}
 	var err error
 	if st.Sessions, err = parseBriefs(v.sessions.String); err != nil {
-		return fmt.Errorf("circle %d sessions: %w", c.ID, err)
+		return fmt.Errorf("circle %d sessions: %w", id, err)
 	}
 	slices.SortFunc(st.Sessions, func(a, b circles.SessionBrief) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
 	})
 	if st.Skipped, err = parseStarts(v.skipped.String); err != nil {
-		return fmt.Errorf("circle %d skipped sessions: %w", c.ID, err)
+		return fmt.Errorf("circle %d skipped sessions: %w", id, err)
 	}
 	slices.SortFunc(st.Skipped, time.Time.Compare)
 	if st.Seats != (circles.SeatCounts{}) || st.Waitlist > 0 || len(st.Sessions) > 0 || len(st.Skipped) > 0 {
-		out[c.ID] = st
+		out[id] = st
 	}
 	return nil
 }
