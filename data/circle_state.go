@@ -73,8 +73,24 @@ func circlePageQuery(guildID string, f circles.CircleFilter, now time.Time) (str
 }
 
 // CirclePage reads one page of the guild's circles, with the listing's
-// size and the shown circles' states, in one statement.
+// size and the shown circles' states, in one statement; or, while the
+// database hasn't changed since this process read it, not at all
+// (pageCache).
 func (s *Store) CirclePage(ctx context.Context, guildID string, f circles.CircleFilter, now time.Time) (circles.CirclePage, error) {
+	key := pageKey{guildID: guildID, filter: f}
+	cached, ok, version, cerr := s.pages.get(ctx, key, now)
+	if ok {
+		return cached, nil
+	}
+	page, err := s.readCirclePage(ctx, guildID, f, now)
+	if err == nil && cerr == nil {
+		s.pages.put(key, version, now, page)
+	}
+	return page, err
+}
+
+// readCirclePage is CirclePage from the database.
+func (s *Store) readCirclePage(ctx context.Context, guildID string, f circles.CircleFilter, now time.Time) (circles.CirclePage, error) {
 	page := circles.CirclePage{States: map[int64]circles.CircleState{}}
 	q, args := circlePageQuery(guildID, f, now)
 	err := s.read(ctx, func(tx *sql.Tx) error {
