@@ -164,7 +164,11 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		return res, circles.Errorf(circles.EInvalid, "I couldn't tell who is joining.")
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		c, prev, seats, err := joinCircle(ctx, tx, req, at, &res)
+		c, seats, err := joinCircle(ctx, tx, req, at, &res)
+		if err != nil {
+			return err
+		}
+		prev, _, err := getMembership(ctx, tx, c.ID, req.UserID)
 		if err != nil {
 			return err
 		}
@@ -195,57 +199,38 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 	return res, err
 }
 
-// joinCircleSQL is what Join reads before it writes, in one statement:
-// the circle's state as of now (stateCols: seats and sessions), whether
-// any of its active sessions has a channel, the user's membership (all
-// NULL for none but the last two columns, which are 0) and the circle.
-// Arguments: now, the user, the circle, the guild.
+// joinCircleSQL is what Join reads of its circle in one statement: the
+// circle, its state as of now (stateCols: seats and sessions) and whether
+// any of its active sessions has a channel. Arguments: now, the circle,
+// the guild.
 const joinCircleSQL = `SELECT ` + stateCols + `,
 	EXISTS (SELECT 1 FROM sessions s WHERE s.circle_id = c.id AND s.state IN ('planned', 'open', 'closed')
 		AND ifnull(s.channel_id, '') <> ''),
-	` + membershipCols + `,
-	` + circleCols + ` FROM circles c LEFT JOIN memberships m ON m.circle_id = c.id AND m.user_id = ?
-	WHERE c.id = ? AND c.guild_id = ?`
+	` + circleCols + ` FROM circles c WHERE c.id = ? AND c.guild_id = ?`
 
-// joinCircle reads the circle a join is for, the user's membership in it
-// (nil for none) and its seats, and puts its sessions into res
-// (JoinResult.Sessions, SessionChannels).
-func joinCircle(ctx context.Context, tx *sql.Tx, req circles.JoinRequest, at time.Time, res *circles.JoinResult) (circles.Circle, *circles.Membership, circles.SeatCounts, error) {
+// joinCircle reads the circle a join is for with its seats, and puts its
+// sessions into res (JoinResult.Sessions, SessionChannels).
+func joinCircle(ctx context.Context, tx *sql.Tx, req circles.JoinRequest, at time.Time, res *circles.JoinResult) (circles.Circle, circles.SeatCounts, error) {
 	var (
-		st                            stateVals
-		channels                      bool
-		guild, user, mode, status, by sql.NullString
-		circle                        sql.NullInt64
-		joined, waitlisted, updated   sql.NullInt64
-		reminders                     sql.NullBool
-		m                             circles.Membership
-		position                      int
+		st       stateVals
+		channels bool
 	)
-	lead := append(st.dest(), &channels, &guild, &circle, &user, &mode, &status, &joined, &waitlisted, &updated,
-		&reminders, &by, &m.ConsentVersion, &position)
-	c, err := scanCircle(prefixScanner{tx.QueryRowContext(ctx, joinCircleSQL, at.UnixMilli(), req.UserID, req.CircleID, req.GuildID), lead})
+	c, err := scanCircle(prefixScanner{tx.QueryRowContext(ctx, joinCircleSQL, at.UnixMilli(), req.CircleID, req.GuildID),
+		append(st.dest(), &channels)})
 	if errors.Is(err, sql.ErrNoRows) {
-		return c, nil, circles.SeatCounts{}, circleNotFound()
+		return c, circles.SeatCounts{}, circleNotFound()
 	}
 	if err != nil {
-		return c, nil, circles.SeatCounts{}, err
-	}
-	var prev *circles.Membership
-	if user.Valid {
-		m.GuildID, m.CircleID, m.UserID = guild.String, circle.Int64, user.String
-		m.Mode, m.Status = circles.Mode(mode.String), circles.MemberStatus(status.String)
-		m.JoinedAt, m.WaitlistedAt, m.UpdatedAt = fromMS(joined), fromMS(waitlisted), fromMS(updated)
-		m.Reminders, m.RemovedBy = reminders.Bool, by.String
-		prev = &m
+		return c, circles.SeatCounts{}, err
 	}
 	states := map[int64]circles.CircleState{}
 	if err := st.decodeState(c.ID, states); err != nil {
-		return c, nil, circles.SeatCounts{}, err
+		return c, circles.SeatCounts{}, err
 	}
 	full := states[c.ID]
 	res.Sessions = circles.CircleState{Sessions: full.Sessions, Skipped: full.Skipped}
 	res.SessionChannels = channels
-	return c, prev, full.Seats, nil
+	return c, full.Seats, nil
 }
 
 // prefixScanner scans a row whose first columns go to lead and the rest to
