@@ -1,0 +1,40 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+)
+
+// eventCirclesSQL must be answered from the partial indexes circles_events
+// and sessions_event (0008_event_sync.sql): the few circles that mirror
+// their sessions as Discord scheduled events, and those whose sessions
+// still hold one, not every circle or session.
+const eventCirclesSQL = `SELECT c.id FROM circles c INDEXED BY circles_events
+	LEFT JOIN guilds g ON g.id = c.guild_id
+	WHERE c.events <> 0 AND c.archived = 0 AND g.removed_at IS NULL
+	UNION
+	SELECT s.circle_id FROM sessions s INDEXED BY sessions_event
+	WHERE s.event_id <> '' OR s.event_requested <> 0
+	ORDER BY 1`
+
+// EventCircles returns the circles whose Discord scheduled events a
+// start-up may have to bring in line (see circles.EventStore), by ID.
+func (s *Store) EventCircles(ctx context.Context) ([]int64, error) {
+	var out []int64
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, eventCirclesSQL)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			out = append(out, id)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
