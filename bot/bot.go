@@ -74,6 +74,10 @@ type Options struct {
 	// MemberCheckTimeout is how long the start-up check of who is still in
 	// a server waits for the gateway's answer (checkMembers). Default 30s.
 	MemberCheckTimeout time.Duration
+	// EditInterval is how often one of the bot's live messages (a round,
+	// a circle card) is edited at most; changes in between are folded
+	// into one edit. Default 2s.
+	EditInterval time.Duration
 	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
 	// demo leave it off and drive Scheduler().RunDue on a manual clock.
 	RunScheduler bool
@@ -127,6 +131,13 @@ type Bot struct {
 	// memberRequests paces REQUEST_GUILD_MEMBERS under the gateway's
 	// command limit, across all servers.
 	memberRequests *rate.Limiter
+
+	// The facilitator room (round.go, card.go): live rounds, in memory
+	// only; bootID tells this process's round buttons from an earlier
+	// one's; edits coalesces the edits of live messages.
+	rounds *roundRegistry
+	bootID int
+	edits  *coalescer
 }
 
 // New builds a bot; Start connects it.
@@ -184,7 +195,19 @@ func New(o Options) (*Bot, error) {
 		registered:     map[string]bool{},
 		chunkWaiters:   map[string]chan *discordgo.GuildMembersChunk{},
 		memberRequests: newMemberRequestPace(),
+		rounds:         newRoundRegistry(),
+		bootID:         newBootID(),
 	}
+	b.edits = newCoalescer(o.EditInterval, func(f func()) bool {
+		ok := b.track()
+		if ok {
+			go func() {
+				defer b.wg.Done()
+				f()
+			}()
+		}
+		return ok
+	})
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)
 	if o.DeferAfter > 0 {
@@ -292,6 +315,7 @@ func (b *Bot) Start(ctx context.Context) error {
 	if b.opts.RunScheduler {
 		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
 		b.goTracked(b.purgeLoop)
+		b.goTracked(b.roundTimerLoop)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ type Store interface {
 	MembershipStore
 	SessionStore
 	PrivacyStore
+	CardStore
+	ReachStore
 }
 
 // GuildStore keeps per-server settings and the bot's presence.
