@@ -91,6 +91,11 @@ func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.Mes
 	if err != nil {
 		return nil, err
 	}
+	for _, f := range e.Fields {
+		if f.Name == "Next session" {
+			f.Value = b.cardNextText(ctx, c)
+		}
+	}
 	join := Button(cardJoinLabel(), discordgo.SuccessButton, CustomID{Action: "card", GuildID: c.GuildID, CircleID: c.ID, Arg: "join"})
 	if c.Archived {
 		join.Label, join.Disabled = cardArchivedLabel(), true
@@ -100,6 +105,24 @@ func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.Mes
 		Embeds:     []*discordgo.MessageEmbed{e},
 		Components: []discordgo.MessageComponent{Row(join)},
 	}, nil
+}
+
+// cardNextText is the card's next session. A public card doesn't link
+// the session channel, which only its people can see, and counts a session
+// in session from the moment people are let in (OpenedAt) until it closes.
+func (b *Bot) cardNextText(ctx context.Context, c circles.Circle) string {
+	if c.Archived {
+		return "None (archived)"
+	}
+	live, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned, circles.SessionOpen}, Limit: 1})
+	if err == nil && len(live) == 1 && !live[0].OpenedAt.IsZero() && live[0].ClosedAt.IsZero() {
+		return cardInSession(live[0])
+	}
+	occ, err := b.sched.Upcoming(ctx, c, 1)
+	if err != nil || len(occ) == 0 {
+		return "None planned"
+	}
+	return Timestamp(occ[0].Start)
 }
 
 // cardButton is a card's "Read the guidelines & join": the card is only a

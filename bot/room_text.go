@@ -191,7 +191,7 @@ func comingNone() string { return "No sessions planned." }
 
 // unreachableNote marks a member whose DMs are closed.
 func unreachableNote(at time.Time) string {
-	return fmt.Sprintf(" · 📪 DMs closed (since <t:%d:d>): missed reminders and re-consent requests", at.Unix())
+	return fmt.Sprintf(" · 📪 DMs closed since <t:%d:d>", at.Unix())
 }
 
 func unreachableSummary(n int) string {
@@ -216,6 +216,10 @@ func cardIntro(c circles.Circle) string {
 		return fmt.Sprintf("🗂️ **%s** has been archived and no longer meets.", c.EscapedName())
 	}
 	return fmt.Sprintf("🌱 **%s** — a support circle you can join. The button shows its guidelines privately; nothing is shared until you agree. %s", c.EscapedName(), peerSupportNote)
+}
+
+func cardInSession(s circles.Session) string {
+	return fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
 }
 
 func cardPosted(c circles.Circle, channelID string, again bool) string {
