@@ -315,7 +315,7 @@ func (b *Bot) Start(ctx context.Context) error {
 	if b.opts.RunScheduler {
 		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
 		b.goTracked(b.purgeLoop)
-		b.goTracked(b.roundTimerLoop)
+		b.goTracked(func() { b.every(time.Second, b.CheckRoundTimers) })
 	}
 	return nil
 }
@@ -451,16 +451,23 @@ func (b *Bot) noteRemovedWhileAway(in []*discordgo.Guild) {
 }
 
 func (b *Bot) purgeLoop() {
-	t := time.NewTicker(time.Hour)
+	b.every(time.Hour, func() {
+		if err := b.PurgeRemovedGuilds(b.ctx); err != nil {
+			b.log.Error("purging removed guilds", "err", err)
+		}
+	})
+}
+
+// every runs f every d until the bot closes.
+func (b *Bot) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-b.ctx.Done():
 			return
 		case <-t.C:
-			if err := b.PurgeRemovedGuilds(b.ctx); err != nil {
-				b.log.Error("purging removed guilds", "err", err)
-			}
+			f()
 		}
 	}
 }

@@ -12,6 +12,20 @@ import (
 // comingSessions is how many upcoming sessions "who is coming" covers.
 const comingSessions = 3
 
+// addComing adds "who is coming" to a facilitator's embed, unless the
+// circle is archived (it has no sessions to come to).
+func (b *Bot) addComing(ctx context.Context, c circles.Circle, e *discordgo.MessageEmbed) error {
+	if c.Archived {
+		return nil
+	}
+	f, err := b.comingField(ctx, c)
+	if err != nil {
+		return err
+	}
+	e.Fields = append(e.Fields, f)
+	return nil
+}
+
 // comingField says, for each of the circle's next sessions, how many of
 // its people (active members, listeners and facilitators) are going,
 // skipping or haven't answered, with the names of those going. It is

@@ -21,12 +21,8 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	}
 	if !hasScheduleOptions(r) {
 		e := b.scheduleEmbed(ctx, c, "🗓️ When "+c.EscapedName()+" meets")
-		if !c.Archived {
-			coming, err := b.comingField(ctx, c)
-			if err != nil {
-				return nil, err
-			}
-			e.Fields = append(e.Fields, coming)
+		if err := b.addComing(ctx, c, e); err != nil {
+			return nil, err
 		}
 		return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 	}
@@ -257,12 +253,8 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 	if unreachable > 0 {
 		e.Description += "\n" + unreachableSummary(unreachable)
 	}
-	if !c.Archived {
-		coming, err := b.comingField(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		e.Fields = append(e.Fields, coming)
+	if err := b.addComing(ctx, c, e); err != nil {
+		return nil, err
 	}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }

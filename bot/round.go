@@ -297,6 +297,10 @@ func (b *Bot) circleRound(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	if !c.IsFacilitator(r.UserID) {
+		// The round is steered from inside the session, by its facilitators.
+		return nil, circles.Errorf(circles.EForbidden, "%s", roundFacilitatorsOnly())
+	}
 	s, err := b.openSession(ctx, c)
 	if err != nil {
 		return nil, err
@@ -398,7 +402,7 @@ func (b *Bot) roundMessage(lr *liveRound) *discordgo.MessageSend {
 
 // CheckRoundTimers marks the speakers whose time is up, by the bot's
 // clock, and has their rounds' messages say so. The bot runs it every
-// second when it runs its scheduler; tests and the demo call it after
+// second when it runs its scheduler (Options.RunScheduler); tests and the demo call it after
 // moving the clock.
 func (b *Bot) CheckRoundTimers() {
 	now := b.clock.Now()
@@ -408,20 +412,6 @@ func (b *Bot) CheckRoundTimers() {
 		lr.mu.Unlock()
 		if up {
 			b.roundChanged(lr)
-		}
-	}
-}
-
-// roundTimerLoop runs CheckRoundTimers every second until the bot closes.
-func (b *Bot) roundTimerLoop() {
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.ctx.Done():
-			return
-		case <-t.C:
-			b.CheckRoundTimers()
 		}
 	}
 }

@@ -37,7 +37,20 @@ func (h *harness) roomOpened(edit func(*circles.Circle)) (circles.Circle, circle
 	return c, s
 }
 
-// roundButtons finds the bot message in a channel with buttons of the
+// roundStarted opens a session (roomOpened) and starts a round in it
+// with /circle round, with minutes per person.
+func (h *harness) roundStarted(minutes int) (circles.Circle, circles.Session, discordsim.Message) {
+	h.t.Helper()
+	c, s := h.roomOpened(nil)
+	h.run(h.fac, "circle round", discordsim.O("circle", "Grief circle"), discordsim.O("minutes", minutes))
+	round, ok := h.roundMessage(s.ChannelID, "raise")
+	if !ok {
+		h.t.Fatal("no round message")
+	}
+	return c, s, round
+}
+
+// roundMessage finds the bot message in a channel with buttons of the
 // round and the given argument, newest first.
 func (h *harness) roundMessage(channelID, arg string) (discordsim.Message, bool) {
 	msgs := h.sim.Messages(channelID)
@@ -182,12 +195,7 @@ func TestRoundFromTheWelcome(t *testing.T) {
 func TestRoundRefusesOutsiders(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, fastEdits)
-	c, s := h.roomOpened(nil)
-	h.run(h.fac, "circle round", discordsim.O("circle", "Grief circle"), discordsim.O("minutes", 2))
-	round, ok := h.roundMessage(s.ChannelID, "raise")
-	if !ok {
-		t.Fatal("no round message")
-	}
+	c, s, round := h.roundStarted(2)
 	// The server owner sees every channel but is not in the session.
 	r := h.roundClick(h.admin, round, "raise")
 	wantContains(t, r.Content, "Only the people taking part")
@@ -277,9 +285,7 @@ func TestRoundCoalescesTwentyRaises(t *testing.T) {
 func TestRoundAfterRestart(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, fastEdits)
-	_, s := h.roomOpened(nil)
-	h.run(h.fac, "circle round", discordsim.O("circle", "Grief circle"), discordsim.O("minutes", 4))
-	round, _ := h.roundMessage(s.ChannelID, "raise")
+	_, s, round := h.roundStarted(4)
 	h.roundClick(h.members[0], round, "raise")
 	h.waitMessage(round.ID, contains("1. <@"+h.members[0]+">"))
 
