@@ -64,7 +64,7 @@ func (b *Bot) circlePost(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	if !again && len(cards) >= circles.MaxCardsPerCircle {
-		return nil, circles.Errorf(circles.EConflict, "This circle's card is already in %d channels, the most it can be in.", len(cards))
+		return nil, circles.Errorf(circles.EConflict, "%s", cardTooMany(len(cards)))
 	}
 	msg, err := b.cardMessage(ctx, c)
 	if err != nil {
@@ -112,7 +112,7 @@ func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.Mes
 // in session from the moment people are let in (OpenedAt) until it closes.
 func (b *Bot) cardNextText(ctx context.Context, c circles.Circle) string {
 	if c.Archived {
-		return "None (archived)"
+		return cardNoSession(true)
 	}
 	live, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned, circles.SessionOpen}, Limit: 1})
 	if err == nil && len(live) == 1 && !live[0].OpenedAt.IsZero() && live[0].ClosedAt.IsZero() {
@@ -120,7 +120,7 @@ func (b *Bot) cardNextText(ctx context.Context, c circles.Circle) string {
 	}
 	occ, err := b.sched.Upcoming(ctx, c, 1)
 	if err != nil || len(occ) == 0 {
-		return "None planned"
+		return cardNoSession(false)
 	}
 	return Timestamp(occ[0].Start)
 }

@@ -47,6 +47,7 @@ func (c *coalescer) touch(key string, edit func()) {
 	defer c.mu.Unlock()
 	k := c.keys[key]
 	if k == nil {
+		c.sweep()
 		k = &coalesced{}
 		c.keys[key] = k
 	}
@@ -58,6 +59,20 @@ func (c *coalescer) touch(key string, edit func()) {
 	k.pending = true
 	wait := time.Until(k.last.Add(c.interval))
 	c.schedule(key, k, wait)
+}
+
+// sweep forgets, now and then, the keys whose last edit is over an
+// interval old and none pending (channels of ended sessions, say): they
+// may be edited at once anyway. c.mu is held.
+func (c *coalescer) sweep() {
+	if len(c.keys) < 256 {
+		return
+	}
+	for key, k := range c.keys {
+		if !k.pending && time.Since(k.last) > c.interval {
+			delete(c.keys, key)
+		}
+	}
 }
 
 // schedule runs key's edit after wait (at once when it is not

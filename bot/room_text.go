@@ -218,6 +218,17 @@ func cardIntro(c circles.Circle) string {
 	return fmt.Sprintf("🌱 **%s** — a support circle you can join. The button shows its guidelines privately; nothing is shared until you agree. %s", c.EscapedName(), peerSupportNote)
 }
 
+func cardTooMany(n int) string {
+	return fmt.Sprintf("This circle's card is already in %d channels, the most it can be in. Post it again in one of those, or delete one of them first.", n)
+}
+
+func cardNoSession(archived bool) string {
+	if archived {
+		return "None (archived)"
+	}
+	return "None planned"
+}
+
 func cardInSession(s circles.Session) string {
 	return fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
 }
