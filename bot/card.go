@@ -87,10 +87,12 @@ func (b *Bot) circlePost(ctx context.Context, r *Request) (*Response, error) {
 
 // cardMessage renders a circle's card from the store.
 func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.MessageSend, error) {
-	e, err := b.circleEmbed(ctx, c)
+	now := b.clock.Now()
+	states, err := b.circleStates(ctx, c.GuildID, now, c)
 	if err != nil {
 		return nil, err
 	}
+	e := b.circleEmbed(c, states[c.ID], now)
 	for _, f := range e.Fields {
 		if f.Name == "Next session" {
 			f.Value = b.cardNextText(ctx, c)

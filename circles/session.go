@@ -23,6 +23,20 @@ const (
 // WarningLead is how long before the end the bot warns that time is nearly up.
 const WarningLead = 5 * time.Minute
 
+// SessionBrief is what listings show of a session: when it runs, its state
+// and its channel once it has one (CircleState). Session.Brief makes one.
+type SessionBrief struct {
+	ID         int64
+	Start, End time.Time
+	State      SessionState
+	ChannelID  string
+}
+
+// Brief is the session as listings see it.
+func (s Session) Brief() SessionBrief {
+	return SessionBrief{ID: s.ID, Start: s.Start, End: s.End, State: s.State, ChannelID: s.ChannelID}
+}
+
 // Session is one occurrence of a circle. It is keyed by circle and start
 // time, which makes opening idempotent: the same occurrence is the same row.
 // The progress fields record which side effects are done, so a restart after

@@ -107,6 +107,33 @@ func getCircle(ctx context.Context, tx *sql.Tx, guildID string, id int64) (circl
 	return c, err
 }
 
+// circlesByIDSQL loads circles by ID, any guild, the IDs given as one JSON
+// array (one statement text for any number).
+const circlesByIDSQL = `SELECT ` + circleCols + ` FROM json_each(?) j CROSS JOIN circles c ON c.id = j.value`
+
+// circlesByID loads circles by ID in one statement; IDs of none are left
+// out. Callers scope IDs to a guild themselves.
+func circlesByID(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]circles.Circle, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, circlesByIDSQL, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]circles.Circle, len(ids))
+	for rows.Next() {
+		c, err := scanCircle(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
+}
+
 // prepareCircle normalizes what the store owns before validation:
 // trimmed name (ListenerCapAsCapacity is kept as it is, so listener seats
 // go on following the capacity when it changes), facilitators without duplicates (the table's key would
@@ -335,7 +362,18 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 
 // circlesQuery builds the query Circles runs.
 func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
-	q := `SELECT ` + circleCols + ` FROM circles c WHERE c.guild_id = ?`
+	q, args := circlesWhere(`SELECT `+circleCols, guildID, f)
+	q += ` ORDER BY c.name_fold, c.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return q, args
+}
+
+// circlesWhere is the query of what f selects, after sel.
+func circlesWhere(sel, guildID string, f circles.CircleFilter) (string, []any) {
+	q := sel + ` FROM circles c WHERE c.guild_id = ?`
 	args := []any{guildID}
 	if !f.IncludeArchived {
 		q += ` AND c.archived = 0`
@@ -347,11 +385,6 @@ func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
 	if f.FacilitatedBy != "" {
 		q += ` AND EXISTS (SELECT 1 FROM circle_facilitators f WHERE f.circle_id = c.id AND f.user_id = ?)`
 		args = append(args, f.FacilitatedBy)
-	}
-	q += ` ORDER BY c.name_fold, c.id`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
 	}
 	return q, args
 }

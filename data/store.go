@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +29,8 @@ type Store struct {
 	// clock stamps the few writes whose method has no time parameter
 	// (promotions caused by UpdateCircle, applied migrations).
 	clock circles.Clock
+	// statements counts the SQL statements run on w and r (Statements).
+	statements atomic.Int64
 }
 
 // Option configures Open.
@@ -71,11 +74,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	var err error
-	s.w, err = sql.Open("sqlite3", dsn(path, writerParams))
-	if err != nil {
-		return nil, fmt.Errorf("data: open %s: %w", path, err)
-	}
+	s.w = sql.OpenDB(countingConnector{dsn: dsn(path, writerParams), n: &s.statements})
 	// One writer connection, kept open for the life of the store: it also
 	// keeps the -wal and -shm files in place, which the read-only pool needs.
 	s.w.SetMaxOpenConns(1)
@@ -92,11 +91,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	// The WAL and shared-memory files take their mode from the database file,
 	// so they are 0600 too.
-	s.r, err = sql.Open("sqlite3", dsn(path, readerParams))
-	if err != nil {
-		s.w.Close()
-		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)
-	}
+	s.r = sql.OpenDB(countingConnector{dsn: dsn(path, readerParams), n: &s.statements})
 	// Readers never wait for the writer in WAL mode; the cap only bounds
 	// memory (each connection has its own page cache).
 	s.r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))

@@ -161,13 +161,11 @@ func (s *Scheduler) busyUntil(ctx context.Context, c circles.Circle, now time.Ti
 		CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned},
 		To: now.Add(time.Millisecond),
 	})
-	var until time.Time
-	for _, x := range started {
-		if x.End.After(until) {
-			until = x.End
-		}
+	briefs := make([]circles.SessionBrief, len(started))
+	for i, x := range started {
+		briefs[i] = x.Brief()
 	}
-	return until, err
+	return BusyUntil(briefs, now), err
 }
 
 // notBefore returns the instant to look for occurrences after so that the
@@ -577,47 +575,26 @@ func (s *Scheduler) SkipSession(ctx context.Context, id int64) (circles.Session,
 // Upcoming returns the circle's next n occurrences after now, leaving out
 // the ones marked skipped and any that would start while a session of the
 // circle is under way, or while the one listed before it would still run
-// (a clock change made them overlap); none for an archived circle.
+// (a clock change made them overlap); none for an archived circle. It is
+// UpcomingAfter with what the store holds.
 func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Occurrence, error) {
 	if c.Archived || n <= 0 {
 		return nil, nil
-	}
-	rule, err := compile(c.Schedule)
-	if err != nil {
-		return nil, err
 	}
 	now := s.clock.Now()
 	skipped, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionSkipped}, From: now})
 	if err != nil {
 		return nil, err
 	}
-	isSkipped := make(map[int64]bool, len(skipped))
-	for _, sk := range skipped {
-		isSkipped[sk.Start.UnixMilli()] = true
+	starts := make([]time.Time, len(skipped))
+	for i, sk := range skipped {
+		starts[i] = sk.Start
 	}
 	busy, err := s.busyUntil(ctx, c, now)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Occurrence, 0, n)
-	after := notBefore(now, busy)
-	for range n + len(skipped) + maxPlanAhead {
-		o, err := rule.next(after)
-		if err != nil {
-			return out, err
-		}
-		after = o.Start
-		if isSkipped[o.Start.UnixMilli()] {
-			continue
-		}
-		if len(out) > 0 && o.Start.Before(out[len(out)-1].End) {
-			continue // the one before still runs: it can't be held (see planAfter)
-		}
-		if out = append(out, o); len(out) == n {
-			break
-		}
-	}
-	return out, nil
+	return UpcomingAfter(c, now, starts, busy, n)
 }
 
 // ChannelLost records that a session's channel was deleted in Discord by
