@@ -331,6 +331,8 @@ func (b *Bot) Start(ctx context.Context) error {
 	if _, err := b.SweepEnded(ctx); err != nil {
 		b.log.Error("retention: sweeping ended memberships", "err", err)
 	}
+	// Rounds are in memory: those a restart lost are reset in the background.
+	b.goTracked(func() { b.resetRounds(withRetryBudget(b.ctx, budgetFollowup)) })
 	if b.opts.RunScheduler {
 		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
 		b.goTracked(b.purgeLoop)

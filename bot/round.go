@@ -253,7 +253,7 @@ func (b *Bot) roundAct(lr *liveRound, action, userID string, role circles.Role, 
 		return "", err
 	}
 	if ended {
-		b.rounds.drop(lr)
+		b.forgetRound(lr)
 	}
 	if changed {
 		b.roundChanged(lr)
@@ -342,6 +342,11 @@ func (b *Bot) startRound(ctx context.Context, c circles.Circle, s circles.Sessio
 	lr.mu.Lock()
 	lr.messageID = m.ID
 	lr.mu.Unlock()
+	// Where the round is, so a restart can say it was reset; if that
+	// can't be stored, a click after a restart still does (roundButton).
+	if err := b.store.SaveRoundMessage(ctx, circles.RoundMessage{SessionID: s.ID, ChannelID: s.ChannelID, MessageID: m.ID, Minutes: int(speaking / time.Minute)}); err != nil {
+		b.log.Warn("recording the round's message", "guild", c.GuildID, "session", s.ID, "err", err)
+	}
 	b.log.Info("round started", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "minutes", int(speaking/time.Minute), "reset", reset)
 	return lr, nil
 }
@@ -367,7 +372,7 @@ func (b *Bot) editRound(lr *liveRound) {
 	if err != nil {
 		if isUnknown(err) {
 			b.log.Info("the round's message or channel is gone; round dropped", "guild", lr.guildID, "session", lr.sessionID)
-			b.rounds.drop(lr)
+			b.forgetRound(lr)
 			return
 		}
 		b.log.Warn("updating the round's message", "guild", lr.guildID, "session", lr.sessionID, "err", err)
@@ -425,8 +430,57 @@ func (b *Bot) endRoundIn(channelID string) {
 	lr.mu.Lock()
 	lr.round.End()
 	lr.mu.Unlock()
-	b.rounds.drop(lr)
+	b.forgetRound(lr)
 	b.roundChanged(lr)
+}
+
+// forgetRound drops an ended round, and its stored message.
+func (b *Bot) forgetRound(lr *liveRound) {
+	b.rounds.drop(lr)
+	if err := b.store.DeleteRoundMessage(b.ctx, lr.sessionID); err != nil && b.ctx.Err() == nil {
+		b.log.Warn("forgetting an ended round's message", "guild", lr.guildID, "session", lr.sessionID, "err", err)
+	}
+}
+
+// resetRounds follows a restart: the rounds that were running are lost
+// (they live in memory), so each one's message says it was reset and,
+// while its session is still open, a fresh round with the same speaking
+// time takes its place.
+func (b *Bot) resetRounds(ctx context.Context) {
+	marks, err := b.store.RoundMessages(ctx)
+	if err != nil {
+		b.log.Error("listing the rounds a restart lost", "err", err)
+		return
+	}
+	for _, m := range marks {
+		log := b.log.With("session", m.SessionID)
+		s, err := b.store.Session(ctx, m.SessionID)
+		if err != nil && circles.ErrorCode(err) != circles.ENotFound {
+			log.Warn("reading the session of a lost round", "err", err)
+			continue
+		}
+		text := roundEndedText(nil)
+		if err == nil && s.State == circles.SessionOpen && s.ClosedAt.IsZero() && s.ChannelID == m.ChannelID {
+			c, cerr := b.store.CircleByID(ctx, s.CircleID)
+			if cerr == nil {
+				_, cerr = b.startRound(ctx, c, s, time.Duration(m.Minutes)*time.Minute, true)
+			}
+			if cerr != nil {
+				log.Warn("starting a fresh round after a restart", "err", cerr)
+				continue // the next start, or a click on the old round, tries again
+			}
+			text = roundResetOld()
+		} else if err := b.store.DeleteRoundMessage(ctx, m.SessionID); err != nil {
+			log.Warn("forgetting a lost round", "err", err)
+		}
+		none := []discordgo.MessageComponent{}
+		if _, err := b.dg.ChannelMessageEditComplex(&discordgo.MessageEdit{
+			ID: m.MessageID, Channel: m.ChannelID, Content: &text, Components: &none, AllowedMentions: noMentions(),
+		}, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
+			log.Warn("marking a lost round's message", "err", err)
+		}
+		log.Info("a round lost in a restart was reset")
+	}
 }
 
 // newBootID is a random number that tells this process's round buttons

@@ -289,18 +289,44 @@ func TestRoundAfterRestart(t *testing.T) {
 	h.roundClick(h.members[0], round, "raise")
 	h.waitMessage(round.ID, contains("1. <@"+h.members[0]+">"))
 
+	// The restart loses the round: its message says so, without a click,
+	// and a fresh one with the same speaking time is posted.
 	h.restart()
-	r := h.roundClick(h.members[1], round, "raise")
-	wantContains(t, r.Content, "reset")
-	old, _ := h.sim.Message(round.ID)
-	if len(old.Buttons()) != 0 || !strings.Contains(old.Content, "reset") {
-		t.Fatalf("the lost round's message: %q %+v", old.Content, old.Buttons())
+	old := h.waitMessage(round.ID, contains("reset"))
+	if len(old.Buttons()) != 0 {
+		t.Fatalf("the lost round keeps its buttons: %+v", old.Buttons())
 	}
-	fresh, ok := h.roundMessage(s.ChannelID, "raise")
-	if !ok || fresh.ID == round.ID {
+	var fresh discordsim.Message
+	if err := h.sim.WaitFor(h.ctx, func() bool {
+		var ok bool
+		fresh, ok = h.roundMessage(s.ChannelID, "raise")
+		return ok && fresh.ID != round.ID
+	}); err != nil {
 		t.Fatal("no fresh round after the restart")
 	}
 	wantContains(t, fresh.Content, "reset because circlebot restarted", "4 min each", "No hands raised")
 	h.roundClick(h.members[1], fresh, "raise")
 	h.waitMessage(fresh.ID, contains("1. <@"+h.members[1]+">"))
+
+	// Had its message not been stored, the first click after a restart
+	// resets it just the same.
+	if err := h.store.DeleteRoundMessage(h.ctx, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.restart()
+	r := h.roundClick(h.members[2], fresh, "raise")
+	wantContains(t, r.Content, "reset")
+	if m, _ := h.sim.Message(fresh.ID); len(m.Buttons()) != 0 {
+		t.Fatal("the lost round keeps its buttons after the click")
+	}
+	third, ok := h.roundMessage(s.ChannelID, "raise")
+	if !ok || third.ID == fresh.ID {
+		t.Fatal("no fresh round after the click")
+	}
+	// Ending the round forgets its message: a restart then posts nothing.
+	h.roundClick(h.fac, third, "end")
+	h.waitMessage(third.ID, contains("The round has ended"))
+	if marks, err := h.store.RoundMessages(h.ctx); err != nil || len(marks) != 0 {
+		t.Fatalf("round messages kept after the end: %+v %v", marks, err)
+	}
 }

@@ -1,6 +1,7 @@
 package circles
 
 import (
+	"context"
 	"slices"
 	"time"
 )
@@ -164,4 +165,24 @@ func (r *Round) live() error {
 		return Errorf(EConflict, "This round has ended.")
 	}
 	return nil
+}
+
+// RoundMessage is where a session's running round is: only its message and
+// speaking time, never who spoke (the round lives in memory).
+type RoundMessage struct {
+	SessionID int64
+	ChannelID string
+	MessageID string
+	Minutes   int
+}
+
+// RoundStore remembers the running rounds' messages across a restart.
+type RoundStore interface {
+	// SaveRoundMessage records a session's round message, replacing one
+	// recorded before.
+	SaveRoundMessage(ctx context.Context, m RoundMessage) error
+	// DeleteRoundMessage forgets a session's round message (it ended).
+	DeleteRoundMessage(ctx context.Context, sessionID int64) error
+	// RoundMessages lists every recorded round message.
+	RoundMessages(ctx context.Context) ([]RoundMessage, error)
 }

@@ -18,6 +18,7 @@ type Store interface {
 	PrivacyStore
 	CardStore
 	ReachStore
+	RoundStore
 }
 
 // GuildStore keeps per-server settings and the bot's presence.

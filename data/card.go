@@ -83,3 +83,42 @@ func (s *Store) SetDMReachable(ctx context.Context, userID string, reachable boo
 		return err
 	})
 }
+
+// SaveRoundMessage records a session's round message.
+func (s *Store) SaveRoundMessage(ctx context.Context, m circles.RoundMessage) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO session_rounds (session_id, channel_id, message_id, minutes) VALUES (?, ?, ?, ?)
+			ON CONFLICT (session_id) DO UPDATE SET channel_id = excluded.channel_id, message_id = excluded.message_id, minutes = excluded.minutes`,
+			m.SessionID, m.ChannelID, m.MessageID, m.Minutes)
+		return err
+	})
+}
+
+// DeleteRoundMessage forgets a session's round message.
+func (s *Store) DeleteRoundMessage(ctx context.Context, sessionID int64) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM session_rounds WHERE session_id = ?`, sessionID)
+		return err
+	})
+}
+
+// RoundMessages lists every recorded round message.
+func (s *Store) RoundMessages(ctx context.Context) ([]circles.RoundMessage, error) {
+	var out []circles.RoundMessage
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT session_id, channel_id, message_id, minutes FROM session_rounds ORDER BY session_id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var m circles.RoundMessage
+			if err := rows.Scan(&m.SessionID, &m.ChannelID, &m.MessageID, &m.Minutes); err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

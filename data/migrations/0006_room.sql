@@ -17,3 +17,14 @@ CREATE TABLE circle_cards (
     posted_at  INTEGER NOT NULL,
     PRIMARY KEY (circle_id, channel_id)
 ) STRICT, WITHOUT ROWID;
+
+-- The round message of a session that has one running (/circle round), so
+-- that a restarted bot can say the round was reset and start a fresh one.
+-- Who spoke, raised a hand or passed is never stored: the round itself
+-- lives in memory.
+CREATE TABLE session_rounds (
+    session_id INTEGER PRIMARY KEY REFERENCES sessions (id) ON DELETE CASCADE,
+    channel_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    minutes    INTEGER NOT NULL
+) STRICT;
