@@ -44,6 +44,7 @@ func (b *Bot) myCirclesRoutes() {
 	b.router.Component(actionRemind, b.remindButton)
 	b.router.Component(actionMyCircles, b.myCirclesPageButton)
 	b.router.Component(actionMySessions, b.mySessionsButton)
+	b.calendarRoutes()
 }
 
 func (b *Bot) myCirclesCommand(ctx context.Context, r *Request) (*Response, error) {
@@ -132,6 +133,7 @@ func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int6
 		}
 		resp.Components = append(resp.Components, Row(nav("◀ Previous", "prev", page-1), nav("Next ▶", "next", page+1)))
 	}
+	resp.Components = append(resp.Components, calendarRow(guildID, userID))
 	head = append(head, "Only you can see this. "+peerSupportNote)
 	resp.Content = strings.Join(head, "\n\n")
 	return resp, nil

@@ -85,6 +85,13 @@ type Session struct {
 	// session's channel; only then can a channel of the session exist
 	// without ChannelID (the create's answer was lost), to be looked for.
 	ChannelRequested bool `json:"-"`
+	// EventID is the Discord scheduled event mirroring the session, for a
+	// circle with Events; "" when none.
+	EventID string `json:"-"`
+	// EventRequested: the bot is about to create, or created, the
+	// session's event; only then can one exist without EventID (the
+	// create's answer was lost), to be looked for before making another.
+	EventRequested bool `json:"-"`
 	// ChannelLost: someone deleted the session's channel in Discord; the
 	// session ended then (State deleted).
 	ChannelLost bool      `json:"channel_lost,omitempty"`

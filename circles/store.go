@@ -222,6 +222,9 @@ type SessionStore interface {
 	// and start; either way it returns the stored row. This is what makes
 	// planning and opening idempotent.
 	EnsureSession(ctx context.Context, s Session) (Session, bool, error)
+	// EnsureSessions is EnsureSession for many sessions in one
+	// transaction, all or none; out and created follow the order of in.
+	EnsureSessions(ctx context.Context, in []Session) (out []Session, created []bool, err error)
 	// DeletePlannedSession removes a session that is planned and has not
 	// begun to open (no channel, never opened), with its RSVPs: an
 	// occurrence a schedule change dropped. deleted is false, and nothing
@@ -248,6 +251,43 @@ type SessionStore interface {
 	// UserRSVPs lists one user's answers for the given sessions (none for
 	// a session they haven't answered), in one lookup.
 	UserRSVPs(ctx context.Context, userID string, sessionIDs []int64) ([]RSVP, error)
+	PlanMarkStore
+}
+
+// PlanMark says that a circle's next session is planned: session
+// SessionID, starting at Start, planned from the circle as it was at
+// generation Gen. The store resets a circle's mark, and moves its Gen on,
+// whenever the circle's row changes or that session stops being planned
+// (it opens, is skipped, moves, is deleted), so that a start-up only
+// plans the circles whose mark is reset or whose next session has begun.
+type PlanMark struct {
+	CircleID  int64
+	Gen       int64
+	SessionID int64
+	Start     time.Time
+	// Fresh, from CirclesToPlan: the circle has no sessions at all, so
+	// none can be under way, skipped or taken (a new circle, or the first
+	// start of a new database).
+	Fresh bool
+}
+
+// PlanMarkStore keeps the plan marks, which let a start-up skip the
+// circles with nothing to plan.
+type PlanMarkStore interface {
+	// CirclesToPlan returns the non-archived circles of guilds the bot is
+	// in whose mark is reset or whose marked session starts at or before
+	// now, each with its current Gen (CircleID, Gen and Fresh set), by
+	// ID: an indexed query, whose cost grows with what it returns.
+	CirclesToPlan(ctx context.Context, now time.Time) ([]PlanMark, error)
+	// PlanGen returns a circle's current Gen; read it before the circle,
+	// so that a change in between refuses the mark. ENotFound if the
+	// circle is gone.
+	PlanGen(ctx context.Context, circleID int64) (int64, error)
+	// MarkPlanned stores the marks, in one transaction. A mark whose Gen
+	// is no longer the circle's, or whose session is no longer planned
+	// (with a DueAt) at Start, is left out: the circle is planned again
+	// at the next start.
+	MarkPlanned(ctx context.Context, marks []PlanMark) error
 }
 
 // UserExport is everything circlebot holds about one user, for /privacy export.

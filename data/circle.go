@@ -61,6 +61,7 @@ func circleNotFound() error {
 const circleCols = `c.id, c.guild_id, c.name, c.kind, c.topic, c.capacity, c.listener_cap, c.listeners_allowed,
 	c.guidelines_text, c.guidelines_version, c.prompts, c.weekday, c.hour, c.minute, c.cron, c.timezone,
 	c.duration_minutes, c.facilitator_gate, c.postpone_without_facilitator, c.archived, c.created_at, c.created_by,
+	c.every_weeks, c.anchor_date, c.nth_weekday, c.events,
 	(SELECT json_group_array(user_id) FROM (SELECT user_id FROM circle_facilitators f
 		WHERE f.circle_id = c.id ORDER BY f.position))`
 
@@ -76,7 +77,8 @@ func scanCircle(r scanner) (circles.Circle, error) {
 	err := r.Scan(&c.ID, &c.GuildID, &c.Name, &c.Kind, &c.Topic, &c.Capacity, &c.ListenerCap, &c.ListenersAllowed,
 		&c.Guidelines.Text, &c.Guidelines.Version, &prompts, &c.Schedule.Weekday, &c.Schedule.Hour, &c.Schedule.Minute,
 		&c.Schedule.Cron, &c.Schedule.TimeZone, &durMin, &c.FacilitatorGate, &c.PostponeWithoutFacilitator,
-		&c.Archived, &created, &c.CreatedBy, &facilitators)
+		&c.Archived, &created, &c.CreatedBy, &c.Schedule.EveryWeeks, &c.Schedule.Anchor, &c.Schedule.NthWeekday, &c.Events,
+		&facilitators)
 	if err != nil {
 		return c, err
 	}
@@ -197,8 +199,9 @@ func firstError(errs []error) error {
 
 const insertCircleSQL = `INSERT INTO circles (guild_id, name, name_fold, kind, topic, capacity, listener_cap,
 	listeners_allowed, guidelines_text, guidelines_version, prompts, weekday, hour, minute, cron, timezone,
-	duration_minutes, facilitator_gate, postpone_without_facilitator, archived, created_at, created_by)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	duration_minutes, facilitator_gate, postpone_without_facilitator, archived, created_at, created_by,
+	every_weeks, anchor_date, nth_weekday, events)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const insertFacilitatorSQL = `INSERT INTO circle_facilitators (circle_id, user_id, position) VALUES (?, ?, ?)`
 
@@ -211,7 +214,7 @@ func circleArgs(c *circles.Circle) ([]any, error) {
 		c.ListenersAllowed, c.Guidelines.Text, c.Guidelines.Version, string(prompts), int(c.Schedule.Weekday),
 		c.Schedule.Hour, c.Schedule.Minute, c.Schedule.Cron, c.Schedule.TimeZone,
 		int64(c.Schedule.Duration / time.Minute), c.FacilitatorGate, c.PostponeWithoutFacilitator, c.Archived,
-		ms(c.CreatedAt), c.CreatedBy}, nil
+		ms(c.CreatedAt), c.CreatedBy, c.Schedule.EveryWeeks, c.Schedule.Anchor, c.Schedule.NthWeekday, c.Events}, nil
 }
 
 // CreateCircle validates and stores c, setting its ID.
@@ -437,7 +440,8 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 		_, err = tx.ExecContext(ctx, `UPDATE circles SET guild_id = ?, name = ?, name_fold = ?, kind = ?, topic = ?,
 			capacity = ?, listener_cap = ?, listeners_allowed = ?, guidelines_text = ?, guidelines_version = ?,
 			prompts = ?, weekday = ?, hour = ?, minute = ?, cron = ?, timezone = ?, duration_minutes = ?,
-			facilitator_gate = ?, postpone_without_facilitator = ?, archived = ?, created_at = ?, created_by = ?
+			facilitator_gate = ?, postpone_without_facilitator = ?, archived = ?, created_at = ?, created_by = ?,
+			every_weeks = ?, anchor_date = ?, nth_weekday = ?, events = ?
 			WHERE id = ?`, append(args, c.ID)...)
 		if isUnique(err, "circles.guild_id") {
 			return nameTaken(c.Name)

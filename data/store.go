@@ -31,6 +31,9 @@ type Store struct {
 	clock circles.Clock
 	// statements counts the SQL statements run on w and r (Statements).
 	statements atomic.Int64
+	// lock is held shared while the store is open, so that Restore can
+	// tell the database is in use (lockFile).
+	lock *os.File
 }
 
 // Option configures Open.
@@ -70,7 +73,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := securePath(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, clock: circles.SystemClock{}}
+	lock, err := lockFile(path, false)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("data: open %s: a restore of this database is under way; start circlebot again when it has finished", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, clock: circles.SystemClock{}, lock: lock}
 	for _, o := range opts {
 		o(s)
 	}
@@ -82,11 +92,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
 	if err := s.w.PingContext(ctx); err != nil {
-		s.w.Close()
+		s.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
 	if err := migrate(ctx, s.w, migrationFS, s.clock); err != nil {
-		s.w.Close()
+		s.Close()
 		return nil, fmt.Errorf("data: migrate %s: %w", path, err)
 	}
 	// The WAL and shared-memory files take their mode from the database file,
@@ -194,6 +204,10 @@ func (s *Store) Close() error {
 	}
 	if s.w != nil {
 		errs = append(errs, s.w.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close()) // after SQLite's last connection
+		s.lock = nil
 	}
 	return errors.Join(errs...)
 }
