@@ -6,7 +6,7 @@ import (
 )
 
 // eventCirclesSQL must be answered from the partial indexes circles_events
-// and sessions_event (0008_event_sync.sql): the few circles that mirror
+// and sessions_event (migration event_sync): the few circles that mirror
 // their sessions as Discord scheduled events, and those whose sessions
 // still hold one, not every circle or session.
 const eventCirclesSQL = `SELECT c.id FROM circles c INDEXED BY circles_events

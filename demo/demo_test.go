@@ -65,6 +65,9 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"Fran ▸ /circle open", "Opened a session of **Grief circle**: #grief-circle-2026-12-03",
 		"circlebot ▸ DM to Ben\n    │ 🌱", "a DM like it to Chloé, Elif, Gus and Hana",
 		"Ben ▸ clicks [I agree to version 2]", "come on in",
+		// A round with a timer; a circle card joined from its button.
+		"Fran ▸ clicks [🔄 Start a round (facilitators)]", "Ben ▸ clicks [✋ Raise hand]", "🎙️ **Speaking:** @Ben", "⏰ **Time's up**, @Ben", "The round has ended",
+		"Fran ▸ /circle post circle:\"Grief circle\" channel:#find-a-circle", "Jas ▸ clicks [Read the guidelines & join]", "Jas ▸ clicks [Join as listener]",
 		"Fran ▸ /circle close", "Closed the session of **Grief circle**",
 		// The schedule, a skip, planning ahead.
 		"Fran ▸ /circle schedule circle:\"Grief circle\"\n", "▌🗓️ When Grief circle meets",
