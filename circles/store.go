@@ -258,11 +258,11 @@ type SessionStore interface {
 // EventStore finds the circles whose Discord scheduled events may need
 // bringing in line with their sessions at a start-up.
 type EventStore interface {
-	// EventCircles returns, by ID, the non-archived circles of guilds the
-	// bot is in that mirror their sessions as events (Circle.Events), and
-	// every circle with a session that holds an event (Session.EventID)
-	// or was about to get one (EventRequested): indexed, its cost grows
-	// with what it returns.
+	// EventCircles returns, by ID, the circles of guilds the bot is in
+	// that mirror their sessions as events (Circle.Events, not archived),
+	// and those with a session that holds an event (Session.EventID) or
+	// was about to get one (EventRequested): indexed, its cost grows with
+	// what it returns.
 	EventCircles(ctx context.Context) ([]int64, error)
 }
 

@@ -14,7 +14,9 @@ const eventCirclesSQL = `SELECT c.id FROM circles c INDEXED BY circles_events
 	WHERE c.events <> 0 AND c.archived = 0 AND g.removed_at IS NULL
 	UNION
 	SELECT s.circle_id FROM sessions s INDEXED BY sessions_event
-	WHERE s.event_id <> '' OR s.event_requested <> 0
+	CROSS JOIN circles c ON c.id = s.circle_id
+	LEFT JOIN guilds g ON g.id = c.guild_id
+	WHERE (s.event_id <> '' OR s.event_requested <> 0) AND g.removed_at IS NULL
 	ORDER BY 1`
 
 // EventCircles returns the circles whose Discord scheduled events a

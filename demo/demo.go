@@ -135,7 +135,7 @@ func Run(parent context.Context, o Options) error {
 		{"A member erases their data", d.stepErase},
 		{"The admin writes the server's own crisis resources", d.stepCrisis},
 		{"The facilitator archives the circle", d.stepArchive},
-		{"A fortnightly circle in the server's Events tab and members' calendars", d.stepEvents},
+		{"A fortnightly circle in the Events tab and in calendars", d.stepEvents},
 		{"The bot is removed from the server", d.stepRemoved},
 	}
 	d.printf("circlebot demo — a simulated Discord server, the real bot, a temporary database.\n")
