@@ -135,13 +135,7 @@ func liveEvents(h *harness) []discordsim.ScheduledEvent {
 // out of line, and nothing for circles that are in line.
 func TestScheduledEventsFollowThePlan(t *testing.T) {
 	t.Parallel()
-	O := discordsim.O
-	h := newHarness(t)
-	h.facSetup()
-	botRole := h.sim.BotRoleID(h.guild)
-	h.facCreate(h.fac, "Evening circle", O("weekday", "Wednesday"), O("time", "19:00"), O("timezone", "Europe/Berlin"), O("events", true))
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	first := time.Date(2026, 11, 25, 19, 0, 0, 0, berlin)
+	h, first := eventsHarness(t)
 	if n := len(liveEvents(h)); n != 3 {
 		t.Fatalf("%d events, want 3", n)
 	}
@@ -158,8 +152,7 @@ func TestScheduledEventsFollowThePlan(t *testing.T) {
 
 	// Create Events taken away: the open can't start the event; the
 	// facilitators hear of it once, not at every session.
-	h.sim.SetEveryonePermissions(h.guild, discordsim.EveryonePermissions&^discordsim.PermissionCreateEvents)
-	h.sim.SetRolePermissions(h.guild, botRole, discordsim.BotPermissions&^discordsim.PermissionCreateEvents)
+	h.createEvents(false)
 	before := len(h.sim.DMs(h.fac))
 	second := first.AddDate(0, 0, 7)
 	h.lcAt(second)
@@ -179,7 +172,7 @@ func TestScheduledEventsFollowThePlan(t *testing.T) {
 	// Granted again while the bot is down: the start resyncs the circle
 	// (its sessions lack events), without waiting for a change.
 	h.stop()
-	h.sim.SetRolePermissions(h.guild, botRole, discordsim.BotPermissions|discordsim.PermissionCreateEvents)
+	h.createEvents(true)
 	h.start()
 	third := first.AddDate(0, 0, 14)
 	live = liveEvents(h)
@@ -202,22 +195,39 @@ func TestScheduledEventsFollowThePlan(t *testing.T) {
 func TestScheduledEventsRetried(t *testing.T) {
 	t.Parallel()
 	O := discordsim.O
-	h := newHarness(t)
-	h.facSetup()
-	botRole := h.sim.BotRoleID(h.guild)
-	h.facCreate(h.fac, "Evening circle", O("weekday", "Wednesday"), O("time", "19:00"), O("timezone", "Europe/Berlin"), O("events", true))
-	berlin, _ := time.LoadLocation("Europe/Berlin")
-	first := time.Date(2026, 11, 25, 19, 0, 0, 0, berlin)
-	h.sim.SetEveryonePermissions(h.guild, discordsim.EveryonePermissions&^discordsim.PermissionCreateEvents)
-	h.sim.SetRolePermissions(h.guild, botRole, discordsim.BotPermissions&^discordsim.PermissionCreateEvents)
+	h, first := eventsHarness(t)
+	h.createEvents(false)
 	h.run(h.fac, "circle skip", O("circle", "Evening circle"), O("session", facItoa(first.Unix())))
 	if live := liveEvents(h); !live[0].Start.Equal(first) {
 		t.Fatalf("the refused cancel happened: %+v", live)
 	}
-	h.sim.SetRolePermissions(h.guild, botRole, discordsim.BotPermissions|discordsim.PermissionCreateEvents)
+	h.createEvents(true)
 	h.lcAt(h.clock.Now().Add(schedule.DefaultRetryDelay))
 	live := liveEvents(h)
 	if len(live) != 3 || !live[0].Start.Equal(first.AddDate(0, 0, 7)) {
 		t.Fatalf("after the retry: %+v", live)
 	}
+}
+
+// eventsHarness is a harness with an "Evening circle" meeting on
+// Wednesdays at 19:00 in Berlin, with events:True, and its first session.
+func eventsHarness(t *testing.T) (*harness, time.Time) {
+	O := discordsim.O
+	h := newHarness(t)
+	h.facSetup()
+	h.facCreate(h.fac, "Evening circle", O("weekday", "Wednesday"), O("time", "19:00"), O("timezone", "Europe/Berlin"), O("events", true))
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	return h, time.Date(2026, 11, 25, 19, 0, 0, 0, berlin)
+}
+
+// createEvents grants circlebot Create Events through its role, or takes
+// it away from both its role and @everyone.
+func (h *harness) createEvents(on bool) {
+	botRole := h.sim.BotRoleID(h.guild)
+	if on {
+		h.sim.SetRolePermissions(h.guild, botRole, discordsim.BotPermissions|discordsim.PermissionCreateEvents)
+		return
+	}
+	h.sim.SetEveryonePermissions(h.guild, discordsim.EveryonePermissions&^discordsim.PermissionCreateEvents)
+	h.sim.SetRolePermissions(h.guild, botRole, discordsim.BotPermissions&^discordsim.PermissionCreateEvents)
 }

@@ -1,9 +1,6 @@
 package data
 
-import (
-	"context"
-	"database/sql"
-)
+import "context"
 
 // eventCirclesSQL must be answered from the partial indexes circles_events
 // and sessions_event (migration event_sync): the few circles that mirror
@@ -22,21 +19,5 @@ const eventCirclesSQL = `SELECT c.id FROM circles c INDEXED BY circles_events
 // EventCircles returns the circles whose Discord scheduled events a
 // start-up may have to bring in line (see circles.EventStore), by ID.
 func (s *Store) EventCircles(ctx context.Context) ([]int64, error) {
-	var out []int64
-	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, eventCirclesSQL)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			out = append(out, id)
-		}
-		return rows.Err()
-	})
-	return out, err
+	return s.ids(ctx, eventCirclesSQL)
 }
