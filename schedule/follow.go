@@ -48,6 +48,9 @@ func (s *Scheduler) follow(ctx context.Context, c circles.Circle) {
 func (s *Scheduler) FollowLater(circleID int64) {
 	s.mu.Lock()
 	now := s.clock.Now()
+	if s.unfollowed == nil {
+		s.unfollowed = map[int64]bool{}
+	}
 	s.unfollowed[circleID] = true
 	switch {
 	case s.followWait == 0:

@@ -187,7 +187,7 @@ type Scheduler struct {
 	replanAt   time.Time
 	replanWait time.Duration
 	// Circles whose PlanFollower failed, to be followed again at followAt
-	// (follow.go); guarded by mu.
+	// (follow.go; made by FollowLater); guarded by mu.
 	unfollowed map[int64]bool
 	followAt   time.Time
 	followWait time.Duration
@@ -226,20 +226,19 @@ type trouble struct {
 // New returns a Scheduler. It does nothing until Reconcile, RunDue or Run.
 func New(o Options) *Scheduler {
 	s := &Scheduler{
-		store:      o.Store,
-		actions:    o.Actions,
-		clock:      o.Clock,
-		log:        o.Logger,
-		grace:      o.LateOpenGrace,
-		defaults:   o.DefaultSettings,
-		workers:    o.Workers,
-		retry:      o.RetryDelay,
-		obs:        o.Observer,
-		inflight:   map[int64]chan struct{}{},
-		kick:       make(chan struct{}, 1),
-		unplanned:  map[int64]bool{},
-		unfollowed: map[int64]bool{},
-		troubles:   map[troubleKey]*trouble{},
+		store:     o.Store,
+		actions:   o.Actions,
+		clock:     o.Clock,
+		log:       o.Logger,
+		grace:     o.LateOpenGrace,
+		defaults:  o.DefaultSettings,
+		workers:   o.Workers,
+		retry:     o.RetryDelay,
+		obs:       o.Observer,
+		inflight:  map[int64]chan struct{}{},
+		kick:      make(chan struct{}, 1),
+		unplanned: map[int64]bool{},
+		troubles:  map[troubleKey]*trouble{},
 	}
 	if s.clock == nil {
 		s.clock = circles.SystemClock{}
