@@ -134,6 +134,8 @@ type Bot struct {
 	problemsTold sync.Map // problemKey → true
 	// eventLocks: one scheduled-event sync per circle at a time (events.go).
 	eventLocks sync.Map // int64 → *sync.Mutex
+	// eventsPending: circles whose last events sync failed (events.go).
+	eventsPending sync.Map // int64 → true
 	// proposals: schedule changes waiting for Save (recurrence.go).
 	proposals proposals
 	// alerts: when each trouble of a circle was last told (alert).
@@ -334,6 +336,11 @@ func (b *Bot) Start(ctx context.Context) error {
 	}
 	if err := b.sched.Reconcile(ctx); err != nil {
 		b.log.Error("reconciling sessions; carrying on, the scheduler retries what failed", "err", err)
+	}
+	if n, err := b.ResyncEvents(ctx); err != nil {
+		b.log.Error("resyncing scheduled events; the next change of each circle syncs them", "err", err)
+	} else if n > 0 {
+		b.log.Info("resynced scheduled events", "circles", n)
 	}
 	if err := b.PurgeRemovedGuilds(ctx); err != nil {
 		b.log.Error("purging removed guilds", "err", err)

@@ -63,13 +63,17 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	for _, o := range options {
 		o(&botOpts, &simOpts)
 	}
+	clock := circles.NewManualClock(t0)
+	if simOpts.Now == nil {
+		simOpts.Now = discordsim.FollowClock(clock.Now) // Discord's now is the bot's
+	}
 	sim, err := discordsim.New(simOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(sim.Close)
 
-	h := &harness{t: t, ctx: ctx, sim: sim, clock: circles.NewManualClock(t0)}
+	h := &harness{t: t, ctx: ctx, sim: sim, clock: clock}
 	h.dbPath = filepath.Join(t.TempDir(), "circlebot.db")
 	h.admin = sim.AddUser("ada-admin")
 	h.guild = sim.AddGuild("Harbour Community", h.admin)

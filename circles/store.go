@@ -252,6 +252,18 @@ type SessionStore interface {
 	// a session they haven't answered), in one lookup.
 	UserRSVPs(ctx context.Context, userID string, sessionIDs []int64) ([]RSVP, error)
 	PlanMarkStore
+	EventStore
+}
+
+// EventStore finds the circles whose Discord scheduled events may need
+// bringing in line with their sessions at a start-up.
+type EventStore interface {
+	// EventCircles returns, by ID, the circles of guilds the bot is in
+	// that mirror their sessions as events (Circle.Events, not archived),
+	// and those with a session that holds an event (Session.EventID) or
+	// was about to get one (EventRequested): indexed, its cost grows with
+	// what it returns.
+	EventCircles(ctx context.Context) ([]int64, error)
 }
 
 // PlanMark says that a circle's next session is planned: session

@@ -320,6 +320,7 @@ func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int6
 		next, err := s.planAfter(ctx, f.c, f.g, now, now)
 		if err == nil {
 			mark(markOf(f.c.ID, f.gen, next))
+			s.follow(ctx, f.c)
 		}
 		fail(f.c.ID, err)
 	}
@@ -342,6 +343,7 @@ func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int6
 			}
 			s.log.Debug("schedule: planned", "guild", f.c.GuildID, "circle", f.c.ID, "session", out[i].ID, "start", out[i].Start)
 			mark(markOf(f.c.ID, f.gen, out[i]))
+			s.follow(ctx, f.c)
 		}
 	}
 	planOne := func(m circles.PlanMark) error {

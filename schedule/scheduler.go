@@ -186,6 +186,11 @@ type Scheduler struct {
 	unplanned  map[int64]bool
 	replanAt   time.Time
 	replanWait time.Duration
+	// Circles whose PlanFollower failed, to be followed again at followAt
+	// (follow.go; made by FollowLater); guarded by mu.
+	unfollowed map[int64]bool
+	followAt   time.Time
+	followWait time.Duration
 	// troubles are the sessions whose last step (or, apart, whose last
 	// access re-sync) failed, with how often in a row; guarded by mu. Kept
 	// in memory only: a restart starts counting again, which at worst
@@ -305,6 +310,9 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 	if len(s.unplanned) > 0 && (!ok || s.replanAt.Before(next)) {
 		next, ok = s.replanAt, true
 	}
+	if at, follow := s.nextFollow(); follow && (!ok || at.Before(next)) {
+		next, ok = at, true
+	}
 	s.mu.Unlock()
 	if !ok {
 		return maxIdle
@@ -320,6 +328,7 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 // earlier are planned again first, when their retry is due.
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	s.replanFailed(ctx)
+	s.followFailed(ctx)
 	now := s.clock.Now()
 	seen := map[int64]bool{}
 	var done atomic.Int64
@@ -903,6 +912,11 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	}
 	if after != nil {
 		after(now)
+	}
+	switch step {
+	case StepOpen, StepMissed, StepOverlap, StepClose:
+		// The plan moved on: what mirrors it follows (PlanFollower).
+		s.follow(ctx, c)
 	}
 	if pending != nil {
 		return out, pending
