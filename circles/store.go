@@ -165,12 +165,13 @@ type SessionStore interface {
 	UpdateSession(ctx context.Context, id int64, fn func(*Session) error) (Session, error)
 	// Sessions lists sessions by start time.
 	Sessions(ctx context.Context, f SessionFilter) ([]Session, error)
-	// DueSessions returns sessions whose DueAt is set and not after t,
-	// earliest first (an indexed query, not a scan).
-	DueSessions(ctx context.Context, t time.Time, limit int) ([]Session, error)
-	// NextDue returns the earliest DueAt of any session; ok is false if
-	// nothing is pending.
-	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// DueSessions returns the sessions of guilds in shards (the zero
+	// Shards: every guild) whose DueAt is set and not after t, earliest
+	// first (an indexed query, not a scan).
+	DueSessions(ctx context.Context, t time.Time, limit int, shards Shards) ([]Session, error)
+	// NextDue returns the earliest DueAt of any session of a guild in
+	// shards; ok is false if nothing is pending there.
+	NextDue(ctx context.Context, shards Shards) (t time.Time, ok bool, err error)
 	// SessionByChannel finds the session that owns a channel.
 	SessionByChannel(ctx context.Context, channelID string) (Session, error)
 	// SetRSVP records a member's answer for a session of their circle.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -228,30 +229,64 @@ func (s *Store) Sessions(ctx context.Context, f circles.SessionFilter) ([]circle
 // sessions_due; the "due_at IS NOT NULL" terms are what let SQLite use it.
 const (
 	dueSessionsSQL = `SELECT ` + sessionCols + ` FROM sessions s
-		WHERE s.due_at IS NOT NULL AND s.due_at <= ? ORDER BY s.due_at, s.id LIMIT ?`
+		WHERE s.due_at IS NOT NULL AND s.due_at <= ?%s ORDER BY s.due_at, s.id LIMIT ?`
 	nextDueSQL = `SELECT MIN(due_at) FROM sessions WHERE due_at IS NOT NULL`
+	// nextDueInSQL is nextDueSQL for some shards: MIN would read every
+	// pending session to filter them, so this walks sessions_due in order
+	// and stops at the first one of a guild in the shards.
+	nextDueInSQL = `SELECT s.due_at FROM sessions s WHERE s.due_at IS NOT NULL%s ORDER BY s.due_at LIMIT 1`
 )
 
-// DueSessions returns sessions whose DueAt is set and not after t, earliest
-// first; limit <= 0 means all.
-func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int) ([]circles.Session, error) {
+// shardTerm is the SQL term (and its arguments) that keeps to the sessions
+// of the guilds in shards: circles.ShardOf in SQL. Guild IDs are TEXT, and
+// CAST reads a snowflake whole (they fit in SQLite's signed 64 bits) and
+// anything else as 0, as ShardOf does. "" for every guild. The term is
+// checked row by row on what the index range yields, so the due queries
+// stay on sessions_due.
+func shardTerm(shards circles.Shards) (string, []any) {
+	if shards.All() {
+		return "", nil
+	}
+	args := make([]any, 0, 1+len(shards.IDs))
+	args = append(args, shards.Count)
+	for _, id := range shards.IDs {
+		args = append(args, id)
+	}
+	marks := strings.Repeat(", ?", len(shards.IDs))[2:]
+	return ` AND ((CAST(s.guild_id AS INTEGER) >> 22) % ?) IN (` + marks + `)`, args
+}
+
+// DueSessions returns sessions of guilds in shards whose DueAt is set and
+// not after t, earliest first; limit <= 0 means all.
+func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int, shards circles.Shards) ([]circles.Session, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
+	term, targs := shardTerm(shards)
+	args := append(append([]any{t.UnixMilli()}, targs...), limit)
+	q := fmt.Sprintf(dueSessionsSQL, term)
 	var out []circles.Session
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = querySessions(ctx, tx, dueSessionsSQL, t.UnixMilli(), limit)
+		out, err = querySessions(ctx, tx, q, args...)
 		return err
 	})
 	return out, err
 }
 
-// NextDue returns the earliest DueAt of any session.
-func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+// NextDue returns the earliest DueAt of any session of a guild in shards.
+func (s *Store) NextDue(ctx context.Context, shards circles.Shards) (time.Time, bool, error) {
+	q, args := nextDueSQL, []any(nil)
+	if term, targs := shardTerm(shards); term != "" {
+		q, args = fmt.Sprintf(nextDueInSQL, term), targs
+	}
 	var v sql.NullInt64
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, nextDueSQL).Scan(&v)
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
 	})
 	if err != nil || !v.Valid {
 		return time.Time{}, false, err

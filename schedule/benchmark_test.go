@@ -85,7 +85,7 @@ func seededDB(b *testing.B, n int) string {
 			b.Fatal(err)
 		}
 	}
-	if due, _ := st.DueSessions(ctx, monday, 0); len(due) != 0 {
+	if due, _ := st.DueSessions(ctx, monday, 0, circles.Shards{}); len(due) != 0 {
 		b.Fatalf("%d sessions due at seeding time", len(due))
 	}
 	b.Logf("seeded %d circles with planned sessions in %s", n, time.Since(began).Round(time.Millisecond))

@@ -234,8 +234,8 @@ func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
 			if circles.ErrorCode(err) == circles.ENotFound {
 				return nil
 			}
-			if err != nil || c.Archived {
-				return err
+			if err != nil || c.Archived || !s.shards.Owns(c.GuildID) {
+				return err // another process plans the circles of its guilds
 			}
 			mu.Lock()
 			g, ok := guilds[c.GuildID]

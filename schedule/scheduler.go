@@ -90,6 +90,11 @@ type Options struct {
 	// After StuckAfter failures in a row the wait doubles with each further
 	// one, up to MaxRetryDelay. Default 1m.
 	RetryDelay time.Duration
+	// Shards are the guilds whose sessions this scheduler runs, when the
+	// bot's shards are split between processes over one store: each
+	// process's scheduler runs the sessions of its own guilds, so that
+	// none is worked on by two. The zero value is every guild.
+	Shards circles.Shards
 }
 
 // Defaults.
@@ -138,6 +143,7 @@ type Scheduler struct {
 	defaults circles.GuildSettings
 	workers  int
 	retry    time.Duration
+	shards   circles.Shards
 
 	mu       sync.Mutex
 	inflight map[int64]chan struct{} // sessions a goroutine is working on; closed when done
@@ -190,6 +196,7 @@ func New(o Options) *Scheduler {
 		defaults:  o.DefaultSettings,
 		workers:   o.Workers,
 		retry:     o.RetryDelay,
+		shards:    o.Shards,
 		inflight:  map[int64]chan struct{}{},
 		kick:      make(chan struct{}, 1),
 		unplanned: map[int64]bool{},
@@ -251,7 +258,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // from the Clock, so a manual clock decides what is due; the sleep itself
 // is real.
 func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
-	next, ok, err := s.store.NextDue(ctx)
+	next, ok, err := s.store.NextDue(ctx, s.shards)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("schedule: next due", "error", err)
@@ -283,7 +290,7 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	var errs []error
 	var errMu sync.Mutex
 	for ctx.Err() == nil {
-		batch, err := s.store.DueSessions(ctx, now, batchSize)
+		batch, err := s.store.DueSessions(ctx, now, batchSize, s.shards)
 		if err != nil {
 			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
 		}
