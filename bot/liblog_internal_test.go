@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/gorilla/websocket"
 )
 
 // records reads the JSON lines a logger wrote.
@@ -32,7 +31,7 @@ func records(t *testing.T, buf *bytes.Buffer) []map[string]any {
 // is left alone: a line of its own is given straight to the hook.)
 func TestDiscordgoLogLines(t *testing.T) {
 	t.Parallel()
-	d := &discordgoLog{watches: &watchList{}}
+	d := &discordgoLog{}
 	var buf bytes.Buffer
 	restore := d.route(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	d.line(discordgo.LogError, 2, "error reconnecting to gateway, %s", errors.New("dial tcp: refused"))
@@ -60,43 +59,10 @@ func TestDiscordgoLogLines(t *testing.T) {
 	}
 }
 
-// A line carrying a fatal close stops every watching bot; others don't.
-func TestDiscordgoLogReportsFatalCloses(t *testing.T) {
-	t.Parallel()
-	watches := &watchList{}
-	d := &discordgoLog{watches: watches}
-	defer d.route(slog.New(slog.DiscardHandler))()
-	w, gone := newGatewayWatch(), newGatewayWatch()
-	watches.add(w)
-	watches.add(gone)
-	watches.remove(gone)
-
-	d.line(discordgo.LogWarning, 2, "error reading from gateway %s websocket, %s", "wss://x", &websocket.CloseError{Code: 4000, Text: "Unknown error."})
-	select {
-	case <-w.failed:
-		t.Fatal("a resumable close stopped the bot")
-	default:
-	}
-	d.line(discordgo.LogError, 2, "error reconnecting to gateway, %s", &websocket.CloseError{Code: 4004, Text: "Authentication failed."})
-	select {
-	case <-w.failed:
-	default:
-		t.Fatal("4004 didn't stop the bot")
-	}
-	if w.err.Code != 4004 || !w.stopped.Load() {
-		t.Errorf("after 4004: err %+v, dialer stopped %v", w.err, w.stopped.Load())
-	}
-	select {
-	case <-gone.failed:
-		t.Error("a bot no longer watching was told")
-	default:
-	}
-}
-
 // Lines go to the latest route still in place, whatever order routes end in.
 func TestDiscordgoLogRoutes(t *testing.T) {
 	t.Parallel()
-	d := &discordgoLog{watches: &watchList{}}
+	d := &discordgoLog{}
 	var a, b, c bytes.Buffer
 	logger := func(buf *bytes.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(buf, nil)) }
 	endA := d.route(logger(&a))

@@ -32,7 +32,7 @@
 // MessageCommand, PostUserMessage); read what the bot did (Channels,
 // Messages, Pins, DMs, Commands, Requests); and inject faults (FailNext,
 // SetFailureRate, LoseNext and SetLossRate — carried out, response lost —,
-// Force429, SetLatency, DropGateway, DropShard, InvalidateSession,
+// Force429, SetLatency, DropGateway, DropShard, RefuseShard, InvalidateSession,
 // IgnoreMemberRequests), random ones reproducible by seed
 // (Options.FaultSeed). Calls of operations the spec deprecates are served
 // but reported (Request.Deprecated, Stats.Deprecated, OperationsServed).

@@ -113,6 +113,7 @@ type gatewayState struct {
 	throttled    int
 	firstStart   time.Time   // the first session start of the day (session_start_limit)
 	byShard      map[int]int // sessions started per shard id (unsharded: 0)
+	refuse       map[int]int // shard id -> the close code its IDENTIFYs and RESUMEs get (RefuseShard)
 }
 
 func (g *gatewayState) init() {
@@ -120,6 +121,7 @@ func (g *gatewayState) init() {
 	g.allMembersAt = map[string]time.Time{}
 	g.identifiedAt = map[int]time.Time{}
 	g.byShard = map[int]int{}
+	g.refuse = map[int]int{}
 }
 
 type gwSession struct {
@@ -324,6 +326,10 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 				conn.closeWith(4004, "Authentication failed.")
 				return
 			}
+			if code := s.refusedResume(d.SessionID); code != 0 {
+				conn.closeWith(code, closeReasons[code])
+				return
+			}
 			world, sess = s, s.resume(conn, d.SessionID, d.Seq)
 		case opRequestMembers:
 			if sess == nil {
@@ -386,6 +392,9 @@ func (s *Sim) identify(conn *gwConn, d identifyData) (*gwSession, int) {
 			return nil, closeInvalidShard
 		}
 		shardID, shardCount = d.Shard[0], d.Shard[1]
+	}
+	if code := s.gw.refuse[shardID]; code != 0 {
+		return nil, code
 	}
 	n := 0
 	for _, g := range s.guilds {
@@ -622,6 +631,38 @@ func snowflakes(raw json.RawMessage) ([]string, bool) {
 		return nil, false
 	}
 	return many, !slices.Contains(many, "")
+}
+
+// RefuseShard makes Discord refuse shard id for good from now on (id 0
+// for an unsharded bot): its live connection is closed with code (4011,
+// say: the shard grew past 2,500 servers), and so is every IDENTIFY and
+// RESUME of it after. The bot's other shards are not touched. Codes
+// Discord gives a reason for are sent with it.
+func (s *Sim) RefuseShard(id, code int) {
+	s.mu.Lock()
+	s.gw.refuse[id] = code
+	var conns []*gwConn
+	for _, sess := range s.gw.sessions {
+		if sess.conn != nil && sess.shardID == id {
+			conns = append(conns, sess.conn)
+			sess.conn = nil
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(code, closeReasons[code])
+	}
+}
+
+// refusedResume is the close code a RESUME of sessionID gets when its
+// shard is refused (RefuseShard), else 0.
+func (s *Sim) refusedResume(sessionID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess := s.gw.sessions[sessionID]; sess != nil {
+		return s.gw.refuse[sess.shardID]
+	}
+	return 0
 }
 
 func (s *Sim) resume(conn *gwConn, sessionID string, seq int64) *gwSession {

@@ -131,6 +131,18 @@ func nextID() string { return newID(1) }
 // another go round the shards, as real ones spread over them.
 func nextGuildID() string { return newID(1 << 22) }
 
+// guildIDOnShard is nextGuildID on shard of count.
+func guildIDOnShard(shard, count int) string {
+	idMu.Lock()
+	defer idMu.Unlock()
+	v := max(uint64(time.Now().UnixMilli()-discordEpochMS)<<22, idLast+1<<22)
+	for count > 1 && int((v>>22)%uint64(count)) != shard {
+		v += 1 << 22
+	}
+	idLast = v
+	return strconv.FormatUint(v, 10)
+}
+
 func newID(step uint64) string {
 	idMu.Lock()
 	defer idMu.Unlock()

@@ -44,7 +44,7 @@ func readyGuilds(t *testing.T, f rawFrame) []string {
 func TestShardsGetTheirOwnGuilds(t *testing.T) {
 	t.Parallel()
 	w := newBotlessWorld(t, Options{MaxConcurrency: 2})
-	w.AddGuild("Second", w.owner) // guilds made one after another go round the shards
+	w.AddGuildOnShard("Second", w.owner, 1-shardOf(w.guild, 2), 2)
 	var byShard [2][]string
 	for _, id := range w.gorder {
 		byShard[shardOf(id, 2)] = append(byShard[shardOf(id, 2)], id)

@@ -259,7 +259,16 @@ func (s *Sim) AddUser(name string) string {
 // BotPermissions; a #general text channel is created. If the bot is
 // connected it receives GUILD_CREATE.
 func (s *Sim) AddGuild(name, ownerID string) string {
-	id := nextGuildID()
+	return s.addGuild(nextGuildID(), name, ownerID)
+}
+
+// AddGuildOnShard is AddGuild with an ID that puts the guild on shard of
+// count ((id >> 22) % count == shard), for tests of a sharded bot.
+func (s *Sim) AddGuildOnShard(name, ownerID string, shard, count int) string {
+	return s.addGuild(guildIDOnShard(shard, count), name, ownerID)
+}
+
+func (s *Sim) addGuild(id, name, ownerID string) string {
 	s.mu.Lock()
 	now := s.now()
 	g := &guild{id: id, name: name, ownerID: ownerID, botIn: true, created: now,
