@@ -192,6 +192,13 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		LateOpenGrace:   cfg.Schedule.LateOpenGrace.Duration,
 		GuildPurgeGrace: cfg.Schedule.GuildPurgeGrace.Duration,
 		RunScheduler:    true,
+
+		ShardCount:      int(cfg.Discord.Shards),
+		ShardIDs:        cfg.Discord.ShardList(),
+		GlobalRateLimit: cfg.Discord.RESTRate,
+		// The processes that share the database take turns to IDENTIFY
+		// through a file beside it.
+		IdentifyLockFile: cfg.Data.Path + "-identify",
 	})
 	if err != nil {
 		log.Error("starting the bot", "err", err)

@@ -223,6 +223,7 @@ func (s *Scheduler) replanFailed(ctx context.Context) {
 // settings are looked up once per guild. A circle deleted meanwhile is
 // not a failure.
 func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
+	shards := s.owned()
 	var (
 		mu      sync.Mutex
 		guilds  = map[string]circles.GuildSettings{}
@@ -234,7 +235,7 @@ func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
 			if circles.ErrorCode(err) == circles.ENotFound {
 				return nil
 			}
-			if err != nil || c.Archived || !s.shards.Owns(c.GuildID) {
+			if err != nil || c.Archived || !shards.Owns(c.GuildID) {
 				return err // another process plans the circles of its guilds
 			}
 			mu.Lock()

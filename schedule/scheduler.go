@@ -220,6 +220,22 @@ func New(o Options) *Scheduler {
 	return s
 }
 
+// SetShards changes the guilds whose sessions the scheduler runs (see
+// Options.Shards): the bot knows them only once Discord has said how many
+// shards there are. Call it before Reconcile and Run.
+func (s *Scheduler) SetShards(shards circles.Shards) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shards = shards
+}
+
+// owned is the guilds the scheduler runs.
+func (s *Scheduler) owned() circles.Shards {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shards
+}
+
 // Kick wakes Run early, e.g. after a circle was created or edited.
 func (s *Scheduler) Kick() {
 	select {
@@ -258,7 +274,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // from the Clock, so a manual clock decides what is due; the sleep itself
 // is real.
 func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
-	next, ok, err := s.store.NextDue(ctx, s.shards)
+	next, ok, err := s.store.NextDue(ctx, s.owned())
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("schedule: next due", "error", err)
@@ -285,12 +301,13 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	s.replanFailed(ctx)
 	now := s.clock.Now()
+	shards := s.owned()
 	seen := map[int64]bool{}
 	var done atomic.Int64
 	var errs []error
 	var errMu sync.Mutex
 	for ctx.Err() == nil {
-		batch, err := s.store.DueSessions(ctx, now, batchSize, s.shards)
+		batch, err := s.store.DueSessions(ctx, now, batchSize, shards)
 		if err != nil {
 			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
 		}
