@@ -54,8 +54,9 @@ func heldIn(have []*discordgo.PermissionOverwrite, botID string) int64 {
 type channelMode int
 
 const (
-	// modeOpening: nobody but the bot sees the channel until the
-	// guidelines are up, so that they are the first thing people see.
+	// modeOpening: the people consent admits see the channel, read-only,
+	// until the opening message (the welcome and the guidelines) is up;
+	// so they are pinged by the welcome, and nobody writes before it.
 	modeOpening channelMode = iota
 	// modeOpen: the people consent admits see it; those who may speak,
 	// speak.
@@ -66,15 +67,12 @@ const (
 
 // overwritesFor builds a session channel's permission overwrites from the
 // access the domain derived from current consent. Nothing else grants
-// access: @everyone is denied, and only the listed users are let in — not
-// at all while the session is opening, read-only once it is closed.
+// access: @everyone is denied, and only the listed users are let in —
+// read-only while the session is opening and once it is closed.
 func overwritesFor(guildID, botID string, grant []circles.Access, mode channelMode) []*discordgo.PermissionOverwrite {
 	out := []*discordgo.PermissionOverwrite{
 		{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionViewChannel},
 		{ID: botID, Type: discordgo.PermissionOverwriteTypeMember, Allow: allowBot},
-	}
-	if mode == modeOpening {
-		return out
 	}
 	for _, a := range grant {
 		if a.UserID == botID {
@@ -90,7 +88,7 @@ func overwritesFor(guildID, botID string, grant []circles.Access, mode channelMo
 			ow.Allow = allowListener
 			ow.Deny = discordgo.PermissionSendMessages
 		}
-		if mode == modeClosed {
+		if mode != modeOpen {
 			ow.Allow &^= discordgo.PermissionSendMessages
 			ow.Deny |= discordgo.PermissionSendMessages
 		}
@@ -99,9 +97,9 @@ func overwritesFor(guildID, botID string, grant []circles.Access, mode channelMo
 	return out
 }
 
-// modeOf says how far a session's channel lets its people in: not at all
-// while it is being opened (until the guidelines are posted — OpenedAt is
-// set by OpenSession the moment they are), fully while it is open, and
+// modeOf says how far a session's channel lets its people in: read-only
+// while it is being opened (until the opening message is posted — OpenedAt
+// is set by OpenSession the moment it is), fully while it is open, and
 // read-only once it is closing or closed (CloseSession sets ClosedAt before
 // it locks). Deciding from these fields rather than State alone matters
 // because the scheduler records the new State only after the side effect
@@ -109,7 +107,7 @@ func overwritesFor(guildID, botID string, grant []circles.Access, mode channelMo
 func modeOf(s circles.Session) channelMode {
 	switch {
 	case s.OpenedAt.IsZero():
-		return modeOpening // nobody was let in yet, closed or not
+		return modeOpening // never opened, closed or not
 	case !s.ClosedAt.IsZero():
 		return modeClosed
 	case s.State == circles.SessionPlanned && s.OpenedAt.IsZero():

@@ -128,7 +128,8 @@ func (w *lcWorld) circles(g string, n int) []circles.Session {
 // 50 circles: Discord allows 50 channels per category) and reports the
 // total time against the floor Discord's global limit sets, calls/50 s,
 // and the 429s the simulator answered. It fails on any 429, or when the
-// total time is over 1.2× the floor (issue 6's goals).
+// total time is over 1.1× the floor or 45 s ("Speed where people feel
+// it": a first open is four calls, so 500 take 2,000).
 func BenchmarkOpen500(b *testing.B) {
 	const guilds, perGuild = 10, 50
 	for b.Loop() {
@@ -171,8 +172,8 @@ func BenchmarkOpen500(b *testing.B) {
 		if limited > 0 {
 			b.Fatalf("%d of %d calls got a 429 (took %s); the goal is none", limited, calls, took.Round(time.Millisecond))
 		}
-		if ratio := took.Seconds() / floor.Seconds(); ratio > 1.2 {
-			b.Fatalf("%d calls took %s, %.2f× the floor of calls/50 s (%s); the goal is within 1.2×", calls, took.Round(time.Millisecond), ratio, floor.Round(time.Millisecond))
+		if ratio := took.Seconds() / floor.Seconds(); ratio > 1.1 || took > 45*time.Second {
+			b.Fatalf("%d calls took %s, %.2f× the floor of calls/50 s (%s); the goals are within 1.1× and under 45 s", calls, took.Round(time.Millisecond), ratio, floor.Round(time.Millisecond))
 		}
 		b.StartTimer()
 	}

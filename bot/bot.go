@@ -63,9 +63,9 @@ type Options struct {
 	GuildPurgeGrace time.Duration // default 7 days
 	// GlobalRateLimit is the REST requests per second this process allows
 	// itself. Discord's global limit, 50, is per bot token, however many
-	// processes share it: by default a process takes its share of 45 (the
-	// headroom below 50) by the shards it runs, all 45 when it runs them
-	// all.
+	// processes share it: by default a process takes its share of 47 (the
+	// rate plus the limiter's burst stay under 50) by the shards it runs,
+	// all 47 when it runs them all.
 	GlobalRateLimit int
 	// ShardCount is how many shards the gateway is split into; 0 takes
 	// the count Discord recommends (GET /gateway/bot, a shard per 1,000

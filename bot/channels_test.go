@@ -100,8 +100,8 @@ func TestStuckOpenCloseAndFinish(t *testing.T) {
 		f.set(refuseMessages)
 		h.lcAt(s.Start)
 		got := h.lcSession(s.ID)
-		if got.State != circles.SessionPlanned || got.ChannelID == "" || h.sim.CanView(h.members[0], got.ChannelID) {
-			t.Fatalf("%s: want a channel made and nobody let in: %+v", name, got)
+		if got.State != circles.SessionPlanned || got.ChannelID == "" || h.sim.CanSend(h.members[0], got.ChannelID) {
+			t.Fatalf("%s: want a channel made, read-only: %+v", name, got)
 		}
 		return c, got
 	}
@@ -110,7 +110,7 @@ func TestStuckOpenCloseAndFinish(t *testing.T) {
 	r := h.run(h.fac, "circle close", discordsim.O("circle", c.Name))
 	wantContains(t, r.Content, "Closed the session of **Stuck**")
 	got := h.lcSession(s.ID)
-	if got.State != circles.SessionClosed || h.sim.CanView(h.members[0], s.ChannelID) {
+	if got.State != circles.SessionClosed || h.sim.CanSend(h.members[0], s.ChannelID) {
 		t.Fatalf("after /circle close: %+v", got)
 	}
 	f.set(nil)

@@ -62,6 +62,7 @@ func RESTSession(token, apiURL string, log *slog.Logger) (*discordgo.Session, er
 }
 
 // defaultGlobalRateLimit is the REST requests per second a bot allows
-// itself in all its processes, under Discord's 50: each process takes its
-// share by the shards it runs (Options.GlobalRateLimit).
-const defaultGlobalRateLimit = 45
+// itself in all its processes: with the limiter's burst of 3, no second
+// sees more than Discord's 50. Each process takes its share by the shards
+// it runs (Options.GlobalRateLimit).
+const defaultGlobalRateLimit = 47

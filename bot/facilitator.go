@@ -80,10 +80,12 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
-	if err := schedule.ValidateRule(c.Schedule); err != nil {
+	// Frequency first: it is cheap, and spares a year's walk of a rule
+	// that meets far too often.
+	if err := schedule.CheckFrequency(c.Schedule, b.opts.Defaults.frequency(), r.Now); err != nil {
 		return nil, err
 	}
-	if err := schedule.CheckFrequency(c.Schedule, b.opts.Defaults.frequency(), b.clock.Now()); err != nil {
+	if err := schedule.ValidateRule(c.Schedule, r.Now); err != nil {
 		return nil, err
 	}
 	if err := b.store.CreateCircle(ctx, &c); err != nil {

@@ -29,10 +29,10 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	if err != nil {
 		return nil, err
 	}
-	if err := schedule.ValidateRule(rule); err != nil {
+	if err := schedule.CheckFrequency(rule, b.opts.Defaults.frequency(), r.Now); err != nil {
 		return nil, err
 	}
-	if err := schedule.CheckFrequency(rule, b.opts.Defaults.frequency(), b.clock.Now()); err != nil {
+	if err := schedule.ValidateRule(rule, r.Now); err != nil {
 		return nil, err
 	}
 	if rule == c.Schedule {

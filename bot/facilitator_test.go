@@ -146,7 +146,8 @@ func TestFacilitatorCreate(t *testing.T) {
 		{[]discordsim.Opt{O("time", "19:00")}, "weekday"},
 		{[]discordsim.Opt{O("weekday", "Tuesday"), O("time", "19:00"), O("cron", "0 19 * * TUE")}, "not both"},
 		{[]discordsim.Opt{O("cron", "0 19 30 2 *")}, "never matches"},
-		{[]discordsim.Opt{O("cron", "*/30 * * * *")}, "overlap"},
+		{[]discordsim.Opt{O("cron", "0 9,10 * * MON"), O("duration", 90)}, "overlap"},
+		{[]discordsim.Opt{O("cron", "*/30 * * * *")}, "at least 1 hour apart"},
 	} {
 		r := h.facCreate(h.fac, "Another circle", tc.opts...)
 		wantContains(t, r.Content, tc.want)
@@ -443,7 +444,7 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 	wantContains(t, responseText(r), "`0 19 * * TUE` in Europe/Berlin")
 	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("time", "20:00"))
 	wantContains(t, r.Content, "weekday")
-	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("cron", "*/10 * * * *"))
+	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("cron", "0 9,10 * * MON"), O("duration", 90))
 	wantContains(t, r.Content, "overlap")
 	if c = h.circle("Night owls"); c.Schedule.Cron != "0 19 * * TUE" {
 		t.Fatalf("refused schedule change stored: %+v", c.Schedule)

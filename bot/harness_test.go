@@ -95,7 +95,9 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	botOpts.ApplicationID = sim.ApplicationID()
 	botOpts.APIURL = sim.APIURL()
 	botOpts.Clock = h.clock
-	botOpts.Logger = testLogger(t)
+	if botOpts.Logger == nil { // an option may keep the log (faults_test.go)
+		botOpts.Logger = testLogger(t)
+	}
 	h.opts = botOpts
 	h.start()
 	return h

@@ -554,6 +554,31 @@ func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access,
 	return sb.String(), mention
 }
 
+// openingMessage is the message a session opens with, in one call: the
+// welcome, mentioning the attendees, with the guidelines and the first
+// prompt (prompt: it is there) as embeds — well within Discord's 6,000
+// characters of embeds (guidelines ≤ 4,000, a prompt ≤ 500).
+func (b *Bot) openingMessage(ctx context.Context, c circles.Circle, s circles.Session) (msg *discordgo.MessageSend, mention []string, prompt bool, err error) {
+	grant, _, err := b.access(ctx, c, s)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	rsvps, err := b.store.RSVPs(ctx, s.ID)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
+	embeds := []*discordgo.MessageEmbed{guidelinesEmbed(c)}
+	if prompt = len(c.Prompts) > 0 && s.PromptsPosted == 0; prompt {
+		embeds = append(embeds, &discordgo.MessageEmbed{
+			Title:       fmt.Sprintf("%s%d of %d", promptEmbedTitle, 1, len(c.Prompts)),
+			Description: circles.NeutralizeFormatting(c.Prompts[0]),
+			Color:       0x9b8def,
+		})
+	}
+	return &discordgo.MessageSend{Content: content, Embeds: embeds}, mention, prompt, nil
+}
+
 func promptMessage(c circles.Circle, index int) string {
 	return fmt.Sprintf("%s%d of %d**\n> %s", promptPrefix, index+1, len(c.Prompts), circles.NeutralizeFormatting(c.Prompts[index]))
 }

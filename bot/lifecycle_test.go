@@ -103,19 +103,21 @@ func (h *harness) lcSession(id int64) circles.Session {
 	return s
 }
 
-// lcBotMessages returns the contents (or embed titles) of the bot's
-// messages in a channel, oldest first.
+// lcBotMessages returns the parts of the bot's messages in a channel,
+// oldest first: each one's content, if any, then its embeds' titles (the
+// opening message is the welcome, the guidelines and the first prompt).
 func (h *harness) lcBotMessages(channelID string) []string {
 	var out []string
 	for _, m := range h.sim.Messages(channelID) {
 		if m.AuthorID != h.sim.BotUserID() {
 			continue
 		}
-		text := m.Content
-		if text == "" && len(m.Embeds) > 0 {
-			text = m.Embeds[0].Title
+		if m.Content != "" {
+			out = append(out, m.Content)
 		}
-		out = append(out, text)
+		for _, e := range m.Embeds {
+			out = append(out, e.Title)
+		}
 	}
 	return out
 }
@@ -284,17 +286,21 @@ func TestLifecycleFullSession(t *testing.T) {
 		t.Error("the listener should read but not speak")
 	}
 
+	// One opening message, pinned: the welcome, the guidelines and the
+	// first prompt.
 	pins := h.sim.Pins(ch.ID)
-	if len(pins) != 1 || pins[0].ID != s.GuidelinesMessageID || len(pins[0].Embeds) != 1 {
+	if len(pins) != 1 || pins[0].ID != s.GuidelinesMessageID || len(pins[0].Embeds) != 2 {
 		t.Fatalf("pins %+v", pins)
 	}
 	wantContains(t, pins[0].Embeds[0].Title, "Guidelines v1")
 	wantContains(t, pins[0].Embeds[0].Description, "stays here")
+	wantContains(t, pins[0].Embeds[1].Title, "Prompt 1 of 3")
+	wantContains(t, pins[0].Embeds[1].Description, prompts[0])
 	msgs := h.sim.Messages(ch.ID)
-	if len(msgs) != 3 {
-		t.Fatalf("%d opening messages, want guidelines, welcome, prompt", len(msgs))
+	if len(msgs) != 1 {
+		t.Fatalf("%d opening messages, want one", len(msgs))
 	}
-	welcome := msgs[1]
+	welcome := msgs[0]
 	wantContains(t, welcome.Content, "peer support, not therapy", "just listen", "stays here", "/helpnow")
 	// Mentioned: the attendees — everyone let in except m[1], who RSVP'd
 	// skip (and may still come in).
@@ -311,10 +317,9 @@ func TestLifecycleFullSession(t *testing.T) {
 	if strings.Contains(welcome.Content, m[1]) {
 		t.Fatalf("the welcome mentions a member who RSVP'd skip: %q", welcome.Content)
 	}
-	wantContains(t, msgs[2].Content, "Prompt 1 of 3", prompts[0])
 
 	// Flag to facilitators: a link, never the content, only in sessions.
-	r, err := h.sim.MessageCommand(h.ctx, m[0], h.guild, bot.FlagCommand, ch.ID, msgs[2].ID)
+	r, err := h.sim.MessageCommand(h.ctx, m[0], h.guild, bot.FlagCommand, ch.ID, msgs[0].ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +327,7 @@ func TestLifecycleFullSession(t *testing.T) {
 		t.Fatalf("flag reply %+v", r)
 	}
 	flag := lcLastDM(t, h, h.fac)
-	wantContains(t, flag.Content, fmt.Sprintf("https://discord.com/channels/%s/%s/%s", h.guild, ch.ID, msgs[2].ID))
+	wantContains(t, flag.Content, fmt.Sprintf("https://discord.com/channels/%s/%s/%s", h.guild, ch.ID, msgs[0].ID))
 	if strings.Contains(flag.Content, prompts[0]) || strings.Contains(flag.Content, m[0]) {
 		t.Fatalf("flag DM leaks the message or the flagger: %q", flag.Content)
 	}

@@ -36,8 +36,10 @@ const (
 	guidelinesTitle = "📜 Guidelines v"
 	welcomePrefix   = "👋 Welcome"
 	promptPrefix    = "💬 **Prompt "
-	gatePrefix      = "🕊️ **A facilitator may not be here today.**"
-	joinedPrefix    = "🕊️ **A facilitator has joined"
+	// promptEmbedTitle: the first prompt, an embed of the opening message.
+	promptEmbedTitle = "💬 Prompt "
+	gatePrefix       = "🕊️ **A facilitator may not be here today.**"
+	joinedPrefix     = "🕊️ **A facilitator has joined"
 )
 
 // maxMentions is Discord's limit on users in allowed_mentions.
@@ -52,23 +54,29 @@ var errNoCategory = errors.New("no category for session channels is configured; 
 // for the channel an earlier one may have made after all.
 const createAttempts = 4
 
-// OpenSession opens a session's channel (DESIGN.md, "Channel model"). In
-// order, each step recorded on the session row before the next:
+// OpenSession opens a session's channel (README, "Sessions"). In order,
+// each step recorded on the session row before the next:
 //
-//  1. find the channel — by the stored ID, else by the session's marker in
-//     the topics of the guild's channels — or create it in the configured
-//     category, seen by nobody but the bot, and store its ID;
-//  2. post the guidelines (GuidelinesMessageID, and GuidelinesVersion: the
-//     version the session holds consent to);
-//  3. mark the session opened (OpenedAt) and let in the people consent
-//     admits: from here on the session is open, whatever follows;
-//  4. finish the opening (finishOpening): pin the guidelines, DM the
-//     re-consent requests, post the welcome, and the facilitator notice
-//     if no facilitator is coming. If any of that fails, OpenSession
-//     returns a *schedule.PartlyOpenError: the scheduler records the
-//     session open and retries the rest aside (FinishOpening), never
-//     holding up access or the prompts. The first prompt is the
-//     scheduler's first prompt step.
+//  1. find the channel — by the stored ID; else, only if an earlier open
+//     asked for one (ChannelRequested: its create's answer may have been
+//     lost), by the session's marker in the category's topics — or create
+//     it in the configured category, read-only for the people consent
+//     admits, and store its ID;
+//  2. post the opening message: the welcome, mentioning exactly the
+//     attendees (the people let in, less those who RSVP'd skip — let in
+//     all the same), with the guidelines and the first prompt as embeds
+//     (GuidelinesMessageID, GuidelinesVersion: the version the session
+//     holds consent to; WelcomePosted; PromptsPosted);
+//  3. mark the session opened (OpenedAt) and let its people speak: from
+//     here on the session is open, whatever follows;
+//  4. finish the opening (finishOpening): pin the opening message, DM the
+//     re-consent requests, and post the facilitator notice if no
+//     facilitator is coming. If any of that fails, OpenSession returns a
+//     *schedule.PartlyOpenError: the scheduler records the session open
+//     and retries the rest aside (FinishOpening), never holding up access
+//     or the prompts.
+//
+// A first open is four calls: create, post, let speak, pin.
 //
 // With PostponeWithoutFacilitator, the presence gate instead postpones the
 // session before any channel exists: it is marked skipped, members and
@@ -104,7 +112,32 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 			log.Error("can't open a session: no category for session channels; an admin must run /setup")
 			return s, errNoCategory
 		}
-		if ch, err = b.createSessionChannel(ctx, c, s, g); err != nil {
+		if !s.ChannelRequested {
+			// From here on a channel may exist that the row doesn't name
+			// (a create whose answer is lost): only then is it looked for.
+			if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+				cur.ChannelRequested = true
+				return nil
+			}); err != nil {
+				return s, err
+			}
+		}
+		grant, _, err := b.access(ctx, c, s)
+		if err != nil {
+			return s, err
+		}
+		if ch, err = b.createSessionChannel(ctx, c, s, g, grant); err != nil {
+			if isClientError(err) {
+				// Refused (a 4xx), and any earlier try's channel looked
+				// for: none exists, so the session may be given up
+				// (SkipSession).
+				if out, uerr := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+					cur.ChannelRequested = false
+					return nil
+				}); uerr == nil {
+					s = out
+				}
+			}
 			return s, err
 		}
 		created = true
@@ -137,15 +170,24 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		}
 	}
 
-	// 2. The guidelines.
+	// 2. The opening message: the welcome, the guidelines and the first
+	// prompt, in one.
 	if s.GuidelinesMessageID == "" {
-		m, err := b.post(ctx, s.ChannelID, "the guidelines", nonceKey(s.ID, "guidelines", c.Guidelines.Version), &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{guidelinesEmbed(c)}})
+		msg, mention, prompt, err := b.openingMessage(ctx, c, s)
+		if err != nil {
+			return s, err
+		}
+		m, err := b.post(ctx, s.ChannelID, "the guidelines", nonceKey(s.ID, "opening", c.Guidelines.Version), msg, mention...)
 		if err != nil {
 			return s, err
 		}
 		if s, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 			cur.GuidelinesMessageID = m.ID
 			cur.GuidelinesVersion = c.Guidelines.Version
+			cur.WelcomePosted = true
+			if prompt {
+				cur.PromptsPosted = max(cur.PromptsPosted, 1)
+			}
 			return nil
 		}); err != nil {
 			return s, err
@@ -295,13 +337,13 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 }
 
 // createSessionChannel creates the session's channel in the category,
-// seen by nobody but the bot until the guidelines are up. Discord refuses
+// read-only for the people consent admits until the guidelines are up. Discord refuses
 // a channel whose overwrites name a permission the bot lacks in the
 // server; if what it lacks is optional (optionalPermissions), the channel
 // is made without those (heldIn reads which from it later). A server
 // error is tried again a few times, each time first looking for a channel an
 // earlier try may have made after all (by its marker).
-func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, g circles.GuildSettings) (*discordgo.Channel, error) {
+func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circles.Session, g circles.GuildSettings, grant []circles.Access) (*discordgo.Channel, error) {
 	held, parent := RequiredPermissions, g.CategoryID
 	var lastErr error
 	for attempt := range createAttempts {
@@ -318,7 +360,7 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 				return found, nil
 			}
 		}
-		ows := maskOverwrites(overwritesFor(c.GuildID, b.botUserID, nil, modeOpening), held)
+		ows := maskOverwrites(overwritesFor(c.GuildID, b.botUserID, grant, modeOpening), held)
 		ch, err := b.dg.GuildChannelCreateComplex(c.GuildID, discordgo.GuildChannelCreateData{
 			Name:                 circles.ChannelName(c.Name, s.Start, c.Location()),
 			Type:                 discordgo.ChannelTypeGuildText,
@@ -398,6 +440,13 @@ func namedIn(ows []*discordgo.PermissionOverwrite) int64 {
 	return bits
 }
 
+// isClientError reports whether Discord answered err with a 4xx: it
+// refused the call, which therefore did nothing.
+func isClientError(err error) bool {
+	var rest *discordgo.RESTError
+	return errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode >= 400 && rest.Response.StatusCode < 500
+}
+
 // isServerError reports whether err is Discord failing (a 5xx) or the
 // connection to it, as opposed to Discord refusing the call.
 func isServerError(err error) bool {
@@ -446,8 +495,8 @@ func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circle
 		b.log.Warn("session channel was deleted before the open finished; making a new one", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
 		return nil, nil
 	}
-	if categoryID == "" {
-		return nil, nil
+	if categoryID == "" || !s.ChannelRequested {
+		return nil, nil // no open asked for a channel yet: there is none
 	}
 	chans, err := b.dg.GuildChannels(c.GuildID, discordgo.WithContext(ctx))
 	if err != nil {
@@ -484,10 +533,16 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		if m.Author == nil || m.Author.ID != b.botUserID {
 			continue
 		}
-		switch {
-		case len(m.Embeds) > 0 && strings.HasPrefix(m.Embeds[0].Title, guidelinesTitle):
+		// The opening message carries the welcome, the guidelines and the
+		// first prompt; an open from before it posted them apart.
+		if len(m.Embeds) > 0 && strings.HasPrefix(m.Embeds[0].Title, guidelinesTitle) {
 			guidelines = m.ID
 			fmt.Sscanf(strings.TrimPrefix(m.Embeds[0].Title, guidelinesTitle), "%d", &version)
+		}
+		for _, e := range m.Embeds {
+			prompt = prompt || strings.HasPrefix(e.Title, promptEmbedTitle)
+		}
+		switch {
 		case strings.HasPrefix(m.Content, welcomePrefix):
 			welcome = true
 		case strings.HasPrefix(m.Content, promptPrefix):

@@ -16,5 +16,6 @@ var updateOperations = flag.Bool("update-operations", false, "add the Discord op
 // deprecated routes, as Discord still does, so only this catches them.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	discordsim.MoreParallel()
 	os.Exit(discordsim.AfterTests(m.Run(), "testdata/discord-operations.txt", *updateOperations))
 }

@@ -28,9 +28,12 @@ func newGlobalLimiter(next http.RoundTripper, perSecond int) *globalLimiter {
 }
 
 // limiterBurst lets small bursts through at once while no second sees more
-// than the rate and the burst: 5 at 45 requests/s, under Discord's 50, and
-// as much less as a process's share of the rate is.
-func limiterBurst(perSecond int) int { return max(1, perSecond/9) }
+// than Discord's 50, the rate plus the burst: 3 at the full 47 requests/s,
+// and as much less as a process's share of the rate is (at least 1, which
+// the shares' rounding down leaves room for).
+func limiterBurst(perSecond int) int {
+	return max(1, (50-defaultGlobalRateLimit)*perSecond/defaultGlobalRateLimit)
+}
 
 // setRate changes the rate (and with it the burst): a process's share of
 // the bot's limit is known once it knows how many shards it runs.

@@ -210,7 +210,7 @@ func TestLifecycleKillAndRestart(t *testing.T) {
 	}
 	reminders := len(h.sim.DMs(m[0]))
 
-	opening := []string{"📜 Guidelines v1", "👋 Welcome", gateText, "💬 **Prompt 1 of 3**"}
+	opening := []string{"👋 Welcome", "📜 Guidelines v1", "💬 Prompt 1 of 3", gateText}
 	check := func(when string) circles.Session {
 		t.Helper()
 		got := h.lcCheckOpened(when, s.ID, opening)
@@ -257,7 +257,7 @@ func TestLifecycleKillAndRestart(t *testing.T) {
 	got := h.lcSession(s.ID)
 	texts := h.lcBotMessages(got.ChannelID)
 	for prefix, want := range map[string]int{
-		"📜 Guidelines": 1, "👋 Welcome": 1, "💬 **Prompt 1 ": 1, "💬 **Prompt 2 ": 1, "💬 **Prompt 3 ": 1,
+		"📜 Guidelines": 1, "👋 Welcome": 1, "💬 Prompt 1 ": 1, "💬 **Prompt 2 ": 1, "💬 **Prompt 3 ": 1,
 		"⏳": 1, "🔒 **This session has ended.**": 1, "🕊️": 1,
 	} {
 		if n := lcCount(texts, prefix); n != want {
@@ -349,7 +349,7 @@ func TestLifecycleOpenFaults(t *testing.T) {
 	f := h.lcFaults()
 	h.lcSetup(0, 0) // no reminders; channels go at close, staying under 50 per category
 	m := h.members
-	opening := []string{"📜 Guidelines v1", "👋 Welcome", gateText, "💬 **Prompt 1 of 2**"}
+	opening := []string{"👋 Welcome", "📜 Guidelines v1", "💬 Prompt 1 of 2", gateText}
 	i := 0
 	session := func() circles.Session {
 		t.Helper()
@@ -375,8 +375,8 @@ func TestLifecycleOpenFaults(t *testing.T) {
 	calls := len(h.sim.Requests()) - before
 	h.lcCheckOpened("clean", s.ID, opening)
 	finish("clean", s)
-	if calls < 10 {
-		t.Fatalf("an open took %d calls; expected channel lookup, create, 4 posts, pin, alert DM (2), unlock", calls)
+	if calls != 7 {
+		t.Fatalf("an open took %d calls; expected create, the opening message, unlock, pin, the notice, and the alert DM (2)", calls)
 	}
 
 	for n := 1; n <= calls; n++ {
@@ -419,9 +419,9 @@ func TestLifecycleOpenFaults(t *testing.T) {
 	}
 }
 
-// TestLifecycleOpenRetryAsksForConsentOnce: when posting the welcome keeps
-// failing, the retries don't repeat the re-consent DMs sent before it, and
-// the guidelines version the session holds — the one pinned in its
+// TestLifecycleOpenRetryAsksForConsentOnce: when the rest of an opening
+// keeps failing (the pin), its retries don't repeat the re-consent DMs,
+// and the guidelines version the session holds — the one posted in its
 // channel — stays as recorded even if the guidelines change meanwhile.
 func TestLifecycleOpenRetryAsksForConsentOnce(t *testing.T) {
 	t.Parallel()
@@ -447,41 +447,36 @@ func TestLifecycleOpenRetryAsksForConsentOnce(t *testing.T) {
 	if _, err := h.store.Reconsent(h.ctx, h.guild, c.ID, m[0], c.Guidelines.Version, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	welcomes := 0
+	pins := 0
 	f.set(func(_ int, r *http.Request) fault {
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/messages") || r.GetBody == nil || welcomes >= 3 {
-			return pass
-		}
-		b, _ := r.GetBody()
-		body, _ := io.ReadAll(b)
-		if strings.Contains(string(body), "Welcome") {
-			welcomes++
+		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/messages/pins/") && pins < 3 {
+			pins++
 			return failBefore
 		}
 		return pass
 	})
 	h.lcAt(s.Start)
 	got := h.lcSession(s.ID)
-	// Open and its people in, the welcome retried aside.
-	if got.State != circles.SessionOpen || !got.OpeningPending || got.WelcomePosted || !got.ReconsentAsked || got.GuidelinesVersion != 2 {
-		t.Fatalf("after the first failed welcome: %+v", got)
+	// Open and its people in, the pin retried aside.
+	if got.State != circles.SessionOpen || !got.OpeningPending || got.GuidelinesPinned || !got.ReconsentAsked || got.GuidelinesVersion != 2 {
+		t.Fatalf("after the first failed pin: %+v", got)
 	}
 	if !h.sim.CanSend(m[0], got.ChannelID) {
-		t.Fatal("a failed welcome kept the member out")
+		t.Fatal("a failed pin kept the member out")
 	}
 	setGuidelines(circles.DefaultGuidelines + "\n7. Newer rule.")
 	for i := 1; h.lcSession(s.ID).OpeningPending && i < 10; i++ {
 		h.lcAt(s.Start.Add(time.Duration(i) * time.Minute))
 	}
 	got = h.lcSession(s.ID)
-	if got.State != circles.SessionOpen || !got.WelcomePosted || welcomes != 3 {
-		t.Fatalf("session %+v after %d failed welcomes", got, welcomes)
+	if got.State != circles.SessionOpen || !got.GuidelinesPinned || pins != 3 {
+		t.Fatalf("session %+v after %d failed pins", got, pins)
 	}
 	if n := h.lcDMsWith(m[1], "has just started"); n != 1 {
 		t.Errorf("the member with stale consent got %d re-consent DMs for one session", n)
 	}
 	if got.GuidelinesVersion != 2 {
-		t.Errorf("guidelines version %d after the retries, want 2 (pinned)", got.GuidelinesVersion)
+		t.Errorf("guidelines version %d after the retries, want 2 (posted)", got.GuidelinesVersion)
 	}
 }
 
@@ -597,7 +592,7 @@ func TestLifecycleOpenFailsPastGrace(t *testing.T) {
 	}
 	f.set(nil)
 	h.lcAt(h.lcSession(s.ID).DueAt) // the retries back off after the third
-	got := h.lcCheckOpened("after Discord recovered", s.ID, []string{"📜 Guidelines v1", "👋 Welcome", gateText, "💬 **Prompt 1 of 1**"})
+	got := h.lcCheckOpened("after Discord recovered", s.ID, []string{"👋 Welcome", "📜 Guidelines v1", "💬 Prompt 1 of 1", gateText})
 	for _, d := range h.sim.DMs(h.fac) {
 		if strings.Contains(d.Content, "didn't open") {
 			t.Fatalf("facilitator told the session was missed: %q", d.Content)

@@ -33,8 +33,13 @@ const (
 	// budgetInteraction: the interaction callback (the answer, a modal, an
 	// autocomplete's choices, or the deferral). Discord wants it within 3 s
 	// of the interaction; the router answers or defers by 1.5 s, so about a
-	// second of retrying keeps the last attempt well inside.
+	// second of retrying keeps the last attempt well inside. That is the
+	// least a callback gets: one made sooner is retried until callbackWindow
+	// after the interaction arrived (callbackContext).
 	budgetInteraction = 1 * time.Second
+	// callbackWindow: how long after an interaction arrived its callback
+	// is still retried, leaving half a second of Discord's 3 s for latency.
+	callbackWindow = 2500 * time.Millisecond
 	// budgetFollowup: editing a deferred answer in, and follow-up messages.
 	// The token lives 15 minutes, but the user is watching "thinking…".
 	budgetFollowup = 10 * time.Second

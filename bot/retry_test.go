@@ -553,3 +553,38 @@ func TestTransientFailuresDontReachMembers(t *testing.T) {
 		t.Fatal("no failures were injected")
 	}
 }
+
+// An answer whose callback keeps failing is retried for as long as
+// Discord's 3 s allow, not just for a second: here the first attempts of
+// the callback hang for 1.2 s in all, and the click still gets its answer.
+// Without it the person would read "This interaction failed" about an
+// erasure that was done.
+func TestCallbackRetriedWhileDiscordWaits(t *testing.T) {
+	t.Parallel()
+	h := newRetryHarness(t, func(o *bot.Options, _ *discordsim.Options) { o.Retry.AttemptTimeout = 400 * time.Millisecond })
+	f, logs := h.underRetries()
+	h.facSetup()
+	c := h.memberCircle("Grief circle", 4, true)
+	m := h.members[0]
+	h.memberJoin(m, c, circles.ModeMember)
+	screen := h.run(m, "privacy delete")
+
+	hung := 0
+	f.setRule(func(r *http.Request) string {
+		if strings.HasSuffix(r.URL.Path, "/callback") && hung < 3 {
+			hung++
+			return "hang"
+		}
+		return ""
+	})
+	r := h.clickOn(m, screen, "privacy-delete", "guild")
+	wantContains(t, r.Content, "🗑️ Done. I erased 1 membership")
+	if st := h.memberStatus(c, m); st.Status != "" {
+		t.Fatalf("membership after erasure %+v", st)
+	}
+	if err := h.sim.WaitFor(h.ctx, func() bool {
+		return strings.Contains(logs.String(), `msg="Discord request succeeded after retrying" method=POST route=/interactions/{id}/{token}/callback status=204 attempts=4`)
+	}); err != nil {
+		t.Fatalf("%v; log:\n%s", err, logs.String())
+	}
+}

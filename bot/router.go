@@ -26,6 +26,8 @@ type Request struct {
 	Focused  string // autocomplete: the option being typed
 	CustomID CustomID
 	Fields   map[string]string // modal text inputs by ID
+
+	received time.Time // when the router got the interaction (wall clock): Discord's 3 s count from about then
 }
 
 // HandlerFunc answers one interaction.
@@ -106,7 +108,7 @@ func (rt *Router) Modal(action string, h HandlerFunc) { rt.modals[action] = h }
 // that whoever waits for Handle waits for the handler's work too. It is
 // safe to call from discordgo's event goroutines.
 func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interaction) {
-	req := &Request{Interaction: i, GuildID: i.GuildID, Now: rt.now(), Member: i.Member}
+	req := &Request{Interaction: i, GuildID: i.GuildID, Now: rt.now(), Member: i.Member, received: time.Now()}
 	if i.Member != nil && i.Member.User != nil {
 		req.UserID = i.Member.User.ID
 	} else if i.User != nil {
@@ -182,9 +184,15 @@ func (rt *Router) run(ctx context.Context, h HandlerFunc, req *Request, log *slo
 // the bot is closing (Close waits for it).
 
 // callbackContext is for the interaction callback: the answer, a modal,
-// autocomplete choices, the deferral. Discord wants it within 3 s.
-func callbackContext(ctx context.Context) context.Context {
-	return withRetryBudget(context.WithoutCancel(ctx), budgetInteraction)
+// autocomplete choices, the deferral. Discord wants it within 3 s of the
+// interaction, which arrived at received: the callback is retried until
+// callbackWindow after that — a quick handler's answer has most of the 3 s,
+// not just the second one that is made late gets — and for at least
+// budgetInteraction. The budget counts from now: make the context just
+// before the call.
+func callbackContext(ctx context.Context, received time.Time) context.Context {
+	budget := max(budgetInteraction, time.Until(received.Add(callbackWindow)))
+	return withRetryBudget(context.WithoutCancel(ctx), budget)
 }
 
 // followupContext is for editing a deferred answer in and follow-ups.
@@ -193,7 +201,7 @@ func followupContext(ctx context.Context) context.Context {
 }
 
 func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
-	answerCtx := callbackContext(ctx)
+	base := ctx
 	ctx, cancel := context.WithTimeout(withRetryBudget(ctx, budgetInteraction), rt.AutocompleteTimeout)
 	defer cancel()
 	done := make(chan result, 1)
@@ -222,7 +230,7 @@ func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discor
 	err := s.InteractionRespond(i, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionApplicationCommandAutocompleteResult,
 		Data: &discordgo.InteractionResponseData{Choices: choices},
-	}, discordgo.WithContext(answerCtx))
+	}, discordgo.WithContext(callbackContext(base, req.received)))
 	if err != nil {
 		log.Warn("could not answer autocomplete", "err", errText(err))
 	}
@@ -256,7 +264,7 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 			typ = discordgo.InteractionResponseDeferredMessageUpdate
 			data = nil
 		}
-		if err := s.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}, discordgo.WithContext(callbackContext(base))); err != nil {
+		if err := s.InteractionRespond(i, &discordgo.InteractionResponse{Type: typ, Data: data}, discordgo.WithContext(callbackContext(base, req.received))); err != nil {
 			// The answer is still tried when the handler is done, in case
 			// the deferral reached Discord after all.
 			log.Error("could not defer: the user will likely see \"This interaction failed\"", "err", errText(err))
@@ -281,10 +289,10 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 		rt.sendDeferred(base, s, i, resp, log)
 		return
 	}
-	rt.send(base, s, i, resp, log)
+	rt.send(base, s, i, req, resp, log)
 }
 
-func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) {
+func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, resp *Response, log *slog.Logger) {
 	out := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: resp.data()}
 	switch {
 	case resp.Modal != nil:
@@ -293,7 +301,7 @@ func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interactio
 		out.Type = discordgo.InteractionResponseUpdateMessage
 		out.Data.Flags = 0 // an update keeps the message's own flags
 	}
-	if err := s.InteractionRespond(i, out, discordgo.WithContext(callbackContext(ctx))); err != nil {
+	if err := s.InteractionRespond(i, out, discordgo.WithContext(callbackContext(ctx, req.received))); err != nil {
 		log.Error("could not answer interaction: the user sees \"This interaction failed\"", "err", errText(err))
 	}
 }

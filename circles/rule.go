@@ -102,7 +102,9 @@ func ParseClock(s string) (hour, minute int, err error) {
 	if ok {
 		hour, err1 := strconv.Atoi(h)
 		minute, err2 := strconv.Atoi(m)
-		if err1 == nil && err2 == nil && len(m) == 2 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 {
+		// Atoi also takes a sign and any number of leading zeros.
+		digits := len(h) <= 2 && len(m) == 2 && !strings.ContainsAny(h+m, "+-")
+		if err1 == nil && err2 == nil && digits && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 {
 			return hour, minute, nil
 		}
 	}

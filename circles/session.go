@@ -67,6 +67,10 @@ type Session struct {
 	// facilitator notice) failed; the scheduler retries it alongside the
 	// session's steps, never holding them up, and clears this when done.
 	OpeningPending bool `json:"-"`
+	// ChannelRequested: an open is about to create, or created, the
+	// session's channel; only then can a channel of the session exist
+	// without ChannelID (the create's answer was lost), to be looked for.
+	ChannelRequested bool `json:"-"`
 	// ChannelLost: someone deleted the session's channel in Discord; the
 	// session ended then (State deleted).
 	ChannelLost bool      `json:"channel_lost,omitempty"`

@@ -56,7 +56,7 @@ type Discord struct {
 	// (ShardList); "" runs them all.
 	ShardIDs string `toml:"shard_ids" json:"shard_ids"`
 	// RESTRate is the REST requests per second this process allows
-	// itself; 0 takes its share of 45 by the shards it runs.
+	// itself; 0 takes its share of 47 by the shards it runs.
 	RESTRate int `toml:"rest_rate" json:"rest_rate"`
 }
 
@@ -105,7 +105,7 @@ const (
 	MinSessionsPerWeek, MaxSessionsPerWeek     = 1, 50
 	MinLateOpenGrace, MaxLateOpenGrace         = time.Minute, 24 * time.Hour
 	MinGuildPurgeGrace, MaxGuildPurgeGrace     = time.Hour, 8760 * time.Hour // a year
-	MinRESTRate, MaxRESTRate                   = 0, 50                       // Discord's global limit
+	MinRESTRate, MaxRESTRate                   = 0, 47                       // with the burst, under Discord's 50
 )
 
 // Default returns the configuration used for every key the file leaves out.

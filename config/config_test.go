@@ -93,7 +93,7 @@ func TestRules(t *testing.T) {
 		{name: "guild_ids string", toml: "[discord]\nguild_ids = \"111\"", bad: []string{"discord.guild_ids"}, msg: "list of strings"},
 
 		// discord.shards: "auto" or a number; shard_ids: IDs and ranges
-		// below it; rest_rate: 0–50.
+		// below it; rest_rate: 0–47.
 		{name: "shards auto", toml: "[discord]\nshards = \"auto\""},
 		{name: "shards number", toml: "[discord]\nshards = 16"},
 		{name: "shards number in quotes", toml: "[discord]\nshards = \"16\""},
@@ -111,7 +111,7 @@ func TestRules(t *testing.T) {
 		{name: "shard_ids negative", toml: "[discord]\nshards = 8\nshard_ids = \"-1\"", bad: []string{"discord.shard_ids"}},
 		{name: "shard_ids integer", toml: "[discord]\nshards = 8\nshard_ids = 3", bad: []string{"discord.shard_ids"}, msg: "must be a string"},
 		{name: "rest_rate", toml: "[discord]\nrest_rate = 22"},
-		{name: "rest_rate above", toml: "[discord]\nrest_rate = 51", bad: []string{"discord.rest_rate"}, msg: "must be between 0 and 50"},
+		{name: "rest_rate above", toml: "[discord]\nrest_rate = 48", bad: []string{"discord.rest_rate"}, msg: "must be between 0 and 47"},
 
 		// data.path
 		{name: "data path", toml: "[data]\npath = \"/var/lib/circlebot/circlebot.db\""},

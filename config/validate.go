@@ -51,7 +51,7 @@ func (c Config) Validate() error {
 	} else if len(ids) > 0 && ids[len(ids)-1] >= int(d.Shards) && d.Shards > ShardsAuto {
 		bad("discord.shard_ids", d.ShardIDs, "names shard %d, but discord.shards = %d: shard IDs go from 0 to %d", ids[len(ids)-1], d.Shards, d.Shards-1)
 	}
-	between("discord.rest_rate", d.RESTRate, MinRESTRate, MaxRESTRate, " (requests per second; 0 takes this process's share of 45 by the shards it runs)")
+	between("discord.rest_rate", d.RESTRate, MinRESTRate, MaxRESTRate, " (requests per second; 0 takes this process's share of 47 by the shards it runs; the processes of one bot together at most 47, as the limiter adds a burst of up to 3 under Discord's 50)")
 
 	if strings.TrimSpace(c.Data.Path) == "" {
 		bad("data.path", c.Data.Path, `must name the database file, like "circlebot.db"`)

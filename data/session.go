@@ -14,7 +14,7 @@ import (
 const sessionCols = `s.id, s.guild_id, s.circle_id, s.start_at, s.end_at, s.state, s.shift, s.channel_id,
 	s.guidelines_message_id, s.welcome_posted, s.prompts_posted, s.warning_sent, s.reminders_sent,
 	s.shift_notice_sent, s.facilitator_alerted, s.gate_message_id, s.guidelines_version, s.reconsent_asked,
-	s.access_dirty, s.guidelines_pinned, s.opening_pending, s.channel_lost,
+	s.access_dirty, s.guidelines_pinned, s.opening_pending, s.channel_lost, s.channel_requested,
 	s.opened_at, s.closed_at, s.delete_at, s.due_at`
 
 func scanSession(r scanner) (circles.Session, error) {
@@ -27,7 +27,7 @@ func scanSession(r scanner) (circles.Session, error) {
 	err := r.Scan(&s.ID, &s.GuildID, &s.CircleID, &start, &end, &s.State, &s.Shift, &channel,
 		&s.GuidelinesMessageID, &s.WelcomePosted, &s.PromptsPosted, &s.WarningSent, &s.RemindersSent,
 		&s.ShiftNoticeSent, &s.FacilitatorAlerted, &s.GateMessageID, &s.GuidelinesVersion, &s.ReconsentAsked,
-		&s.AccessDirty, &s.GuidelinesPinned, &s.OpeningPending, &s.ChannelLost,
+		&s.AccessDirty, &s.GuidelinesPinned, &s.OpeningPending, &s.ChannelLost, &s.ChannelRequested,
 		&opened, &closed, &deleteAt, &due)
 	s.Start, s.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
 	s.ChannelID = channel.String
@@ -104,13 +104,13 @@ func (s *Store) EnsureSession(ctx context.Context, in circles.Session) (circles.
 		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (guild_id, circle_id, start_at, end_at, state, shift,
 			channel_id, guidelines_message_id, welcome_posted, prompts_posted, warning_sent, reminders_sent,
 			shift_notice_sent, facilitator_alerted, gate_message_id, guidelines_version, reconsent_asked,
-			access_dirty, guidelines_pinned, opening_pending, channel_lost, opened_at, closed_at, delete_at, due_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			access_dirty, guidelines_pinned, opening_pending, channel_lost, channel_requested, opened_at, closed_at, delete_at, due_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (circle_id, start_at) DO NOTHING`,
 			in.GuildID, in.CircleID, in.Start.UnixMilli(), in.End.UnixMilli(), string(in.State), in.Shift,
 			nullString(in.ChannelID), in.GuidelinesMessageID, in.WelcomePosted, in.PromptsPosted, in.WarningSent,
 			in.RemindersSent, in.ShiftNoticeSent, in.FacilitatorAlerted, in.GateMessageID, in.GuidelinesVersion,
-			in.ReconsentAsked, in.AccessDirty, in.GuidelinesPinned, in.OpeningPending, in.ChannelLost,
+			in.ReconsentAsked, in.AccessDirty, in.GuidelinesPinned, in.OpeningPending, in.ChannelLost, in.ChannelRequested,
 			ms(in.OpenedAt), ms(in.ClosedAt), ms(in.DeleteAt), ms(in.DueAt))
 		if err != nil {
 			return err
@@ -160,12 +160,12 @@ func (s *Store) UpdateSession(ctx context.Context, id int64, fn func(*circles.Se
 			channel_id = ?, guidelines_message_id = ?, welcome_posted = ?, prompts_posted = ?, warning_sent = ?,
 			reminders_sent = ?, shift_notice_sent = ?, facilitator_alerted = ?, gate_message_id = ?,
 			guidelines_version = ?, reconsent_asked = ?, access_dirty = ?, guidelines_pinned = ?,
-			opening_pending = ?, channel_lost = ?, opened_at = ?, closed_at = ?, delete_at = ?, due_at = ?
+			opening_pending = ?, channel_lost = ?, channel_requested = ?, opened_at = ?, closed_at = ?, delete_at = ?, due_at = ?
 			WHERE id = ?`,
 			out.Start.UnixMilli(), out.End.UnixMilli(), string(out.State), out.Shift, nullString(out.ChannelID),
 			out.GuidelinesMessageID, out.WelcomePosted, out.PromptsPosted, out.WarningSent, out.RemindersSent,
 			out.ShiftNoticeSent, out.FacilitatorAlerted, out.GateMessageID, out.GuidelinesVersion,
-			out.ReconsentAsked, out.AccessDirty, out.GuidelinesPinned, out.OpeningPending, out.ChannelLost,
+			out.ReconsentAsked, out.AccessDirty, out.GuidelinesPinned, out.OpeningPending, out.ChannelLost, out.ChannelRequested,
 			ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
 		if isUnique(err, "sessions.circle_id") {
 			return circles.Errorf(circles.EConflict, "This circle already has a session at that time.")
@@ -397,7 +397,7 @@ func queryRSVPs(ctx context.Context, tx *sql.Tx, where string, args ...any) ([]c
 func (s *Store) DeletePlannedSession(ctx context.Context, id int64) (deleted bool, err error) {
 	err = s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
-			WHERE id = ? AND state = ? AND channel_id IS NULL AND opened_at IS NULL`, id, circles.SessionPlanned)
+			WHERE id = ? AND state = ? AND channel_id IS NULL AND channel_requested = 0 AND opened_at IS NULL`, id, circles.SessionPlanned)
 		if err != nil {
 			return err
 		}

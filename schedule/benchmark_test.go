@@ -159,4 +159,7 @@ func (nopActions) StepStuck(context.Context, circles.Circle, circles.Session, St
 func (nopActions) SessionMoved(context.Context, circles.Circle, circles.Session, *circles.Session) error {
 	return nil
 }
+func (nopActions) SessionOverlapped(context.Context, circles.Circle, circles.Session, circles.Session, string) error {
+	return nil
+}
 func (nopActions) ForgetSession(int64) {}

@@ -65,8 +65,12 @@ func (s *Scheduler) plan(ctx context.Context, c circles.Circle, g circles.GuildS
 }
 
 // planAfter plans the circle's first occurrence starting after after that
-// is free (not skipped or taken, and not while a session of the circle is
-// under way), as of now.
+// is free (not skipped or taken, not while a session of the circle is
+// under way, and not while one planned before it would still run), as of
+// now. An occurrence passed over because the session before it would
+// still run (a clock change made them overlap) is noted, so that its
+// people are told (noteOverlap); so is the occurrence right after the one
+// returned, when it would start before that one ends.
 func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.GuildSettings, now, after time.Time) (circles.Session, error) {
 	rule, err := compile(c.Schedule)
 	if err != nil {
@@ -84,14 +88,28 @@ func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.G
 		}
 		// Usually the session exists already (Reconcile at every start, Plan
 		// after every open); a read finds it without queueing for the one
-		// writer connection.
-		existing, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, From: o.Start, To: o.Start.Add(time.Millisecond), Limit: 1})
+		// writer connection, with the sessions that might still run at
+		// its start.
+		near, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, From: o.Start.Add(-circles.MaxSessionDuration), To: o.Start.Add(time.Millisecond)})
 		if err != nil {
 			return circles.Session{}, err
 		}
+		var existing *circles.Session
+		for i := range near {
+			if near[i].Start.Equal(o.Start) {
+				existing = &near[i]
+			}
+		}
+		if _, overlapped := s.overlapping(near, rule, 0, o.Start, now); overlapped {
+			if err := s.noteOverlap(ctx, c, o, existing, now); err != nil {
+				return circles.Session{}, err
+			}
+			after = o.Start
+			continue
+		}
 		var got circles.Session
-		if len(existing) > 0 {
-			got = existing[0]
+		if existing != nil {
+			got = *existing
 		} else {
 			in := circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: o.Start, End: o.End, State: circles.SessionPlanned, Shift: o.Shift}
 			_, at := NextAction(c, g, in, now, s.grace)
@@ -102,7 +120,7 @@ func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.G
 			}
 			if created {
 				s.log.Debug("schedule: planned", "guild", c.GuildID, "circle", c.ID, "session", got.ID, "start", got.Start)
-				return got, nil
+				return got, s.lookAhead(ctx, c, rule, got, now)
 			}
 		}
 		if got.State == circles.SessionPlanned {
@@ -110,13 +128,27 @@ func (s *Scheduler) planAfter(ctx context.Context, c circles.Circle, g circles.G
 				// A planned row must always be on the due index, or it
 				// would never open.
 				_, at := NextAction(c, g, got, now, s.grace)
-				return s.setDue(ctx, got, at)
+				if got, err = s.setDue(ctx, got, at); err != nil {
+					return got, err
+				}
 			}
-			return got, nil
+			return got, s.lookAhead(ctx, c, rule, got, now)
 		}
 		after = o.Start
 	}
 	return circles.Session{}, circles.Errorf(circles.EConflict, "The next %d sessions of %s are all skipped or taken; nothing new was planned.", maxPlanAhead, c.EscapedName())
+}
+
+// lookAhead notes the occurrence after a planned session when it would
+// start before that session ends: once the session has begun, planning
+// steps past everything that starts while it runs, and the people of that
+// occurrence would never hear why it didn't happen.
+func (s *Scheduler) lookAhead(ctx context.Context, c circles.Circle, rule compiled, sess circles.Session, now time.Time) error {
+	o, err := rule.next(sess.Start)
+	if err != nil || !o.Start.Before(sess.End) {
+		return nil // an error here is the next plan's to report
+	}
+	return s.noteOverlap(ctx, c, o, nil, now)
 }
 
 // busyUntil is when the circle's sessions that have started by now end:
@@ -510,7 +542,7 @@ func (s *Scheduler) skip(ctx context.Context, id int64) (circles.Session, error)
 	}
 	defer s.release(id)
 	out, err := s.store.UpdateSession(ctx, id, func(cur *circles.Session) error {
-		if cur.State != circles.SessionPlanned || cur.ChannelID != "" || !cur.OpenedAt.IsZero() {
+		if cur.State != circles.SessionPlanned || cur.ChannelID != "" || cur.ChannelRequested || !cur.OpenedAt.IsZero() {
 			// A planned session with a channel is opening; skipping it now
 			// would leave its channel behind.
 			return circles.Errorf(circles.EConflict, "That session has already started, so it can't be skipped. Use /circle close to end it.")
@@ -545,7 +577,8 @@ func (s *Scheduler) SkipSession(ctx context.Context, id int64) (circles.Session,
 
 // Upcoming returns the circle's next n occurrences after now, leaving out
 // the ones marked skipped and any that would start while a session of the
-// circle is under way; none for an archived circle.
+// circle is under way, or while the one listed before it would still run
+// (a clock change made them overlap); none for an archived circle.
 func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Occurrence, error) {
 	if c.Archived || n <= 0 {
 		return nil, nil
@@ -569,7 +602,7 @@ func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Oc
 	}
 	out := make([]Occurrence, 0, n)
 	after := notBefore(now, busy)
-	for range n + len(skipped) {
+	for range n + len(skipped) + maxPlanAhead {
 		o, err := rule.next(after)
 		if err != nil {
 			return out, err
@@ -577,6 +610,9 @@ func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Oc
 		after = o.Start
 		if isSkipped[o.Start.UnixMilli()] {
 			continue
+		}
+		if len(out) > 0 && o.Start.Before(out[len(out)-1].End) {
+			continue // the one before still runs: it can't be held (see planAfter)
 		}
 		if out = append(out, o); len(out) == n {
 			break
@@ -805,7 +841,7 @@ func (s *Scheduler) refit(ctx context.Context, c circles.Circle, g circles.Guild
 	if err != nil {
 		return false, err
 	}
-	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || sess.ChannelRequested || !sess.OpenedAt.IsZero() {
 		return true, nil
 	}
 	o, err := rule.next(sess.Start.Add(-time.Second))
@@ -842,7 +878,7 @@ func (s *Scheduler) dropMoved(ctx context.Context, c circles.Circle, id int64, n
 	if err != nil {
 		return err
 	}
-	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || !sess.OpenedAt.IsZero() {
+	if sess.State != circles.SessionPlanned || sess.ChannelID != "" || sess.ChannelRequested || !sess.OpenedAt.IsZero() {
 		return nil // began to open meanwhile: it runs as planned
 	}
 	rsvps, err := s.store.RSVPs(ctx, id)

@@ -51,7 +51,9 @@ func CheckFrequency(r circles.Rule, f Frequency, now time.Time) error {
 		return circles.Errorf(circles.EInvalid, "`%s` would start a session as often as every %s. circlebot keeps a circle's sessions at least %s apart, and at most %d a week: support groups work best meeting about weekly. Please choose a schedule with fewer sessions.",
 			circles.EscapeMarkdown(r.Cron), fmtDuration(gap), fmtDuration(f.MinGap), f.PerWeek)
 	}
-	// The most sessions in any seven days, over the next eight weeks.
+	// The most sessions in any seven days of the calendar (wall-clock
+	// time: a week with a 23-hour day is still a week), over the next
+	// eight weeks.
 	var starts []time.Time
 	after := now
 	for len(starts) < 8*f.PerWeek+1 {
@@ -59,7 +61,7 @@ func CheckFrequency(r circles.Rule, f Frequency, now time.Time) error {
 		if err != nil || o.Start.After(now.AddDate(0, 0, 56)) {
 			break
 		}
-		starts = append(starts, o.Start)
+		starts = append(starts, naive(o.Start.In(c.loc)))
 		after = o.Start
 	}
 	most, lo := 0, 0

@@ -20,7 +20,7 @@ type call struct {
 	Step    Step
 	Session int64
 	Index   int   // PostPrompt only
-	Next    int64 // CloseSession, SessionMoved: the next session's ID, 0 for none
+	Next    int64 // CloseSession, SessionMoved: the next session's ID, 0 for none; SessionOverlapped: the earlier one's
 	Cause   bool  // MissedSession: a cause was given
 	Of      Step  // StepStuck: the step that is stuck
 }
@@ -37,6 +37,8 @@ func (c call) String() string {
 		return fmt.Sprintf("%s#%d[%d]", c.Step, c.Session, c.Index)
 	case StepClose, callMoved:
 		return fmt.Sprintf("%s#%d(next %d)", c.Step, c.Session, c.Next)
+	case StepOverlap:
+		return fmt.Sprintf("%s#%d(by %d)", c.Step, c.Session, c.Next)
 	case StepMissed:
 		if c.Cause {
 			return fmt.Sprintf("%s#%d(cause)", c.Step, c.Session)
@@ -63,12 +65,13 @@ type recorder struct {
 	openPartly int
 	clock      *circles.ManualClock // read for times
 	times      []time.Time          // the clock at each of calls
+	whys       map[int64]string     // SessionOverlapped's why, by session
 }
 
 var errBoom = errors.New("discord is down")
 
 func newRecorder(clock *circles.ManualClock) *recorder {
-	return &recorder{fail: map[Step]int{}, panics: map[Step]int{}, clock: clock}
+	return &recorder{fail: map[Step]int{}, panics: map[Step]int{}, clock: clock, whys: map[int64]string{}}
 }
 
 func (r *recorder) record(c call) error {
@@ -195,6 +198,19 @@ func (r *recorder) SessionMoved(_ context.Context, _ circles.Circle, s circles.S
 		c.Next = next.ID
 	}
 	return r.record(c)
+}
+
+func (r *recorder) SessionOverlapped(_ context.Context, _ circles.Circle, s, earlier circles.Session, why string) error {
+	r.mu.Lock()
+	r.whys[s.ID] = why
+	r.mu.Unlock()
+	return r.record(call{Step: StepOverlap, Session: s.ID, Next: earlier.ID})
+}
+
+func (r *recorder) why(id int64) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.whys[id]
 }
 
 func (r *recorder) ForgetSession(id int64) {

@@ -37,6 +37,9 @@ const starBit = 1 << 63
 const (
 	maxSearchDays = 28*366 + 7
 	maxGapMinutes = 48 * 60 // longest DST-style jump we step over (Samoa skipped a whole day)
+	// lookBack is how far before after's wall time next starts resolving
+	// candidates: the largest offset swing (26h) plus the largest gap.
+	lookBack = 26*time.Hour + maxGapMinutes*time.Minute
 )
 
 // compiled is a rule ready for computing occurrences.
@@ -44,6 +47,9 @@ type compiled struct {
 	rule circles.Rule
 	loc  *time.Location
 	spec *cron.SpecSchedule // nil for weekly rules
+	// minutes are the minutes of the day a cron spec names, ascending
+	// (slots), worked out once.
+	minutes []int
 }
 
 var locations sync.Map // zone name → *time.Location
@@ -95,14 +101,17 @@ func compile(r circles.Rule) (compiled, error) {
 		return compiled{}, circles.Errorf(circles.EInvalid, "The cron schedule `%s` is not valid: %v. The 5 fields are minute (0-59), hour (0-23), day of month (1-31), month (1-12 or JAN-DEC) and day of week (0-6 or SUN-SAT), like `0 19 * * TUE`.", r.Cron, err)
 	}
 	c.spec = s.(*cron.SpecSchedule)
+	c.minutes = c.slots()
 	return c, nil
 }
 
 // ValidateRule checks a rule completely: circles.Rule.Validate, a full
 // parse of a cron spec, that the spec ever matches, and that its sessions
-// would not overlap. Errors are circles.EInvalid with a message saying what
-// to fix.
-func ValidateRule(r circles.Rule) error {
+// would not overlap — in wall-clock time, and in real time over the
+// OverlapHorizon after now, when a change of the zone's clocks (daylight
+// saving time) can bring two sessions closer than the rule says. Errors
+// are circles.EInvalid with a message saying what to fix.
+func ValidateRule(r circles.Rule, now time.Time) error {
 	if err := r.Validate(); err != nil {
 		return err
 	}
@@ -110,17 +119,99 @@ func ValidateRule(r circles.Rule) error {
 	if err != nil {
 		return err
 	}
-	if c.spec == nil {
-		return nil // a weekly session is at most 8 hours long; it cannot overlap the next one
+	if c.spec != nil {
+		gap, ok := c.minGap()
+		if !ok {
+			return circles.Errorf(circles.EInvalid, "The cron schedule `%s` never matches a real date (like 30 February). Please check the day-of-month, month and day-of-week fields.", r.Cron)
+		}
+		if r.Duration > gap {
+			return circles.Errorf(circles.EInvalid, "Sessions last %s, but `%s` starts a new one as often as every %s, so they would overlap. Use a shorter duration or space the start times further apart.", fmtDuration(r.Duration), r.Cron, fmtDuration(gap))
+		}
 	}
-	gap, ok := c.minGap()
-	if !ok {
-		return circles.Errorf(circles.EInvalid, "The cron schedule `%s` never matches a real date (like 30 February). Please check the day-of-month, month and day-of-week fields.", r.Cron)
+	return c.checkOverlaps(now, now.Add(OverlapHorizon))
+}
+
+// OverlapHorizon is how far ahead ValidateRule walks a rule's sessions
+// looking for two that overlap in real time: a little over a year, so that
+// every clock change of the zone comes up at least once.
+const OverlapHorizon = 396 * 24 * time.Hour
+
+// checkOverlaps walks the occurrences that start after from, up to until,
+// in real time: each must end no later than the next one starts. The first
+// that doesn't is refused, with when, why and the longest duration that
+// would fit every pair.
+func (c compiled) checkOverlaps(from, until time.Time) error {
+	prev, err := c.next(from)
+	if err != nil {
+		return err
 	}
-	if r.Duration > gap {
-		return circles.Errorf(circles.EInvalid, "Sessions last %s, but `%s` starts a new one as often as every %s, so they would overlap. Use a shorter duration or space the start times further apart.", fmtDuration(r.Duration), r.Cron, fmtDuration(gap))
+	var clash []Occurrence
+	fits := time.Duration(1<<63 - 1)
+	for !prev.Start.After(until) {
+		o, err := c.next(prev.Start)
+		if err != nil {
+			return err
+		}
+		if o.Start.After(until) {
+			break
+		}
+		fits = min(fits, o.Start.Sub(prev.Start))
+		if clash == nil && prev.End.After(o.Start) {
+			clash = []Occurrence{prev, o}
+		}
+		prev = o
 	}
-	return nil
+	if clash == nil {
+		return nil
+	}
+	what := "by `" + c.rule.Cron + "`"
+	if c.rule.Cron == "" {
+		what = fmt.Sprintf("on %ss at %02d:%02d", c.rule.Weekday, c.rule.Hour, c.rule.Minute)
+	}
+	advice := "Please choose shorter sessions or start times further apart."
+	if fits >= circles.MinSessionDuration {
+		advice = fmt.Sprintf("Please choose shorter sessions (up to %s fits every session of the coming year) or start times further apart.", fmtDuration(fits))
+	}
+	return circles.Errorf(circles.EInvalid, "Sessions of %s %s would overlap: %s. %s", fmtDuration(c.rule.Duration), what,
+		overlapNote(c.rule.TimeZone, c.loc, clash[0].Start, clash[0].End, clash[1].Start, clash[0].Shift != ""), advice)
+}
+
+// overlapNote explains for people why a session from start to end, in
+// zone, overlaps the next one of its circle, which starts at next: the
+// zone's clocks go forward between the two (or at start, which a clock
+// change moved), e.g. "on Sun 28 Mar 2027 the clocks in Europe/Berlin go
+// forward 1 hour (daylight saving time), so the session starting at 01:00
+// would last until 05:00, past the start of the next one at 04:00". shifted
+// says that start was moved out of a gap in the clocks.
+func overlapNote(zone string, loc *time.Location, start, end, next time.Time, shifted bool) string {
+	ls, le, ln := start.In(loc), end.In(loc), next.In(loc)
+	day := ln
+	change := ""
+	if at, _ := ln.ZoneBounds(); !at.IsZero() && !at.Before(start) {
+		day = at.In(loc)
+		_, before := at.Add(-time.Nanosecond).In(loc).Zone()
+		_, after := day.Zone()
+		if d := time.Duration(after-before) * time.Second; d > 0 {
+			change = fmt.Sprintf("the clocks in %s go forward %s (daylight saving time)", zone, fmtDuration(d))
+		} else {
+			change = fmt.Sprintf("the clocks in %s change", zone)
+		}
+	}
+	clock := func(t time.Time) string {
+		if t.YearDay() != day.YearDay() || t.Year() != day.Year() {
+			return t.Format("15:04 on 2 Jan")
+		}
+		return t.Format("15:04")
+	}
+	session := "the session starting at " + clock(ls)
+	if shifted {
+		session = "the session moved to " + clock(ls)
+	}
+	out := fmt.Sprintf("%s would last until %s, past the start of the next one at %s", session, clock(le), clock(ln))
+	if change == "" {
+		return "on " + day.Format("Mon 2 Jan 2006") + " " + out
+	}
+	return fmt.Sprintf("on %s %s, so %s", day.Format("Mon 2 Jan 2006"), change, out)
 }
 
 // Next returns the first occurrence of r that starts strictly after after.
@@ -166,7 +257,21 @@ func (c compiled) next(after time.Time) (Occurrence, error) {
 	// within the largest offset swing (26h) plus the largest gap we step
 	// over (48h) of after's wall time; anything earlier is skipped without
 	// the cost of time.Date.
-	cutoff := aw.Add(-26*time.Hour - maxGapMinutes*time.Minute)
+	cutoff := aw.Add(-lookBack)
+	if start, _ := after.In(c.loc).ZoneBounds(); start.IsZero() || !start.After(after.Add(-lookBack)) {
+		// The zone's clocks did not change in that window: every wall
+		// time up to after's resolves to an instant up to after, so only
+		// later ones need resolving. This keeps frequent cron rules cheap
+		// (a 15-minute spec would resolve some 300 candidates per call),
+		// which walks over a year of occurrences (ValidateRule) rely on.
+		cutoff = aw
+	}
+	return c.nextFrom(after, cutoff)
+}
+
+// nextFrom is next resolving the candidates whose wall time is after
+// cutoff.
+func (c compiled) nextFrom(after, cutoff time.Time) (Occurrence, error) {
 	day := time.Date(cutoff.Year(), cutoff.Month(), cutoff.Day(), 0, 0, 0, 0, time.UTC)
 	var found Occurrence
 	ok := c.walk(day, maxSearchDays+4, func(w time.Time) bool {
@@ -203,7 +308,7 @@ func (c compiled) walk(day time.Time, days int, fn func(w time.Time) bool) bool 
 		}
 		return false
 	}
-	slots := c.slots()
+	slots := c.minutes
 	for i := range days {
 		d := day.AddDate(0, 0, i)
 		if !c.dayMatches(d) {
@@ -249,7 +354,7 @@ func (c compiled) dayMatches(d time.Time) bool {
 // rule, over a 28-year window (the calendar's weekday pattern repeats every
 // 28 years). ok is false when the spec never matches.
 func (c compiled) minGap() (gap time.Duration, ok bool) {
-	slots := c.slots()
+	slots := c.minutes
 	if len(slots) == 0 {
 		return 0, false
 	}

@@ -224,7 +224,7 @@ func TestNextLeapDay(t *testing.T) {
 	if want := utc(2028, time.February, 29, 11, 0); !o.Start.Equal(want) {
 		t.Fatalf("got %v, want %v", o.Start.UTC(), want)
 	}
-	if err := ValidateRule(r); err != nil {
+	if err := ValidateRule(r, utc(2025, time.January, 1, 0, 0)); err != nil {
 		t.Fatalf("a leap-day rule is rare but valid: %v", err)
 	}
 }
@@ -268,10 +268,26 @@ func TestValidateRule(t *testing.T) {
 		{"never", circles.Rule{Cron: "0 19 30 2 *", TimeZone: "UTC", Duration: h}, "never matches"},
 		{"overlap within a day", circles.Rule{Cron: "*/30 * * * *", TimeZone: "UTC", Duration: h}, "every 30 minutes, so they would overlap"},
 		{"overlap across midnight", circles.Rule{Cron: "0 0,23 * * *", TimeZone: "UTC", Duration: 2 * h}, "every 1 hour"},
+		// Three hours apart on the clock, but on 28 March 2027 the clocks
+		// go forward at 02:00: 01:00 CET to 04:00 CEST is two hours.
+		{"dst overlap", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Europe/Berlin", Duration: 3 * h},
+			"Sessions of 3 hours by `0 1,4 * * *` would overlap: on Sun 28 Mar 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving time), so the session starting at 01:00 would last until 05:00, past the start of the next one at 04:00. Please choose shorter sessions (up to 2 hours fits every session of the coming year) or start times further apart."},
+		{"dst overlap new york", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "America/New_York", Duration: 3 * h}, "on Sun 14 Mar 2027 the clocks in America/New_York go forward 1 hour"},
+		{"fits the spring night", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Europe/Berlin", Duration: 2 * h}, ""},
+		{"no dst, no overlap", circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Asia/Kolkata", Duration: 3 * h}, ""},
+		// Lord Howe goes forward 30 minutes, 02:00 → 02:30, on 3 Oct 2027.
+		{"half-hour dst", circles.Rule{Cron: "0 1,3 * * *", TimeZone: "Australia/Lord_Howe", Duration: 2 * h},
+			"on Sun 3 Oct 2027 the clocks in Australia/Lord_Howe go forward 30 minutes (daylight saving time), so the session starting at 01:00 would last until 03:30"},
+		// 02:30 does not exist that night: its session moves to 03:00 and
+		// runs into the 03:30 one, with no change between the two.
+		{"moved out of the gap", circles.Rule{Cron: "30 2,3 * * *", TimeZone: "Europe/Berlin", Duration: h},
+			"on Sun 28 Mar 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving time), so the session moved to 03:00 would last until 04:00, past the start of the next one at 03:30. Please choose shorter sessions (up to 30 minutes fits"},
+		{"across midnight into the change", circles.Rule{Cron: "0 3,23 * * *", TimeZone: "Europe/Berlin", Duration: 4 * h},
+			"on Sun 28 Mar 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving time), so the session starting at 23:00 on 27 Mar would last until 04:00, past the start of the next one at 03:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateRule(tt.rule)
+			err := ValidateRule(tt.rule, utc(2026, time.November, 25, 12, 0))
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -353,6 +369,49 @@ func TestOccurrenceProperties(t *testing.T) {
 							t.Errorf("%s %v: weekly gap %s", zone, r, d)
 						}
 					}
+				}
+			}
+		}
+	}
+}
+
+// next skips the look-back where the zone's clocks did not change; it
+// must find exactly what resolving the whole look-back finds: about daily
+// through a year, and every couple of hours in the days around each clock
+// change, in zones with DST, 30-minute DST, a skipped day and no DST.
+func TestNextShortcutMatchesFullLookBack(t *testing.T) {
+	zones := []string{"Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "Pacific/Apia"}
+	specs := []string{"", "*/15 1-4 * * *", "30 2 * * *", "0 0,23 * * SAT,SUN", "15 2 * 3,10 SUN"}
+	for _, zone := range zones {
+		from := utc(2027, time.January, 1, 0, 7)
+		if zone == "Pacific/Apia" {
+			from = utc(2011, time.June, 1, 0, 7) // Apia skipped 30 Dec 2011
+		}
+		end := from.AddDate(1, 1, 0)
+		var points []time.Time
+		for p := from; p.Before(end); p = p.Add(25*time.Hour + 7*time.Minute) {
+			points = append(points, p)
+		}
+		for p := from; ; {
+			_, change := p.In(mustLoad(t, zone)).ZoneBounds()
+			if change.IsZero() || change.After(end) {
+				break
+			}
+			for q := change.Add(-80 * time.Hour); q.Before(change.Add(6 * time.Hour)); q = q.Add(2*time.Hour + 13*time.Minute) {
+				points = append(points, q)
+			}
+			p = change
+		}
+		for _, spec := range specs {
+			c, err := compile(circles.Rule{Cron: spec, Weekday: time.Sunday, Hour: 2, Minute: 30, TimeZone: zone, Duration: 15 * time.Minute})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, after := range points {
+				got, err1 := c.next(after)
+				want, err2 := c.nextFrom(after, naive(after.In(c.loc)).Add(-lookBack))
+				if err1 != nil || err2 != nil || !got.Start.Equal(want.Start) || got.Shift != want.Shift {
+					t.Fatalf("%s %q after %v: next = %v %q (%v), full look-back = %v %q (%v)", zone, spec, after, got.Start, got.Shift, err1, want.Start, want.Shift, err2)
 				}
 			}
 		}

@@ -235,3 +235,23 @@ func TestCheckFrequency(t *testing.T) {
 		t.Errorf("weekly: %v", err)
 	}
 }
+
+// A week with a daylight-saving change is still a week: twice a day is 14.
+func TestCheckFrequencyAcrossDST(t *testing.T) {
+	r := circles.Rule{Cron: "0 1,4 * * *", TimeZone: "Europe/Berlin", Duration: 2 * time.Hour}
+	if err := CheckFrequency(r, Frequency{}, time.Date(2027, time.March, 27, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Sessions due at once are worked on round-robin by guild, each guild's
+// in its own order.
+func TestAcrossGuilds(t *testing.T) {
+	due := []circles.Session{{ID: 1, GuildID: "a"}, {ID: 2, GuildID: "a"}, {ID: 3, GuildID: "a"}, {ID: 4, GuildID: "b"}, {ID: 5, GuildID: "c"}, {ID: 6, GuildID: "b"}}
+	if got, want := acrossGuilds(due), []int64{1, 4, 5, 2, 6, 3}; !slices.Equal(got, want) {
+		t.Fatalf("acrossGuilds = %v, want %v", got, want)
+	}
+	if got := acrossGuilds(nil); len(got) != 0 {
+		t.Fatalf("acrossGuilds(nil) = %v", got)
+	}
+}

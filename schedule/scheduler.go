@@ -66,6 +66,17 @@ type Actions interface {
 	// before the session (and its RSVPs) is deleted, only for a session
 	// that was reminded or has RSVPs.
 	SessionMoved(ctx context.Context, c circles.Circle, old circles.Session, next *circles.Session) error
+	// SessionOverlapped tells the people who expect a planned session that
+	// it can't be held: earlier, another session of the circle, still runs
+	// when it should start. For a rule ValidateRule accepted only a clock
+	// change can do that (the rule was saved before the check, or the
+	// zone's rules changed); why says how, in words, like "on Sun 28 Mar
+	// 2027 the clocks in Europe/Berlin go forward 1 hour (daylight saving
+	// time), so the session starting at 01:00 would last until 05:00, past
+	// the start of the next one at 04:00". Told are the facilitators,
+	// whoever RSVP'd, and everyone reminded of it if s.RemindersSent. The
+	// session is marked skipped right after.
+	SessionOverlapped(ctx context.Context, c circles.Circle, s, earlier circles.Session, why string) error
 	// ForgetSession drops whatever the Actions keep in memory about a
 	// session that is finished for good (deleted, skipped, missed,
 	// cancelled, dropped) or gone (its guild purged: Scheduler.Forget).
@@ -311,13 +322,14 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
 		}
-		var todo []int64
+		var fresh []circles.Session
 		for _, d := range batch {
 			if !seen[d.ID] {
 				seen[d.ID] = true
-				todo = append(todo, d.ID)
+				fresh = append(fresh, d)
 			}
 		}
+		todo := acrossGuilds(fresh)
 		if len(todo) == 0 {
 			break
 		}
@@ -355,6 +367,32 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 		}
 	}
 	return int(done.Load()), errors.Join(errs...)
+}
+
+// acrossGuilds orders due sessions round-robin by guild, keeping each
+// guild's own order: when many are due at once (a whole server's circles
+// meeting at 19:00), the workers then open sessions of different guilds
+// side by side, instead of queueing at one guild's rate limits (Discord
+// buckets channel creation per guild).
+func acrossGuilds(due []circles.Session) []int64 {
+	var order []string
+	byGuild := map[string][]int64{}
+	for _, d := range due {
+		if _, ok := byGuild[d.GuildID]; !ok {
+			order = append(order, d.GuildID)
+		}
+		byGuild[d.GuildID] = append(byGuild[d.GuildID], d.ID)
+	}
+	out := make([]int64, 0, len(due))
+	for len(out) < len(due) {
+		for _, g := range order {
+			if ids := byGuild[g]; len(ids) > 0 {
+				out = append(out, ids[0])
+				byGuild[g] = ids[1:]
+			}
+		}
+	}
+	return out
 }
 
 // tryClaim marks a session as being worked on, unless it already is.
@@ -463,6 +501,16 @@ func (s *Scheduler) process(ctx context.Context, id int64) (steps int, err error
 	for range maxChain {
 		now := s.clock.Now()
 		step, at := NextAction(c, g, sess, now, s.grace)
+		if beforeOpen(sess, step) {
+			// Whenever a session that has yet to open is looked at — as
+			// soon as it is planned, and again before its reminders and
+			// its open — it is checked against the sessions before it.
+			if _, overlapped, err := s.overlappedBy(ctx, c, sess, now); err != nil {
+				return steps, s.failed(ctx, c, sess, step, fmt.Errorf("%w: sessions before %d: %w", errStore, sess.ID, err))
+			} else if overlapped {
+				step, at = StepOverlap, now
+			}
+		}
 		if step == StepNone || at.After(now) {
 			_, err := s.setDue(ctx, sess, earliest(at, asideAt))
 			return steps, err
@@ -768,6 +816,17 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		after = func(time.Time) { s.planNext(ctx, c, g) }
 	case StepCancel:
 		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionSkipped }
+	case StepOverlap:
+		earlier, overlapped, qerr := s.overlappedBy(ctx, c, sess, s.clock.Now())
+		if qerr != nil {
+			return sess, fmt.Errorf("%w: sessions before %d: %w", errStore, sess.ID, qerr)
+		}
+		if !overlapped {
+			return sess, nil // the one before ended or was called off meanwhile: it goes ahead
+		}
+		err = s.actions.SessionOverlapped(ctx, c, sess, earlier, s.overlapWhy(c, earlier, sess))
+		record = func(cur *circles.Session, _ time.Time) { cur.State = circles.SessionSkipped }
+		after = func(time.Time) { s.planNext(ctx, c, g) }
 	case StepPrompt:
 		idx := promptIndex(c, sess, s.clock.Now())
 		err = s.actions.PostPrompt(ctx, c, sess, idx)

@@ -22,6 +22,14 @@ const (
 	StepClose       Step = "close"        // lock the channel, closing note
 	StepDelete      Step = "delete"       // delete the channel after retention
 
+	// StepOverlap calls off a planned session that another session of the
+	// circle, begun or still to open, runs past the start of (a clock
+	// change made them overlap): the people who expect it are told
+	// (Actions.SessionOverlapped) and it is marked skipped. NextAction
+	// never returns it: the scheduler checks every session that has yet to
+	// open against the sessions before it whenever it looks at one
+	// (Scheduler.overlappedBy) and does this instead of its step.
+	StepOverlap Step = "overlap"
 	// StepSyncAccess re-applies who may see a session's channel. NextAction
 	// never returns it: the scheduler does it first whenever it works on a
 	// session whose access is marked out of date (Session.AccessDirty, set

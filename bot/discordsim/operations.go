@@ -3,9 +3,12 @@ package discordsim
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -72,6 +75,17 @@ func AfterTests(code int, path string, update bool) int {
 		}
 	}
 	return code
+}
+
+// MoreParallel is for a TestMain, after flag.Parse: tests against the
+// simulator spend their time waiting — on loopback, and a second in each
+// discordgo Close — not computing, so it lets more of them run side by
+// side than there are CPUs (8), unless -parallel was given.
+func MoreParallel() {
+	f := flag.Lookup("test.parallel")
+	if f != nil && f.Value.String() == strconv.Itoa(runtime.GOMAXPROCS(0)) {
+		_ = flag.Set("test.parallel", strconv.Itoa(max(8, runtime.GOMAXPROCS(0))))
+	}
 }
 
 // readOperations reads a record of operations, checking its header names
