@@ -261,7 +261,14 @@ func tracked[E any](b *Bot, f func(*discordgo.Session, E)) func(*discordgo.Sessi
 
 // onInteraction answers an interaction; Router.Handle returns only when
 // its handler has.
-func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	// Discord delivers an interaction on its guild's shard only (a DM's
+	// on shard 0). One that comes on another shard would also come to
+	// the process that runs the right one, and must not be handled twice.
+	if sh := b.sessionShard(s); sh != nil && !sh.carries(ic.GuildID) {
+		b.log.Warn("an interaction came on a shard that is not its server's; left to that shard", "shard", sh.id, "guild", ic.GuildID)
+		return
+	}
 	b.router.Handle(b.ctx, b.dg, ic.Interaction)
 }
 

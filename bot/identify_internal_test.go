@@ -53,3 +53,28 @@ func TestIdentifyTurns(t *testing.T) {
 		})
 	}
 }
+
+// A shard carries its own guilds' interactions, and shard 0 the DMs; an
+// interaction on any other shard is left alone (onInteraction), so that
+// the process running the right shard is the only one to handle it.
+func TestShardCarries(t *testing.T) {
+	t.Parallel()
+	onShard1 := "20971527" // 5 << 22 | 7: shard 1 of 2, 5 of 8
+	for _, c := range []struct {
+		id, count int
+		guild     string
+		want      bool
+	}{
+		{1, 2, onShard1, true},
+		{0, 2, onShard1, false},
+		{5, 8, onShard1, true},
+		{0, 2, "", true},
+		{1, 2, "", false},
+		{0, 1, onShard1, true},
+	} {
+		sh := &shard{id: c.id, count: c.count}
+		if got := sh.carries(c.guild); got != c.want {
+			t.Errorf("shard %d of %d carries guild %q: %v, want %v", c.id, c.count, c.guild, got, c.want)
+		}
+	}
+}

@@ -16,6 +16,7 @@ var updateOperations = flag.Bool("update-operations", false, "add the Discord op
 // deprecated routes, as Discord still does, so only this catches them.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	runShardProcessIfAsked() // the test binary as a bot process of TestTwoProcessesShareOneDatabase
 	discordsim.MoreParallel()
 	os.Exit(discordsim.AfterTests(m.Run(), "testdata/discord-operations.txt", *updateOperations))
 }

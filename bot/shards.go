@@ -44,6 +44,15 @@ type shard struct {
 	dg *discordgo.Session // the current session (renew replaces it)
 }
 
+// carries reports whether the shard is the one Discord sends guildID's
+// events on ("" for none, a DM's: shard 0).
+func (sh *shard) carries(guildID string) bool {
+	if guildID == "" {
+		return sh.id == 0
+	}
+	return circles.ShardOf(guildID, sh.count) == sh.id
+}
+
 // session is the shard's current discordgo session.
 func (sh *shard) session() *discordgo.Session {
 	sh.mu.Lock()
