@@ -30,6 +30,7 @@ import (
 //
 //	advance 6h   moves the process's clock  → "ok"
 //	rundue       runs the due sessions      → "ok N" (sessions worked on)
+//	guilds       counts the servers stored  → "ok N"
 //	quit (or EOF) closes the bot and exits 0
 //
 // Before the first command the process answers its start: "ready" and the
@@ -44,6 +45,9 @@ type shardProcessSpec struct {
 	ShardCount                   int
 	ShardIDs                     []int
 	Start                        time.Time // the process's clock
+	// IdentifyInterval is the identify window the process keeps to;
+	// 0 is the tests' (testIdentifyInterval), -1 Discord's 5 s.
+	IdentifyInterval time.Duration
 }
 
 // runShardProcessIfAsked runs a bot process and exits, when the test
@@ -65,6 +69,13 @@ func runShardProcess(spec shardProcessSpec, in io.Reader, out io.Writer) int {
 	ctx := context.Background()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	clock := circles.NewManualClock(spec.Start)
+	interval := spec.IdentifyInterval
+	switch interval {
+	case 0:
+		interval = testIdentifyInterval
+	case -1:
+		interval = 0 // the bot's default, Discord's
+	}
 	store, err := data.Open(ctx, spec.DB, data.WithClock(clock))
 	if err != nil {
 		fmt.Fprintln(out, "error", err)
@@ -76,7 +87,7 @@ func runShardProcess(spec shardProcessSpec, in io.Reader, out io.Writer) int {
 		Store: store, Clock: clock, Logger: log,
 		Defaults:   bot.Defaults{TimeZone: "Europe/Berlin", Capacity: 10, SessionMinutes: 60, RetentionHours: 24},
 		ShardCount: spec.ShardCount, ShardIDs: spec.ShardIDs,
-		IdentifyInterval: testIdentifyInterval, IdentifyLockFile: spec.DB + "-identify",
+		IdentifyInterval: interval, IdentifyLockFile: spec.DB + "-identify",
 	})
 	if err != nil {
 		fmt.Fprintln(out, "error", err)
@@ -111,6 +122,13 @@ func runShardProcess(spec shardProcessSpec, in io.Reader, out io.Writer) int {
 				continue
 			}
 			fmt.Fprintln(out, "ok", n)
+		case "guilds":
+			ids, err := store.GuildIDs(ctx)
+			if err != nil {
+				fmt.Fprintln(out, "error", err)
+				continue
+			}
+			fmt.Fprintln(out, "ok", len(ids))
 		case "quit":
 			return 0
 		default:
@@ -136,9 +154,16 @@ type shardProcess struct {
 // end of the test the process is told to quit and must exit cleanly (a
 // race found in it fails the test too); its log is shown when the test
 // failed.
-func startShardProcess(t *testing.T, sim *discordsim.Sim, dbPath string, count int, ids []int) (*shardProcess, error) {
-	spec, err := json.Marshal(shardProcessSpec{APIURL: sim.APIURL(), Token: sim.Token(), ApplicationID: sim.ApplicationID(),
-		DB: dbPath, ShardCount: count, ShardIDs: ids, Start: t0})
+func startShardProcess(t testing.TB, sim *discordsim.Sim, dbPath string, count int, ids []int) (*shardProcess, error) {
+	return startShardProcessSpec(t, sim, shardProcessSpec{DB: dbPath, ShardCount: count, ShardIDs: ids})
+}
+
+// startShardProcessSpec is startShardProcess for any spec (the
+// simulator's URL, token and application, and the start time, filled in).
+func startShardProcessSpec(t testing.TB, sim *discordsim.Sim, sp shardProcessSpec) (*shardProcess, error) {
+	sp.APIURL, sp.Token, sp.ApplicationID, sp.Start = sim.APIURL(), sim.Token(), sim.ApplicationID(), t0
+	ids := sp.ShardIDs
+	spec, err := json.Marshal(sp)
 	if err != nil {
 		return nil, err
 	}

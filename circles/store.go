@@ -170,7 +170,8 @@ type SessionStore interface {
 	// first (an indexed query, not a scan).
 	DueSessions(ctx context.Context, t time.Time, limit int, shards Shards) ([]Session, error)
 	// NextDue returns the earliest DueAt of any session of a guild in
-	// shards; ok is false if nothing is pending there.
+	// shards, or an earlier time to look again (never a later one); ok is
+	// false if nothing is pending there.
 	NextDue(ctx context.Context, shards Shards) (t time.Time, ok bool, err error)
 	// SessionByChannel finds the session that owns a channel.
 	SessionByChannel(ctx context.Context, channelID string) (Session, error)

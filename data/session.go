@@ -231,10 +231,20 @@ const (
 	dueSessionsSQL = `SELECT ` + sessionCols + ` FROM sessions s
 		WHERE s.due_at IS NOT NULL AND s.due_at <= ?%s ORDER BY s.due_at, s.id LIMIT ?`
 	nextDueSQL = `SELECT MIN(due_at) FROM sessions WHERE due_at IS NOT NULL`
-	// nextDueInSQL is nextDueSQL for some shards: MIN would read every
-	// pending session to filter them, so this walks sessions_due in order
-	// and stops at the first one of a guild in the shards.
-	nextDueInSQL = `SELECT s.due_at FROM sessions s WHERE s.due_at IS NOT NULL%s ORDER BY s.due_at LIMIT 1`
+	// nextDueInSQL is nextDueSQL for some shards. Searching sessions_due
+	// for the first pending session of a guild in the shards would read
+	// every other shard's pending session when the shards have none (a
+	// quiet shard: a scan on every wake), so it looks at the first
+	// nextDueWalk only: the earliest of them in the shards if there is
+	// one; else, when there are more, the last one's time — nothing of the
+	// shards is due before it, and the scheduler looks again then.
+	// (The subquery yields rows as the outer query asks for them, so the
+	// walk stops at the shards' first; the last one's time is read from
+	// the index alone.)
+	nextDueInSQL = `SELECT s.due_at FROM
+		(SELECT due_at, guild_id FROM sessions WHERE due_at IS NOT NULL ORDER BY due_at LIMIT ?) s WHERE %s LIMIT 1`
+	nextDueHorizonSQL = `SELECT due_at FROM sessions WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1 OFFSET ?`
+	nextDueWalk       = 256
 )
 
 // shardTerm is the SQL term (and its arguments) that keeps to the sessions
@@ -253,7 +263,7 @@ func shardTerm(shards circles.Shards) (string, []any) {
 		args = append(args, id)
 	}
 	marks := strings.Repeat(", ?", len(shards.IDs))[2:]
-	return ` AND ((CAST(s.guild_id AS INTEGER) >> 22) % ?) IN (` + marks + `)`, args
+	return `((CAST(s.guild_id AS INTEGER) >> 22) % ?) IN (` + marks + `)`, args
 }
 
 // DueSessions returns sessions of guilds in shards whose DueAt is set and
@@ -263,6 +273,9 @@ func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int, shards 
 		limit = -1 // SQLite: no limit
 	}
 	term, targs := shardTerm(shards)
+	if term != "" {
+		term = " AND " + term
+	}
 	args := append(append([]any{t.UnixMilli()}, targs...), limit)
 	q := fmt.Sprintf(dueSessionsSQL, term)
 	var out []circles.Session
@@ -274,15 +287,22 @@ func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int, shards 
 	return out, err
 }
 
-// NextDue returns the earliest DueAt of any session of a guild in shards.
+// NextDue returns the earliest DueAt of any session of a guild in shards,
+// or for some shards, when their first is far down the list of pending
+// sessions, a time before it (nextDueInSQL): a time to look again.
 func (s *Store) NextDue(ctx context.Context, shards circles.Shards) (time.Time, bool, error) {
-	q, args := nextDueSQL, []any(nil)
-	if term, targs := shardTerm(shards); term != "" {
-		q, args = fmt.Sprintf(nextDueInSQL, term), targs
-	}
+	term, targs := shardTerm(shards)
 	var v sql.NullInt64
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, q, args...).Scan(&v)
+		if term == "" {
+			return tx.QueryRowContext(ctx, nextDueSQL).Scan(&v)
+		}
+		err := tx.QueryRowContext(ctx, fmt.Sprintf(nextDueInSQL, term), append([]any{nextDueWalk}, targs...)...).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			// None of the shards' among the first: look again at the
+			// last one's time, if there are that many.
+			err = tx.QueryRowContext(ctx, nextDueHorizonSQL, nextDueWalk-1).Scan(&v)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
