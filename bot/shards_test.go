@@ -69,11 +69,7 @@ func tryStartProcess(t *testing.T, ctx context.Context, sim *discordsim.Sim, dbP
 // newShardedSim is a world whose IDENTIFY window is the tests'.
 func newShardedSim(t *testing.T, o discordsim.Options) *discordsim.Sim {
 	t.Helper()
-	// Heartbeats every 3 s: a shard of thousands of servers, under the
-	// race detector on a busy machine, may be slow to read an ACK, and
-	// a missed one makes discordgo drop the connection (these tests see
-	// drops from DropShard at once, without a heartbeat).
-	o.HeartbeatInterval, o.IdentifyInterval = 3*time.Second, testIdentifyInterval
+	o.HeartbeatInterval, o.IdentifyInterval = 500*time.Millisecond, testIdentifyInterval
 	sim, err := discordsim.New(o)
 	if err != nil {
 		t.Fatal(err)

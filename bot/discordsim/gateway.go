@@ -641,6 +641,17 @@ func snowflakes(raw json.RawMessage) ([]string, bool) {
 func (s *Sim) RefuseShard(id, code int) {
 	s.mu.Lock()
 	s.gw.refuse[id] = code
+	conns := s.detachShardLocked(id)
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(code, closeReasons[code])
+	}
+}
+
+// detachShardLocked takes the live connections of the bot's sessions on
+// shard id off them (the sessions stay, resumable) and returns them, to
+// be closed once the lock is let go.
+func (s *Sim) detachShardLocked(id int) []*gwConn {
 	var conns []*gwConn
 	for _, sess := range s.gw.sessions {
 		if sess.conn != nil && sess.shardID == id {
@@ -648,10 +659,7 @@ func (s *Sim) RefuseShard(id, code int) {
 			sess.conn = nil
 		}
 	}
-	s.mu.Unlock()
-	for _, c := range conns {
-		c.closeWith(code, closeReasons[code])
-	}
+	return conns
 }
 
 // refusedResume is the close code a RESUME of sessionID gets when its
@@ -828,13 +836,7 @@ func (s *Sim) DropGateway() {
 // RESUMEs, the others are not touched.
 func (s *Sim) DropShard(id int) {
 	s.mu.Lock()
-	var conns []*gwConn
-	for _, sess := range s.gw.sessions {
-		if sess.conn != nil && sess.shardID == id {
-			conns = append(conns, sess.conn)
-			sess.conn = nil
-		}
-	}
+	conns := s.detachShardLocked(id)
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.kill()
