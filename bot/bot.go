@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/metrics"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -92,6 +93,18 @@ type Options struct {
 	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
 	// demo leave it off and drive Scheduler().RunDue on a manual clock.
 	RunScheduler bool
+	// Metrics, when set, counts interactions, REST calls, sessions and
+	// failed DMs (metrics.go); nil, the default, costs nothing.
+	Metrics *metrics.Metrics
+	// KeepEnded is how long memberships that ended are kept before the
+	// daily sweep deletes them (retention.go). Default 180 days.
+	KeepEnded time.Duration
+	// QuickClose makes Close cut the gateway's connection instead of
+	// closing it politely, which in discordgo v0.29.0 waits a second after
+	// the close frame (CloseWithCode). For tests against the simulator:
+	// Discord would see a dropped connection, and keep the bot's session
+	// resumable for a while.
+	QuickClose bool
 }
 
 // Bot is circlebot's Discord adapter: a gateway session per shard it runs
@@ -149,6 +162,10 @@ type Bot struct {
 	// problemsTold: the problems facilitators were told about, per session
 	// (firstTelling).
 	problemsTold sync.Map // problemKey → true
+	// eventLocks: one scheduled-event sync per circle at a time (events.go).
+	eventLocks sync.Map // int64 → *sync.Mutex
+	// proposals: schedule changes waiting for Save (recurrence.go).
+	proposals proposals
 	// alerts: when each trouble of a circle was last told (alert).
 	alertMu sync.Mutex
 	alerts  map[alertKey]*alertState
@@ -158,6 +175,10 @@ type Bot struct {
 	chunkMu      sync.Mutex
 	chunkWaiters map[string]chan *discordgo.GuildMembersChunk
 	nonces       atomic.Int64
+
+	// lastSweep is when ended memberships were last swept (retention.go).
+	sweepMu   sync.Mutex
+	lastSweep time.Time
 }
 
 // New builds a bot; Start connects it.
@@ -179,6 +200,9 @@ func New(o Options) (*Bot, error) {
 	}
 	if o.GuildPurgeGrace == 0 {
 		o.GuildPurgeGrace = 7 * 24 * time.Hour
+	}
+	if o.KeepEnded == 0 {
+		o.KeepEnded = DefaultKeepEnded
 	}
 	if o.MemberCheckTimeout == 0 {
 		o.MemberCheckTimeout = 30 * time.Second
@@ -215,6 +239,7 @@ func New(o Options) (*Bot, error) {
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)
+	b.router.metrics = o.Metrics
 	if o.DeferAfter > 0 {
 		b.router.DeferAfter = o.DeferAfter
 	}
@@ -225,6 +250,7 @@ func New(o Options) (*Bot, error) {
 		Logger:          o.Logger,
 		LateOpenGrace:   o.LateOpenGrace,
 		DefaultSettings: b.defaultGuildSettings(""),
+		Observer:        observer(o.Metrics),
 	})
 	b.routes()
 	return b, nil
@@ -316,6 +342,9 @@ func (b *Bot) Start(ctx context.Context) error {
 	if err := b.PurgeRemovedGuilds(ctx); err != nil {
 		b.log.Error("purging removed guilds", "err", err)
 	}
+	if _, err := b.SweepEnded(ctx); err != nil {
+		b.log.Error("retention: sweeping ended memberships", "err", err)
+	}
 	if b.opts.RunScheduler {
 		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
 		b.goTracked(b.purgeLoop)
@@ -334,6 +363,13 @@ func (b *Bot) Close() error {
 	var wg sync.WaitGroup
 	for i, sh := range b.shards {
 		sh.watch.stop()
+		if b.opts.QuickClose {
+			// Cut, not closed: the shard's session doesn't reconnect
+			// (the bot does, and not once its context is done), and
+			// the stopped watch dials no more.
+			sh.watch.drop()
+			continue
+		}
 		// discordgo waits a second for the close handshake: the shards
 		// wait together.
 		wg.Go(func() { errs[i] = sh.session().Close() })
@@ -494,8 +530,8 @@ func (b *Bot) purgeLoop() {
 		case <-b.ctx.Done():
 			return
 		case <-t.C:
-			if err := b.PurgeRemovedGuilds(b.ctx); err != nil {
-				b.log.Error("purging removed guilds", "err", err)
+			if err := b.Housekeeping(b.ctx); err != nil {
+				b.log.Error("housekeeping: purging removed guilds, sweeping ended memberships", "err", err)
 			}
 		}
 	}

@@ -30,7 +30,12 @@ func newSession(o Options) (*discordgo.Session, *globalLimiter, error) {
 	if perSecond == 0 {
 		perSecond = defaultGlobalRateLimit
 	}
-	limiter := newGlobalLimiter(http.DefaultTransport, perSecond)
+	// Metrics count what reaches Discord: below the limiter, each attempt.
+	var out http.RoundTripper = http.DefaultTransport
+	if o.Metrics != nil {
+		out = metricsTransport{next: out, m: o.Metrics}
+	}
+	limiter := newGlobalLimiter(out, perSecond)
 	dg.Client = &http.Client{Transport: newRetryTransport(limiter, o.Retry, o.Logger)}
 	dg.MaxRestRetries = 0
 	// api_url and gateway_url, both redirected in one place.

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
+	"net"
+	"os"
 	"strings"
 	"sync"
 
@@ -37,7 +40,35 @@ type discordgoLog struct {
 var libLog = &discordgoLog{}
 
 func (d *discordgoLog) install() {
-	d.once.Do(func() { discordgo.Logger = d.line })
+	d.once.Do(func() {
+		discordgo.Logger = d.line
+		// A few of discordgo's lines bypass its Logger and go to the
+		// standard log package ("error closing resp body"); circlebot's
+		// own code and its other libraries don't use it. They go the
+		// same way, so that every line is in log.format.
+		log.SetFlags(0)
+		log.SetPrefix("")
+		log.SetOutput(stdLog{d})
+	})
+}
+
+// stdLog is the standard log package's output while LogDiscordgo is
+// installed: each line a warning from discordgo.
+type stdLog struct{ d *discordgoLog }
+
+func (w stdLog) Write(p []byte) (int, error) {
+	log, ok := w.d.routed()
+	if !ok {
+		// Not slog.Default: unless replaced, it writes to the log
+		// package, which is this.
+		return os.Stderr.Write(p)
+	}
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			log.Log(context.Background(), slog.LevelWarn, line, "lib", "discordgo")
+		}
+	}
+	return len(p), nil
 }
 
 // route makes log the one lines go to, until restore.
@@ -61,14 +92,22 @@ func (d *discordgoLog) route(log *slog.Logger) (restore func()) {
 
 // sink is the logger lines go to now.
 func (d *discordgoLog) sink() *slog.Logger {
+	if log, ok := d.routed(); ok {
+		return log
+	}
+	return slog.Default()
+}
+
+// routed is the latest route still in place, if any.
+func (d *discordgoLog) routed() (*slog.Logger, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := len(d.sinks) - 1; i >= 0; i-- {
 		if d.sinks[i] != nil {
-			return d.sinks[i]
+			return d.sinks[i], true
 		}
 	}
-	return slog.Default()
+	return nil, false
 }
 
 // line is discordgo.Logger: a discordgo log level, how far up the stack
@@ -77,6 +116,12 @@ func (d *discordgoLog) line(level, _ int, format string, args ...any) {
 	lvl := slogLevel(level)
 	if carries(args, errGatewayStopped) {
 		lvl = slog.LevelDebug // a stopped bot's discordgo still trying: expected
+	}
+	if carries(args, net.ErrClosed) {
+		// A connection closed beneath discordgo, which only the bot
+		// does (Options.QuickClose cutting the gateway): expected.
+		// Discord dropping it is an EOF or a reset, and stays a warning.
+		lvl = slog.LevelDebug
 	}
 	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
 	d.sink().Log(context.Background(), lvl, msg, "lib", "discordgo")

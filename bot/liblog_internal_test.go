@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
@@ -39,6 +40,7 @@ func TestDiscordgoLogLines(t *testing.T) {
 	d.line(discordgo.LogInformational, 2, "First Packet:\n%#v\n", 7)
 	d.line(discordgo.LogDebug, 2, "debugging")
 	d.line(discordgo.LogError, 2, "error connecting to gateway %s, %s", "wss://gateway.discord.gg", fmt.Errorf("dial: %w", errGatewayStopped))
+	d.line(discordgo.LogWarning, 2, "error reading from gateway %s websocket, %s", "wss://gateway.discord.gg", &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed})
 	restore()
 
 	want := []struct{ level, msg string }{
@@ -47,6 +49,7 @@ func TestDiscordgoLogLines(t *testing.T) {
 		{"INFO", "First Packet:\n7"},
 		{"DEBUG", "debugging"},
 		{"DEBUG", "error connecting to gateway wss://gateway.discord.gg, dial: " + errGatewayStopped.Error()},
+		{"DEBUG", "error reading from gateway wss://gateway.discord.gg websocket, read tcp: use of closed network connection"}, // a quick close
 	}
 	recs := records(t, &buf)
 	if len(recs) != len(want) {
@@ -85,5 +88,29 @@ func TestDiscordgoLogRoutes(t *testing.T) {
 	}
 	if len(d.sinks) != 0 {
 		t.Errorf("%d routes left", len(d.sinks))
+	}
+}
+
+// The lines discordgo writes with the standard log package, past its
+// Logger, come out in the routed logger's format too.
+func TestDiscordgoStandardLogLines(t *testing.T) {
+	t.Parallel()
+	d := &discordgoLog{}
+	var buf bytes.Buffer
+	defer d.route(slog.New(slog.NewJSONHandler(&buf, nil)))()
+	fmt.Fprintf(stdLog{d}, "error closing resp body\n")
+	recs := records(t, &buf)
+	if len(recs) != 1 || recs[0]["msg"] != "error closing resp body" || recs[0]["level"] != "WARN" || recs[0]["lib"] != "discordgo" {
+		t.Errorf("records %v", recs)
+	}
+}
+
+// With no route, a standard log line goes to stderr, not round in a loop
+// through slog's default logger (which writes to the log package).
+func TestDiscordgoStandardLogUnrouted(t *testing.T) {
+	t.Parallel()
+	d := &discordgoLog{}
+	if n, err := fmt.Fprint(stdLog{d}, "to stderr\n"); n != 10 || err != nil {
+		t.Errorf("Write = %d, %v", n, err)
 	}
 }

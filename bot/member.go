@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/schedule"
 )
 
 // Member commands: /circles, /join, /leave, /helpnow, and the buttons they
@@ -46,23 +48,18 @@ type seatState struct {
 	waitlist           int
 }
 
-func (b *Bot) seats(ctx context.Context, c circles.Circle) (seatState, error) {
-	ms, err := b.store.Memberships(ctx, c.ID)
-	if err != nil {
-		return seatState{}, err
+func seatsOf(st circles.CircleState) seatState {
+	return seatState{members: st.Seats.Members, listeners: st.Seats.Listeners, waitlist: st.Waitlist}
+}
+
+// circleStates reads the seats and live sessions of circles, all at once
+// (circles.Store.CircleStates), as of now.
+func (b *Bot) circleStates(ctx context.Context, guildID string, now time.Time, cs ...circles.Circle) (map[int64]circles.CircleState, error) {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
 	}
-	var s seatState
-	for _, m := range ms {
-		switch {
-		case m.Status == circles.StatusWaitlisted:
-			s.waitlist++
-		case m.Status == circles.StatusActive && m.Mode == circles.ModeListener:
-			s.listeners++
-		case m.Status == circles.StatusActive:
-			s.members++
-		}
-	}
-	return s, nil
+	return b.store.CircleStates(ctx, guildID, ids, now)
 }
 
 func (s seatState) membersLeft(c circles.Circle) int { return max(c.Capacity-s.members, 0) }
@@ -117,15 +114,15 @@ func (b *Bot) openSession(ctx context.Context, c circles.Circle) (*circles.Sessi
 }
 
 // nextSessionText says when the circle meets next, as timestamps every
-// reader sees in their own time zone.
-func (b *Bot) nextSessionText(ctx context.Context, c circles.Circle) string {
+// reader sees in their own time zone, from its state as of now.
+func (b *Bot) nextSessionText(c circles.Circle, st circles.CircleState, now time.Time) string {
 	if c.Archived {
 		return "None (archived)"
 	}
-	if s, err := b.openSession(ctx, c); err == nil && s != nil {
+	if s := st.Open(); s != nil {
 		return inSessionText(*s)
 	}
-	occ, err := b.sched.Upcoming(ctx, c, 1)
+	occ, err := upcoming(c, st, now, 1)
 	if err != nil {
 		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
 		return "I couldn't work it out just now."
@@ -136,8 +133,26 @@ func (b *Bot) nextSessionText(ctx context.Context, c circles.Circle) string {
 	return Timestamp(occ[0].Start)
 }
 
+// readNextSessionText is nextSessionText as of now, reading the circle's
+// state first. It says so when it can't: the answer it is part of reports
+// what already happened.
+func (b *Bot) readNextSessionText(ctx context.Context, c circles.Circle) string {
+	now := b.clock.Now()
+	states, err := b.circleStates(ctx, c.GuildID, now, c)
+	if err != nil {
+		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return "I couldn't work it out just now."
+	}
+	return b.nextSessionText(c, states[c.ID], now)
+}
+
+// upcoming is the circle's next n occurrences after now, from its state.
+func upcoming(c circles.Circle, st circles.CircleState, now time.Time, n int) ([]schedule.Occurrence, error) {
+	return schedule.UpcomingAfter(c, now, st.Skipped, schedule.BusyUntil(st.Sessions, now), n)
+}
+
 // inSessionText says that an open session is on, until when and where.
-func inSessionText(s circles.Session) string {
+func inSessionText(s circles.SessionBrief) string {
 	text := fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
 	if s.ChannelID != "" {
 		text += fmt.Sprintf(" in <#%s>", s.ChannelID)
@@ -151,23 +166,21 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 	if err := requireGuild(r); err != nil {
 		return nil, err
 	}
-	list, err := b.store.Circles(ctx, r.GuildID, circles.CircleFilter{})
+	// The first circles, how many there are, and the seats and sessions
+	// of those shown: one statement however many circles there are.
+	now := b.clock.Now()
+	page, err := b.store.CirclePage(ctx, r.GuildID, circles.CircleFilter{Limit: maxListedCircles}, now)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
+	shown, count, states := page.Circles, page.Total, page.States
+	if len(shown) == 0 {
 		return Reply("No circles yet — facilitators can create one with /circle create.\n\n%s", peerSupportNote), nil
 	}
 	resp := &Response{}
 	total := 0
-	for i, c := range list {
-		if i == maxListedCircles {
-			break
-		}
-		e, err := b.circleEmbed(ctx, c)
-		if err != nil {
-			return nil, err
-		}
+	for _, c := range shown {
+		e := b.circleEmbed(c, states[c.ID], now)
 		// Discord allows 6,000 characters across a message's embeds.
 		if n := embedLength(e); total+n > 5800 {
 			break
@@ -176,9 +189,9 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 		}
 		resp.Embeds = append(resp.Embeds, e)
 	}
-	header := fmt.Sprintf("**%d circle%s in this server.** Join one with **/join**; your own are in **/mycircles**.", len(list), plural(len(list)))
-	if len(resp.Embeds) < len(list) {
-		header += fmt.Sprintf("\nShowing %d of %d; start typing a name in /join to find the others.", len(resp.Embeds), len(list))
+	header := fmt.Sprintf("**%d circle%s in this server.** Join one with **/join**; your own are in **/mycircles**.", count, plural(count))
+	if len(resp.Embeds) < count {
+		header += fmt.Sprintf("\nShowing %d of %d; start typing a name in /join to find the others.", len(resp.Embeds), count)
 	}
 	resp.Content = header + "\n" + peerSupportNote
 	return resp, nil
@@ -186,11 +199,8 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 
 // circleEmbed describes a circle to people choosing one. It names its
 // facilitators but never its members: there are no public rosters.
-func (b *Bot) circleEmbed(ctx context.Context, c circles.Circle) (*discordgo.MessageEmbed, error) {
-	s, err := b.seats(ctx, c)
-	if err != nil {
-		return nil, err
-	}
+func (b *Bot) circleEmbed(c circles.Circle, st circles.CircleState, now time.Time) *discordgo.MessageEmbed {
+	s := seatsOf(st)
 	seats := fmt.Sprintf("%d of %d left", s.membersLeft(c), c.Capacity)
 	if s.membersLeft(c) == 0 {
 		seats = fmt.Sprintf("Full (%d) — joining puts you on the waitlist", c.Capacity)
@@ -215,12 +225,12 @@ func (b *Bot) circleEmbed(ctx context.Context, c circles.Circle) (*discordgo.Mes
 			{Name: "Kind", Value: kindLabel(c.Kind), Inline: true},
 			{Name: "Facilitated by", Value: truncate(mentionList(c.Facilitators), 1024), Inline: true},
 			{Name: "Meets", Value: ruleInWords(c.Schedule)},
-			{Name: "Next session", Value: b.nextSessionText(ctx, c)},
+			{Name: "Next session", Value: b.nextSessionText(c, st, now)},
 			{Name: "Speaking seats", Value: seats, Inline: true},
 			{Name: "Listener seats", Value: listeners, Inline: true},
 			{Name: "Waitlist", Value: waitlist, Inline: true},
 		},
-	}, nil
+	}
 }
 
 func embedLength(e *discordgo.MessageEmbed) int {
@@ -291,10 +301,13 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		return b.alreadyInScreen(ctx, r, c, *prev)
 	}
 	renewal := in // in, or waiting, with consent to older guidelines
-	s, err := b.seats(ctx, c)
+	now := b.clock.Now()
+	states, err := b.circleStates(ctx, r.GuildID, now, c)
 	if err != nil {
 		return nil, err
 	}
+	st := states[c.ID]
+	s := seatsOf(st)
 
 	var sb strings.Builder
 	switch {
@@ -311,7 +324,7 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 	}
 	fmt.Fprintf(&sb, "By joining you agree to these guidelines (version %d). This is peer support, not therapy or medical care; if you're in crisis, use /helpnow or call your local emergency number. "+
 		"You can leave any time with /leave and erase your data with /privacy delete. You may just listen: share only what you want to.\n\n", c.Guidelines.Version)
-	fmt.Fprintf(&sb, "**Next session:** %s\n", b.nextSessionText(ctx, c))
+	fmt.Fprintf(&sb, "**Next session:** %s\n", b.nextSessionText(c, st, now))
 	if !renewal && s.membersLeft(c) == 0 {
 		fmt.Fprintf(&sb, "All %d speaking seats are taken, so agreeing puts you on the waitlist (%d ahead of you). I'll DM you when a seat opens.\n", c.Capacity, s.waitlist)
 	}
@@ -494,7 +507,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.tellPromoted(c, res.Promoted)
 	if m.Status == circles.StatusActive {
-		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.nextSessionText(ctx, c))
+		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.readNextSessionText(ctx, c))
 	}
 	return updateTo(text), nil
 }

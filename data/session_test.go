@@ -140,7 +140,7 @@ func TestDueSessions(t *testing.T) {
 func TestDueQueriesUseIndex(t *testing.T) {
 	s := MustOpen(t)
 	half := circles.Shards{Count: 4, IDs: []int{2, 3}}
-	term, targs := shardTerm(half)
+	term, targs := shardTerm("s.guild_id", half)
 	for _, q := range []struct {
 		name, sql string
 		args      []any
