@@ -16,6 +16,9 @@ type Store interface {
 	MembershipStore
 	SessionStore
 	PrivacyStore
+	CardStore
+	ReachStore
+	RoundStore
 }
 
 // GuildStore keeps per-server settings and the bot's presence.
