@@ -344,6 +344,9 @@ func (b *Bot) ResyncEvents(ctx context.Context) (synced int, err error) {
 		if err != nil {
 			continue // gone meanwhile
 		}
+		if !b.owned.Owns(c.GuildID) {
+			continue // another process's server: it resyncs its own
+		}
 		held, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: id})
 		if err != nil {
 			return synced, err
