@@ -104,17 +104,16 @@ func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Ses
 // refreshes from then on keep the channel locked.
 func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error {
 	ctx = stepContext(ctx)
-	if c.Events {
-		defer b.syncCircleEvents(ctx, c.GuildID, c.ID) // the event completes, the next one is listed (events.go)
-	}
 	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return err
 	}
 	defer unlock()
+	b.cardChanged(c.GuildID, c.ID) // its next session is another now
 	if s.ChannelID == "" {
 		return nil
 	}
+	b.endRoundIn(s.ChannelID)
 	g, err := b.settings(ctx, c.GuildID)
 	if err != nil {
 		return err
@@ -553,6 +552,7 @@ func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access,
 	sb.WriteString("• You may just listen — sharing is always optional.\n")
 	sb.WriteString("• What's shared here stays here.\n")
 	sb.WriteString("• If you are in crisis, use **/helpnow** for crisis resources, or call your local emergency number.\n")
+	sb.WriteString("• " + whoCanReadNote() + "\n")
 	sb.WriteString("The guidelines are pinned in this channel. To let the facilitators know about a message privately, use *Apps → Flag to facilitators* on it.")
 	return sb.String(), mention
 }
@@ -579,7 +579,9 @@ func (b *Bot) openingMessage(ctx context.Context, c circles.Circle, s circles.Se
 			Color:       0x9b8def,
 		})
 	}
-	return &discordgo.MessageSend{Content: content, Embeds: embeds}, mention, prompt, nil
+	// A facilitator starts a round from the welcome (round.go).
+	start := Row(Button(startRoundLabel(), discordgo.SecondaryButton, b.roundID(c.GuildID, c.ID, s.ID, 0, roundStart)))
+	return &discordgo.MessageSend{Content: content, Embeds: embeds, Components: []discordgo.MessageComponent{start}}, mention, prompt, nil
 }
 
 func promptMessage(c circles.Circle, index int) string {

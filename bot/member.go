@@ -310,7 +310,7 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		fmt.Fprintf(&sb, "**Before you join %s**, please read its guidelines below.\n\n", c.EscapedName())
 	}
 	fmt.Fprintf(&sb, "By joining you agree to these guidelines (version %d). This is peer support, not therapy or medical care; if you're in crisis, use /helpnow or call your local emergency number. "+
-		"You can leave any time with /leave and erase your data with /privacy delete. You may just listen: share only what you want to.\n\n", c.Guidelines.Version)
+		"You can leave any time with /leave and erase your data with /privacy delete. You may just listen: share only what you want to.\n%s\n\n", c.Guidelines.Version, whoCanReadNote())
 	fmt.Fprintf(&sb, "**Next session:** %s\n", b.nextSessionText(c, st, now))
 	if !renewal && s.membersLeft(c) == 0 {
 		fmt.Fprintf(&sb, "All %d speaking seats are taken, so agreeing puts you on the waitlist (%d ahead of you). I'll DM you when a seat opens.\n", c.Capacity, s.waitlist)
@@ -494,6 +494,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	b.tellPromoted(c, res.Promoted)
+	b.cardChanged(c.GuildID, c.ID)
 	if m.Status == circles.StatusActive {
 		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.nextSessionText(c, res.Sessions, r.Now))
 	}

@@ -20,3 +20,13 @@ func msgEventDescription(c circles.Circle) string {
 	}
 	return s
 }
+
+// eventsWhat is what circlebot was doing when Discord refused it an event,
+// to follow "I can't".
+const eventsWhat = "show the sessions in the server's Events tab"
+
+// msgEventsRefused tells facilitators that the circle's sessions can't be
+// shown in the Events tab, and how to fix it (advice, from advise).
+func msgEventsRefused(c circles.Circle, advice string) string {
+	return "⚠️ I can't show the sessions of **" + c.EscapedName() + "** in the server's **Events** tab: " + advice + "\nThe sessions themselves go ahead as planned; I'll keep trying the events, less and less often."
+}

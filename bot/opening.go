@@ -84,9 +84,6 @@ const createAttempts = 4
 // facilitators are told by DM, and the next occurrence is planned.
 func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
 	ctx = stepContext(ctx)
-	if c.Events {
-		defer b.syncCircleEvents(ctx, c.GuildID, c.ID) // the event goes live (events.go)
-	}
 	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return s, err
@@ -227,6 +224,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		b.tellLacking(ctx, c, s, lacking)
 	}
 
+	b.cardChanged(c.GuildID, c.ID) // cards say it is in session
 	// 4. The rest of the opening.
 	if s, err = b.finishOpening(ctx, c, s); err != nil {
 		log.Warn("session open, but part of its opening failed; retrying it aside", "err", err)

@@ -94,7 +94,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
-	if err := s.w.PingContext(ctx); err != nil {
+	if err := pingWriter(ctx, s.w); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
@@ -115,6 +115,28 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	}
 	s.pages = newPageCache(sql.OpenDB(countingConnector{dsn: dsn(path, readerParams), n: &s.statements}))
 	return s, nil
+}
+
+// pingWriter opens the writer connection. Its first statement switches a
+// new database to WAL, which needs the file to itself: when two processes
+// open a new database at the same moment, both may want it, and SQLite
+// answers one of them SQLITE_BUSY at once instead of waiting (the wait
+// would deadlock). That one tries again, a moment later: by then the file
+// is in WAL mode, where switching is a no-op and processes share the file.
+func pingWriter(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(5 * time.Second) // as busy_timeout
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se sqlite3.Error
+		if !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // PathError is Open's error when the database can't be created or opened
@@ -239,8 +261,18 @@ func (e callerError) Error() string { return e.err.Error() }
 // write lock is taken at BEGIN, so the state fn reads cannot change before
 // it writes: this is what makes check-then-write rules (seats, waitlist
 // order) hold under concurrency.
+//
+// A write that has begun is not cut short by its caller's context: the
+// context is checked once, before BEGIN, and the transaction then runs to
+// its commit or rollback. go-sqlite3 interrupts a statement whose context
+// ends, and an interrupted BEGIN can still leave the one writer connection
+// inside a transaction (mattn/go-sqlite3#764), which would refuse every
+// later write. Writes are short; a waiting BEGIN is bounded by busy_timeout.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return runTx(ctx, s.w, fn)
+	if err := ctx.Err(); err != nil {
+		return circles.Internal(fmt.Errorf("begin: %w", err))
+	}
+	return runTx(context.WithoutCancel(ctx), s.w, fn)
 }
 
 // read runs fn in one transaction on the read-only pool, so a method sees one

@@ -124,6 +124,8 @@ func Run(parent context.Context, o Options) error {
 		{"The facilitator adds a seat: the waitlist moves up", d.stepEdit},
 		{"The facilitator revises the guidelines", d.stepGuidelines},
 		{"An extra session: members agree again and are let in", d.stepOpenNow},
+		{"The facilitator runs a round with a timer", d.stepRound},
+		{"A circle card: a newcomer joins from its button", d.stepCard},
 		{"The facilitator ends the session early", d.stepCloseNow},
 		{"The facilitator moves the circle to Thursdays", d.stepSchedule},
 		{"The facilitator skips the next session", d.stepSkip},
@@ -133,6 +135,7 @@ func Run(parent context.Context, o Options) error {
 		{"A member erases their data", d.stepErase},
 		{"The admin writes the server's own crisis resources", d.stepCrisis},
 		{"The facilitator archives the circle", d.stepArchive},
+		{"A fortnightly circle in the Events tab and in calendars", d.stepEvents},
 		{"The bot is removed from the server", d.stepRemoved},
 	}
 	d.printf("circlebot demo — a simulated Discord server, the real bot, a temporary database.\n")
@@ -192,7 +195,7 @@ func setUp(ctx context.Context, o Options) (_ *demo, err error) {
 		}
 	}()
 
-	d.sim, err = discordsim.New(discordsim.Options{HeartbeatInterval: 500 * time.Millisecond})
+	d.sim, err = discordsim.New(discordsim.Options{HeartbeatInterval: 500 * time.Millisecond, Now: discordsim.FollowClock(d.clock.Now)})
 	if err != nil {
 		return nil, fmt.Errorf("starting the Discord simulator: %w", err)
 	}
@@ -216,6 +219,7 @@ func setUp(ctx context.Context, o Options) (_ *demo, err error) {
 		Clock:         d.clock,
 		Logger:        logger(o.Log),
 		Defaults:      bot.Defaults{TimeZone: zone, Capacity: 10, SessionMinutes: 60, RetentionHours: 24, ReminderMinutes: 60},
+		EditInterval:  50 * time.Millisecond, // the walkthrough waits for each edit
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the bot: %w", err)
