@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -202,10 +203,10 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 
 // joinCircleSQL is what Join reads of its circle in one statement: the
 // circle, its state as of now (stateCols: seats and sessions) and whether
-// any of its active sessions has a channel. Arguments: now, the circle,
+// any of its closed sessions has a channel. Arguments: now, the circle,
 // the guild.
 const joinCircleSQL = `SELECT ` + stateCols + `,
-	EXISTS (SELECT 1 FROM sessions s WHERE s.circle_id = c.id AND s.state IN ('planned', 'open', 'closed')
+	EXISTS (SELECT 1 FROM sessions s WHERE s.circle_id = c.id AND s.state = 'closed'
 		AND ifnull(s.channel_id, '') <> ''),
 	` + circleCols + ` FROM circles c WHERE c.id = ? AND c.guild_id = ?`
 
@@ -230,7 +231,10 @@ func joinCircle(ctx context.Context, tx *sql.Tx, req circles.JoinRequest, at tim
 	}
 	full := states[c.ID]
 	res.Sessions = circles.CircleState{Sessions: full.Sessions, Skipped: full.Skipped}
-	res.SessionChannels = channels
+	// Open and planned sessions come with their channels; closed ones
+	// only say whether one has a channel (EXISTS), so that no planned
+	// session's row is read twice.
+	res.SessionChannels = channels || slices.ContainsFunc(full.Sessions, func(b circles.SessionBrief) bool { return b.ChannelID != "" })
 	return c, full.Seats, nil
 }
 
