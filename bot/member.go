@@ -133,19 +133,6 @@ func (b *Bot) nextSessionText(c circles.Circle, st circles.CircleState, now time
 	return Timestamp(occ[0].Start)
 }
 
-// readNextSessionText is nextSessionText as of now, reading the circle's
-// state first. It says so when it can't: the answer it is part of reports
-// what already happened.
-func (b *Bot) readNextSessionText(ctx context.Context, c circles.Circle) string {
-	now := b.clock.Now()
-	states, err := b.circleStates(ctx, c.GuildID, now, c)
-	if err != nil {
-		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return "I couldn't work it out just now."
-	}
-	return b.nextSessionText(c, states[c.ID], now)
-}
-
 // upcoming is the circle's next n occurrences after now, from its state.
 func upcoming(c circles.Circle, st circles.CircleState, now time.Time, n int) ([]schedule.Occurrence, error) {
 	return schedule.UpcomingAfter(c, now, st.Skipped, schedule.BusyUntil(st.Sessions, now), n)
@@ -458,21 +445,22 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	if !mode.Valid() {
 		return nil, errBadCustomID
 	}
-	c, err := b.circleForButton(ctx, r.GuildID, r.CustomID.CircleID)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
-	if err != nil {
-		return nil, err
-	}
+	// The join reads the circle, the membership before it and the
+	// circle's sessions in its own transaction: nothing is read before or
+	// after it unless a session channel needs its access changed.
 	res, err := b.store.Join(ctx, circles.JoinRequest{
-		GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Mode: mode, GuidelinesVersion: r.CustomID.Version,
+		GuildID: r.GuildID, CircleID: r.CustomID.CircleID, UserID: r.UserID, Mode: mode, GuidelinesVersion: r.CustomID.Version,
 	}, r.Now)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		// Say that the circle is gone the way every button does.
+		if _, cerr := b.circleForButton(ctx, r.GuildID, r.CustomID.CircleID); cerr != nil {
+			return nil, cerr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	m := res.Membership
+	c, prev, m := res.Circle, res.Previous, res.Membership
 	b.log.Info("joined circle", "guild", r.GuildID, "circle", c.ID, "mode", m.Mode, "status", m.Status,
 		"switched", res.Switched, "guidelines_version", r.CustomID.Version)
 
@@ -500,7 +488,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 			text += " You can read along without posting; switch to a speaking seat any time with /join."
 		}
 	}
-	if m.Status == circles.StatusActive || len(res.Promoted) > 0 {
+	if res.SessionChannels && (m.Status == circles.StatusActive || len(res.Promoted) > 0) {
 		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
 			b.log.Error("granting session access after join", "guild", r.GuildID, "circle", c.ID, "err", err)
 		}
@@ -508,7 +496,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	b.tellPromoted(c, res.Promoted)
 	b.cardChanged(c.GuildID, c.ID)
 	if m.Status == circles.StatusActive {
-		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.readNextSessionText(ctx, c))
+		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.nextSessionText(c, res.Sessions, r.Now))
 	}
 	return updateTo(text), nil
 }

@@ -26,6 +26,9 @@ type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: SQLite has one writer at a time anyway
 	r    *sql.DB // read-only pool
+	// pages keeps the circle pages this process read while the database
+	// is unchanged (page_cache.go).
+	pages *pageCache
 	// clock stamps the few writes whose method has no time parameter
 	// (promotions caused by UpdateCircle, applied migrations).
 	clock circles.Clock
@@ -110,6 +113,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)
 	}
+	s.pages = newPageCache(sql.OpenDB(countingConnector{dsn: dsn(path, readerParams), n: &s.statements}))
 	return s, nil
 }
 
@@ -221,6 +225,9 @@ func dsn(path, params string) string {
 // Close closes the database.
 func (s *Store) Close() error {
 	var errs []error
+	if s.pages != nil {
+		errs = append(errs, s.pages.close(), s.pages.db.Close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}
