@@ -127,6 +127,8 @@ type Bot struct {
 	// memberRequests paces REQUEST_GUILD_MEMBERS under the gateway's
 	// command limit, across all servers.
 	memberRequests *rate.Limiter
+
+	locales locales // servers' preferred locales, members' last noted (locale.go)
 }
 
 // New builds a bot; Start connects it.
@@ -212,6 +214,8 @@ func (b *Bot) handlers() []any {
 	return []any{
 		tracked(b, b.onReady),
 		tracked(b, b.onGuildCreate),
+		tracked(b, b.onGuildLocale),
+		tracked(b, b.onGuildLocaleUpdate),
 		tracked(b, b.onGuildDelete),
 		tracked(b, b.onGuildMemberRemove),
 		tracked(b, b.onGuildMembersChunk),
@@ -239,6 +243,7 @@ func tracked[E any](b *Bot, f func(*discordgo.Session, E)) func(*discordgo.Sessi
 // its handler has.
 func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
 	b.router.Handle(b.ctx, b.dg, ic.Interaction)
+	b.noteLocale(b.ctx, ic.Interaction, interactionUser(ic.Interaction), false)
 }
 
 // Scheduler returns the bot's scheduler (tests and the demo drive it).
