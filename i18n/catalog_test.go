@@ -125,9 +125,9 @@ func TestPluralForms(t *testing.T) {
 func limit(key string) (int, string) {
 	last := key[strings.LastIndex(key, ".")+1:]
 	switch {
-	case strings.HasPrefix(key, "cmd.") && last == "name":
-		return 32, "command name"
-	case strings.HasPrefix(key, "cmd."), strings.HasPrefix(key, "choice."):
+	case strings.HasPrefix(key, "menu."):
+		return 32, "message command name"
+	case strings.HasPrefix(key, "cmd."), strings.HasPrefix(key, "opt."), strings.HasPrefix(key, "choice."):
 		return 100, "command, option or choice description"
 	case last == "button" || strings.HasSuffix(last, "_button"):
 		return 80, "button label"
