@@ -101,5 +101,5 @@ func languageChoices() []*discordgo.ApplicationCommandOptionChoice {
 
 // languageOption is /circle create's and /circle edit's language option.
 func languageOption() *discordgo.ApplicationCommandOption {
-	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "language", Description: "Language of session channels", Choices: languageChoices()}
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "language", Description: i18n.T(i18n.English, "cmd.circle.edit.language"), Choices: languageChoices()}
 }

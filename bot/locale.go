@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -78,6 +79,10 @@ func (b *Bot) noteLocale(ctx context.Context, i *discordgo.Interaction, userID s
 	if v, ok := b.locales.seen.Load(key); ok && v.(string) == string(loc) && !force {
 		return
 	}
+	// Not cancelled with the interaction or the bot: a write interrupted
+	// half-way must not hold the store's one writer.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	if _, err := b.store.SeeUserLocale(ctx, i.GuildID, userID, string(loc)); err != nil {
 		b.log.Warn("noting a member's locale", "guild", i.GuildID, "err", err)
 		return

@@ -31,7 +31,7 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 	if r.CustomID.Arg != "" {
 		return nil, errBadCustomID
 	}
-	s, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "I can't find that session any more: it may have been cancelled or moved by a schedule change.")
+	s, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "session.gone")
 	if err != nil {
 		return nil, err
 	}

@@ -147,7 +147,7 @@ func limit(key string) (int, string) {
 
 // sampleLengths are the longest values the bot fills in, where it bounds
 // them (a circle's name is cut to 60 characters in buttons).
-var sampleLengths = map[string]int{"Circle": 60, "Count": 2, "Version": 2, "Position": 2}
+var sampleLengths = map[string]int{"Circle": 60, "Name": 30, "Count": 2, "Version": 2, "Position": 2}
 
 func sampleArgs(m Message) Args {
 	args := Args{}

@@ -204,7 +204,7 @@ func T(loc Locale, key string, args ...Args) string {
 			}
 		}
 		cfg.TemplateData = map[string]any(data)
-		if n, ok := data["Count"]; ok {
+		if n, ok := data["Count"]; ok && c.messages[English][key].Plural != nil {
 			cfg.PluralCount = n
 		}
 	}
