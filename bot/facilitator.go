@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -92,6 +93,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("circle created", "guild", c.GuildID, "circle", c.ID, "by", r.UserID)
+	b.setCircleLang(ctx, r, c.ID, true)
 	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
 		// The circle exists; Reconcile plans it at the next start.
 		b.log.Error("planning a new circle", "guild", c.GuildID, "circle", c.ID, "err", err)
@@ -248,9 +250,13 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	add, remove := r.Snowflake("add_facilitator"), r.Snowflake("remove_facilitator")
 	given := false
 	for name := range r.Options {
-		if name != "circle" {
+		if name != "circle" && name != "language" {
 			given = true
 		}
+	}
+	if b.setCircleLang(ctx, r, c.ID, false) && !given {
+		lang := b.circleLang(ctx, c.ID)
+		return &Response{Content: r.T("facilitator.language_set", i18n.Args{"Circle": c.EscapedName(), "Language": lang.Name()})}, nil
 	}
 	if !given {
 		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")

@@ -160,3 +160,26 @@ func errorText(err error, lang i18n.Locale) string {
 	}
 	return circles.ErrorMessage(err)
 }
+
+// setCircleLang stores the circle's language from the command's language
+// option; on create, without the option, the server's preferred locale.
+// It reports whether the option was given.
+func (b *Bot) setCircleLang(ctx context.Context, r *Request, circleID int64, create bool) bool {
+	code := r.String("language")
+	given := code != ""
+	if !given && !create {
+		return false
+	}
+	if !given {
+		if r.Interaction != nil && r.Interaction.GuildLocale != nil {
+			code = string(*r.Interaction.GuildLocale)
+		} else {
+			code = b.guildLocale(r.GuildID)
+		}
+	}
+	loc := i18n.Resolve(code)
+	if err := b.store.SetCircleLocale(ctx, circleID, string(loc)); err != nil {
+		b.log.Error("storing a circle's language", "guild", r.GuildID, "circle", circleID, "err", err)
+	}
+	return given
+}
