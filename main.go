@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	_ "time/tzdata" // schedules work on machines without a zoneinfo database
 
@@ -27,6 +28,7 @@ import (
 	"github.com/circlebot/circlebot/config"
 	"github.com/circlebot/circlebot/data"
 	"github.com/circlebot/circlebot/demo"
+	"github.com/circlebot/circlebot/metrics"
 )
 
 // Exit codes.
@@ -179,6 +181,12 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		return code
 	}
 	defer store.Close()
+	m, stopMetrics, err := serveMetrics(cfg, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "circlebot: %v\n", err)
+		return exitUsage
+	}
+	defer stopMetrics()
 	b, err := bot.New(bot.Options{
 		Token:           cfg.Token,
 		ApplicationID:   cfg.Discord.ApplicationID,
@@ -191,6 +199,8 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		Defaults:        botDefaults(cfg),
 		LateOpenGrace:   cfg.Schedule.LateOpenGrace.Duration,
 		GuildPurgeGrace: cfg.Schedule.GuildPurgeGrace.Duration,
+		KeepEnded:       time.Duration(cfg.Data.KeepEndedDays) * 24 * time.Hour,
+		Metrics:         m,
 		RunScheduler:    true,
 	})
 	if err != nil {
@@ -217,6 +227,22 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		return botFailed(cfg, log, stderr, "running the bot", refused)
 	}
 	return exitOK
+}
+
+// serveMetrics starts the Prometheus endpoint when [metrics] listen is
+// set; without it there are no metrics (nil) and nothing to stop. An
+// address that can't be bound is a configuration error.
+func serveMetrics(cfg config.Config, log *slog.Logger) (*metrics.Metrics, func(), error) {
+	if cfg.Metrics.Listen == "" {
+		return nil, func() {}, nil
+	}
+	m := metrics.New()
+	srv, err := metrics.Listen(cfg.Metrics.Listen, m, log)
+	if err != nil {
+		return nil, nil, cfg.KeyError("metrics.listen", cfg.Metrics.Listen, "can't listen there: %v", err)
+	}
+	log.Info("serving Prometheus metrics", "address", "http://"+srv.Addr()+"/metrics")
+	return m, func() { _ = srv.Close() }, nil
 }
 
 // botFailed reports why the bot can't start or go on. Discord refusing the

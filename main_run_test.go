@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,4 +58,21 @@ func TestRunConnectsThroughConfigAlone(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "bot.db")); err != nil {
 		t.Fatalf("no database: %v", err)
 	}
+}
+
+// TestRunRefusesAMetricsAddressInUse: a [metrics] listen address that can't
+// be bound is a configuration error, said before anything connects.
+func TestRunRefusesAMetricsAddressInUse(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	cfg, _ := writeConfig(t, fmt.Sprintf("\n[metrics]\nlisten = %q\n", taken.Addr().String()))
+	t.Setenv("DISCORD_TOKEN", "not-a-real-token")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"run", "--config", cfg}, &stdout, &stderr); code != exitUsage {
+		t.Fatalf("exit %d, want %d\nstderr:\n%s", code, exitUsage, stderr.String())
+	}
+	wantIn(t, "stderr", stderr.String(), "metrics.listen", taken.Addr().String(), "can't listen there")
 }

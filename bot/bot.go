@@ -13,6 +13,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/metrics"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -77,6 +78,12 @@ type Options struct {
 	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
 	// demo leave it off and drive Scheduler().RunDue on a manual clock.
 	RunScheduler bool
+	// Metrics, when set, counts interactions, REST calls, sessions and
+	// failed DMs (metrics.go); nil, the default, costs nothing.
+	Metrics *metrics.Metrics
+	// KeepEnded is how long memberships that ended are kept before the
+	// daily sweep deletes them (retention.go). Default 180 days.
+	KeepEnded time.Duration
 }
 
 // Bot is circlebot's Discord adapter: one gateway session, the command
@@ -129,6 +136,10 @@ type Bot struct {
 	memberRequests *rate.Limiter
 
 	locales locales // servers' preferred locales, members' last noted (locale.go)
+
+	// lastSweep is when ended memberships were last swept (retention.go).
+	sweepMu   sync.Mutex
+	lastSweep time.Time
 }
 
 // New builds a bot; Start connects it.
@@ -150,6 +161,9 @@ func New(o Options) (*Bot, error) {
 	}
 	if o.GuildPurgeGrace == 0 {
 		o.GuildPurgeGrace = 7 * 24 * time.Hour
+	}
+	if o.KeepEnded == 0 {
+		o.KeepEnded = DefaultKeepEnded
 	}
 	if o.MemberCheckTimeout == 0 {
 		o.MemberCheckTimeout = 30 * time.Second
@@ -189,6 +203,7 @@ func New(o Options) (*Bot, error) {
 	}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)
+	b.router.metrics = o.Metrics
 	if o.DeferAfter > 0 {
 		b.router.DeferAfter = o.DeferAfter
 	}
@@ -199,6 +214,7 @@ func New(o Options) (*Bot, error) {
 		Logger:          o.Logger,
 		LateOpenGrace:   o.LateOpenGrace,
 		DefaultSettings: b.defaultGuildSettings(""),
+		Observer:        observer(o.Metrics),
 	})
 	b.routes()
 
@@ -293,6 +309,9 @@ func (b *Bot) Start(ctx context.Context) error {
 	}
 	if err := b.PurgeRemovedGuilds(ctx); err != nil {
 		b.log.Error("purging removed guilds", "err", err)
+	}
+	if _, err := b.SweepEnded(ctx); err != nil {
+		b.log.Error("retention: sweeping ended memberships", "err", err)
 	}
 	if b.opts.RunScheduler {
 		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
@@ -439,8 +458,8 @@ func (b *Bot) purgeLoop() {
 		case <-b.ctx.Done():
 			return
 		case <-t.C:
-			if err := b.PurgeRemovedGuilds(b.ctx); err != nil {
-				b.log.Error("purging removed guilds", "err", err)
+			if err := b.Housekeeping(b.ctx); err != nil {
+				b.log.Error("housekeeping: purging removed guilds, sweeping ended memberships", "err", err)
 			}
 		}
 	}

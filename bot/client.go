@@ -23,7 +23,11 @@ func newSession(o Options) (*discordgo.Session, error) {
 	// the global limiter. The transport bounds each attempt (no client
 	// timeout: it would cut the budgets short), and does discordgo's 502
 	// retries, which would otherwise multiply its own.
-	dg.Client = &http.Client{Transport: newRetryTransport(newGlobalLimiter(http.DefaultTransport, o.GlobalRateLimit), o.Retry, o.Logger)}
+	var out http.RoundTripper = http.DefaultTransport
+	if o.Metrics != nil {
+		out = metricsTransport{next: out, m: o.Metrics}
+	}
+	dg.Client = &http.Client{Transport: newRetryTransport(newGlobalLimiter(out, o.GlobalRateLimit), o.Retry, o.Logger)}
 	dg.MaxRestRetries = 0
 	// api_url and gateway_url, both redirected in one place.
 	if err := discordurl.Configure(dg, o.APIURL, o.GatewayURL); err != nil {

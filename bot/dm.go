@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/metrics"
 )
 
 // dm sends a direct message. Failures (a user who closed their DMs, a
@@ -26,6 +28,11 @@ func (b *Bot) dm(userID string, msg *discordgo.MessageSend) error {
 		var rest *discordgo.RESTError
 		closed := errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusForbidden
 		b.log.Warn("could not DM user", "user", userID, "dms_closed", closed, "err", err)
+		reason := metrics.DMError
+		if closed {
+			reason = metrics.DMClosed
+		}
+		b.opts.Metrics.DMFailed(reason)
 	}
 	return err
 }

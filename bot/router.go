@@ -12,6 +12,7 @@ import (
 
 	"github.com/circlebot/circlebot/circles"
 	"github.com/circlebot/circlebot/i18n"
+	"github.com/circlebot/circlebot/metrics"
 )
 
 // Request is one interaction, decoded for a handler.
@@ -30,6 +31,10 @@ type Request struct {
 	Fields   map[string]string // modal text inputs by ID
 
 	received time.Time // when the router got the interaction (wall clock): Discord's 3 s count from about then
+	// metric names the route in the metrics: routeName for an interaction
+	// with a handler, "unknown" for anything else, so that what a client
+	// makes up can't add label values.
+	metric string
 }
 
 // HandlerFunc answers one interaction.
@@ -54,6 +59,7 @@ type Router struct {
 	deferNow     map[string]bool // command paths acknowledged before their handler runs
 	log          *slog.Logger
 	now          func() time.Time
+	metrics      *metrics.Metrics // nil: none
 	// DeferAfter is how long a handler may run before the router defers.
 	// Discord allows 3 s for the first answer; we leave room for latency.
 	DeferAfter time.Duration
@@ -139,6 +145,10 @@ func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interact
 		}
 	}
 	log = log.With("route", routeName(i.Type, req))
+	req.metric = "unknown"
+	if err == nil && h != nil {
+		req.metric = routeName(i.Type, req)
+	}
 	if err == nil && h == nil {
 		err = errBadCustomID
 		if i.Type == discordgo.InteractionApplicationCommand {
@@ -214,8 +224,10 @@ func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discor
 		defer func() { <-done }()
 	}
 	var choices []*discordgo.ApplicationCommandOptionChoice
+	outcome := metrics.OutcomeOK
 	if res.err != nil {
 		log.Warn("autocomplete failed", "err", res.err)
+		outcome = metrics.OutcomeError
 	} else if res.resp != nil {
 		choices = res.resp.Choices
 	}
@@ -231,7 +243,9 @@ func (rt *Router) answerAutocomplete(ctx context.Context, s Responder, i *discor
 	}, discordgo.WithContext(callbackContext(base, req.received)))
 	if err != nil {
 		log.Warn("could not answer autocomplete", "err", errText(err))
+		outcome = metrics.OutcomeUndelivered
 	}
+	rt.metrics.Interaction(req.metric, outcome, time.Since(req.received))
 }
 
 func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, h HandlerFunc, log *slog.Logger) {
@@ -271,26 +285,35 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 	}
 
 	resp, err := res.resp, res.err
+	outcome := metrics.OutcomeOK
 	if err != nil {
 		resp = errorResponse(err, req.Lang)
 		if circles.ErrorCode(err) == circles.EInternal {
 			log.Error("handler failed", "err", err)
+			outcome = metrics.OutcomeError
 		} else {
 			log.Info("refused", "code", circles.ErrorCode(err), "reason", circles.ErrorMessage(err))
+			outcome = metrics.OutcomeRefused
 		}
 	}
 	if resp == nil {
 		resp = &Response{Content: req.T("common.done")}
 	}
 	log.Debug("answered", "deferred", deferred, "took", time.Since(start).Round(time.Millisecond))
+	var delivered bool
 	if deferred {
-		rt.sendDeferred(base, s, i, req, resp, log)
-		return
+		delivered = rt.sendDeferred(base, s, i, req, resp, log)
+	} else {
+		delivered = rt.send(base, s, i, req, resp, log)
 	}
-	rt.send(base, s, i, req, resp, log)
+	if !delivered {
+		outcome = metrics.OutcomeUndelivered
+	}
+	rt.metrics.Interaction(req.metric, outcome, time.Since(req.received))
 }
 
-func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, resp *Response, log *slog.Logger) {
+// send answers with the interaction callback; false if it didn't get there.
+func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, resp *Response, log *slog.Logger) bool {
 	out := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource, Data: resp.data()}
 	switch {
 	case resp.Modal != nil:
@@ -301,13 +324,16 @@ func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interactio
 	}
 	if err := s.InteractionRespond(i, out, discordgo.WithContext(callbackContext(ctx, req.received))); err != nil {
 		log.Error("could not answer interaction: the user sees \"This interaction failed\"", "err", errText(err))
+		return false
 	}
+	return true
 }
 
 // sendDeferred delivers the answer to a deferred interaction. One that
 // can't be delivered leaves the user with "thinking…" (or, for a click,
-// no answer at all) and is logged as an error saying so.
-func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, resp *Response, log *slog.Logger) {
+// no answer at all) and is logged as an error saying so; it returns
+// whether the answer was delivered.
+func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, resp *Response, log *slog.Logger) bool {
 	opt := discordgo.WithContext(followupContext(ctx))
 	if resp.Modal != nil {
 		// A modal can't follow a deferral; handlers that open modals must be quick.
@@ -330,8 +356,9 @@ func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.In
 		}, opt)
 		if err != nil {
 			log.Error("deferred answer not delivered: the click got no answer", "via", "follow-up", "err", errText(err))
+			return false
 		}
-		return
+		return true
 	}
 	content := resp.Content
 	edit := &discordgo.WebhookEdit{
@@ -343,7 +370,9 @@ func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.In
 	}
 	if _, err := s.InteractionResponseEdit(i, edit, opt); err != nil {
 		log.Error("deferred answer not delivered: the user is left with \"thinking…\"", "via", "edit", "err", errText(err))
+		return false
 	}
+	return true
 }
 
 func errorResponse(err error, lang i18n.Locale) *Response {

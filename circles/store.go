@@ -241,8 +241,22 @@ type Erasure struct {
 	FacilitatorOf []CircleRef   `json:"-"` // circles they facilitated, whose channels must close to them too
 }
 
-// PrivacyStore answers data-subject requests.
+// Sweep reports what SweepEnded deleted, and what it kept.
+type Sweep struct {
+	Memberships   int // ended memberships deleted
+	RemovalsKept  int // removals cut down to their bare marker
+	ConsentEvents int // consent events of ended memberships deleted
+	RSVPs         int // RSVPs to long-ended sessions deleted
+}
+
+// PrivacyStore answers data-subject requests and keeps data no longer than
+// needed.
 type PrivacyStore interface {
+	// SweepEnded deletes memberships that ended (left or removed) before
+	// cutoff, with their consent events, keeping of a removal only its
+	// bare marker (as EraseUser does), and RSVPs to sessions that ended
+	// before cutoff. It is idempotent.
+	SweepEnded(ctx context.Context, cutoff time.Time) (Sweep, error)
 	// ExportUser collects everything held about userID in guildID, or in
 	// every guild when guildID is empty.
 	ExportUser(ctx context.Context, guildID, userID string, at time.Time) (UserExport, error)

@@ -31,6 +31,7 @@ type Config struct {
 	Defaults Defaults `toml:"defaults" json:"defaults"`
 	Schedule Schedule `toml:"schedule" json:"schedule"`
 	Log      Log      `toml:"log" json:"log"`
+	Metrics  Metrics  `toml:"metrics" json:"metrics"`
 
 	// Token is the bot token, from the DISCORD_TOKEN environment variable
 	// only. It is redacted by String, GoString, LogValue and JSON.
@@ -51,9 +52,20 @@ type Discord struct {
 	GuildIDs []string `toml:"guild_ids" json:"guild_ids"`
 }
 
-// Data is the [data] section: where the SQLite database lives.
+// Data is the [data] section: where the SQLite database lives, and how
+// long what is no longer needed is kept.
 type Data struct {
 	Path string `toml:"path" json:"path"`
+	// KeepEndedDays: memberships that ended (left, removed) are deleted
+	// with their consent events this many days after they ended, but for
+	// the bare marker of a removal.
+	KeepEndedDays int `toml:"keep_ended_days" json:"keep_ended_days"`
+}
+
+// Metrics is the [metrics] section: Prometheus metrics, off by default.
+type Metrics struct {
+	// Listen is the host:port /metrics is served on; "" serves nothing.
+	Listen string `toml:"listen" json:"listen"`
 }
 
 // Defaults is the [defaults] section: values a server starts with until its
@@ -96,6 +108,7 @@ const (
 	MinSessionsPerWeek, MaxSessionsPerWeek     = 1, 50
 	MinLateOpenGrace, MaxLateOpenGrace         = time.Minute, 24 * time.Hour
 	MinGuildPurgeGrace, MaxGuildPurgeGrace     = time.Hour, 8760 * time.Hour // a year
+	MinKeepEndedDays, MaxKeepEndedDays         = 1, 3650
 )
 
 // Default returns the configuration used for every key the file leaves out.
@@ -103,6 +116,7 @@ func Default() Config {
 	var c Config
 	c.Discord.APIURL = DefaultAPIURL
 	c.Data.Path = "circlebot.db"
+	c.Data.KeepEndedDays = 180
 	c.Defaults.Timezone = "UTC"
 	c.Defaults.Capacity = 10
 	c.Defaults.SessionMinutes = 60
@@ -243,7 +257,7 @@ func (c Config) LogValue() slog.Value {
 			slog.String("gateway_url", c.Discord.GatewayURL),
 			slog.Any("guild_ids", c.Discord.GuildIDs),
 		),
-		slog.Group("data", slog.String("path", c.Data.Path)),
+		slog.Group("data", slog.String("path", c.Data.Path), slog.Int("keep_ended_days", c.Data.KeepEndedDays)),
 		slog.Group("defaults",
 			slog.String("timezone", c.Defaults.Timezone),
 			slog.Int("capacity", c.Defaults.Capacity),
@@ -256,6 +270,7 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("guild_purge_grace", c.Schedule.GuildPurgeGrace.Duration),
 		),
 		slog.Group("log", slog.String("level", c.Log.Level), slog.String("format", c.Log.Format)),
+		slog.Group("metrics", slog.String("listen", c.Metrics.Listen)),
 		slog.String("token", token),
 	)
 }

@@ -150,8 +150,14 @@ func TestRules(t *testing.T) {
 
 		// Unknown keys, at every level, and wrong case.
 		{name: "unknown top-level key", toml: "verbose = true", bad: []string{"verbose"}, msg: "not a circlebot setting"},
-		{name: "unknown section", toml: "[metrics]\nport = 9000", bad: []string{"metrics"}, msg: "[discord], [data], [defaults], [schedule], [log]"},
-		{name: "unknown nested section", toml: "[metrics.http]\nport = 9000", bad: []string{"metrics"}},
+		{name: "unknown section", toml: "[telemetry]\nport = 9000", bad: []string{"telemetry"}, msg: "[discord], [data], [defaults], [schedule], [log], [metrics]"},
+		{name: "unknown nested section", toml: "[telemetry.http]\nport = 9000", bad: []string{"telemetry"}},
+		{name: "unknown metrics key", toml: "[metrics]\nport = 9000", bad: []string{"metrics.port"}, msg: "[metrics] takes listen"},
+		{name: "metrics listen without a port", toml: "[metrics]\nlisten = \"127.0.0.1\"", bad: []string{"metrics.listen"}, msg: "host:port"},
+		{name: "metrics listen with a bad port", toml: "[metrics]\nlisten = \"127.0.0.1:http\"", bad: []string{"metrics.listen"}, msg: "the port is a number"},
+		{name: "metrics listen out of range", toml: "[metrics]\nlisten = \":70000\"", bad: []string{"metrics.listen"}, msg: "65535"},
+		{name: "keep_ended_days zero", toml: "[data]\nkeep_ended_days = 0", bad: []string{"data.keep_ended_days"}, msg: "between 1 and 3650"},
+		{name: "keep_ended_days too long", toml: "[data]\nkeep_ended_days = 3651", bad: []string{"data.keep_ended_days"}, msg: "between 1 and 3650"},
 		{name: "unknown key in section", toml: "[defaults]\ncapactiy = 12", bad: []string{"defaults.capactiy"}, msg: "[defaults] takes timezone, capacity, session_minutes, retention_hours, reminder_minutes"},
 		{name: "unknown table in section", toml: "[discord.proxy]\nurl = \"x\"", bad: []string{"discord.proxy"}},
 		{name: "key in wrong case", toml: "[defaults]\nCapacity = 12", bad: []string{"defaults.Capacity"}, msg: "did you mean defaults.capacity?"},
@@ -213,6 +219,7 @@ gateway_url = "ws://127.0.0.1:7000/gateway"
 guild_ids = ["111", "222"]
 [data]
 path = "/tmp/x.db"
+keep_ended_days = 30
 [defaults]
 timezone = "Europe/Berlin"
 capacity = 8
@@ -227,6 +234,8 @@ guild_purge_grace = "24h"
 [log]
 level = "debug"
 format = "json"
+[metrics]
+listen = "127.0.0.1:9464"
 `
 	got, err := Parse("custom.toml", []byte(doc), func(k string) string {
 		if k == "DISCORD_TOKEN" {
@@ -240,10 +249,11 @@ format = "json"
 	want := Config{
 		Path:     "custom.toml",
 		Discord:  Discord{ApplicationID: "1098765432109876543", APIURL: "http://127.0.0.1:7000/api/v10/", GatewayURL: "ws://127.0.0.1:7000/gateway", GuildIDs: []string{"111", "222"}},
-		Data:     Data{Path: "/tmp/x.db"},
+		Data:     Data{Path: "/tmp/x.db", KeepEndedDays: 30},
 		Defaults: Defaults{Timezone: "Europe/Berlin", Capacity: 8, SessionMinutes: 90, RetentionHours: 0, ReminderMinutes: 1440, MinMinutesBetweenSessions: 120, MaxSessionsPerWeek: 3},
 		Schedule: Schedule{LateOpenGrace: Duration{5 * time.Minute}, GuildPurgeGrace: Duration{24 * time.Hour}},
 		Log:      Log{Level: "debug", Format: "json"},
+		Metrics:  Metrics{Listen: "127.0.0.1:9464"},
 		Token:    "tok",
 	}
 	if !reflect.DeepEqual(got, want) {

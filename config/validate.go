@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -44,6 +45,7 @@ func (c Config) Validate() error {
 	if strings.TrimSpace(c.Data.Path) == "" {
 		bad("data.path", c.Data.Path, `must name the database file, like "circlebot.db"`)
 	}
+	between("data.keep_ended_days", c.Data.KeepEndedDays, MinKeepEndedDays, MaxKeepEndedDays, " (days an ended membership and its consent record are kept)")
 
 	if _, err := loadLocation(c.Defaults.Timezone); err != nil {
 		bad("defaults.timezone", c.Defaults.Timezone, `%v; use an IANA time zone name like "UTC", "Europe/Berlin" or "America/New_York"`, err)
@@ -70,6 +72,9 @@ func (c Config) Validate() error {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		bad("log.format", c.Log.Format, `must be "text" or "json"`)
+	}
+	if msg := checkListen(c.Metrics.Listen); msg != "" {
+		bad("metrics.listen", c.Metrics.Listen, "%s", msg)
 	}
 	return errors.Join(errs...)
 }
@@ -115,6 +120,22 @@ func checkGatewayURL(s string) string {
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "must not have a query, fragment or user name (the client adds the query)"
+	}
+	return ""
+}
+
+// checkListen: empty (no metrics) or host:port with a numeric port.
+func checkListen(s string) string {
+	if s == "" {
+		return ""
+	}
+	const want = `must be host:port, like "127.0.0.1:9464", or "" to serve no metrics`
+	host, port, err := net.SplitHostPort(s)
+	if err != nil || strings.ContainsAny(host, " /") {
+		return want
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return want + " (the port is a number up to 65535)"
 	}
 	return ""
 }

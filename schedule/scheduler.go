@@ -101,7 +101,34 @@ type Options struct {
 	// After StuckAfter failures in a row the wait doubles with each further
 	// one, up to MaxRetryDelay. Default 1m.
 	RetryDelay time.Duration
+	// Observer, if set, is told of steps done and failed and of how late
+	// due sessions are taken up (metrics).
+	Observer Observer
 }
+
+// Observer hears what the scheduler does, for metrics. Its methods are
+// called from the scheduler's workers and must return at once.
+type Observer interface {
+	// StepDone: a step (or work aside) of a session was done and recorded.
+	StepDone(step Step)
+	// StepFailed: a step failed and will be retried.
+	StepFailed(step Step)
+	// SessionOpened: a session's channel opened to its members.
+	SessionOpened()
+	// SessionMissed: a session was marked missed.
+	SessionMissed()
+	// Lag: a due session was taken up d after its due time.
+	Lag(d time.Duration)
+}
+
+// noObserver is the Observer of a Scheduler given none.
+type noObserver struct{}
+
+func (noObserver) StepDone(Step)     {}
+func (noObserver) StepFailed(Step)   {}
+func (noObserver) SessionOpened()    {}
+func (noObserver) SessionMissed()    {}
+func (noObserver) Lag(time.Duration) {}
 
 // Defaults.
 const (
@@ -149,6 +176,7 @@ type Scheduler struct {
 	defaults circles.GuildSettings
 	workers  int
 	retry    time.Duration
+	obs      Observer
 
 	mu       sync.Mutex
 	inflight map[int64]chan struct{} // sessions a goroutine is working on; closed when done
@@ -201,6 +229,7 @@ func New(o Options) *Scheduler {
 		defaults:  o.DefaultSettings,
 		workers:   o.Workers,
 		retry:     o.RetryDelay,
+		obs:       o.Observer,
 		inflight:  map[int64]chan struct{}{},
 		kick:      make(chan struct{}, 1),
 		unplanned: map[int64]bool{},
@@ -220,6 +249,9 @@ func New(o Options) *Scheduler {
 	}
 	if s.retry <= 0 {
 		s.retry = DefaultRetryDelay
+	}
+	if s.obs == nil {
+		s.obs = noObserver{}
 	}
 	return s
 }
@@ -299,10 +331,12 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
 		}
 		var fresh []circles.Session
+		due := make(map[int64]time.Time, len(batch))
 		for _, d := range batch {
 			if !seen[d.ID] {
 				seen[d.ID] = true
 				fresh = append(fresh, d)
+				due[d.ID] = d.DueAt
 			}
 		}
 		todo := acrossGuilds(fresh)
@@ -317,6 +351,7 @@ func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 					if !s.tryClaim(id) {
 						continue
 					}
+					s.obs.Lag(s.clock.Now().Sub(due[id]))
 					n, err := s.process(ctx, id)
 					s.release(id)
 					done.Add(int64(n))
@@ -593,6 +628,7 @@ func (s *Scheduler) failed(ctx context.Context, c circles.Circle, sess circles.S
 func (s *Scheduler) noteFailure(ctx context.Context, c circles.Circle, sess circles.Session, step Step, err error) time.Duration {
 	n, escalate := s.noteTrouble(sess.ID, step, err)
 	wait := retryWait(s.retry, n)
+	s.obs.StepFailed(step)
 	s.log.Error("schedule: step failed", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step), "error", err, "failures", n, "retry_in", wait)
 	if escalate && step != StepNone && !errors.Is(err, errStore) {
 		s.stuck(ctx, c, sess, step, err)
@@ -835,6 +871,7 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	}
 	s.clearTrouble(sess.ID, step)
 	if record == nil {
+		s.obs.StepDone(step)
 		return sess, nil
 	}
 	now := s.clock.Now()
@@ -854,6 +891,13 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 		return sess, fmt.Errorf("%w: record %s: %w", errStore, step, err)
 	}
 	s.log.Info("schedule: step done", "guild", sess.GuildID, "circle", sess.CircleID, "session", sess.ID, "step", string(step))
+	s.obs.StepDone(step)
+	switch {
+	case step == StepOpen && out.State == circles.SessionOpen:
+		s.obs.SessionOpened()
+	case step == StepMissed:
+		s.obs.SessionMissed()
+	}
 	if !out.Active() {
 		s.Forget(out.ID)
 	}

@@ -1,0 +1,110 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// sweepBatch bounds the memberships one transaction of SweepEnded handles,
+// so that a first sweep over years of history never holds the only writer
+// connection for long.
+const sweepBatch = 500
+
+// bareMarker is a removal cut down to its marker: what EraseUser keeps,
+// and all SweepEnded keeps of a removal.
+const bareMarker = `mode = 'member' AND joined_at IS NULL AND waitlisted_at IS NULL AND reminders = 0 AND removed_by = ''`
+
+// sweepEndedSQL finds up to ? memberships that ended before ? and still
+// hold more than a bare removal marker.
+const sweepEndedSQL = `SELECT circle_id, user_id, status FROM memberships
+	WHERE status IN ('left', 'removed') AND (updated_at < ? OR updated_at IS NULL)
+	AND NOT (status = 'removed' AND ` + bareMarker + ` AND NOT EXISTS (SELECT 1 FROM consent_events e
+		WHERE e.circle_id = memberships.circle_id AND e.user_id = memberships.user_id))
+	LIMIT ?`
+
+// SweepEnded deletes what is no longer needed about memberships that ended
+// (left, or removed by a facilitator) before cutoff: the membership itself
+// and its consent ledger. A removal keeps its bare marker — user, circle,
+// status removed and when, as EraseUser leaves it — so that it stays in
+// force until lifted; its ledger goes all the same. RSVPs to sessions that
+// ended before cutoff are deleted too, whoever gave them. An ended
+// membership's time is its updated_at: when it was left, removed or the
+// removal lifted. Running it again finds nothing more to do.
+func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep, error) {
+	var out circles.Sweep
+	before := cutoff.UnixMilli()
+	for {
+		var n int
+		err := s.write(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, sweepEndedSQL, before, sweepBatch)
+			if err != nil {
+				return err
+			}
+			type ended struct {
+				circle  int64
+				user    string
+				removed bool
+			}
+			var todo []ended
+			for rows.Next() {
+				var e ended
+				var status string
+				if err := rows.Scan(&e.circle, &e.user, &status); err != nil {
+					rows.Close()
+					return err
+				}
+				e.removed = status == string(circles.StatusRemoved)
+				todo = append(todo, e)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			n = len(todo)
+			for _, e := range todo {
+				res, err := tx.ExecContext(ctx, `DELETE FROM consent_events WHERE circle_id = ? AND user_id = ?`, e.circle, e.user)
+				if err != nil {
+					return err
+				}
+				k, err := res.RowsAffected()
+				if err != nil {
+					return err
+				}
+				out.ConsentEvents += int(k)
+				if e.removed {
+					if _, err := tx.ExecContext(ctx, `UPDATE memberships SET mode = 'member', joined_at = NULL,
+						waitlisted_at = NULL, reminders = 0, removed_by = '' WHERE circle_id = ? AND user_id = ?`,
+						e.circle, e.user); err != nil {
+						return err
+					}
+					out.RemovalsKept++
+					continue
+				}
+				if _, err := tx.ExecContext(ctx, `DELETE FROM memberships WHERE circle_id = ? AND user_id = ?`, e.circle, e.user); err != nil {
+					return err
+				}
+				out.Memberships++
+			}
+			return nil
+		})
+		if err != nil {
+			return out, err
+		}
+		if n < sweepBatch {
+			break
+		}
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM rsvps WHERE session_id IN (SELECT id FROM sessions WHERE end_at < ?)`, before)
+		if err != nil {
+			return err
+		}
+		k, err := res.RowsAffected()
+		out.RSVPs = int(k)
+		return err
+	})
+	return out, err
+}
