@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -56,18 +55,19 @@ type command struct {
 var commands = []command{
 	{"run", "run --config FILE", "Connect to Discord and serve: the bot token comes from the DISCORD_TOKEN environment variable.", cmdRun},
 	{"check", "check --config FILE", "Log in with DISCORD_TOKEN and check, in every server the bot is in, that it has the permissions it needs.", cmdCheck},
-	{"demo", "demo [--keep]", "Start the built-in Discord simulator with a sample server and play a walkthrough (no token, no network).", cmdDemo},
+	{"demo", "demo [--keep] [--serve]", "Start the built-in Discord simulator with a sample server and play a walkthrough (no token, no network).", cmdDemo},
 	{"migrate", "migrate --config FILE", "Create the database or bring it up to date, then exit.", cmdMigrate},
 	{"backup", "backup --config FILE --to PATH", "Copy the database to PATH safely, even while the bot runs.", cmdBackup},
 	{"invite-url", "invite-url --config FILE", "Print the link that adds the bot to a server with the permissions it needs.", cmdInviteURL},
-	{"version", "version", "Print the version.", cmdVersion},
+	{"restore", "restore --from FILE --config FILE", "Put a backup in place of the database, with the bot stopped; the old file is kept aside.", cmdRestore},
+	{"version", "version", "Print the version and the source revision it was built from (also: circlebot --version).", cmdVersion},
 }
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "circlebot hosts private, text-based peer support circles on Discord.")
 	fmt.Fprintln(w, "\nUsage:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  circlebot %-32s %s\n", c.usage, c.help)
+		fmt.Fprintf(w, "  circlebot %-34s %s\n", c.usage, c.help)
 	}
 	fmt.Fprintln(w, "\nRun `circlebot COMMAND --help` for a command's flags.")
 }
@@ -81,6 +81,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	}
+	if args[0] == "--version" || args[0] == "-version" {
+		args = append([]string{"version"}, args[1:]...)
+	}
 	for _, c := range commands {
 		if c.name != args[0] {
 			continue
@@ -91,7 +94,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(fs.Output(), "Usage: circlebot %s\n\n%s\n", c.usage, c.help)
 			if hasFlags(fs) {
 				fmt.Fprintln(fs.Output(), "\nFlags:")
-				fs.PrintDefaults()
+				printFlags(fs)
 			}
 		}
 		return c.run(ctx, fs, args[1:], stdout, stderr)
@@ -301,11 +304,12 @@ func botDefaults(cfg config.Config) bot.Defaults {
 
 func cmdDemo(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
 	keep := fs.Bool("keep", false, "keep the demo's database and print where it is")
+	serve := fs.Bool("serve", false, "after the walkthrough, keep the simulated server and the bot running until stopped (Ctrl+C, SIGTERM), as in a container or a systemd unit")
 	if code, done := parse(fs, args, stdout); done {
 		return code
 	}
 	defer bot.LogDiscordgo(demoLibraryLog(stderr))()
-	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep}); err != nil {
+	if err := demo.Run(ctx, demo.Options{Out: stdout, Keep: *keep, Serve: *serve}); err != nil {
 		fmt.Fprintf(stderr, "circlebot demo: %v\n", err)
 		return exitFailure
 	}
@@ -348,8 +352,7 @@ func cmdBackup(ctx context.Context, fs *flag.FlagSet, args []string, stdout, std
 	if done {
 		return code
 	}
-	if *to == "" {
-		fmt.Fprintln(stderr, "circlebot backup: --to PATH is required")
+	if missing(stderr, fs, "to", *to) {
 		return exitUsage
 	}
 	if _, err := os.Stat(cfg.Data.Path); err != nil {
@@ -511,22 +514,4 @@ func checkFailed(stderr io.Writer, doing string, err error) int {
 	}
 	fmt.Fprintf(stderr, "circlebot check: %s: %v\n", doing, err)
 	return exitFailure
-}
-
-// version is set by -ldflags "-X main.version=…"; otherwise the module version.
-var version = ""
-
-func cmdVersion(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr io.Writer) int {
-	if code, done := parse(fs, args, stdout); done {
-		return code
-	}
-	v := version
-	if v == "" {
-		v = "(devel)"
-		if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-			v = bi.Main.Version
-		}
-	}
-	fmt.Fprintf(stdout, "circlebot %s\n", v)
-	return exitOK
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/circlebot/circlebot/bot"
+	"github.com/circlebot/circlebot/data"
 )
 
 // cli runs the command line in-process and returns its exit code and output.
@@ -405,4 +406,44 @@ func TestCLIBackupLeavesAnOlderDatabaseAlone(t *testing.T) {
 			t.Errorf("%s: schema version %d, %v after the backup; want 1", filepath.Base(p), v, err)
 		}
 	}
+}
+
+// restore puts a backup back, keeps the old database aside, and refuses
+// while the bot has the database open.
+func TestCLIRestore(t *testing.T) {
+	t.Parallel()
+	cfg, db := writeConfig(t, "")
+	if code, _, errOut := cli(t, "migrate", "--config", cfg); code != exitOK {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	if code, _, errOut := cli(t, "backup", "--config", cfg, "--to", backup); code != exitOK {
+		t.Fatalf("backup: %s", errOut)
+	}
+
+	store, err := data.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := cli(t, "restore", "--config", cfg, "--from", backup)
+	if code != exitFailure {
+		t.Errorf("restore while the database is open: exit %d, want %d", code, exitFailure)
+	}
+	wantIn(t, "stderr", errOut, "in use by a running circlebot", "stop it first")
+	store.Close()
+
+	code, out, errOut := cli(t, "restore", "--config", cfg, "--from", backup)
+	if code != exitOK {
+		t.Fatalf("restore: exit %d\n%s", code, errOut)
+	}
+	wantIn(t, "stdout", out, "restored "+db, "kept as "+db+".before-restore-")
+
+	if code, _, errOut := cli(t, "restore", "--config", cfg); code != exitUsage || !strings.Contains(errOut, "--from FILE is required") {
+		t.Errorf("restore without --from: exit %d, stderr %q", code, errOut)
+	}
+	code, _, errOut = cli(t, "restore", "--config", cfg, "--from", cfg)
+	if code != exitUsage {
+		t.Errorf("restore from a config file: exit %d, want %d", code, exitUsage)
+	}
+	wantIn(t, "stderr", errOut, "not a circlebot database", "nothing was changed")
 }

@@ -11,8 +11,8 @@ import (
 	"github.com/circlebot/circlebot/circles"
 )
 
-// Channel permissions by role (DESIGN.md, "Channel model"; permissions.go
-// says why each is there). The bot names in its own overwrite everything
+// Channel permissions by role (docs/ARCHITECTURE.md, "The channel
+// model"; permissions.go says why each is there). The bot names in its own overwrite everything
 // it needs in the channel. It can't name Manage Roles: Discord lets only
 // administrators set that in a channel's overwrites when creating it.
 const (

@@ -212,7 +212,11 @@ func TestAuthzEveryCircleSubcommand(t *testing.T) {
 			}
 		}},
 		{"schedule", []discordsim.Opt{circle, O("weekday", "Friday"), O("time", "18:00")}, func(r *discordsim.Response) {
-			wantContains(t, responseText(r), "New schedule for Grief circle", "Every Friday at 18:00")
+			wantContains(t, responseText(r), "Change when Grief circle meets?", "Every Friday at 18:00")
+			if h.circle("Grief circle").Schedule.Weekday == time.Friday {
+				t.Fatal("the schedule changed before Save")
+			}
+			wantContains(t, responseText(h.clickOn(h.admin, r, "schedule", "save")), "New schedule for Grief circle", "Every Friday at 18:00")
 		}},
 		{"skip", []discordsim.Opt{circle}, func(r *discordsim.Response) {
 			wantContains(t, r.Content, "Skipped the session of **Grief circle**")

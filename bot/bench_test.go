@@ -65,23 +65,8 @@ func newLCWorld(tb testing.TB, guilds, membersPerGuild int) *lcWorld {
 		tb.Fatal(err)
 	}
 	w.store = st
-	logger := slog.New(slog.DiscardHandler)
-	if os.Getenv("CIRCLEBOT_TEST_LOG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	}
-	b, err := bot.New(bot.Options{
-		Token: sim.Token(), ApplicationID: sim.ApplicationID(), APIURL: sim.APIURL(),
-		Store: st, Clock: w.clock, Logger: logger,
-		Defaults: bot.Defaults{TimeZone: "Europe/Berlin", Capacity: 10, SessionMinutes: 60, RetentionHours: 24},
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if err := b.Start(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	w.bot = b
-	tb.Cleanup(func() { _ = b.Close(); _ = st.Close() })
+	tb.Cleanup(func() { w.stopBot(); _ = st.Close() })
+	w.startBot()
 	// The welcome DMs to the owner come from GUILD_CREATE; let them finish
 	// before anything is measured.
 	if err := sim.WaitFor(ctx, func() bool { return len(sim.DMs(w.owner)) == guilds }); err != nil {
@@ -94,6 +79,35 @@ func newLCWorld(tb testing.TB, guilds, membersPerGuild int) *lcWorld {
 		}
 	}
 	return w
+}
+
+// startBot starts the bot on the world's store (again, after stopBot).
+func (w *lcWorld) startBot() {
+	w.tb.Helper()
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("CIRCLEBOT_TEST_LOG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	b, err := bot.New(bot.Options{
+		Token: w.sim.Token(), ApplicationID: w.sim.ApplicationID(), APIURL: w.sim.APIURL(),
+		Store: w.store, Clock: w.clock, Logger: logger,
+		Defaults: bot.Defaults{TimeZone: "Europe/Berlin", Capacity: 10, SessionMinutes: 60, RetentionHours: 24},
+	})
+	if err != nil {
+		w.tb.Fatal(err)
+	}
+	if err := b.Start(w.ctx); err != nil {
+		w.tb.Fatal(err)
+	}
+	w.bot = b
+}
+
+// stopBot disconnects the bot, leaving the world and the store (idempotent).
+func (w *lcWorld) stopBot() {
+	if w.bot != nil {
+		_ = w.bot.Close()
+		w.bot = nil
+	}
 }
 
 // circles creates n circles in guild g meeting Wednesdays 14:00 Berlin, each

@@ -84,6 +84,12 @@ type Options struct {
 	// KeepEnded is how long memberships that ended are kept before the
 	// daily sweep deletes them (retention.go). Default 180 days.
 	KeepEnded time.Duration
+	// QuickClose makes Close cut the gateway's connection instead of
+	// closing it politely, which in discordgo v0.29.0 waits a second after
+	// the close frame (CloseWithCode). For tests against the simulator:
+	// Discord would see a dropped connection, and keep the bot's session
+	// resumable for a while.
+	QuickClose bool
 }
 
 // Bot is circlebot's Discord adapter: one gateway session, the command
@@ -122,6 +128,10 @@ type Bot struct {
 	// problemsTold: the problems facilitators were told about, per session
 	// (firstTelling).
 	problemsTold sync.Map // problemKey → true
+	// eventLocks: one scheduled-event sync per circle at a time (events.go).
+	eventLocks sync.Map // int64 → *sync.Mutex
+	// proposals: schedule changes waiting for Save (recurrence.go).
+	proposals proposals
 	// alerts: when each trouble of a circle was last told (alert).
 	alertMu sync.Mutex
 	alerts  map[alertKey]*alertState
@@ -328,9 +338,25 @@ func (b *Bot) Close() error {
 	b.cancel()
 	running.remove(b.gw)
 	b.gw.stop()
-	err := b.dg.Close()
+	var err error
+	if b.opts.QuickClose {
+		b.dropGateway()
+	} else {
+		err = b.dg.Close()
+	}
 	b.wg.Wait()
 	return err
+}
+
+// dropGateway cuts the gateway connection (Options.QuickClose). discordgo's
+// reader then fails and closes its end in the background, sleeping its
+// second there, and does not reconnect: ShouldReconnectOnError is cleared
+// under the session's lock, which discordgo takes before it reads it.
+func (b *Bot) dropGateway() {
+	b.dg.Lock()
+	b.dg.ShouldReconnectOnError = false
+	b.dg.Unlock()
+	b.gw.drop()
 }
 
 // track counts work in wg, so that Close waits for it (the store must

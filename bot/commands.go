@@ -37,11 +37,12 @@ func weekdayChoices() []*discordgo.ApplicationCommandOptionChoice {
 // scheduleOptions are shared by /circle create and /circle schedule.
 func scheduleOptions() []*discordgo.ApplicationCommandOption {
 	return []*discordgo.ApplicationCommandOption{
-		{Type: discordgo.ApplicationCommandOptionString, Name: "weekday", Description: "Day the circle meets every week", Choices: weekdayChoices()},
+		{Type: discordgo.ApplicationCommandOptionString, Name: "weekday", Description: "Day the circle meets (every week, unless repeat says otherwise)", Choices: weekdayChoices()},
 		{Type: discordgo.ApplicationCommandOptionString, Name: "time", Description: "Start time, 24-hour HH:MM in the circle's time zone (e.g. 19:00)", MinLength: ptr(4), MaxLength: 5},
 		{Type: discordgo.ApplicationCommandOptionString, Name: "timezone", Description: "IANA time zone, e.g. Europe/Berlin (start typing)", Autocomplete: true, MaxLength: 64},
 		{Type: discordgo.ApplicationCommandOptionInteger, Name: "duration", Description: "Session length in minutes (15–480)", MinValue: ptr(15.0), MaxValue: 480},
 		{Type: discordgo.ApplicationCommandOptionString, Name: "cron", Description: "Instead of weekday+time: a 5-field cron spec, e.g. '0 19 * * TUE'", MaxLength: 100},
+		repeatOption(),
 	}
 }
 
@@ -61,6 +62,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Type: discordgo.ApplicationCommandOptionString, Name: "topic", Description: "One line members see in /circles", MaxLength: circles.MaxTopicLength},
 		{Type: discordgo.ApplicationCommandOptionInteger, Name: "capacity", Description: "Speaking seats (2–25; 6–12 works best)", MinValue: ptr(float64(circles.MinCapacity)), MaxValue: circles.MaxCapacity},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "listeners", Description: "Allow people to join as listeners who read but don't speak (default yes)"},
+		eventsOption(),
 	}, append(scheduleOptions(), languageOption())...)
 
 	edit := []*discordgo.ApplicationCommandOption{
@@ -76,6 +78,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "facilitator_gate", Description: "Alert facilitators when none has said they're coming (default on)"},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "postpone_without_facilitator", Description: "Postpone the session instead when no facilitator is coming"},
 		languageOption(),
+		eventsOption(),
 	}
 
 	schedule := append([]*discordgo.ApplicationCommandOption{circleOption("The circle whose schedule to show or change")}, scheduleOptions()...)
@@ -98,7 +101,7 @@ func Commands() []*discordgo.ApplicationCommand {
 			sub("guidelines", "Edit a circle's guidelines (members will be asked to consent again)", circleOption("The circle whose guidelines to edit")),
 			sub("prompts", "Edit the prompts posted during sessions, one per line", circleOption("The circle whose prompts to edit")),
 			sub("schedule", "Show the next sessions, or change when the circle meets", schedule...),
-			sub("skip", "Skip the next session (members are told)", circleOption("The circle to skip a week of")),
+			sub("skip", "Skip the next session, or one you choose (members are told)", circleOption("The circle to skip a session of"), skipSessionOption()),
 			sub("open", "Open a session right now", circleOption("The circle to open now")),
 			sub("close", "Close the open session now", circleOption("The circle to close now")),
 			sub("roster", "See who is in a circle (only you see it)", circleOption("The circle whose roster to see")),

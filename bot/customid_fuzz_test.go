@@ -11,7 +11,7 @@ import (
 // Fuzz tests of what comes into the bot from outside: custom_ids come back
 // from the client (anyone can send any string), topics are read from
 // channels people can edit, and time zones are typed. Their seed corpora
-// run with every go test; to fuzz longer see README.md, Contributing.
+// run with every go test; to fuzz longer see docs/SIMULATOR.md, Contributing.
 
 // A custom_id that decodes is exactly what Encode writes for what it
 // decodes to, so nothing outside Encode's form is ever taken for a button;

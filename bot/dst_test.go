@@ -26,7 +26,7 @@ func TestDSTOverlapRefusedWhenSaved(t *testing.T) {
 	}
 
 	h.facCreate(h.fac, "Night owls", O("cron", "0 1,4 * * *"), O("duration", 120), O("timezone", "Europe/Berlin"))
-	r = h.run(h.fac, "circle schedule", append([]discordsim.Opt{O("circle", "Night owls")}, overlapping...)...)
+	r = h.reschedule(h.fac, append([]discordsim.Opt{O("circle", "Night owls")}, overlapping...)...)
 	wantContains(t, r.Content, why...)
 	if d := h.circle("Night owls").Schedule.Duration; d != 2*time.Hour {
 		t.Fatalf("duration after a refused change %s, want the 2 hours it had", d)

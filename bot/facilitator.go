@@ -43,6 +43,8 @@ func (b *Bot) facilitatorRoutes() {
 	b.router.Modal("guidelines", b.guidelinesSubmit)
 	b.router.Modal("prompts", b.promptsSubmit)
 	b.router.Component("archive", b.archiveButton)
+	b.router.Component("schedule", b.scheduleButton)
+	b.router.Autocomplete("circle skip", "session", b.skipChoices)
 }
 
 // facilitatedCircleChoices offers the circles the caller may change: the
@@ -69,6 +71,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
+	rule = schedule.Anchored(rule, r.Now)
 	c := circles.NewCircle(r.GuildID, r.String("name"), circles.Kind(r.String("kind")), rule, r.UserID, r.Now)
 	c.Topic = r.String("topic")
 	c.Capacity = b.opts.Defaults.Capacity
@@ -77,6 +80,12 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	}
 	if v, ok := r.Bool("listeners"); ok {
 		c.ListenersAllowed = v
+	}
+	if v, ok := r.Bool("events"); ok && v {
+		if err := b.requireEventsPermission(ctx, r.GuildID); err != nil {
+			return nil, err
+		}
+		c.Events = true
 	}
 	if err := c.Validate(); err != nil {
 		return nil, err
@@ -99,6 +108,9 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		b.log.Error("planning a new circle", "guild", c.GuildID, "circle", c.ID, "err", err)
 	}
 	b.sched.Kick()
+	if c.Events {
+		b.syncCircleEvents(ctx, c.GuildID, c.ID)
+	}
 
 	e := &discordgo.MessageEmbed{
 		Title:       truncate("✅ "+c.EscapedName()+" is ready", 256),
@@ -118,7 +130,14 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	if c.Topic != "" {
 		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
-	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fieldScheduleWarnings, Value: truncate(strings.Join(w, "\n"), 1024)})
+	}
+	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}}
+	if c.Events {
+		resp.Content = msgEventsOnNote
+	}
+	return resp, nil
 }
 
 // embedColor is circlebot's calm blue.
@@ -140,7 +159,7 @@ func describeRule(r circles.Rule) string {
 	if r.Cron != "" {
 		return fmt.Sprintf("By the cron schedule `%s` in %s, %d minutes each", r.Cron, r.TimeZone, mins)
 	}
-	return fmt.Sprintf("Every %s at %02d:%02d (%s), %d minutes", r.Weekday, r.Hour, r.Minute, r.TimeZone, mins)
+	return fmt.Sprintf("%s at %02d:%02d (%s), %d minutes", describeShape(r), r.Hour, r.Minute, r.TimeZone, mins)
 }
 
 // upcomingText lists the next three sessions as timestamps every reader
@@ -170,7 +189,7 @@ func formatOccurrences(occ []schedule.Occurrence) string {
 
 // scheduleOptionNames are the options of /circle create and /circle schedule
 // that describe when a circle meets.
-var scheduleOptionNames = []string{"weekday", "time", "timezone", "duration", "cron"}
+var scheduleOptionNames = []string{"weekday", "time", "timezone", "duration", "cron", "repeat"}
 
 func hasScheduleOptions(r *Request) bool {
 	for _, n := range scheduleOptionNames {
@@ -191,6 +210,18 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 	_, hasWeekday := r.Options["weekday"]
 	_, hasClock := r.Options["time"]
 	_, hasCron := r.Options["cron"]
+	repeat, hasRepeat := r.String("repeat"), r.Options["repeat"] != nil
+	switch {
+	case hasRepeat && hasCron:
+		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatWithCron)
+	case hasRepeat && !hasWeekday && !hasClock && (create || rule.Cron != ""):
+		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatNeedsWeekday)
+	}
+	if hasRepeat {
+		if err := applyRepeat(&rule, repeat); err != nil {
+			return rule, err
+		}
+	}
 	switch {
 	case hasCron && (hasWeekday || hasClock):
 		return rule, circles.Errorf(circles.EInvalid, "Please give either weekday and time, or a cron schedule, not both.")
@@ -199,6 +230,7 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 			return rule, circles.Errorf(circles.EInvalid, "The cron schedule is empty. Give 5 fields, like `0 19 * * TUE`, or use weekday and time instead.")
 		}
 		rule.Cron = spec
+		rule.EveryWeeks, rule.NthWeekday, rule.Anchor = 0, 0, ""
 	case hasWeekday || hasClock:
 		weekly := rule.Cron == "" && !create
 		if (!hasWeekday || !hasClock) && !weekly {
@@ -259,7 +291,12 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		return &Response{Content: r.T("facilitator.language_set", i18n.Args{"Circle": c.EscapedName(), "Language": lang.Name()})}, nil
 	}
 	if !given {
-		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator, events. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+	}
+	if v, ok := r.Bool("events"); ok && v && !c.Events {
+		if err := b.requireEventsPermission(ctx, r.GuildID); err != nil {
+			return nil, err
+		}
 	}
 	if add != "" && add == remove {
 		return nil, circles.Errorf(circles.EInvalid, "Please choose different people to add and to remove as facilitator.")
@@ -341,6 +378,10 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 			c.PostponeWithoutFacilitator = v
 			changes = append(changes, "postpone without a facilitator "+onOff(v, "on", "off"))
 		}
+		if v, ok := r.Bool("events"); ok {
+			c.Events = v
+			changes = append(changes, onOff(v, msgEventsOnNote, msgEventsOffNote))
+		}
 		return c.Validate()
 	})
 	if err != nil {
@@ -348,6 +389,9 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("circle edited", "guild", r.GuildID, "circle", c.ID, "by", r.UserID, "changes", len(changes))
 	b.afterCircleUpdate(ctx, updated, promoted, add != "" || remove != "")
+	if updated.Events || c.Events {
+		b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // opted in or out, or renamed
+	}
 	if len(promoted) > 0 {
 		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
 	}

@@ -35,23 +35,25 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	if err := schedule.ValidateRule(rule, r.Now); err != nil {
 		return nil, err
 	}
+	rule = schedule.Anchored(rule, r.Now)
 	if rule == c.Schedule {
 		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.EscapedName()+" already meets like this")}}, nil
 	}
-	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
-		cur.Schedule = rule
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
+	// Nothing is saved yet: the facilitator sees the first sessions under
+	// the new rule, and any warning, and saves with a button.
+	return b.proposeSchedule(c, rule, r)
+}
+
+// scheduleSaved does what follows a saved schedule change and says so.
+func (b *Bot) scheduleSaved(ctx context.Context, r *Request, updated circles.Circle, promoted []circles.Membership) *Response {
 	b.afterCircleUpdate(ctx, updated, promoted, false)
-	b.log.Info("schedule changed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
+	b.log.Info("schedule changed", "guild", r.GuildID, "circle", updated.ID, "by", r.UserID)
 	// Logged by the scheduler; planning is retried in the background.
 	_ = b.sched.ScheduleChanged(ctx, updated)
+	b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // events move with their sessions
 	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.EscapedName())
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one, or who had answered for it, was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
-	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
+	return &Response{Embeds: []*discordgo.MessageEmbed{e}}
 }
 
 func (b *Bot) scheduleEmbed(ctx context.Context, c circles.Circle, title string) *discordgo.MessageEmbed {
@@ -75,11 +77,16 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	skipped, err := b.sched.Skip(ctx, r.GuildID, c.ID)
+	at, err := b.skipTarget(ctx, r, c)
+	if err != nil {
+		return nil, err
+	}
+	skipped, err := b.sched.SkipAt(ctx, r.GuildID, c.ID, at)
 	if err != nil {
 		return nil, err
 	}
 	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
+	b.syncCircleEvents(ctx, r.GuildID, c.ID) // its event is cancelled
 	nextText := "There is no later session planned."
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
 		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
@@ -371,6 +378,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 		}
 	}
 	b.sched.Kick()
+	b.syncCircleEvents(ctx, r.GuildID, c.ID) // events are cancelled
 
 	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.EscapedName()))
 	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.EscapedName(), told)}, nil

@@ -429,7 +429,7 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 	}
 
 	// Only the zone changes: same day and time, other instants.
-	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("timezone", "America/New_York"))
+	r = h.reschedule(h.fac, O("circle", "Night owls"), O("timezone", "America/New_York"))
 	text = responseText(r)
 	wantContains(t, text, "Every Sunday at 02:30 (America/New_York)")
 	ny := time.Date(2027, 3, 21, 6, 30, 0, 0, time.UTC) // 02:30 EDT
@@ -440,11 +440,11 @@ func TestFacilitatorScheduleAndSkip(t *testing.T) {
 		t.Fatalf("planned after zone change %+v", p)
 	}
 	// A cron spec replaces weekday+time; then time alone isn't enough.
-	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("cron", "0 19 * * TUE"), O("timezone", "Europe/Berlin"))
+	r = h.reschedule(h.fac, O("circle", "Night owls"), O("cron", "0 19 * * TUE"), O("timezone", "Europe/Berlin"))
 	wantContains(t, responseText(r), "`0 19 * * TUE` in Europe/Berlin")
-	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("time", "20:00"))
+	r = h.reschedule(h.fac, O("circle", "Night owls"), O("time", "20:00"))
 	wantContains(t, r.Content, "weekday")
-	r = h.run(h.fac, "circle schedule", O("circle", "Night owls"), O("cron", "0 9,10 * * MON"), O("duration", 90))
+	r = h.reschedule(h.fac, O("circle", "Night owls"), O("cron", "0 9,10 * * MON"), O("duration", 90))
 	wantContains(t, r.Content, "overlap")
 	if c = h.circle("Night owls"); c.Schedule.Cron != "0 19 * * TUE" {
 		t.Fatalf("refused schedule change stored: %+v", c.Schedule)

@@ -134,6 +134,9 @@ type gatewayWatch struct {
 	failed  chan struct{} // closed by fail
 	err     *GatewayError // set before failed is closed
 	stopped atomic.Bool   // the dialer refuses
+
+	connMu sync.Mutex
+	conn   net.Conn // the last connection dialled, for drop
 }
 
 func newGatewayWatch() *gatewayWatch {
@@ -163,9 +166,25 @@ func (w *gatewayWatch) dialer() *websocket.Dialer {
 		if w.stopped.Load() {
 			return nil, errGatewayStopped
 		}
-		return nd.DialContext(ctx, network, addr)
+		c, err := nd.DialContext(ctx, network, addr)
+		if err == nil {
+			w.connMu.Lock()
+			w.conn = c
+			w.connMu.Unlock()
+		}
+		return c, err
 	}
 	return &d
+}
+
+// drop cuts the gateway's TCP connection without a close frame, for a
+// quick close (see Bot.Close).
+func (w *gatewayWatch) drop() {
+	w.connMu.Lock()
+	defer w.connMu.Unlock()
+	if w.conn != nil {
+		w.conn.Close()
+	}
 }
 
 // watchList is the set of running bots (from Start's connection to Close)

@@ -271,7 +271,7 @@ func TestScheduleTooOftenRefused(t *testing.T) {
 		t.Fatalf("%d circles created", n)
 	}
 	h.facCreate(h.fac, "Often")
-	wantContains(t, h.run(h.fac, "circle schedule", discordsim.O("circle", "Often"), discordsim.O("cron", "0 * * * *"), discordsim.O("duration", 30)).Content, "would meet")
+	wantContains(t, h.reschedule(h.fac, discordsim.O("circle", "Often"), discordsim.O("cron", "0 * * * *"), discordsim.O("duration", 30)).Content, "would meet")
 	if c := h.circle("Often"); c.Schedule.Cron != "" {
 		t.Fatalf("the refused schedule was saved: %+v", c.Schedule)
 	}

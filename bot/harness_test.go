@@ -58,6 +58,7 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	botOpts := bot.Options{
 		Defaults:   bot.Defaults{TimeZone: "Europe/Berlin", Capacity: 10, SessionMinutes: 60, RetentionHours: 24, ReminderMinutes: 60},
 		DeferAfter: 1500 * time.Millisecond,
+		QuickClose: true, // no second's wait in every Close
 	}
 	for _, o := range options {
 		o(&botOpts, &simOpts)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 
@@ -40,7 +42,35 @@ type discordgoLog struct {
 var libLog = &discordgoLog{watches: running}
 
 func (d *discordgoLog) install() {
-	d.once.Do(func() { discordgo.Logger = d.line })
+	d.once.Do(func() {
+		discordgo.Logger = d.line
+		// A few of discordgo's lines bypass its Logger and go to the
+		// standard log package ("error closing resp body"); circlebot's
+		// own code and its other libraries don't use it. They go the
+		// same way, so that every line is in log.format.
+		log.SetFlags(0)
+		log.SetPrefix("")
+		log.SetOutput(stdLog{d})
+	})
+}
+
+// stdLog is the standard log package's output while LogDiscordgo is
+// installed: each line a warning from discordgo.
+type stdLog struct{ d *discordgoLog }
+
+func (w stdLog) Write(p []byte) (int, error) {
+	log, ok := w.d.routed()
+	if !ok {
+		// Not slog.Default: unless replaced, it writes to the log
+		// package, which is this.
+		return os.Stderr.Write(p)
+	}
+	for _, line := range strings.Split(strings.TrimRight(string(p), "\n"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			log.Log(context.Background(), slog.LevelWarn, line, "lib", "discordgo")
+		}
+	}
+	return len(p), nil
 }
 
 // route makes log the one lines go to, until restore.
@@ -64,14 +94,22 @@ func (d *discordgoLog) route(log *slog.Logger) (restore func()) {
 
 // sink is the logger lines go to now.
 func (d *discordgoLog) sink() *slog.Logger {
+	if log, ok := d.routed(); ok {
+		return log
+	}
+	return slog.Default()
+}
+
+// routed is the latest route still in place, if any.
+func (d *discordgoLog) routed() (*slog.Logger, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for i := len(d.sinks) - 1; i >= 0; i-- {
 		if d.sinks[i] != nil {
-			return d.sinks[i]
+			return d.sinks[i], true
 		}
 	}
-	return slog.Default()
+	return nil, false
 }
 
 // line is discordgo.Logger: a discordgo log level, how far up the stack

@@ -121,3 +121,27 @@ func TestDiscordgoLogRoutes(t *testing.T) {
 		t.Errorf("%d routes left", len(d.sinks))
 	}
 }
+
+// The lines discordgo writes with the standard log package, past its
+// Logger, come out in the routed logger's format too.
+func TestDiscordgoStandardLogLines(t *testing.T) {
+	t.Parallel()
+	d := &discordgoLog{watches: &watchList{}}
+	var buf bytes.Buffer
+	defer d.route(slog.New(slog.NewJSONHandler(&buf, nil)))()
+	fmt.Fprintf(stdLog{d}, "error closing resp body\n")
+	recs := records(t, &buf)
+	if len(recs) != 1 || recs[0]["msg"] != "error closing resp body" || recs[0]["level"] != "WARN" || recs[0]["lib"] != "discordgo" {
+		t.Errorf("records %v", recs)
+	}
+}
+
+// With no route, a standard log line goes to stderr, not round in a loop
+// through slog's default logger (which writes to the log package).
+func TestDiscordgoStandardLogUnrouted(t *testing.T) {
+	t.Parallel()
+	d := &discordgoLog{watches: &watchList{}}
+	if n, err := fmt.Fprint(stdLog{d}, "to stderr\n"); n != 10 || err != nil {
+		t.Errorf("Write = %d, %v", n, err)
+	}
+}

@@ -252,8 +252,8 @@ func TestLifecycleFullSession(t *testing.T) {
 	}
 	V, S, H, M := int64(discordgo.PermissionViewChannel), int64(discordgo.PermissionSendMessages), int64(discordgo.PermissionReadMessageHistory), int64(discordgo.PermissionManageMessages)
 	MC, E, P := int64(discordgo.PermissionManageChannels), int64(discordgo.PermissionEmbedLinks), bot.PermissionPinMessages
-	// Exactly DESIGN.md's channel model, plus EMBED_LINKS for the bot (the
-	// guidelines are an embed), READ_MESSAGE_HISTORY for the bot (its
+	// Exactly the channel model of docs/ARCHITECTURE.md: the first design
+	// plus EMBED_LINKS for the bot (the guidelines are an embed), READ_MESSAGE_HISTORY for the bot (its
 	// crash recovery reads its own opening messages) and for facilitators
 	// (moderating means seeing what was said before they came), and
 	// PIN_MESSAGES for both (Manage Messages no longer covers pinning).
@@ -744,7 +744,7 @@ func TestLifecycleZoneChange(t *testing.T) {
 	newYork, _ := time.LoadLocation("America/New_York")
 	ny := time.Date(2026, 11, 26, 19, 0, 0, 0, newYork) // 00:00 UTC on Friday
 
-	r := h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("timezone", "America/New_York"))
+	r := h.reschedule(h.fac, discordsim.O("circle", c.Name), discordsim.O("timezone", "America/New_York"))
 	text := responseText(r)
 	wantContains(t, text, "America/New_York", fmt.Sprintf("<t:%d:F>", ny.Unix()), "replaced")
 	if strings.Contains(text, fmt.Sprintf("<t:%d:", s.Start.Unix())) {

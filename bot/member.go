@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
 	"github.com/circlebot/circlebot/i18n"
+	"github.com/circlebot/circlebot/schedule"
 )
 
 // Member commands: /circles, /join, /leave, /helpnow, and the buttons they
@@ -47,23 +49,18 @@ type seatState struct {
 	waitlist           int
 }
 
-func (b *Bot) seats(ctx context.Context, c circles.Circle) (seatState, error) {
-	ms, err := b.store.Memberships(ctx, c.ID)
-	if err != nil {
-		return seatState{}, err
+func seatsOf(st circles.CircleState) seatState {
+	return seatState{members: st.Seats.Members, listeners: st.Seats.Listeners, waitlist: st.Waitlist}
+}
+
+// circleStates reads the seats and live sessions of circles, all at once
+// (circles.Store.CircleStates), as of now.
+func (b *Bot) circleStates(ctx context.Context, guildID string, now time.Time, cs ...circles.Circle) (map[int64]circles.CircleState, error) {
+	ids := make([]int64, len(cs))
+	for i, c := range cs {
+		ids[i] = c.ID
 	}
-	var s seatState
-	for _, m := range ms {
-		switch {
-		case m.Status == circles.StatusWaitlisted:
-			s.waitlist++
-		case m.Status == circles.StatusActive && m.Mode == circles.ModeListener:
-			s.listeners++
-		case m.Status == circles.StatusActive:
-			s.members++
-		}
-	}
-	return s, nil
+	return b.store.CircleStates(ctx, guildID, ids, now)
 }
 
 func (s seatState) membersLeft(c circles.Circle) int { return max(c.Capacity-s.members, 0) }
@@ -123,15 +120,15 @@ func (b *Bot) openSession(ctx context.Context, c circles.Circle) (*circles.Sessi
 }
 
 // nextSessionText says when the circle meets next, as timestamps every
-// reader sees in their own time zone.
-func (b *Bot) nextSessionText(ctx context.Context, lang i18n.Locale, c circles.Circle) string {
+// reader sees in their own time zone, from its state as of now.
+func (b *Bot) nextSessionText(lang i18n.Locale, c circles.Circle, st circles.CircleState, now time.Time) string {
 	if c.Archived {
 		return lang.T("member.next_archived")
 	}
-	if s, err := b.openSession(ctx, c); err == nil && s != nil {
+	if s := st.Open(); s != nil {
 		return inSessionText(lang, *s)
 	}
-	occ, err := b.sched.Upcoming(ctx, c, 1)
+	occ, err := upcoming(c, st, now, 1)
 	if err != nil {
 		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
 		return lang.T("member.next_unknown")
@@ -142,8 +139,26 @@ func (b *Bot) nextSessionText(ctx context.Context, lang i18n.Locale, c circles.C
 	return Timestamp(occ[0].Start)
 }
 
+// readNextSessionText is nextSessionText as of now, reading the circle's
+// state first. It says so when it can't: the answer it is part of reports
+// what already happened.
+func (b *Bot) readNextSessionText(ctx context.Context, lang i18n.Locale, c circles.Circle) string {
+	now := b.clock.Now()
+	states, err := b.circleStates(ctx, c.GuildID, now, c)
+	if err != nil {
+		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
+		return lang.T("member.next_unknown")
+	}
+	return b.nextSessionText(lang, c, states[c.ID], now)
+}
+
+// upcoming is the circle's next n occurrences after now, from its state.
+func upcoming(c circles.Circle, st circles.CircleState, now time.Time, n int) ([]schedule.Occurrence, error) {
+	return schedule.UpcomingAfter(c, now, st.Skipped, schedule.BusyUntil(st.Sessions, now), n)
+}
+
 // inSessionText says that an open session is on, until when and where.
-func inSessionText(lang i18n.Locale, s circles.Session) string {
+func inSessionText(lang i18n.Locale, s circles.SessionBrief) string {
 	args := i18n.Args{"End": fmt.Sprintf("<t:%d:t>", s.End.Unix()), "Channel": "<#" + s.ChannelID + ">"}
 	if s.ChannelID != "" {
 		return lang.T("member.in_session_channel", args)
@@ -157,23 +172,21 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 	if err := requireGuild(r); err != nil {
 		return nil, err
 	}
-	list, err := b.store.Circles(ctx, r.GuildID, circles.CircleFilter{})
+	// The first circles, how many there are, and the seats and sessions
+	// of those shown: one statement however many circles there are.
+	now := b.clock.Now()
+	page, err := b.store.CirclePage(ctx, r.GuildID, circles.CircleFilter{Limit: maxListedCircles}, now)
 	if err != nil {
 		return nil, err
 	}
-	if len(list) == 0 {
+	shown, count, states := page.Circles, page.Total, page.States
+	if len(shown) == 0 {
 		return &Response{Content: r.T("member.no_circles") + "\n\n" + peerSupportNote(r.Lang)}, nil
 	}
 	resp := &Response{}
 	total := 0
-	for i, c := range list {
-		if i == maxListedCircles {
-			break
-		}
-		e, err := b.circleEmbed(ctx, r.Lang, c)
-		if err != nil {
-			return nil, err
-		}
+	for _, c := range shown {
+		e := b.circleEmbed(r.Lang, c, states[c.ID], now)
 		// Discord allows 6,000 characters across a message's embeds.
 		if n := embedLength(e); total+n > 5800 {
 			break
@@ -182,9 +195,9 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 		}
 		resp.Embeds = append(resp.Embeds, e)
 	}
-	header := r.T("member.circles_header", i18n.Args{"Count": len(list)})
-	if len(resp.Embeds) < len(list) {
-		header += "\n" + r.T("member.circles_showing", i18n.Args{"Shown": len(resp.Embeds), "Count": len(list)})
+	header := r.T("member.circles_header", i18n.Args{"Count": count})
+	if len(resp.Embeds) < count {
+		header += "\n" + r.T("member.circles_showing", i18n.Args{"Shown": len(resp.Embeds), "Count": count})
 	}
 	resp.Content = header + "\n" + peerSupportNote(r.Lang)
 	return resp, nil
@@ -192,11 +205,8 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 
 // circleEmbed describes a circle to people choosing one. It names its
 // facilitators but never its members: there are no public rosters.
-func (b *Bot) circleEmbed(ctx context.Context, lang i18n.Locale, c circles.Circle) (*discordgo.MessageEmbed, error) {
-	s, err := b.seats(ctx, c)
-	if err != nil {
-		return nil, err
-	}
+func (b *Bot) circleEmbed(lang i18n.Locale, c circles.Circle, st circles.CircleState, now time.Time) *discordgo.MessageEmbed {
+	s := seatsOf(st)
 	seats := lang.T("member.seats_left", i18n.Args{"Count": s.membersLeft(c), "Of": c.Capacity})
 	if s.membersLeft(c) == 0 {
 		seats = lang.T("member.seats_full", i18n.Args{"Count": c.Capacity})
@@ -221,12 +231,12 @@ func (b *Bot) circleEmbed(ctx context.Context, lang i18n.Locale, c circles.Circl
 			{Name: lang.T("member.kind_field"), Value: kindLabel(lang, c.Kind), Inline: true},
 			{Name: lang.T("member.facilitators_field"), Value: truncate(mentionList(c.Facilitators), 1024), Inline: true},
 			{Name: lang.T("member.meets_field"), Value: ruleInWords(lang, c.Schedule)},
-			{Name: lang.T("member.next_field"), Value: b.nextSessionText(ctx, lang, c)},
+			{Name: lang.T("member.next_field"), Value: b.nextSessionText(lang, c, st, now)},
 			{Name: lang.T("member.seats_field"), Value: seats, Inline: true},
 			{Name: lang.T("member.listener_seats_field"), Value: listeners, Inline: true},
 			{Name: lang.T("member.waitlist_field"), Value: waitlist, Inline: true},
 		},
-	}, nil
+	}
 }
 
 func embedLength(e *discordgo.MessageEmbed) int {
@@ -297,10 +307,13 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		return b.alreadyInScreen(ctx, r, c, *prev)
 	}
 	renewal := in // in, or waiting, with consent to older guidelines
-	s, err := b.seats(ctx, c)
+	now := b.clock.Now()
+	states, err := b.circleStates(ctx, r.GuildID, now, c)
 	if err != nil {
 		return nil, err
 	}
+	st := states[c.ID]
+	s := seatsOf(st)
 
 	var sb strings.Builder
 	switch {
@@ -316,7 +329,7 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		sb.WriteString(r.T("join.before", i18n.Args{"Circle": c.EscapedName()}) + "\n\n")
 	}
 	sb.WriteString(r.T("join.consent", i18n.Args{"Version": c.Guidelines.Version}) + "\n\n")
-	sb.WriteString(r.T("join.next", i18n.Args{"Next": b.nextSessionText(ctx, r.Lang, c)}) + "\n")
+	sb.WriteString(r.T("join.next", i18n.Args{"Next": b.nextSessionText(r.Lang, c, st, now)}) + "\n")
 	if !renewal && s.membersLeft(c) == 0 {
 		sb.WriteString(r.T("join.full", i18n.Args{"Count": c.Capacity, "Ahead": s.waitlist}) + "\n")
 	}
@@ -499,7 +512,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.tellPromoted(c, res.Promoted)
 	if m.Status == circles.StatusActive {
-		text += "\n" + r.T("join.next", i18n.Args{"Next": b.nextSessionText(ctx, r.Lang, c)}) + "\n" + r.T("join.after")
+		text += "\n" + r.T("join.next", i18n.Args{"Next": b.readNextSessionText(ctx, r.Lang, c)}) + "\n" + r.T("join.after")
 	}
 	return updateTo(text), nil
 }

@@ -317,7 +317,7 @@ func TestMemberLeaveAndMyCircles(t *testing.T) {
 	quiet := h.memberCircle("Quiet circle", 4, true)
 	h.memberJoin(b, quiet, circles.ModeListener)
 	r = h.run(b, "mycircles")
-	if !r.Ephemeral || len(r.Embeds) != 2 || len(r.Components) != 2 {
+	if !r.Ephemeral || len(r.Embeds) != 2 || len(r.Components) != 3 { // a row per circle, and Add to calendar
 		t.Fatalf("/mycircles: %+v", r)
 	}
 	text := responseText(r)

@@ -45,6 +45,7 @@ func (b *Bot) myCirclesRoutes() {
 	b.router.Component(actionRemind, b.remindButton)
 	b.router.Component(actionMyCircles, b.myCirclesPageButton)
 	b.router.Component(actionMySessions, b.mySessionsButton)
+	b.calendarRoutes()
 }
 
 func (b *Bot) myCirclesCommand(ctx context.Context, r *Request) (*Response, error) {
@@ -80,11 +81,44 @@ func (b *Bot) myCircles(ctx context.Context, lang i18n.Locale, guildID, userID s
 	}
 	pages := (len(list) + myCirclesPerPage - 1) / myCirclesPerPage
 	from, to := page*myCirclesPerPage, min((page+1)*myCirclesPerPage, len(list))
-	for _, uc := range list[from:to] {
-		e, row, err := b.myCircleEntry(ctx, lang, uc, userID)
-		if err != nil {
-			return nil, err
+	shown := list[from:to]
+	// What the page shows of its circles is read for them all at once: their
+	// states, then the user's answers for their next sessions.
+	now := b.clock.Now()
+	cs := make([]circles.Circle, len(shown))
+	for i, uc := range shown {
+		cs[i] = uc.Circle
+	}
+	states, err := b.circleStates(ctx, guildID, now, cs...)
+	if err != nil {
+		return nil, err
+	}
+	nexts := make([]*circles.SessionBrief, len(shown))
+	var nextIDs []int64
+	for i, uc := range shown {
+		if uc.Membership.Status != circles.StatusActive {
+			continue
 		}
+		if nexts[i] = states[uc.Circle.ID].Next(); nexts[i] == nil {
+			planned, err := b.nextSession(ctx, uc.Circle)
+			if err != nil {
+				return nil, err
+			}
+			if planned != nil {
+				brief := planned.Brief()
+				nexts[i] = &brief
+			}
+		}
+		if nexts[i] != nil {
+			nextIDs = append(nextIDs, nexts[i].ID)
+		}
+	}
+	answers, err := b.rsvpsOf(ctx, userID, nextIDs...)
+	if err != nil {
+		return nil, err
+	}
+	for i, uc := range shown {
+		e, row := b.myCircleEntry(lang, uc, userID, states[uc.Circle.ID], nexts[i], answers, now)
 		resp.Embeds = append(resp.Embeds, e)
 		if len(row.Components) > 0 {
 			resp.Components = append(resp.Components, row)
@@ -100,14 +134,16 @@ func (b *Bot) myCircles(ctx context.Context, lang i18n.Locale, guildID, userID s
 		}
 		resp.Components = append(resp.Components, Row(nav(lang.T("mycircles.previous_button"), "prev", page-1), nav(lang.T("mycircles.next_button"), "next", page+1)))
 	}
+	resp.Components = append(resp.Components, calendarRow(guildID, userID))
 	head = append(head, lang.T("mycircles.only_you")+" "+peerSupportNote(lang))
 	resp.Content = strings.Join(head, "\n\n")
 	return resp, nil
 }
 
 // myCircleEntry is one circle of the overview: an embed and its row of
-// buttons.
-func (b *Bot) myCircleEntry(ctx context.Context, lang i18n.Locale, uc circles.UserCircle, userID string) (*discordgo.MessageEmbed, discordgo.ActionsRow, error) {
+// buttons, from the circle's state as of now, its next stored session (for
+// an active member; nil otherwise) and the user's answers.
+func (b *Bot) myCircleEntry(lang i18n.Locale, uc circles.UserCircle, userID string, st circles.CircleState, next *circles.SessionBrief, answers map[int64]circles.RSVPStatus, now time.Time) (*discordgo.MessageEmbed, discordgo.ActionsRow) {
 	c, m := uc.Circle, uc.Membership
 	row := discordgo.ActionsRow{}
 	e := &discordgo.MessageEmbed{Title: truncate(c.EscapedName(), 256), Color: memberColor}
@@ -130,10 +166,10 @@ func (b *Bot) myCircleEntry(ctx context.Context, lang i18n.Locale, uc circles.Us
 	}
 
 	var lines []string
-	if s, err := b.openSession(ctx, c); err == nil && s != nil {
+	if s := st.Open(); s != nil {
 		lines = append(lines, inSessionText(lang, *s)) // never archived: UserCircles leaves those out
 	}
-	occ, err := b.sched.Upcoming(ctx, c, mySessionsShown)
+	occ, err := upcoming(c, st, now, mySessionsShown)
 	if err != nil {
 		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
 	}
@@ -147,18 +183,10 @@ func (b *Bot) myCircleEntry(ctx context.Context, lang i18n.Locale, uc circles.Us
 
 	name := truncate(c.Name, 30)
 	if m.Status == circles.StatusActive {
-		next, err := b.nextSession(ctx, c)
-		if err != nil {
-			return nil, row, err
-		}
 		if next != nil {
-			answers, err := b.rsvpsOf(ctx, userID, next.ID)
-			if err != nil {
-				return nil, row, err
-			}
 			status := answers[next.ID]
 			add(lang.T("mycircles.your_rsvp_field"), fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), rsvpWords(lang, status)))
-			going, skip := rsvpButtons(lang, actionRSVP, c, *next, userID, status)
+			going, skip := rsvpButtons(lang, actionRSVP, c, next.ID, userID, status)
 			going.Label, skip.Label = lang.T("mycircles.going_named_button", i18n.Args{"Name": name}), lang.T("mycircles.skip_named_button", i18n.Args{"Name": name})
 			row.Components = append(row.Components, going, skip)
 		}
@@ -177,7 +205,7 @@ func (b *Bot) myCircleEntry(ctx context.Context, lang i18n.Locale, uc circles.Us
 		row.Components = append(row.Components, Button(lang.T("mycircles.sessions_button"), discordgo.PrimaryButton,
 			CustomID{Action: actionMySessions, GuildID: c.GuildID, CircleID: c.ID, UserID: userID}))
 	}
-	return e, row, nil
+	return e, row
 }
 
 func rsvpWords(lang i18n.Locale, status circles.RSVPStatus) string {
@@ -192,8 +220,8 @@ func rsvpWords(lang i18n.Locale, status circles.RSVPStatus) string {
 
 // rsvpButtons are the Going and Skip buttons for one session, the current
 // answer highlighted. Callers set the labels.
-func rsvpButtons(lang i18n.Locale, action string, c circles.Circle, s circles.Session, userID string, status circles.RSVPStatus) (going, skip discordgo.Button) {
-	id := CustomID{Action: action, GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: userID}
+func rsvpButtons(lang i18n.Locale, action string, c circles.Circle, sessionID int64, userID string, status circles.RSVPStatus) (going, skip discordgo.Button) {
+	id := CustomID{Action: action, GuildID: c.GuildID, CircleID: c.ID, SessionID: sessionID, UserID: userID}
 	goingStyle, skipStyle := discordgo.SecondaryButton, discordgo.SecondaryButton
 	switch status {
 	case circles.RSVPGoing:
@@ -304,10 +332,10 @@ func (b *Bot) mySessions(ctx context.Context, lang i18n.Locale, c circles.Circle
 		day := fmt.Sprintf("#%d %s", i+1, shortDate(lang, s.Start.In(loc)))
 		when := Timestamp(s.Start)
 		if s.State == circles.SessionOpen {
-			when = inSessionText(lang, circles.Session{End: s.End})
+			when = inSessionText(lang, circles.SessionBrief{End: s.End})
 		}
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: day, Value: when + "\n" + lang.T("mycircles.your_answer", i18n.Args{"Answer": rsvpWords(lang, status)})})
-		going, skip := rsvpButtons(lang, actionRSVPSessions, c, s, userID, status)
+		going, skip := rsvpButtons(lang, actionRSVPSessions, c, s.ID, userID, status)
 		going.Label, skip.Label = lang.T("mycircles.going_named_button", i18n.Args{"Name": day}), lang.T("mycircles.skip_day_button", i18n.Args{"Name": day})
 		resp.Components = append(resp.Components, Row(going, skip))
 	}

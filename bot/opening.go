@@ -54,8 +54,9 @@ var errNoCategory = errors.New("no category for session channels is configured; 
 // for the channel an earlier one may have made after all.
 const createAttempts = 4
 
-// OpenSession opens a session's channel (README, "Sessions"). In order,
-// each step recorded on the session row before the next:
+// OpenSession opens a session's channel (docs/ARCHITECTURE.md, "Sessions
+// in detail"). In order, each step recorded on the session row before
+// the next:
 //
 //  1. find the channel — by the stored ID; else, only if an earlier open
 //     asked for one (ChannelRequested: its create's answer may have been
@@ -83,6 +84,9 @@ const createAttempts = 4
 // facilitators are told by DM, and the next occurrence is planned.
 func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
 	ctx = stepContext(ctx)
+	if c.Events {
+		defer b.syncCircleEvents(ctx, c.GuildID, c.ID) // the event goes live (events.go)
+	}
 	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return s, err

@@ -76,6 +76,9 @@ var botPermissions = []permission{
 	{permReadHistory, "Read Message History", "find its own opening messages after a restart, and let members read what was said before they came in"},
 	{permManageMessages, "Manage Messages", "let facilitators remove messages in session channels"},
 	{permPin, "Pin Messages", "pin the guidelines at the top of each session channel, and let facilitators pin messages"},
+	// Not in RequiredPermissions: asked for (and checked) only when a
+	// circle turns on events:True (events.go).
+	{PermissionCreateEvents, "Create Events", "show the sessions of circles with events:True in the server's Events tab, and edit, start, complete and cancel those events (only for circles that opt in)"},
 }
 
 // permissionsIn lists the named permissions among bits.

@@ -187,6 +187,9 @@ func CheckPermissions(ctx context.Context, dg *discordgo.Session, botID, guildID
 		inCategory = a.in(category)
 	}
 	for _, p := range botPermissions {
+		if p.bit&RequiredPermissions == 0 {
+			continue // Create Events: checked when a circle turns events on (requireEventsPermission)
+		}
 		row := PermissionRow{bit: p.bit, Name: p.name, Why: p.why, OK: true, Optional: p.bit&optionalPermissions != 0}
 		switch {
 		case base&p.bit == 0:

@@ -78,7 +78,7 @@ func TestSessionsScheduleChangeKeepsTheSession(t *testing.T) {
 	h.click(m[1], rem.ChannelID, rem.ID, rem.Buttons(), "rsvp", "skip")
 
 	h.clock.Set(s.Start.Add(-30 * time.Minute))
-	wantContains(t, responseText(h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("duration", 90))), "90 minutes")
+	wantContains(t, responseText(h.reschedule(h.fac, discordsim.O("circle", c.Name), discordsim.O("duration", 90))), "90 minutes")
 	got := h.lcSession(s.ID)
 	if got.State != circles.SessionPlanned || !got.RemindersSent || !got.End.Equal(s.Start.Add(90*time.Minute)) {
 		t.Fatalf("the session after a longer duration: %+v", got)
@@ -123,7 +123,7 @@ func TestSessionsScheduleMoveTellsTheReminded(t *testing.T) {
 	h.click(m[0], rem.ChannelID, rem.ID, rem.Buttons(), "rsvp", "going")
 
 	h.clock.Set(s.Start.Add(-30 * time.Minute))
-	h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("time", "15:00"))
+	h.reschedule(h.fac, discordsim.O("circle", c.Name), discordsim.O("time", "15:00"))
 	later := s.Start.Add(time.Hour)
 	for _, u := range []string{m[0], h.fac} {
 		if n := h.lcDMsWith(u, "isn't happening at that time", fmt.Sprintf("<t:%d:F>", s.Start.Unix()), fmt.Sprintf("<t:%d:F>", later.Unix())); n != 1 {
@@ -165,7 +165,7 @@ func TestSessionsScheduleMoveTellsWhoAnsweredAhead(t *testing.T) {
 	if _, err := h.store.SetRSVP(h.ctx, h.guild, up[2].ID, m[0], circles.RSVPGoing, h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("time", "15:00"))
+	h.reschedule(h.fac, discordsim.O("circle", c.Name), discordsim.O("time", "15:00"))
 	if n := h.lcDMsWith(m[0], "isn't happening at that time", fmt.Sprintf("<t:%d:F>", up[2].Start.Unix())); n != 1 {
 		t.Errorf("the member who RSVP'd got %d moved DMs: %+v", n, h.sim.DMs(m[0]))
 	}
@@ -185,7 +185,7 @@ func TestSessionsScheduleChangeWhileOpen(t *testing.T) {
 	c, s := h.lcWithMember(24, 0, "Mover")
 	h.lcAt(s.Start)
 	h.clock.Set(s.Start.Add(10 * time.Minute))
-	text := responseText(h.run(h.fac, "circle schedule", discordsim.O("circle", c.Name), discordsim.O("time", "14:30")))
+	text := responseText(h.reschedule(h.fac, discordsim.O("circle", c.Name), discordsim.O("time", "14:30")))
 	today, nextWeek := s.Start.Add(30*time.Minute), s.Start.AddDate(0, 0, 7).Add(30*time.Minute)
 	if strings.Contains(text, fmt.Sprintf("<t:%d:", today.Unix())) || !strings.Contains(text, fmt.Sprintf("<t:%d:F>", nextWeek.Unix())) {
 		t.Fatalf("the reply lists today's 14:30 or not next week's: %q", text)

@@ -103,11 +103,14 @@ type Circle struct {
 	// FacilitatorGate: when no facilitator has RSVP'd going by the start,
 	// the session opens with a notice and facilitators are alerted, or is
 	// postponed when PostponeWithoutFacilitator is set.
-	FacilitatorGate            bool      `json:"facilitator_gate"`
-	PostponeWithoutFacilitator bool      `json:"postpone_without_facilitator"`
-	Archived                   bool      `json:"archived"`
-	CreatedAt                  time.Time `json:"created_at"`
-	CreatedBy                  string    `json:"created_by"`
+	FacilitatorGate            bool `json:"facilitator_gate"`
+	PostponeWithoutFacilitator bool `json:"postpone_without_facilitator"`
+	Archived                   bool `json:"archived"`
+	// Events mirrors each upcoming session as a Discord scheduled event
+	// (opt-in: people who click Interested are visible to the server).
+	Events    bool      `json:"events"`
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
 }
 
 // NewCircle returns a circle with the defaults filled in. Callers set the

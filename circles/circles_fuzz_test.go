@@ -15,7 +15,7 @@ import (
 // Fuzz tests of the parsers people type into (/circle create and /circle
 // schedule's weekday and time) and of the names and topics the bot derives
 // from circle names. Their seed corpora run with every go test; to fuzz
-// longer see README.md, Contributing.
+// longer see docs/SIMULATOR.md, Contributing.
 
 // clockForm is what ParseClock documents: 24-hour H:MM or HH:MM, digits
 // only, around spaces.

@@ -23,6 +23,20 @@ const (
 // WarningLead is how long before the end the bot warns that time is nearly up.
 const WarningLead = 5 * time.Minute
 
+// SessionBrief is what listings show of a session: when it runs, its state
+// and its channel once it has one (CircleState). Session.Brief makes one.
+type SessionBrief struct {
+	ID         int64
+	Start, End time.Time
+	State      SessionState
+	ChannelID  string
+}
+
+// Brief is the session as listings see it.
+func (s Session) Brief() SessionBrief {
+	return SessionBrief{ID: s.ID, Start: s.Start, End: s.End, State: s.State, ChannelID: s.ChannelID}
+}
+
 // Session is one occurrence of a circle. It is keyed by circle and start
 // time, which makes opening idempotent: the same occurrence is the same row.
 // The progress fields record which side effects are done, so a restart after
@@ -71,6 +85,13 @@ type Session struct {
 	// session's channel; only then can a channel of the session exist
 	// without ChannelID (the create's answer was lost), to be looked for.
 	ChannelRequested bool `json:"-"`
+	// EventID is the Discord scheduled event mirroring the session, for a
+	// circle with Events; "" when none.
+	EventID string `json:"-"`
+	// EventRequested: the bot is about to create, or created, the
+	// session's event; only then can one exist without EventID (the
+	// create's answer was lost), to be looked for before making another.
+	EventRequested bool `json:"-"`
 	// ChannelLost: someone deleted the session's channel in Discord; the
 	// session ended then (State deleted).
 	ChannelLost bool      `json:"channel_lost,omitempty"`

@@ -80,6 +80,12 @@ type CircleStore interface {
 	CircleByName(ctx context.Context, guildID, name string) (Circle, error)
 	// Circles lists a guild's circles by name.
 	Circles(ctx context.Context, guildID string, f CircleFilter) ([]Circle, error)
+	// CirclePage is what a listing of the guild's circles shows, as of
+	// now: the first f.Limit circles Circles would list, how many it would
+	// list in all, and the state of each circle shown (as CircleStates
+	// gives it). It is one statement however many circles there are: the
+	// whole of /circles' reading.
+	CirclePage(ctx context.Context, guildID string, f CircleFilter, now time.Time) (CirclePage, error)
 	// UpdateCircle loads the circle, applies fn, validates and saves, in one
 	// transaction. fn returning an error aborts with that error and nothing
 	// changes. Guideline changes go through Circle.SetGuidelines inside fn,
@@ -94,6 +100,65 @@ type CircleStore interface {
 	// CircleByID returns a circle without guild scoping, for the scheduler
 	// (never for IDs that came from a client).
 	CircleByID(ctx context.Context, id int64) (Circle, error)
+	// CircleStates returns, by circle ID, the state of each circle of the
+	// guild named in ids as of now: its seats, its open and planned
+	// sessions and its skipped sessions from now on. It is one statement
+	// however many circles it is asked about, for /mycircles and /join
+	// (CirclePage reads them for /circles). A circle
+	// with nothing to report (no seats taken, no sessions), another
+	// guild's circle and an ID of none have no entry: the zero
+	// CircleState, which is what the map gives for them.
+	CircleStates(ctx context.Context, guildID string, ids []int64, now time.Time) (map[int64]CircleState, error)
+}
+
+// CirclePage is one page of a listing of circles (CirclePage).
+type CirclePage struct {
+	// Circles are the page's circles, in order, as listings see them:
+	// complete but for what no listing shows, their guidelines' text and
+	// their prompts (Guidelines.Text and Prompts are empty; the version
+	// is there), and CreatedAt and CreatedBy. Load a circle with Circle
+	// for those.
+	Circles []Circle
+	// Total is how many circles the listing has, on this page and after.
+	Total int
+	// States are the states of the page's circles by ID; a circle with
+	// nothing to report has none, the zero CircleState (CircleStates).
+	States map[int64]CircleState
+}
+
+// CircleState is what people choosing or following a circle see of it
+// beside the circle itself, as of a moment (CircleStates).
+type CircleState struct {
+	Seats    SeatCounts // active members and listeners
+	Waitlist int        // waitlisted, in either mode
+	// Sessions are the circle's open and planned sessions, whenever they
+	// start, by start time then ID: the one on now, the next ones, and
+	// any that began without being opened yet (which hold back the next
+	// occurrence until they end: schedule.BusyUntil).
+	Sessions []SessionBrief
+	// Skipped are the starts of the circle's skipped sessions from the
+	// moment on, in order.
+	Skipped []time.Time
+}
+
+// Open is the circle's open session (the earliest, should there be more
+// than one), or nil.
+func (s CircleState) Open() *SessionBrief {
+	for i := range s.Sessions {
+		if s.Sessions[i].State == SessionOpen {
+			return &s.Sessions[i]
+		}
+	}
+	return nil
+}
+
+// Next is the circle's first stored session that is open or planned, or
+// nil: the one RSVPs in /mycircles are for.
+func (s CircleState) Next() *SessionBrief {
+	if len(s.Sessions) == 0 {
+		return nil
+	}
+	return &s.Sessions[0]
 }
 
 // RosterEntry is one line of a facilitator's roster.
@@ -171,6 +236,9 @@ type SessionStore interface {
 	// and start; either way it returns the stored row. This is what makes
 	// planning and opening idempotent.
 	EnsureSession(ctx context.Context, s Session) (Session, bool, error)
+	// EnsureSessions is EnsureSession for many sessions in one
+	// transaction, all or none; out and created follow the order of in.
+	EnsureSessions(ctx context.Context, in []Session) (out []Session, created []bool, err error)
 	// DeletePlannedSession removes a session that is planned and has not
 	// begun to open (no channel, never opened), with its RSVPs: an
 	// occurrence a schedule change dropped. deleted is false, and nothing
@@ -197,6 +265,43 @@ type SessionStore interface {
 	// UserRSVPs lists one user's answers for the given sessions (none for
 	// a session they haven't answered), in one lookup.
 	UserRSVPs(ctx context.Context, userID string, sessionIDs []int64) ([]RSVP, error)
+	PlanMarkStore
+}
+
+// PlanMark says that a circle's next session is planned: session
+// SessionID, starting at Start, planned from the circle as it was at
+// generation Gen. The store resets a circle's mark, and moves its Gen on,
+// whenever the circle's row changes or that session stops being planned
+// (it opens, is skipped, moves, is deleted), so that a start-up only
+// plans the circles whose mark is reset or whose next session has begun.
+type PlanMark struct {
+	CircleID  int64
+	Gen       int64
+	SessionID int64
+	Start     time.Time
+	// Fresh, from CirclesToPlan: the circle has no sessions at all, so
+	// none can be under way, skipped or taken (a new circle, or the first
+	// start of a new database).
+	Fresh bool
+}
+
+// PlanMarkStore keeps the plan marks, which let a start-up skip the
+// circles with nothing to plan.
+type PlanMarkStore interface {
+	// CirclesToPlan returns the non-archived circles of guilds the bot is
+	// in whose mark is reset or whose marked session starts at or before
+	// now, each with its current Gen (CircleID, Gen and Fresh set), by
+	// ID: an indexed query, whose cost grows with what it returns.
+	CirclesToPlan(ctx context.Context, now time.Time) ([]PlanMark, error)
+	// PlanGen returns a circle's current Gen; read it before the circle,
+	// so that a change in between refuses the mark. ENotFound if the
+	// circle is gone.
+	PlanGen(ctx context.Context, circleID int64) (int64, error)
+	// MarkPlanned stores the marks, in one transaction. A mark whose Gen
+	// is no longer the circle's, or whose session is no longer planned
+	// (with a DueAt) at Start, is left out: the circle is planned again
+	// at the next start.
+	MarkPlanned(ctx context.Context, marks []PlanMark) error
 }
 
 // UserExport is everything circlebot holds about one user, for /privacy export.

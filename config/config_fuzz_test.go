@@ -12,7 +12,7 @@ import (
 // Load on any bytes, written to a file as an operator would: it never
 // panics, every error names the file, a value under a key that looks like
 // a token is never echoed, and what loads is valid. The seed corpus runs
-// with every go test; to fuzz longer see README.md, Contributing.
+// with every go test; to fuzz longer see docs/SIMULATOR.md, Contributing.
 func FuzzLoad(f *testing.F) {
 	example, err := os.ReadFile("../config.example.toml")
 	if err != nil {

@@ -153,8 +153,10 @@ func tokenPart(k toml.Key) int {
 	return 0
 }
 
-// unknownKeyMsg explains an unknown key: a wrong-case spelling of a known
-// one, or the keys that are allowed where it stands.
+// unknownKeyMsg explains an unknown key, suggesting the one that was
+// probably meant: a wrong-case or misspelt name of a key of the same
+// section, or the same key in the section it belongs in. Otherwise it
+// lists the keys that are allowed where it stands.
 func unknownKeyMsg(k toml.Key) string {
 	sections, keys := schema()
 	if len(k) == 1 {
@@ -162,6 +164,12 @@ func unknownKeyMsg(k toml.Key) string {
 			if strings.EqualFold(s, k[0]) {
 				return fmt.Sprintf("unknown section; keys are lower case: did you mean [%s]?", s)
 			}
+		}
+		if s := closest(k[0], sections); s != "" {
+			return fmt.Sprintf("unknown section; did you mean [%s]?", s)
+		}
+		if sk, ok := keyNamed(keys, k[0], ""); ok {
+			return fmt.Sprintf("not a setting on its own; did you mean %s (%s = … under [%s])?", sk, sk.name, sk.section)
 		}
 		return "not a circlebot setting; the file has the sections " + listSections(sections) + " (see config.example.toml)"
 	}
@@ -175,7 +183,34 @@ func unknownKeyMsg(k toml.Key) string {
 		}
 		names = append(names, sk.name)
 	}
+	if name := closest(k[1], names); name != "" {
+		return fmt.Sprintf("unknown key; did you mean %s.%s?", k[0], name)
+	}
+	if sk, ok := keyNamed(keys, k[1], k[0]); ok {
+		return fmt.Sprintf("unknown key in [%s]; did you mean %s (under [%s])?", k[0], sk, sk.section)
+	}
 	return fmt.Sprintf("unknown key; [%s] takes %s (see config.example.toml)", k[0], strings.Join(names, ", "))
+}
+
+// keyNamed finds the key called name (or nearly) in a section other than
+// except.
+func keyNamed(keys []key, name, except string) (key, bool) {
+	var names []string
+	var found []key
+	for _, sk := range keys {
+		if sk.section != except {
+			names = append(names, sk.name)
+			found = append(found, sk)
+		}
+	}
+	if n := closest(name, names); n != "" {
+		for _, sk := range found {
+			if sk.name == n {
+				return sk, true
+			}
+		}
+	}
+	return key{}, false
 }
 
 func listSections(sections []string) string {

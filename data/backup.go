@@ -17,7 +17,7 @@ import (
 // it is created empty with that mode first, so it is never readable by
 // others, not even for a moment.
 func (s *Store) Backup(ctx context.Context, to string) error {
-	return backup(ctx, s.path, to)
+	return backup(ctx, s.path, to, liveParams)
 }
 
 // BackupFile writes a consistent copy of the circlebot database at path to
@@ -41,10 +41,27 @@ func BackupFile(ctx context.Context, path, to string) error {
 	if why := f.foreign(); why != "" {
 		return &PathError{Path: path, Err: fmt.Errorf("%w: %s", ErrNotCircleBot, why)}
 	}
-	return backup(ctx, path, to)
+	return backup(ctx, path, to, liveParams)
 }
 
-func backup(ctx context.Context, path, to string) (err error) {
+// liveParams read a database that a bot may be writing.
+const liveParams = "mode=ro&_busy_timeout=5000"
+
+// readOnlyParams read a database nobody writes (a backup) without
+// creating anything beside it: a read-only connection to a WAL database
+// creates missing -wal and -shm files and leaves them behind, and with no
+// -wal file the main file holds every committed transaction, so it is read
+// as immutable.
+func readOnlyParams(path string) string {
+	if _, err := os.Lstat(path + "-wal"); errors.Is(err, fs.ErrNotExist) {
+		return "mode=ro&immutable=1"
+	}
+	return liveParams
+}
+
+// backup copies the database at path, opened with params, to the new
+// file to.
+func backup(ctx context.Context, path, to, params string) (err error) {
 	f, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("data: backup: %s already exists; choose a new file name", to)
@@ -63,7 +80,7 @@ func backup(ctx context.Context, path, to string) (err error) {
 	// The read pool's query_only pragma forbids VACUUM INTO, so the copy
 	// is made by its own read-only connection. SQLite accepts an existing
 	// empty file as the target.
-	db, err := sql.Open("sqlite3", dsn(path, "mode=ro&_busy_timeout=5000"))
+	db, err := sql.Open("sqlite3", dsn(path, params))
 	if err != nil {
 		return fmt.Errorf("data: backup: %w", err)
 	}

@@ -61,6 +61,7 @@ func circleNotFound() error {
 const circleCols = `c.id, c.guild_id, c.name, c.kind, c.topic, c.capacity, c.listener_cap, c.listeners_allowed,
 	c.guidelines_text, c.guidelines_version, c.prompts, c.weekday, c.hour, c.minute, c.cron, c.timezone,
 	c.duration_minutes, c.facilitator_gate, c.postpone_without_facilitator, c.archived, c.created_at, c.created_by,
+	c.every_weeks, c.anchor_date, c.nth_weekday, c.events,
 	(SELECT json_group_array(user_id) FROM (SELECT user_id FROM circle_facilitators f
 		WHERE f.circle_id = c.id ORDER BY f.position))`
 
@@ -76,7 +77,8 @@ func scanCircle(r scanner) (circles.Circle, error) {
 	err := r.Scan(&c.ID, &c.GuildID, &c.Name, &c.Kind, &c.Topic, &c.Capacity, &c.ListenerCap, &c.ListenersAllowed,
 		&c.Guidelines.Text, &c.Guidelines.Version, &prompts, &c.Schedule.Weekday, &c.Schedule.Hour, &c.Schedule.Minute,
 		&c.Schedule.Cron, &c.Schedule.TimeZone, &durMin, &c.FacilitatorGate, &c.PostponeWithoutFacilitator,
-		&c.Archived, &created, &c.CreatedBy, &facilitators)
+		&c.Archived, &created, &c.CreatedBy, &c.Schedule.EveryWeeks, &c.Schedule.Anchor, &c.Schedule.NthWeekday, &c.Events,
+		&facilitators)
 	if err != nil {
 		return c, err
 	}
@@ -105,6 +107,33 @@ func getCircle(ctx context.Context, tx *sql.Tx, guildID string, id int64) (circl
 		return c, circleNotFound()
 	}
 	return c, err
+}
+
+// circlesByIDSQL loads circles by ID, any guild, the IDs given as one JSON
+// array (one statement text for any number).
+const circlesByIDSQL = `SELECT ` + circleCols + ` FROM json_each(?) j CROSS JOIN circles c ON c.id = j.value`
+
+// circlesByID loads circles by ID in one statement; IDs of none are left
+// out. Callers scope IDs to a guild themselves.
+func circlesByID(ctx context.Context, tx *sql.Tx, ids []int64) (map[int64]circles.Circle, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, circlesByIDSQL, string(list))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[int64]circles.Circle, len(ids))
+	for rows.Next() {
+		c, err := scanCircle(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[c.ID] = c
+	}
+	return out, rows.Err()
 }
 
 // prepareCircle normalizes what the store owns before validation:
@@ -170,8 +199,9 @@ func firstError(errs []error) error {
 
 const insertCircleSQL = `INSERT INTO circles (guild_id, name, name_fold, kind, topic, capacity, listener_cap,
 	listeners_allowed, guidelines_text, guidelines_version, prompts, weekday, hour, minute, cron, timezone,
-	duration_minutes, facilitator_gate, postpone_without_facilitator, archived, created_at, created_by)
-	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	duration_minutes, facilitator_gate, postpone_without_facilitator, archived, created_at, created_by,
+	every_weeks, anchor_date, nth_weekday, events)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 const insertFacilitatorSQL = `INSERT INTO circle_facilitators (circle_id, user_id, position) VALUES (?, ?, ?)`
 
@@ -184,7 +214,7 @@ func circleArgs(c *circles.Circle) ([]any, error) {
 		c.ListenersAllowed, c.Guidelines.Text, c.Guidelines.Version, string(prompts), int(c.Schedule.Weekday),
 		c.Schedule.Hour, c.Schedule.Minute, c.Schedule.Cron, c.Schedule.TimeZone,
 		int64(c.Schedule.Duration / time.Minute), c.FacilitatorGate, c.PostponeWithoutFacilitator, c.Archived,
-		ms(c.CreatedAt), c.CreatedBy}, nil
+		ms(c.CreatedAt), c.CreatedBy, c.Schedule.EveryWeeks, c.Schedule.Anchor, c.Schedule.NthWeekday, c.Events}, nil
 }
 
 // CreateCircle validates and stores c, setting its ID.
@@ -335,7 +365,18 @@ func (s *Store) Circles(ctx context.Context, guildID string, f circles.CircleFil
 
 // circlesQuery builds the query Circles runs.
 func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
-	q := `SELECT ` + circleCols + ` FROM circles c WHERE c.guild_id = ?`
+	q, args := circlesWhere(`SELECT `+circleCols, guildID, f)
+	q += ` ORDER BY c.name_fold, c.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, f.Limit)
+	}
+	return q, args
+}
+
+// circlesWhere is the query of what f selects, after sel.
+func circlesWhere(sel, guildID string, f circles.CircleFilter) (string, []any) {
+	q := sel + ` FROM circles c WHERE c.guild_id = ?`
 	args := []any{guildID}
 	if !f.IncludeArchived {
 		q += ` AND c.archived = 0`
@@ -347,11 +388,6 @@ func circlesQuery(guildID string, f circles.CircleFilter) (string, []any) {
 	if f.FacilitatedBy != "" {
 		q += ` AND EXISTS (SELECT 1 FROM circle_facilitators f WHERE f.circle_id = c.id AND f.user_id = ?)`
 		args = append(args, f.FacilitatedBy)
-	}
-	q += ` ORDER BY c.name_fold, c.id`
-	if f.Limit > 0 {
-		q += ` LIMIT ?`
-		args = append(args, f.Limit)
 	}
 	return q, args
 }
@@ -404,7 +440,8 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 		_, err = tx.ExecContext(ctx, `UPDATE circles SET guild_id = ?, name = ?, name_fold = ?, kind = ?, topic = ?,
 			capacity = ?, listener_cap = ?, listeners_allowed = ?, guidelines_text = ?, guidelines_version = ?,
 			prompts = ?, weekday = ?, hour = ?, minute = ?, cron = ?, timezone = ?, duration_minutes = ?,
-			facilitator_gate = ?, postpone_without_facilitator = ?, archived = ?, created_at = ?, created_by = ?
+			facilitator_gate = ?, postpone_without_facilitator = ?, archived = ?, created_at = ?, created_by = ?,
+			every_weeks = ?, anchor_date = ?, nth_weekday = ?, events = ?
 			WHERE id = ?`, append(args, c.ID)...)
 		if isUnique(err, "circles.guild_id") {
 			return nameTaken(c.Name)

@@ -307,6 +307,8 @@ func TestGuildQueriesUseIndex(t *testing.T) {
 	} {
 		q, args := circlesQuery(guildA, f)
 		qs = append(qs, query{fmt.Sprintf("Circles %+v", f), q, args})
+		q, args = circlePageQuery(guildA, f, t0)
+		qs = append(qs, query{fmt.Sprintf("CirclePage %+v", f), q, args})
 	}
 	for i, q := range purgeGuildSQL {
 		qs = append(qs, query{fmt.Sprintf("PurgeGuild #%d", i), q, []any{guildA}})

@@ -446,13 +446,22 @@ func (s *Store) UserCircles(ctx context.Context, guildID, userID string) ([]circ
 			JOIN circles c ON c.id = m.circle_id
 			WHERE m.user_id = ? AND (? = '' OR m.guild_id = ?) AND m.status IN ('active', 'waitlisted') AND c.archived = 0
 			ORDER BY c.name_fold, c.id`, userID, guildID, guildID)
+		if err != nil || len(ms) == 0 {
+			return err
+		}
+		// Their circles in one more statement, not one each.
+		ids := make([]int64, len(ms))
+		for i, m := range ms {
+			ids[i] = m.CircleID
+		}
+		byID, err := circlesByID(ctx, tx, ids)
 		if err != nil {
 			return err
 		}
 		for i, m := range ms {
-			c, err := getCircle(ctx, tx, "", m.CircleID)
-			if err != nil {
-				return err
+			c, ok := byID[m.CircleID]
+			if !ok {
+				return errors.New("circle of a membership vanished inside its transaction")
 			}
 			out = append(out, circles.UserCircle{Circle: c, Membership: m, Position: pos[i]})
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,7 +15,7 @@ const sessionCols = `s.id, s.guild_id, s.circle_id, s.start_at, s.end_at, s.stat
 	s.guidelines_message_id, s.welcome_posted, s.prompts_posted, s.warning_sent, s.reminders_sent,
 	s.shift_notice_sent, s.facilitator_alerted, s.gate_message_id, s.guidelines_version, s.reconsent_asked,
 	s.access_dirty, s.guidelines_pinned, s.opening_pending, s.channel_lost, s.channel_requested,
-	s.opened_at, s.closed_at, s.delete_at, s.due_at`
+	s.event_id, s.event_requested, s.opened_at, s.closed_at, s.delete_at, s.due_at`
 
 func scanSession(r scanner) (circles.Session, error) {
 	var (
@@ -27,7 +28,7 @@ func scanSession(r scanner) (circles.Session, error) {
 		&s.GuidelinesMessageID, &s.WelcomePosted, &s.PromptsPosted, &s.WarningSent, &s.RemindersSent,
 		&s.ShiftNoticeSent, &s.FacilitatorAlerted, &s.GateMessageID, &s.GuidelinesVersion, &s.ReconsentAsked,
 		&s.AccessDirty, &s.GuidelinesPinned, &s.OpeningPending, &s.ChannelLost, &s.ChannelRequested,
-		&opened, &closed, &deleteAt, &due)
+		&s.EventID, &s.EventRequested, &opened, &closed, &deleteAt, &due)
 	s.Start, s.End = time.UnixMilli(start).UTC(), time.UnixMilli(end).UTC()
 	s.ChannelID = channel.String
 	s.OpenedAt, s.ClosedAt, s.DeleteAt, s.DueAt = fromMS(opened), fromMS(closed), fromMS(deleteAt), fromMS(due)
@@ -80,50 +81,109 @@ func validSession(s circles.Session) error {
 // start; either way it returns the stored row, and created tells which. The
 // session's guild is the circle's: a GuildID that disagrees is not found.
 func (s *Store) EnsureSession(ctx context.Context, in circles.Session) (circles.Session, bool, error) {
-	var (
-		out     circles.Session
-		created bool
-	)
-	if in.State == "" {
-		in.State = circles.SessionPlanned
+	out, created, err := s.EnsureSessions(ctx, []circles.Session{in})
+	if err != nil {
+		return circles.Session{}, false, err
 	}
-	if err := validSession(in); err != nil {
-		return out, false, err
-	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		var guildID string
-		err := tx.QueryRowContext(ctx, `SELECT guild_id FROM circles WHERE id = ?`, in.CircleID).Scan(&guildID)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && in.GuildID != "" && in.GuildID != guildID) {
-			return circleNotFound()
+	return out[0], created[0], nil
+}
+
+// EnsureSessions is EnsureSession for many sessions in one transaction,
+// all or none, with statements prepared once: the first start's planning
+// of every circle. out and created are in the order of in.
+func (s *Store) EnsureSessions(ctx context.Context, in []circles.Session) (out []circles.Session, created []bool, err error) {
+	in = slices.Clone(in)
+	for i := range in {
+		if in[i].State == "" {
+			in[i].State = circles.SessionPlanned
 		}
+		if err := validSession(in[i]); err != nil {
+			return nil, nil, err
+		}
+	}
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		out, created = make([]circles.Session, 0, len(in)), make([]bool, 0, len(in))
+		ins, err := prepareEnsure(ctx, tx)
 		if err != nil {
 			return err
 		}
-		in.GuildID = guildID
-		res, err := tx.ExecContext(ctx, `INSERT INTO sessions (guild_id, circle_id, start_at, end_at, state, shift,
+		defer ins.close()
+		for _, x := range in {
+			got, ok, err := ins.ensure(ctx, x)
+			if err != nil {
+				return err
+			}
+			out, created = append(out, got), append(created, ok)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return out, created, nil
+}
+
+// ensureStmts are EnsureSessions' statements, prepared once per
+// transaction.
+type ensureStmts struct{ guild, insert, get *sql.Stmt }
+
+func prepareEnsure(ctx context.Context, tx *sql.Tx) (*ensureStmts, error) {
+	var e ensureStmts
+	var err error
+	for _, p := range []struct {
+		st **sql.Stmt
+		q  string
+	}{
+		{&e.guild, `SELECT guild_id FROM circles WHERE id = ?`},
+		{&e.insert, `INSERT INTO sessions (guild_id, circle_id, start_at, end_at, state, shift,
 			channel_id, guidelines_message_id, welcome_posted, prompts_posted, warning_sent, reminders_sent,
 			shift_notice_sent, facilitator_alerted, gate_message_id, guidelines_version, reconsent_asked,
 			access_dirty, guidelines_pinned, opening_pending, channel_lost, channel_requested, opened_at, closed_at, delete_at, due_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (circle_id, start_at) DO NOTHING`,
-			in.GuildID, in.CircleID, in.Start.UnixMilli(), in.End.UnixMilli(), string(in.State), in.Shift,
-			nullString(in.ChannelID), in.GuidelinesMessageID, in.WelcomePosted, in.PromptsPosted, in.WarningSent,
-			in.RemindersSent, in.ShiftNoticeSent, in.FacilitatorAlerted, in.GateMessageID, in.GuidelinesVersion,
-			in.ReconsentAsked, in.AccessDirty, in.GuidelinesPinned, in.OpeningPending, in.ChannelLost, in.ChannelRequested,
-			ms(in.OpenedAt), ms(in.ClosedAt), ms(in.DeleteAt), ms(in.DueAt))
-		if err != nil {
-			return err
+			ON CONFLICT (circle_id, start_at) DO NOTHING`},
+		{&e.get, `SELECT ` + sessionCols + ` FROM sessions s WHERE s.circle_id = ? AND s.start_at = ?`},
+	} {
+		if *p.st, err = tx.PrepareContext(ctx, p.q); err != nil {
+			e.close()
+			return nil, err
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return err
+	}
+	return &e, nil
+}
+
+func (e *ensureStmts) close() {
+	for _, st := range []*sql.Stmt{e.guild, e.insert, e.get} {
+		if st != nil {
+			st.Close()
 		}
-		created = n == 1
-		out, err = scanSession(tx.QueryRowContext(ctx, `SELECT `+sessionCols+` FROM sessions s
-			WHERE s.circle_id = ? AND s.start_at = ?`, in.CircleID, in.Start.UnixMilli()))
-		return err
-	})
-	return out, created, err
+	}
+}
+
+func (e *ensureStmts) ensure(ctx context.Context, in circles.Session) (circles.Session, bool, error) {
+	var guildID string
+	err := e.guild.QueryRowContext(ctx, in.CircleID).Scan(&guildID)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && in.GuildID != "" && in.GuildID != guildID) {
+		return circles.Session{}, false, circleNotFound()
+	}
+	if err != nil {
+		return circles.Session{}, false, err
+	}
+	in.GuildID = guildID
+	res, err := e.insert.ExecContext(ctx,
+		in.GuildID, in.CircleID, in.Start.UnixMilli(), in.End.UnixMilli(), string(in.State), in.Shift,
+		nullString(in.ChannelID), in.GuidelinesMessageID, in.WelcomePosted, in.PromptsPosted, in.WarningSent,
+		in.RemindersSent, in.ShiftNoticeSent, in.FacilitatorAlerted, in.GateMessageID, in.GuidelinesVersion,
+		in.ReconsentAsked, in.AccessDirty, in.GuidelinesPinned, in.OpeningPending, in.ChannelLost, in.ChannelRequested,
+		ms(in.OpenedAt), ms(in.ClosedAt), ms(in.DeleteAt), ms(in.DueAt))
+	if err != nil {
+		return circles.Session{}, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return circles.Session{}, false, err
+	}
+	out, err := scanSession(e.get.QueryRowContext(ctx, in.CircleID, in.Start.UnixMilli()))
+	return out, n == 1, err
 }
 
 // Session returns a session by ID.
@@ -159,13 +219,14 @@ func (s *Store) UpdateSession(ctx context.Context, id int64, fn func(*circles.Se
 			channel_id = ?, guidelines_message_id = ?, welcome_posted = ?, prompts_posted = ?, warning_sent = ?,
 			reminders_sent = ?, shift_notice_sent = ?, facilitator_alerted = ?, gate_message_id = ?,
 			guidelines_version = ?, reconsent_asked = ?, access_dirty = ?, guidelines_pinned = ?,
-			opening_pending = ?, channel_lost = ?, channel_requested = ?, opened_at = ?, closed_at = ?, delete_at = ?, due_at = ?
+			opening_pending = ?, channel_lost = ?, channel_requested = ?, event_id = ?, event_requested = ?,
+			opened_at = ?, closed_at = ?, delete_at = ?, due_at = ?
 			WHERE id = ?`,
 			out.Start.UnixMilli(), out.End.UnixMilli(), string(out.State), out.Shift, nullString(out.ChannelID),
 			out.GuidelinesMessageID, out.WelcomePosted, out.PromptsPosted, out.WarningSent, out.RemindersSent,
 			out.ShiftNoticeSent, out.FacilitatorAlerted, out.GateMessageID, out.GuidelinesVersion,
 			out.ReconsentAsked, out.AccessDirty, out.GuidelinesPinned, out.OpeningPending, out.ChannelLost, out.ChannelRequested,
-			ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
+			out.EventID, out.EventRequested, ms(out.OpenedAt), ms(out.ClosedAt), ms(out.DeleteAt), ms(out.DueAt), out.ID)
 		if isUnique(err, "sessions.circle_id") {
 			return circles.Errorf(circles.EConflict, "This circle already has a session at that time.")
 		}

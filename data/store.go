@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -28,6 +29,11 @@ type Store struct {
 	// clock stamps the few writes whose method has no time parameter
 	// (promotions caused by UpdateCircle, applied migrations).
 	clock circles.Clock
+	// statements counts the SQL statements run on w and r (Statements).
+	statements atomic.Int64
+	// lock is held shared while the store is open, so that Restore can
+	// tell the database is in use (lockFile).
+	lock *os.File
 }
 
 // Option configures Open.
@@ -67,15 +73,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if err := securePath(path); err != nil {
 		return nil, err
 	}
-	s := &Store{path: path, clock: circles.SystemClock{}}
+	lock, err := lockFile(path, false)
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("data: open %s: a restore of this database is under way; start circlebot again when it has finished", path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{path: path, clock: circles.SystemClock{}, lock: lock}
 	for _, o := range opts {
 		o(s)
 	}
-	var err error
-	s.w, err = sql.Open("sqlite3", dsn(path, writerParams))
-	if err != nil {
-		return nil, fmt.Errorf("data: open %s: %w", path, err)
-	}
+	s.w = sql.OpenDB(countingConnector{dsn: dsn(path, writerParams), n: &s.statements})
 	// One writer connection, kept open for the life of the store: it also
 	// keeps the -wal and -shm files in place, which the read-only pool needs.
 	s.w.SetMaxOpenConns(1)
@@ -83,20 +92,16 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
 	if err := s.w.PingContext(ctx); err != nil {
-		s.w.Close()
+		s.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
 	if err := migrate(ctx, s.w, migrationFS, s.clock); err != nil {
-		s.w.Close()
+		s.Close()
 		return nil, fmt.Errorf("data: migrate %s: %w", path, err)
 	}
 	// The WAL and shared-memory files take their mode from the database file,
 	// so they are 0600 too.
-	s.r, err = sql.Open("sqlite3", dsn(path, readerParams))
-	if err != nil {
-		s.w.Close()
-		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)
-	}
+	s.r = sql.OpenDB(countingConnector{dsn: dsn(path, readerParams), n: &s.statements})
 	// Readers never wait for the writer in WAL mode; the cap only bounds
 	// memory (each connection has its own page cache).
 	s.r.SetMaxOpenConns(max(4, 2*runtime.GOMAXPROCS(0)))
@@ -199,6 +204,10 @@ func (s *Store) Close() error {
 	}
 	if s.w != nil {
 		errs = append(errs, s.w.Close())
+	}
+	if s.lock != nil {
+		errs = append(errs, s.lock.Close()) // after SQLite's last connection
+		s.lock = nil
 	}
 	return errors.Join(errs...)
 }

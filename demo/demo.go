@@ -36,6 +36,10 @@ type Options struct {
 	// Log receives the bot's log (debug level); nil discards it unless the
 	// environment variable CIRCLEBOT_DEMO_LOG is set, which logs to stderr.
 	Log io.Writer
+	// Serve keeps the simulated server and the bot running after the
+	// walkthrough until ctx ends (Ctrl+C, SIGTERM), as a service would: a
+	// container or a systemd unit can run the demo as its process.
+	Serve bool
 }
 
 // timeout bounds the whole walkthrough; it normally takes a few seconds.
@@ -80,11 +84,11 @@ type demo struct {
 }
 
 // Run plays the walkthrough.
-func Run(ctx context.Context, o Options) error {
+func Run(parent context.Context, o Options) error {
 	if o.Out == nil {
 		o.Out = io.Discard
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 
 	d, err := setUp(ctx, o)
@@ -153,7 +157,17 @@ func Run(ctx context.Context, o Options) error {
 	if len(d.failed) > 0 {
 		return fmt.Errorf("%d step(s) of the walkthrough did not work: %s", len(d.failed), strings.Join(d.failed, "; "))
 	}
+	if o.Serve {
+		d.serve(parent)
+	}
 	return nil
+}
+
+// serve keeps the simulator and the bot connected to it until ctx ends.
+func (d *demo) serve(ctx context.Context) {
+	d.printf("\nServing: the simulated server and the bot keep running (simulator at %s). Stop with Ctrl+C or SIGTERM.\n", d.sim.APIURL())
+	<-ctx.Done()
+	d.printf("Stopping.\n")
 }
 
 // setUp starts the simulator with the sample server, a database and the bot.

@@ -182,7 +182,8 @@ func (d *demo) stepCloseNow() {
 func (d *demo) stepSchedule() {
 	d.circleCmd(d.fran, "schedule")
 	d.printf("\n")
-	d.circleCmd(d.fran, "schedule", discordsim.O("cron", "30 18 * * 4"))
+	// A change is shown with its first three sessions and saved with a click.
+	d.click(d.fran, d.circleCmd(d.fran, "schedule", discordsim.O("cron", "30 18 * * 4")), "schedule", "save", "Save schedule")
 }
 
 func (d *demo) stepSkip() {

@@ -50,34 +50,20 @@ func seededDB(b *testing.B, n int) string {
 	}
 	ctx := context.Background()
 	path := filepath.Join(benchDir, fmt.Sprintf("wake-%d.db", n))
+	began := time.Now()
+	seedCircles(b, path, n, 0)
 	st, err := data.Open(ctx, path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	began := time.Now()
-	const perGuild = 100
-	for g := 0; g*perGuild < n; g++ {
-		if err := st.SaveGuildSettings(ctx, circles.GuildSettings{GuildID: fmt.Sprintf("guild-%d", g), RetentionHours: 24, ReminderMinutes: 60}); err != nil {
-			b.Fatal(err)
-		}
+	todo, err := st.CirclesToPlan(ctx, monday)
+	if err != nil {
+		b.Fatal(err)
 	}
-	const chunk = 5000
 	var ids []int64
-	for lo := 0; lo < n; lo += chunk {
-		var cs []*circles.Circle
-		for i := lo; i < min(lo+chunk, n); i++ {
-			rule := circles.Weekly(time.Weekday(1+i%6+1)%7, 8+i%12, (i%4)*15, benchZones[i%len(benchZones)], time.Hour)
-			c := circles.NewCircle(fmt.Sprintf("guild-%d", i/perGuild), fmt.Sprintf("circle %d", i), circles.KindPeer, rule, "fac", monday)
-			c.Prompts = []string{"one", "two", "three"}
-			cs = append(cs, &c)
-		}
-		if err := st.CreateCircles(ctx, cs); err != nil {
-			b.Fatal(err)
-		}
-		for _, c := range cs {
-			ids = append(ids, c.ID)
-		}
+	for _, m := range todo {
+		ids = append(ids, m.CircleID)
 	}
 	s := New(Options{Store: st, Actions: nopActions{}, Clock: circles.NewManualClock(monday), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	for _, id := range ids {

@@ -60,8 +60,23 @@ func (s *Scheduler) PlanUpcoming(ctx context.Context, c circles.Circle, n int) (
 	return out, nil
 }
 
+// plan plans the circle's next free occurrence after now (planAfter) and
+// marks the circle planned (circles.PlanMark), so that the next start can
+// pass it by. The generation is read first: a change to the circle after
+// the caller read it refuses the mark at worst, and the circle is planned
+// again at the next start. A failure to mark is logged, not returned.
 func (s *Scheduler) plan(ctx context.Context, c circles.Circle, g circles.GuildSettings, now time.Time) (circles.Session, error) {
-	return s.planAfter(ctx, c, g, now, now)
+	gen, genErr := s.store.PlanGen(ctx, c.ID)
+	got, err := s.planAfter(ctx, c, g, now, now)
+	if err != nil || genErr != nil {
+		return got, err
+	}
+	s.markPlanned(ctx, []circles.PlanMark{markOf(c.ID, gen, got)})
+	return got, nil
+}
+
+func markOf(circleID, gen int64, next circles.Session) circles.PlanMark {
+	return circles.PlanMark{CircleID: circleID, Gen: gen, SessionID: next.ID, Start: next.Start}
 }
 
 // planAfter plans the circle's first occurrence starting after after that
@@ -161,13 +176,11 @@ func (s *Scheduler) busyUntil(ctx context.Context, c circles.Circle, now time.Ti
 		CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen, circles.SessionPlanned},
 		To: now.Add(time.Millisecond),
 	})
-	var until time.Time
-	for _, x := range started {
-		if x.End.After(until) {
-			until = x.End
-		}
+	briefs := make([]circles.SessionBrief, len(started))
+	for i, x := range started {
+		briefs[i] = x.Brief()
 	}
-	return until, err
+	return BusyUntil(briefs, now), err
 }
 
 // notBefore returns the instant to look for occurrences after so that the
@@ -186,23 +199,29 @@ func notBefore(after, busy time.Time) time.Time {
 // marked missed and facilitators told, overdue closes are done, and
 // channels past retention deleted. Failures for single circles are logged
 // and do not stop the rest.
+//
+// Only the circles that may need it are planned (Store.CirclesToPlan): new
+// or changed ones, ones whose planned session was taken off the plan, and
+// ones whose next session has begun (downtime). Every other circle's next
+// session is known to be planned already, so a restart costs what is due,
+// not what is stored.
 func (s *Scheduler) Reconcile(ctx context.Context) error {
-	ids, err := s.store.AllCircleIDs(ctx)
+	todo, err := s.store.CirclesToPlan(ctx, s.clock.Now())
 	if err != nil {
 		return fmt.Errorf("schedule: reconcile: %w", err)
 	}
-	failed := s.planAll(ctx, ids)
+	failed := s.planAll(ctx, todo)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
 	s.replanLater(failed, true)
 	n, err := s.RunDue(ctx)
-	s.log.Info("schedule: reconciled", "circles", len(ids), "steps", n, "plan_failures", len(failed))
+	s.log.Info("schedule: reconciled", "circles_planned", len(todo), "steps", n, "plan_failures", len(failed))
 	if err != nil {
 		return fmt.Errorf("schedule: reconcile: %w", err)
 	}
 	if len(failed) > 0 {
-		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log); retrying them in the background", len(failed), len(ids))
+		return fmt.Errorf("schedule: reconcile: planning failed for %d of %d circles (see log); retrying them in the background", len(failed), len(todo))
 	}
 	return nil
 }
@@ -237,76 +256,205 @@ func (s *Scheduler) replanFailed(ctx context.Context) {
 		s.mu.Unlock()
 		return
 	}
-	ids := make([]int64, 0, len(s.unplanned))
+	todo := make([]circles.PlanMark, 0, len(s.unplanned))
 	for id := range s.unplanned {
-		ids = append(ids, id)
+		todo = append(todo, circles.PlanMark{CircleID: id, Gen: unknownGen})
 	}
 	clear(s.unplanned)
 	s.mu.Unlock()
-	failed := s.planAll(ctx, ids)
-	if len(failed) < len(ids) {
-		s.log.Info("schedule: planned circles that failed before", "planned", len(ids)-len(failed), "still_failing", len(failed))
+	failed := s.planAll(ctx, todo)
+	if len(failed) < len(todo) {
+		s.log.Info("schedule: planned circles that failed before", "planned", len(todo)-len(failed), "still_failing", len(failed))
 	}
 	s.replanLater(failed, false)
 }
 
-// planAll plans every circle in ids, Workers at a time (planning is mostly
+// unknownGen asks planAll to read a circle's plan generation itself.
+const unknownGen = -1
+
+// markBatch is how many plan marks, and first sessions of fresh circles,
+// planAll writes per transaction.
+const markBatch = 1024
+
+// planAll plans every circle in todo, Workers at a time (planning is mostly
 // reads, which run in parallel), and returns the ones that failed. Guild
-// settings are looked up once per guild. A circle deleted meanwhile is
-// not a failure.
-func (s *Scheduler) planAll(ctx context.Context, ids []int64) []int64 {
+// settings are looked up once per guild; the circles planned are marked so
+// in batches (circles.PlanMark), with the generation todo carries, read
+// before the circle. A fresh circle (no sessions at all, as every one at
+// the first start of a new database) has nothing that could be under way,
+// skipped or taken, so its first occurrence is planned without reading its
+// sessions, and written with others in one transaction. A circle deleted
+// meanwhile is not a failure.
+func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int64 {
 	var (
-		mu      sync.Mutex
-		guilds  = map[string]circles.GuildSettings{}
-		failed  []int64
-		work    = make(chan int64)
-		wg      sync.WaitGroup
-		planOne = func(id int64) error {
-			c, err := s.store.CircleByID(ctx, id)
+		mu     sync.Mutex
+		guilds = map[string]circles.GuildSettings{}
+		failed []int64
+		marks  []circles.PlanMark
+		firsts []firstPlan
+		work   = make(chan circles.PlanMark)
+		wg     sync.WaitGroup
+	)
+	fail := func(id int64, err error) {
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		mu.Lock()
+		failed = append(failed, id)
+		mu.Unlock()
+		s.log.Error("schedule: plan", "circle", id, "error", err)
+	}
+	mark := func(m circles.PlanMark) {
+		mu.Lock()
+		marks = append(marks, m)
+		var full []circles.PlanMark
+		if len(marks) >= markBatch {
+			full, marks = marks, nil
+		}
+		mu.Unlock()
+		s.markPlanned(ctx, full)
+	}
+	// planFully plans one circle the usual way and marks it.
+	planFully := func(f firstPlan) {
+		now := s.clock.Now()
+		next, err := s.planAfter(ctx, f.c, f.g, now, now)
+		if err == nil {
+			mark(markOf(f.c.ID, f.gen, next))
+		}
+		fail(f.c.ID, err)
+	}
+	// writeFirsts stores fresh circles' first sessions in one transaction;
+	// any not created there (or all, if it failed) are planned the usual
+	// way.
+	writeFirsts := func(batch []firstPlan) {
+		if len(batch) == 0 {
+			return
+		}
+		in := make([]circles.Session, len(batch))
+		for i, f := range batch {
+			in[i] = f.in
+		}
+		out, created, err := s.store.EnsureSessions(ctx, in)
+		for i, f := range batch {
+			if err != nil || !created[i] {
+				planFully(f)
+				continue
+			}
+			s.log.Debug("schedule: planned", "guild", f.c.GuildID, "circle", f.c.ID, "session", out[i].ID, "start", out[i].Start)
+			mark(markOf(f.c.ID, f.gen, out[i]))
+		}
+	}
+	planOne := func(m circles.PlanMark) error {
+		if m.Gen == unknownGen {
+			gen, err := s.store.PlanGen(ctx, m.CircleID)
 			if circles.ErrorCode(err) == circles.ENotFound {
 				return nil
 			}
-			if err != nil || c.Archived {
+			if err != nil {
+				return err
+			}
+			m.Gen = gen
+		}
+		c, err := s.store.CircleByID(ctx, m.CircleID)
+		if circles.ErrorCode(err) == circles.ENotFound {
+			return nil
+		}
+		if err != nil || c.Archived {
+			return err
+		}
+		mu.Lock()
+		g, ok := guilds[c.GuildID]
+		mu.Unlock()
+		if !ok {
+			if g, err = s.settings(ctx, c.GuildID); err != nil {
 				return err
 			}
 			mu.Lock()
-			g, ok := guilds[c.GuildID]
+			guilds[c.GuildID] = g
 			mu.Unlock()
-			if !ok {
-				if g, err = s.settings(ctx, c.GuildID); err != nil {
-					return err
-				}
-				mu.Lock()
-				guilds[c.GuildID] = g
-				mu.Unlock()
-			}
-			_, err = s.plan(ctx, c, g, s.clock.Now())
-			return err
 		}
-	)
+		f := firstPlan{c: c, g: g, gen: m.Gen}
+		var first bool
+		if m.Fresh {
+			f.in, first = s.firstSession(c, g, s.clock.Now())
+		}
+		if !first {
+			planFully(f)
+			return nil
+		}
+		mu.Lock()
+		firsts = append(firsts, f)
+		var full []firstPlan
+		if len(firsts) >= markBatch {
+			full, firsts = firsts, nil
+		}
+		mu.Unlock()
+		writeFirsts(full)
+		return nil
+	}
 	for range s.workers {
 		wg.Go(func() {
-			for id := range work {
-				if err := planOne(id); err != nil && ctx.Err() == nil {
-					mu.Lock()
-					failed = append(failed, id)
-					mu.Unlock()
-					s.log.Error("schedule: plan", "circle", id, "error", err)
-				}
+			for m := range work {
+				fail(m.CircleID, planOne(m))
 			}
 		})
 	}
 feed:
-	for _, id := range ids {
+	for _, m := range todo {
 		select {
-		case work <- id:
+		case work <- m:
 		case <-ctx.Done():
 			break feed
 		}
 	}
 	close(work)
 	wg.Wait()
+	writeFirsts(firsts)
+	s.markPlanned(ctx, marks)
 	return failed
+}
+
+// firstPlan is a circle planAll plans, and for a fresh one the first
+// session to store.
+type firstPlan struct {
+	c   circles.Circle
+	g   circles.GuildSettings
+	gen int64
+	in  circles.Session
+}
+
+// firstSession is the session planAfter would plan for a circle with no
+// sessions at all: its first occurrence after now, with its DueAt. ok is
+// false when that takes more than the rule (an error to report, or the
+// occurrence after it starts before it ends, for lookAhead to note):
+// planAfter must do it.
+func (s *Scheduler) firstSession(c circles.Circle, g circles.GuildSettings, now time.Time) (in circles.Session, ok bool) {
+	rule, err := compile(c.Schedule)
+	if err != nil {
+		return in, false
+	}
+	o, err := rule.next(now)
+	if err != nil {
+		return in, false
+	}
+	if after, err := rule.next(o.Start); err != nil || after.Start.Before(o.End) {
+		return in, false
+	}
+	in = circles.Session{GuildID: c.GuildID, CircleID: c.ID, Start: o.Start, End: o.End, State: circles.SessionPlanned, Shift: o.Shift}
+	_, at := NextAction(c, g, in, now, s.grace)
+	in.DueAt = dueAt(at)
+	return in, true
+}
+
+// markPlanned stores plan marks; a failure only means those circles are
+// planned again at the next start.
+func (s *Scheduler) markPlanned(ctx context.Context, marks []circles.PlanMark) {
+	if len(marks) == 0 {
+		return
+	}
+	if err := s.store.MarkPlanned(ctx, marks); err != nil && ctx.Err() == nil {
+		s.log.Warn("schedule: marking circles planned; the next start plans them again", "circles", len(marks), "error", err)
+	}
 }
 
 // OpenNow opens an ad-hoc session of a circle right away, for a
@@ -508,6 +656,14 @@ func (s *Scheduler) CloseNow(ctx context.Context, guildID string, circleID int64
 // Skip marks the circle's next planned occurrence skipped, plans the one
 // after, and returns the skipped session.
 func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (circles.Session, error) {
+	return s.SkipAt(ctx, guildID, circleID, time.Time{})
+}
+
+// SkipAt marks the circle's occurrence that starts at start skipped — one
+// of its upcoming sessions (Upcoming), not only the next — plans the next
+// session, and returns the skipped one. The zero start is Skip. EInvalid
+// when no upcoming session starts then.
+func (s *Scheduler) SkipAt(ctx context.Context, guildID string, circleID int64, start time.Time) (circles.Session, error) {
 	c, err := s.store.Circle(ctx, guildID, circleID)
 	if err != nil {
 		return circles.Session{}, err
@@ -519,11 +675,22 @@ func (s *Scheduler) Skip(ctx context.Context, guildID string, circleID int64) (c
 	if err != nil {
 		return circles.Session{}, err
 	}
-	next, err := s.plan(ctx, c, g, s.clock.Now())
+	now := s.clock.Now()
+	after := now
+	if !start.IsZero() {
+		if !start.After(now) {
+			return circles.Session{}, circles.Errorf(circles.EInvalid, "That session has already started, so it can't be skipped.")
+		}
+		after = start.Add(-time.Nanosecond)
+	}
+	target, err := s.planAfter(ctx, c, g, now, after)
 	if err != nil {
 		return circles.Session{}, err
 	}
-	skipped, err := s.skip(ctx, next.ID)
+	if !start.IsZero() && !target.Start.Equal(start) {
+		return circles.Session{}, circles.Errorf(circles.EInvalid, "%s has no session planned for then any more. Please choose again from the list.", c.EscapedName())
+	}
+	skipped, err := s.skip(ctx, target.ID)
 	if err != nil {
 		return circles.Session{}, err
 	}
@@ -577,47 +744,26 @@ func (s *Scheduler) SkipSession(ctx context.Context, id int64) (circles.Session,
 // Upcoming returns the circle's next n occurrences after now, leaving out
 // the ones marked skipped and any that would start while a session of the
 // circle is under way, or while the one listed before it would still run
-// (a clock change made them overlap); none for an archived circle.
+// (a clock change made them overlap); none for an archived circle. It is
+// UpcomingAfter with what the store holds.
 func (s *Scheduler) Upcoming(ctx context.Context, c circles.Circle, n int) ([]Occurrence, error) {
 	if c.Archived || n <= 0 {
 		return nil, nil
-	}
-	rule, err := compile(c.Schedule)
-	if err != nil {
-		return nil, err
 	}
 	now := s.clock.Now()
 	skipped, err := s.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionSkipped}, From: now})
 	if err != nil {
 		return nil, err
 	}
-	isSkipped := make(map[int64]bool, len(skipped))
-	for _, sk := range skipped {
-		isSkipped[sk.Start.UnixMilli()] = true
+	starts := make([]time.Time, len(skipped))
+	for i, sk := range skipped {
+		starts[i] = sk.Start
 	}
 	busy, err := s.busyUntil(ctx, c, now)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Occurrence, 0, n)
-	after := notBefore(now, busy)
-	for range n + len(skipped) + maxPlanAhead {
-		o, err := rule.next(after)
-		if err != nil {
-			return out, err
-		}
-		after = o.Start
-		if isSkipped[o.Start.UnixMilli()] {
-			continue
-		}
-		if len(out) > 0 && o.Start.Before(out[len(out)-1].End) {
-			continue // the one before still runs: it can't be held (see planAfter)
-		}
-		if out = append(out, o); len(out) == n {
-			break
-		}
-	}
-	return out, nil
+	return UpcomingAfter(c, now, starts, busy, n)
 }
 
 // ChannelLost records that a session's channel was deleted in Discord by

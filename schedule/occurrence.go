@@ -50,7 +50,15 @@ type compiled struct {
 	// minutes are the minutes of the day a cron spec names, ascending
 	// (slots), worked out once.
 	minutes []int
+	// anchor is a date (naive UTC midnight) of the rule's weekday from
+	// which an every-few-weeks rule counts its weeks.
+	anchor time.Time
 }
+
+// defaultAnchor counts the weeks of an every-few-weeks rule saved without
+// an anchor (never by the bot: see Anchored) from a fixed Monday, so that
+// its sessions are at least always the same.
+var defaultAnchor = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
 
 var locations sync.Map // zone name → *time.Location
 
@@ -87,6 +95,19 @@ func compile(r circles.Rule) (compiled, error) {
 		if r.Hour < 0 || r.Hour > 23 || r.Minute < 0 || r.Minute > 59 {
 			return compiled{}, circles.Errorf(circles.EInvalid, "The time must be between 00:00 and 23:59; got %02d:%02d.", r.Hour, r.Minute)
 		}
+		if r.EveryWeeks < 0 || r.EveryWeeks > circles.MaxEveryWeeks || r.NthWeekday < circles.LastWeekday || r.NthWeekday > 4 {
+			return compiled{}, circles.Errorf(circles.EInvalid, "A circle meets every 1 to %d weeks, or on the first to fourth or last weekday of the month.", circles.MaxEveryWeeks)
+		}
+		c.anchor = defaultAnchor
+		if r.Anchor != "" {
+			a, err := time.Parse(circles.AnchorLayout, r.Anchor)
+			if err != nil {
+				return compiled{}, circles.Errorf(circles.EInvalid, "The first date of an every-few-weeks schedule must be written YYYY-MM-DD.")
+			}
+			c.anchor = a
+		}
+		// Count from the anchor's week's day of the rule's weekday.
+		c.anchor = c.anchor.AddDate(0, 0, (int(r.Weekday)-int(c.anchor.Weekday())+7)%7)
 		return c, nil
 	}
 	spec := strings.TrimSpace(r.Cron)
@@ -98,11 +119,50 @@ func compile(r circles.Rule) (compiled, error) {
 	}
 	s, err := cronParser.Parse(spec)
 	if err != nil {
-		return compiled{}, circles.Errorf(circles.EInvalid, "The cron schedule `%s` is not valid: %v. The 5 fields are minute (0-59), hour (0-23), day of month (1-31), month (1-12 or JAN-DEC) and day of week (0-6 or SUN-SAT), like `0 19 * * TUE`.", r.Cron, err)
+		// robfig/cron's words are Go's (strconv.Atoi: parsing "5L"), so
+		// they are not shown: cronFieldError says which field is wrong.
+		if err := cronFieldError(spec); err != nil {
+			return compiled{}, err
+		}
+		return compiled{}, circles.Errorf(circles.EInvalid, "The cron schedule `%s` is not valid. The 5 fields are minute (0-59), hour (0-23), day of month (1-31), month (1-12 or JAN-DEC) and day of week (0-6 or SUN-SAT), like `0 19 * * TUE`.", circles.EscapeMarkdown(r.Cron))
 	}
 	c.spec = s.(*cron.SpecSchedule)
 	c.minutes = c.slots()
 	return c, nil
+}
+
+// Anchored returns r ready to save as of now: the fields its shape doesn't
+// use cleared (a cron rule has no weekday pattern, a weekly one no
+// anchor), and an every-few-weeks rule anchored on its first session
+// after now unless it already has an anchor on its weekday — so changing
+// only the time or the duration keeps the same weeks.
+func Anchored(r circles.Rule, now time.Time) circles.Rule {
+	if r.EveryWeeks == 1 {
+		r.EveryWeeks = 0
+	}
+	if r.Cron != "" {
+		r.EveryWeeks, r.NthWeekday = 0, 0
+	}
+	if r.EveryWeeks == 0 || r.NthWeekday != 0 {
+		r.Anchor = ""
+		return r
+	}
+	if a, err := time.Parse(circles.AnchorLayout, r.Anchor); err == nil && a.Weekday() == r.Weekday {
+		return r
+	}
+	weekly := r
+	weekly.EveryWeeks, weekly.Anchor = 0, ""
+	if o, err := Next(weekly, now); err == nil {
+		r.Anchor = o.Start.In(loadLocationOr(r.TimeZone)).Format(circles.AnchorLayout)
+	}
+	return r
+}
+
+func loadLocationOr(zone string) *time.Location {
+	if loc, err := loadLocation(zone); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // ValidateRule checks a rule completely: circles.Rule.Validate, a full
@@ -166,7 +226,7 @@ func (c compiled) checkOverlaps(from, until time.Time) error {
 	}
 	what := "by `" + c.rule.Cron + "`"
 	if c.rule.Cron == "" {
-		what = fmt.Sprintf("on %ss at %02d:%02d", c.rule.Weekday, c.rule.Hour, c.rule.Minute)
+		what = fmt.Sprintf("on %s at %02d:%02d", c.rule.Pattern(), c.rule.Hour, c.rule.Minute)
 	}
 	advice := "Please choose shorter sessions or start times further apart."
 	if fits >= circles.MinSessionDuration {
@@ -298,9 +358,21 @@ func (c compiled) nextFrom(after, cutoff time.Time) (Occurrence, error) {
 // time, in ascending order, from the start of day for up to days days,
 // until fn returns true. It reports whether fn did.
 func (c compiled) walk(day time.Time, days int, fn func(w time.Time) bool) bool {
+	if c.spec == nil && c.rule.NthWeekday != 0 {
+		return c.walkMonthly(day, days, fn)
+	}
 	if c.spec == nil {
 		day = day.AddDate(0, 0, (int(c.rule.Weekday)-int(day.Weekday())+7)%7)
-		for i := 0; i < days; i += 7 {
+		step := 7
+		if n := c.rule.EveryWeeks; n > 1 {
+			step = 7 * n
+			// Move on to the next week that is one of the rule's.
+			weeks := int(day.Sub(c.anchor)/(24*time.Hour)) / 7
+			if off := ((weeks % n) + n) % n; off != 0 {
+				day = day.AddDate(0, 0, 7*(n-off))
+			}
+		}
+		for i := 0; i < days; i += step {
 			w := day.AddDate(0, 0, i).Add(time.Duration(c.rule.Hour)*time.Hour + time.Duration(c.rule.Minute)*time.Minute)
 			if fn(w) {
 				return true
@@ -321,6 +393,34 @@ func (c compiled) walk(day time.Time, days int, fn func(w time.Time) bool) bool 
 		}
 	}
 	return false
+}
+
+// walkMonthly is walk for a rule that meets on the nth (or last) weekday
+// of each month.
+func (c compiled) walkMonthly(day time.Time, days int, fn func(w time.Time) bool) bool {
+	end := day.AddDate(0, 0, days)
+	clock := time.Duration(c.rule.Hour)*time.Hour + time.Duration(c.rule.Minute)*time.Minute
+	for m := time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, time.UTC); m.Before(end); m = m.AddDate(0, 1, 0) {
+		d := NthWeekdayOf(m.Year(), m.Month(), c.rule.Weekday, c.rule.NthWeekday)
+		if d.Before(day) {
+			continue
+		}
+		if fn(d.Add(clock)) {
+			return true
+		}
+	}
+	return false
+}
+
+// NthWeekdayOf is the date (naive UTC midnight) of the nth weekday of a
+// month, 1 to 4, or circles.LastWeekday for the last.
+func NthWeekdayOf(year int, month time.Month, weekday time.Weekday, nth int) time.Time {
+	if nth == circles.LastWeekday {
+		last := time.Date(year, month+1, 0, 0, 0, 0, 0, time.UTC)
+		return last.AddDate(0, 0, -((int(last.Weekday()) - int(weekday) + 7) % 7))
+	}
+	first := time.Date(year, month, 1, 0, 0, 0, 0, time.UTC)
+	return first.AddDate(0, 0, (int(weekday)-int(first.Weekday())+7)%7+7*(nth-1))
 }
 
 // slots lists the minutes of the day a cron spec names, ascending.

@@ -9,7 +9,7 @@ import (
 
 // Fuzz tests of schedules as facilitators type them (/circle create and
 // /circle schedule: a cron spec, or weekday and time, a zone, a duration).
-// Their seed corpora run with every go test; to fuzz longer see README.md,
+// Their seed corpora run with every go test; to fuzz longer see docs/SIMULATOR.md,
 // Contributing.
 
 // fuzzZones have DST of an hour (two hemispheres' worth of dates), of 30

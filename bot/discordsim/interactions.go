@@ -44,6 +44,9 @@ type interaction struct {
 	sourceMsg string // component / modal-from-component: the message acted on
 	created   time.Time
 	deadline  time.Time
+	// Wall-clock instants, for CallbackLatency: INTERACTION_CREATE handed
+	// to the gateway connection, and the callback request arriving.
+	dispatched, answered time.Time
 
 	ackType   int
 	ackedCh   chan struct{}
@@ -663,6 +666,7 @@ func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map
 	}
 	s.srv.addInteraction(in)
 	s.dispatchLocked(intentAlways, "INTERACTION_CREATE", payload)
+	in.dispatched = time.Now()
 	return in, nil
 }
 
@@ -769,8 +773,27 @@ func interactionCallback(s *Sim, c *reqCtx) (int, any, *apiError) {
 		s.modals[in.userID] = append(s.modals[in.userID], modal)
 	}
 	in.ackType = body.Type
+	in.answered = c.arrived
 	close(in.ackedCh)
 	return http.StatusNoContent, nil, nil
+}
+
+// CallbackLatency is how long the bot took to answer an interaction, on
+// the wall clock (not Options.Now): from the simulator handing
+// INTERACTION_CREATE to the gateway connection to the bot's callback
+// request arriving, before its body is read. ok is false for an
+// interaction not answered (yet). Benchmarks compare bots by it.
+func (s *Sim) CallbackLatency(interactionID string) (d time.Duration, ok bool) {
+	in := s.srv.interactionByID(interactionID)
+	if in == nil || in.sim != s {
+		return 0, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in.ackType == 0 {
+		return 0, false
+	}
+	return in.answered.Sub(in.dispatched), true
 }
 
 func (s *Sim) newInteractionMessageLocked(in *interaction, ch *channel, p *messagePayload) *message {

@@ -22,8 +22,10 @@ type reqCtx struct {
 	body   []byte // JSON (payload_json for multipart)
 	files  []File
 	now    time.Time
-	in     *interaction // for callback and webhook routes
-	lost   bool         // carried out, but the client is told it failed
+	// arrived is when the request reached the server, on the wall clock.
+	arrived time.Time
+	in      *interaction // for callback and webhook routes
+	lost    bool         // carried out, but the client is told it failed
 }
 
 func (c *reqCtx) decode(v any) *apiError {
@@ -39,6 +41,7 @@ func (c *reqCtx) decode(v any) *apiError {
 var apiPrefix = regexp.MustCompile(`^/api/v(9|10)`)
 
 func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
+	arrived := time.Now()
 	path := apiPrefix.ReplaceAllString(r.URL.Path, "")
 	rt, params, pathOK := match(r.Method, path)
 	if rt == nil {
@@ -55,7 +58,7 @@ func (sv *server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 
 	noteServed(rt)
-	c := &reqCtx{r: r, route: rt, params: params, query: r.URL.Query()}
+	c := &reqCtx{r: r, route: rt, params: params, query: r.URL.Query(), arrived: arrived}
 	var s *Sim
 	switch rt.world {
 	case byToken:

@@ -82,6 +82,11 @@ var routeTable = buildRoutes([]route{
 	{method: "GET", tmpl: "/guilds/{guild_id}/roles", op: "list_guild_roles", h: listRoles},
 	{method: "GET", tmpl: "/guilds/{guild_id}/members", op: "list_guild_members", h: listMembers},
 	{method: "GET", tmpl: "/guilds/{guild_id}/members/{user_id}", op: "get_guild_member", h: getMember},
+	{method: "GET", tmpl: "/guilds/{guild_id}/scheduled-events", op: "list_guild_scheduled_events", h: listScheduledEvents},
+	{method: "POST", tmpl: "/guilds/{guild_id}/scheduled-events", op: "create_guild_scheduled_event", h: createScheduledEvent},
+	{method: "GET", tmpl: "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}", op: "get_guild_scheduled_event", h: getScheduledEvent},
+	{method: "PATCH", tmpl: "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}", op: "update_guild_scheduled_event", h: updateScheduledEvent},
+	{method: "DELETE", tmpl: "/guilds/{guild_id}/scheduled-events/{guild_scheduled_event_id}", op: "delete_guild_scheduled_event", h: deleteScheduledEvent},
 
 	{method: "GET", tmpl: "/channels/{channel_id}", op: "get_channel", h: getChannel},
 	{method: "PATCH", tmpl: "/channels/{channel_id}", op: "update_channel", h: editChannel},

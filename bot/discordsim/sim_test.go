@@ -524,6 +524,33 @@ func TestInteractionAnsweredTwiceAndLate(t *testing.T) {
 	}
 }
 
+// CallbackLatency measures on the wall clock from INTERACTION_CREATE to
+// the callback, whatever the world's clock says: a bot that waits 20 ms
+// before answering shows at least that.
+func TestCallbackLatency(t *testing.T) {
+	t.Parallel()
+	clock := newManualClock() // never moved: the latency is not on this clock
+	w := newWorld(t, Options{Now: clock.Now})
+	const wait = 20 * time.Millisecond
+	w.bot.handle("ping", func(ds *discordgo.Session, i *discordgo.InteractionCreate) {
+		time.Sleep(wait)
+		if err := reply(ds, i, "pong", discordgo.MessageFlagsEphemeral); err != nil {
+			t.Error(err)
+		}
+	})
+	r, err := w.RunCommand(ctx(t), w.member, w.guild, "ping")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := w.CallbackLatency(r.InteractionID)
+	if !ok || d < wait || d > 10*time.Second {
+		t.Errorf("CallbackLatency = %v, %v; want at least %v", d, ok, wait)
+	}
+	if _, ok := w.CallbackLatency("123"); ok {
+		t.Error("CallbackLatency of an unknown interaction")
+	}
+}
+
 func TestInvalidResponsesRejected(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, Options{})

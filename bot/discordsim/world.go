@@ -98,8 +98,9 @@ type Sim struct {
 	faults   faults
 	rl       rateLimiter
 	gw       gatewayState
-	modals   map[string][]*Modal  // user id -> modals shown to that user
-	nonces   map[string]nonceSeen // author + nonce -> the message created with it
+	modals   map[string][]*Modal        // user id -> modals shown to that user
+	nonces   map[string]nonceSeen       // author + nonce -> the message created with it
+	events   map[string]*scheduledEvent // guild scheduled events by id (rest_events.go)
 }
 
 type user struct {

@@ -1,0 +1,270 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/circles"
+)
+
+// Discord scheduled events, opt-in per circle (/circle create or edit
+// events:True): each upcoming session is mirrored as an external event
+// in the server's Events tab — name, start and end, and a location that
+// says to /join first; never the channel or anyone in it. Events follow the
+// sessions: created when planned, edited when a schedule change moves
+// them, started at open, completed at close, cancelled when a session is
+// skipped, dropped or the circle archived or opted out.
+//
+// syncEvents is one idempotent reconcile of a circle's events with its
+// sessions in the store, so any caller can run it again after a failure.
+// A create is marked on the session first (EventRequested); a create whose
+// answer was lost is found again by the marker in the event's description
+// instead of being made twice.
+
+// PermissionCreateEvents is Discord's CREATE_EVENTS (1 << 44): since
+// 2026-02-23 it creates events, and edits and deletes the bot's own.
+// MANAGE_EVENTS (1 << 33) is needed only for events someone else made,
+// which circlebot never touches, so it isn't asked for.
+const PermissionCreateEvents int64 = 1 << 44
+
+// eventsShown is how many upcoming sessions of a circle are mirrored.
+const eventsShown = 3
+
+// eventMarker ends every event's description: which circle and session
+// it mirrors (IDs only).
+func eventMarker(circleID, sessionID int64) string {
+	return fmt.Sprintf("circlebot ref c%d s%d", circleID, sessionID)
+}
+
+func circleMarker(circleID int64) string { return fmt.Sprintf("circlebot ref c%d s", circleID) }
+
+// requireEventsPermission refuses events:True where the bot can't create
+// events, saying how to fix it.
+func (b *Bot) requireEventsPermission(ctx context.Context, guildID string) error {
+	a, err := readServerAccess(ctx, b.dg, guildID, b.botUserID)
+	if err != nil {
+		return err
+	}
+	if a.base()&PermissionCreateEvents == 0 {
+		return circles.Errorf(circles.EConflict, "%s", msgEventsNeedPermission)
+	}
+	return nil
+}
+
+// syncEvents brings the circle's scheduled events in line with its
+// sessions. Errors are logged; the next sync (any change of the circle or
+// its sessions) tries again.
+func (b *Bot) syncEvents(ctx context.Context, c circles.Circle) {
+	if err := b.syncEventsErr(ctx, c); err != nil {
+		b.log.Warn("syncing scheduled events", "guild", c.GuildID, "circle", c.ID, "err", errText(err))
+	}
+}
+
+func (b *Bot) syncEventsErr(ctx context.Context, c circles.Circle) error {
+	now := b.clock.Now()
+	var want []circles.Session
+	if c.Events && !c.Archived {
+		if _, err := b.sched.PlanUpcoming(ctx, c, eventsShown); err != nil {
+			return err
+		}
+		sessions, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned, circles.SessionOpen}})
+		if err != nil {
+			return err
+		}
+		upcoming := 0
+		for _, s := range sessions {
+			switch {
+			case eventRunning(s):
+				want = append(want, s)
+			case s.State == circles.SessionPlanned && s.Start.After(now) && upcoming < eventsShown:
+				upcoming++
+				want = append(want, s)
+			}
+		}
+	}
+	// Sessions that still hold an event they shouldn't (skipped, missed,
+	// closed, or no longer wanted).
+	held, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID})
+	if err != nil {
+		return err
+	}
+	if len(want) == 0 && !slices.ContainsFunc(held, func(s circles.Session) bool { return s.EventID != "" || s.EventRequested }) {
+		return nil // a circle without events: no REST call
+	}
+	listed, err := b.dg.GuildScheduledEvents(c.GuildID, false, discordgo.WithContext(ctx))
+	if err != nil {
+		return err
+	}
+	live := map[string]*discordgo.GuildScheduledEvent{}
+	byMarker := map[string]*discordgo.GuildScheduledEvent{}
+	for _, e := range listed {
+		if e.CreatorID == b.botUserID && strings.Contains(e.Description, circleMarker(c.ID)) {
+			live[e.ID] = e
+			if i := strings.LastIndex(e.Description, "circlebot ref "); i >= 0 {
+				byMarker[e.Description[i:]] = e
+			}
+		}
+	}
+	// Events whose session a schedule change replaced are edited to
+	// mirror the new sessions rather than cancelled and made again.
+	heldIDs := map[int64]bool{}
+	for _, s := range held {
+		heldIDs[s.ID] = true
+	}
+	var orphans []*discordgo.GuildScheduledEvent
+	for _, e := range listed {
+		if live[e.ID] == nil {
+			continue
+		}
+		var cid, sid int64
+		if i := strings.LastIndex(e.Description, "circlebot ref "); i >= 0 {
+			if _, err := fmt.Sscanf(e.Description[i:], "circlebot ref c%d s%d", &cid, &sid); err == nil && !heldIDs[sid] && e.Status == discordgo.GuildScheduledEventStatusScheduled {
+				orphans = append(orphans, e)
+			}
+		}
+	}
+	wanted := map[int64]bool{}
+	for _, s := range want {
+		wanted[s.ID] = true
+		e := live[s.EventID]
+		if e == nil && (s.EventRequested || s.EventID != "") {
+			e = byMarker[eventMarker(c.ID, s.ID)] // a create whose answer was lost
+		}
+		if e == nil && len(orphans) > 0 && !eventRunning(s) {
+			e, orphans = orphans[0], orphans[1:]
+		}
+		if err := b.syncEvent(ctx, c, s, e); err != nil {
+			return err
+		}
+		if e != nil {
+			delete(live, e.ID)
+		}
+	}
+	// End the rest: completed if it ran, cancelled if it never did.
+	for _, s := range held {
+		if wanted[s.ID] || s.EventID == "" {
+			continue
+		}
+		if e := live[s.EventID]; e != nil {
+			ran := !s.OpenedAt.IsZero() || s.ChannelID != "" || s.State == circles.SessionClosed || s.State == circles.SessionDeleted
+			if err := b.endEvent(ctx, c.GuildID, e, ran); err != nil {
+				return err
+			}
+			delete(live, e.ID)
+		}
+		if _, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			cur.EventID, cur.EventRequested = "", false
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	for _, e := range live { // sessions a schedule change dropped
+		if err := b.endEvent(ctx, c.GuildID, e, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// syncEvent creates or updates one session's event (e, nil when none).
+func (b *Bot) syncEvent(ctx context.Context, c circles.Circle, s circles.Session, e *discordgo.GuildScheduledEvent) error {
+	start, end := s.Start, s.End
+	params := &discordgo.GuildScheduledEventParams{
+		Name:             truncate(c.Name, 100),
+		Description:      truncate(msgEventDescription(c), 900) + "\n\n" + eventMarker(c.ID, s.ID),
+		EntityType:       discordgo.GuildScheduledEventEntityTypeExternal,
+		PrivacyLevel:     discordgo.GuildScheduledEventPrivacyLevelGuildOnly,
+		EntityMetadata:   &discordgo.GuildScheduledEventEntityMetadata{Location: eventLocation},
+		ScheduledEndTime: &end,
+	}
+	if e == nil {
+		if eventRunning(s) {
+			return nil // open before it had an event: not worth one now
+		}
+		if _, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			cur.EventRequested = true
+			return nil
+		}); err != nil {
+			return err
+		}
+		params.ScheduledStartTime = &start
+		got, err := b.dg.GuildScheduledEventCreate(c.GuildID, params, discordgo.WithContext(ctx))
+		if err != nil {
+			return err
+		}
+		_, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			cur.EventID = got.ID
+			return nil
+		})
+		return err
+	}
+	if s.EventID != e.ID {
+		if _, err := b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
+			cur.EventID = e.ID
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	same := e.Name == params.Name && e.Description == params.Description && e.ScheduledStartTime.Equal(start) && e.ScheduledEndTime != nil && e.ScheduledEndTime.Equal(end)
+	wantActive := eventRunning(s)
+	if same && (e.Status == discordgo.GuildScheduledEventStatusActive) == wantActive {
+		return nil
+	}
+	if e.Status == discordgo.GuildScheduledEventStatusScheduled && !e.ScheduledStartTime.Equal(start) {
+		params.ScheduledStartTime = &start
+	}
+	if wantActive && e.Status == discordgo.GuildScheduledEventStatusScheduled {
+		params.Status = discordgo.GuildScheduledEventStatusActive
+	}
+	_, err := b.dg.GuildScheduledEventEdit(c.GuildID, e.ID, params, discordgo.WithContext(ctx))
+	return err
+}
+
+// endEvent completes an event that started, or cancels one that didn't.
+func (b *Bot) endEvent(ctx context.Context, guildID string, e *discordgo.GuildScheduledEvent, ran bool) error {
+	status := discordgo.GuildScheduledEventStatusCanceled
+	if e.Status == discordgo.GuildScheduledEventStatusActive {
+		status = discordgo.GuildScheduledEventStatusCompleted
+	} else if ran {
+		// Completing needs ACTIVE first.
+		if _, err := b.dg.GuildScheduledEventEdit(guildID, e.ID, &discordgo.GuildScheduledEventParams{Status: discordgo.GuildScheduledEventStatusActive}, discordgo.WithContext(ctx)); err != nil {
+			return err
+		}
+		status = discordgo.GuildScheduledEventStatusCompleted
+	}
+	_, err := b.dg.GuildScheduledEventEdit(guildID, e.ID, &discordgo.GuildScheduledEventParams{Status: status}, discordgo.WithContext(ctx))
+	return err
+}
+
+// eventRunning: the session is open, or opening, and not closing: its event
+// is ACTIVE.
+func eventRunning(s circles.Session) bool {
+	return (s.State == circles.SessionOpen || (s.State == circles.SessionPlanned && s.ChannelID != "")) && s.ClosedAt.IsZero()
+}
+
+// eventLocks serialise syncs of one circle's events: two at once would
+// both create the same session's event.
+func (b *Bot) eventLock(circleID int64) *sync.Mutex {
+	mu, _ := b.eventLocks.LoadOrStore(circleID, &sync.Mutex{})
+	return mu.(*sync.Mutex)
+}
+
+// syncCircleEvents re-reads the circle and syncs its events, one sync of
+// a circle at a time.
+func (b *Bot) syncCircleEvents(ctx context.Context, guildID string, circleID int64) {
+	mu := b.eventLock(circleID)
+	mu.Lock()
+	defer mu.Unlock()
+	c, err := b.store.Circle(ctx, guildID, circleID)
+	if err != nil {
+		return
+	}
+	b.syncEvents(ctx, c)
+}
