@@ -266,10 +266,12 @@ func tracked[E any](b *Bot, f func(*discordgo.Session, E)) func(*discordgo.Sessi
 }
 
 // onInteraction answers an interaction; Router.Handle returns only when
-// its handler has.
+// its handler has. The locale is noted first, so that whoever sees the
+// answer sees the store as it is after it (it is written only when it
+// changed: once per person and locale).
 func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-	b.router.Handle(b.ctx, b.dg, ic.Interaction)
 	b.noteLocale(b.ctx, ic.Interaction, interactionUser(ic.Interaction), false)
+	b.router.Handle(b.ctx, b.dg, ic.Interaction)
 }
 
 // Scheduler returns the bot's scheduler (tests and the demo drive it).

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -88,10 +89,17 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // its event is cancelled
 	nextText := "There is no later session planned."
-	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
+	occ, oerr := b.sched.Upcoming(ctx, c, 1)
+	if oerr == nil && len(occ) > 0 {
 		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
 	}
-	told := b.tellMembers(ctx, c, false, fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText))
+	told := b.tellMembers(ctx, c, false, func(l i18n.Locale) string {
+		next := l.T("dm.no_later_session")
+		if oerr == nil && len(occ) > 0 {
+			next = l.T("dm.moved_next", i18n.Args{"When": Timestamp(occ[0].Start)})
+		}
+		return l.T("dm.skipped", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(skipped.Start), "Next": next})
+	})
 	return Reply("Skipped the session of **%s** on %s. %s\n%s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText, told), nil
 }
 
@@ -302,10 +310,9 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("member removed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
 	b.afterLeave(ctx, res)
-	_ = b.dm(target, &discordgo.MessageSend{Content: fmt.Sprintf(
-		"A facilitator has removed you from **%s**, so you won't get its sessions any more. "+
-			"If you'd like to talk about it, you're welcome to reach out to the circle's facilitators. "+
-			"And if you need support right now, /helpnow in the server lists crisis resources.", c.EscapedName())})
+	_ = b.dmIn(r.GuildID, target, func(l i18n.Locale) *discordgo.MessageSend {
+		return &discordgo.MessageSend{Content: l.T("dm.removed", i18n.Args{"Circle": c.EscapedName()})}
+	})
 	msg := fmt.Sprintf("Removed <@%s> from **%s**. They no longer see its session channels and can't rejoin until you lift it with `/circle remove lift:true`. I let them know by DM, without giving a reason.", target, c.EscapedName())
 	for _, p := range res.Promoted {
 		msg += fmt.Sprintf("\n<@%s> moved up from the waitlist into the freed seat.", p.UserID)
@@ -380,14 +387,16 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	b.sched.Kick()
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // events are cancelled
 
-	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.EscapedName()))
+	told := b.tellMembers(ctx, updated, true, func(l i18n.Locale) string {
+		return l.T("dm.archived", i18n.Args{"Circle": updated.EscapedName()})
+	})
 	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.EscapedName(), told)}, nil
 }
 
 // tellMembers DMs text to the circle's active members (and, with
 // waitlist, those waiting) and says, for the facilitator's reply, how many
 // it reached. A failed DM (closed DMs) is logged by dm and counted.
-func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, text string) string {
+func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, text func(i18n.Locale) string) string {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
 		b.log.Error("listing members to tell", "guild", c.GuildID, "circle", c.ID, "err", err)
@@ -398,7 +407,7 @@ func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, 
 		if m.Status != circles.StatusActive && (!waitlist || m.Status != circles.StatusWaitlisted) {
 			continue
 		}
-		if b.dm(m.UserID, &discordgo.MessageSend{Content: text}) == nil {
+		if b.dmIn(c.GuildID, m.UserID, func(l i18n.Locale) *discordgo.MessageSend { return &discordgo.MessageSend{Content: text(l)} }) == nil {
 			told++
 		} else {
 			failed++

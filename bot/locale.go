@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -182,4 +183,49 @@ func (b *Bot) setCircleLang(ctx context.Context, r *Request, circleID int64, cre
 		b.log.Error("storing a circle's language", "guild", r.GuildID, "circle", circleID, "err", err)
 	}
 	return given
+}
+
+// dmIn DMs userID a message written in their language for guildID.
+func (b *Bot) dmIn(guildID, userID string, msg func(i18n.Locale) *discordgo.MessageSend) error {
+	return b.dm(userID, msg(b.userLang(b.ctx, guildID, userID)))
+}
+
+// tellFacilitatorsIn DMs every facilitator of a circle text, each in their
+// own language; failures are logged by dm and don't stop the others.
+func (b *Bot) tellFacilitatorsIn(c circles.Circle, text func(i18n.Locale) string) {
+	for _, f := range c.Facilitators {
+		_ = b.dmIn(c.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend { return &discordgo.MessageSend{Content: text(l)} })
+	}
+}
+
+// textPrefixes are the beginnings of key's text in every language, up to
+// its first placeholder: how the bot recognises its own messages whatever
+// language they were posted in (a circle's language may change between a
+// crash and the recovery that reads them).
+func textPrefixes(key string) []string {
+	const cut = "\x00"
+	args := i18n.Args{}
+	for _, p := range []string{"Version", "Circle", "Index", "Count", "Prompt", "User"} {
+		args[p] = cut
+	}
+	var out []string
+	for _, loc := range i18n.Supported {
+		s := i18n.T(loc, key, args)
+		if i := strings.Index(s, cut); i >= 0 {
+			s = s[:i]
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// cutTextPrefix reports whether s begins with key's text in some
+// language, and what follows that beginning.
+func cutTextPrefix(s, key string) (string, bool) {
+	for _, p := range textPrefixes(key) {
+		if p != "" && strings.HasPrefix(s, p) {
+			return s[len(p):], true
+		}
+	}
+	return "", false
 }

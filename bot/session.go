@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // sessionRoutes registers the session lifecycle's handlers: the re-consent
@@ -74,7 +75,7 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 		log.Info("facilitator present")
 		return nil
 	}
-	text := joinedNotice(userID)
+	text := joinedNotice(b.circleLang(ctx, c.ID), userID)
 	switch {
 	case s.GateMessageID != "":
 		if _, err := b.dg.ChannelMessageEditComplex(&discordgo.MessageEdit{
@@ -111,7 +112,7 @@ func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error
 			// The guidelines changed again since the DM: show the current
 			// version with a fresh button instead of a dead end.
 			if c, cerr := b.store.Circle(ctx, guildID, id.CircleID); cerr == nil && c.Guidelines.Version != id.Version {
-				msg := reconsentMessage(c, r.UserID, fmt.Sprintf("✏️ The guidelines of **%s** changed again since this message was sent. Here is the current version, %d — please read it and agree if you'd like to take part.", c.EscapedName(), c.Guidelines.Version))
+				msg := reconsentMessage(r.Lang, c, r.UserID, r.T("reconsent.changed_again", i18n.Args{"Circle": c.EscapedName(), "Version": c.Guidelines.Version}))
 				return &Response{Update: true, Content: msg.Content, Embeds: msg.Embeds, Components: msg.Components}, nil
 			}
 		}
@@ -122,19 +123,19 @@ func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error
 		return nil, err
 	}
 	b.log.Info("consent renewed", "guild", guildID, "circle", c.ID, "version", m.ConsentVersion)
-	text := fmt.Sprintf("✅ Thank you — you agreed to version %d of the guidelines of **%s**.", id.Version, c.EscapedName())
+	text := r.T("reconsent.thanks", i18n.Args{"Version": id.Version, "Circle": c.EscapedName()})
 	if err := b.refreshAccess(ctx, guildID, c.ID); err != nil {
 		// Consent is recorded; pressing the button again only retries
 		// the channel update, so leave it in place.
 		b.log.Error("letting a member in after re-consent", "guild", guildID, "circle", c.ID, "err", err)
-		return Reply("%s I couldn't open the session channel for you just now — please press the button again in a minute.", text), nil
+		return &Response{Content: text + " " + r.T("reconsent.retry")}, nil
 	}
 	if open, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); err == nil && len(open) > 0 && open[0].ChannelID != "" && m.Status == circles.StatusActive {
-		text += fmt.Sprintf(" A session is on right now: <#%s> — come on in.", open[0].ChannelID)
+		text += " " + r.T("reconsent.session_on", i18n.Args{"Channel": "<#" + open[0].ChannelID + ">"})
 	} else if m.Status == circles.StatusWaitlisted {
-		text += " You're still on the waitlist; I'll DM you when a seat opens."
+		text += " " + r.T("reconsent.still_waitlisted")
 	} else {
-		text += " You'll be let into its next session."
+		text += " " + r.T("reconsent.next_session")
 	}
 	return &Response{Update: true, Content: text, Components: []discordgo.MessageComponent{}}, nil
 }
