@@ -135,7 +135,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}}
 	if c.Events {
-		resp.Content = msgEventsOnNote
+		resp.Content = r.T("events.on_note")
 	}
 	return resp, nil
 }
@@ -380,7 +380,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		}
 		if v, ok := r.Bool("events"); ok {
 			c.Events = v
-			changes = append(changes, onOff(v, msgEventsOnNote, msgEventsOffNote))
+			changes = append(changes, onOff(v, r.T("events.on_note"), r.T("events.off_note")))
 		}
 		return c.Validate()
 	})

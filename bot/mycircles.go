@@ -134,7 +134,7 @@ func (b *Bot) myCircles(ctx context.Context, lang i18n.Locale, guildID, userID s
 		}
 		resp.Components = append(resp.Components, Row(nav(lang.T("mycircles.previous_button"), "prev", page-1), nav(lang.T("mycircles.next_button"), "next", page+1)))
 	}
-	resp.Components = append(resp.Components, calendarRow(guildID, userID))
+	resp.Components = append(resp.Components, calendarRow(lang, guildID, userID))
 	head = append(head, lang.T("mycircles.only_you")+" "+peerSupportNote(lang))
 	resp.Content = strings.Join(head, "\n\n")
 	return resp, nil

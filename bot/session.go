@@ -162,29 +162,29 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if r.Member.Permissions&discordgo.PermissionViewChannel == 0 {
-		return nil, circles.Errorf(circles.EForbidden, "You can only flag messages in a session you can see.")
+		return nil, lerr(circles.EForbidden, "flag.cant_see")
 	}
 	c, err := b.store.Circle(ctx, r.GuildID, s.CircleID)
 	if err != nil {
 		return nil, err
 	}
 	link := fmt.Sprintf("https://discord.com/channels/%s/%s/%s", r.GuildID, channelID, data.TargetID)
-	msg := fmt.Sprintf("🚩 A message in a session of **%s** was flagged for a facilitator's attention: %s\nPlease have a look when you can. (circlebot doesn't store the message or say who flagged it.)", c.EscapedName(), link)
+	args := i18n.Args{"Circle": c.EscapedName(), "Link": link}
 	told := 0
 	for _, f := range c.Facilitators {
 		if f == r.UserID {
 			continue
 		}
-		if b.dm(f, &discordgo.MessageSend{Content: msg}) == nil {
+		if b.dmIn(r.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend { return &discordgo.MessageSend{Content: l.T("flag.dm", args)} }) == nil {
 			told++
 		}
 	}
 	b.log.Info("message flagged to facilitators", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "told", told)
 	if told == 0 {
 		if c.IsFacilitator(r.UserID) && len(c.Facilitators) == 1 {
-			return Reply("You're the only facilitator of **%s**, so there was nobody else to tell.", c.EscapedName()), nil
+			return &Response{Content: r.T("flag.only_facilitator", args)}, nil
 		}
-		return Reply("I couldn't reach the facilitators of **%s** by DM (their DMs may be closed). Please contact a server moderator.", c.EscapedName()), nil
+		return &Response{Content: r.T("flag.unreachable", args)}, nil
 	}
-	return Reply("Thanks — the facilitators have been told privately."), nil
+	return &Response{Content: r.T("flag.told")}, nil
 }
