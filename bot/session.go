@@ -175,7 +175,9 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 		if f == r.UserID {
 			continue
 		}
-		if b.dmIn(r.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend { return &discordgo.MessageSend{Content: l.T("flag.dm", args)} }) == nil {
+		if b.dmIn(r.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend {
+			return &discordgo.MessageSend{Content: l.T("flag.dm", args)}
+		}) == nil {
 			told++
 		}
 	}
