@@ -285,6 +285,7 @@ func (b *Bot) afterLeave(ctx context.Context, res circles.LeaveResult) {
 	if err := b.refreshAccess(ctx, guildID, circleID); err != nil {
 		b.log.Error("updating channel access after leave", "guild", guildID, "circle", circleID, "err", err)
 	}
+	b.cardChanged(guildID, circleID)
 	if len(res.Promoted) == 0 {
 		return
 	}
@@ -307,6 +308,7 @@ func (b *Bot) afterCircleUpdate(ctx context.Context, c circles.Circle, promoted 
 		}
 	}
 	b.tellPromoted(c, promoted)
+	b.cardChanged(c.GuildID, c.ID)
 }
 
 // tellPromoted DMs the people a freed seat went to. Their channel access

@@ -75,6 +75,10 @@ type Options struct {
 	// MemberCheckTimeout is how long the start-up check of who is still in
 	// a server waits for the gateway's answer (checkMembers). Default 30s.
 	MemberCheckTimeout time.Duration
+	// EditInterval is how often one of the bot's live messages (a round,
+	// a circle card) is edited at most; changes in between are folded
+	// into one edit. Default 2s.
+	EditInterval time.Duration
 	// RunScheduler starts the scheduler's timer loop on Start. Tests and the
 	// demo leave it off and drive Scheduler().RunDue on a manual clock.
 	RunScheduler bool
@@ -146,6 +150,12 @@ type Bot struct {
 	memberRequests *rate.Limiter
 
 	locales locales // servers' preferred locales, members' last noted (locale.go)
+	// The facilitator room (round.go, card.go): live rounds, in memory
+	// only; bootID tells this process's round buttons from an earlier
+	// one's; edits coalesces the edits of live messages.
+	rounds *roundRegistry
+	bootID int
+	edits  *coalescer
 
 	// lastSweep is when ended memberships were last swept (retention.go).
 	sweepMu   sync.Mutex
@@ -210,7 +220,19 @@ func New(o Options) (*Bot, error) {
 		registered:     map[string]bool{},
 		chunkWaiters:   map[string]chan *discordgo.GuildMembersChunk{},
 		memberRequests: newMemberRequestPace(),
+		rounds:         newRoundRegistry(),
+		bootID:         newBootID(),
 	}
+	b.edits = newCoalescer(o.EditInterval, func(f func()) bool {
+		ok := b.track()
+		if ok {
+			go func() {
+				defer b.wg.Done()
+				f()
+			}()
+		}
+		return ok
+	})
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	b.router = NewRouter(o.Logger, o.Clock.Now)
 	b.router.metrics = o.Metrics
@@ -325,9 +347,12 @@ func (b *Bot) Start(ctx context.Context) error {
 	if _, err := b.SweepEnded(ctx); err != nil {
 		b.log.Error("retention: sweeping ended memberships", "err", err)
 	}
+	// Rounds are in memory: those a restart lost are reset in the background.
+	b.goTracked(func() { b.resetRounds(withRetryBudget(b.ctx, budgetFollowup)) })
 	if b.opts.RunScheduler {
 		b.goTracked(func() { _ = b.sched.Run(b.ctx) })
 		b.goTracked(b.purgeLoop)
+		b.goTracked(func() { b.every(time.Second, b.CheckRoundTimers) })
 	}
 	return nil
 }
@@ -479,16 +504,23 @@ func (b *Bot) noteRemovedWhileAway(in []*discordgo.Guild) {
 }
 
 func (b *Bot) purgeLoop() {
-	t := time.NewTicker(time.Hour)
+	b.every(time.Hour, func() {
+		if err := b.Housekeeping(b.ctx); err != nil {
+			b.log.Error("housekeeping: purging removed guilds, sweeping ended memberships", "err", err)
+		}
+	})
+}
+
+// every runs f every d until the bot closes.
+func (b *Bot) every(d time.Duration, f func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-b.ctx.Done():
 			return
 		case <-t.C:
-			if err := b.Housekeeping(b.ctx); err != nil {
-				b.log.Error("housekeeping: purging removed guilds, sweeping ended memberships", "err", err)
-			}
+			f()
 		}
 	}
 }

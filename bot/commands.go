@@ -109,6 +109,10 @@ func Commands() []*discordgo.ApplicationCommand {
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionUser, Name: "member", Description: "The person to remove", Required: true},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "lift", Description: "Set to true to lift an earlier removal so they may join again"}),
 			sub("archive", "Archive a circle: no more sessions, members are told", circleOption("The circle to archive")),
+			sub("round", "Start a round in the open session: everyone gets a turn", circleOption("The circle whose session to run a round in"),
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionInteger, Name: "minutes", Description: "Speaking time per person, 1–10 minutes (default: no timer)", MinValue: ptr(1.0), MaxValue: 10}),
+			sub("post", "Post the circle's public card, with a join button, in a channel", circleOption("The circle to post a card of"),
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "Where to post the card", Required: true, ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}}),
 		}},
 		{Name: "setup", Description: "Set up circlebot for this server (admins)", Contexts: guildOnly, DefaultMemberPermissions: &manageGuild, Options: []*discordgo.ApplicationCommandOption{
 			{Type: discordgo.ApplicationCommandOptionRole, Name: "facilitator_role", Description: "Role whose members may create and run circles"},

@@ -31,8 +31,20 @@ func (b *Bot) dm(userID string, msg *discordgo.MessageSend) error {
 		reason := metrics.DMError
 		if closed {
 			reason = metrics.DMClosed
+			b.noteReachable(userID, false)
 		}
 		b.opts.Metrics.DMFailed(reason)
+		return err
 	}
-	return err
+	b.noteReachable(userID, true)
+	return nil
+}
+
+// noteReachable records whether a DM reached userID (the roster marks
+// members with closed DMs), logging a failure to record it: the DM itself
+// is what matters.
+func (b *Bot) noteReachable(userID string, reachable bool) {
+	if err := b.store.SetDMReachable(b.ctx, userID, reachable, b.clock.Now()); err != nil && b.ctx.Err() == nil {
+		b.log.Warn("recording whether a DM got through", "user", userID, "err", err)
+	}
 }

@@ -20,7 +20,7 @@ import (
 // facilitators or admins to change it.
 
 // circleSubcommands take a "circle" option with autocomplete.
-var circleSubcommands = []string{"edit", "guidelines", "prompts", "schedule", "skip", "open", "close", "roster", "remove", "archive"}
+var circleSubcommands = []string{"edit", "guidelines", "prompts", "schedule", "skip", "open", "close", "roster", "remove", "archive", "round", "post"}
 
 // facilitatorRoutes registers the handlers of this feature.
 func (b *Bot) facilitatorRoutes() {

@@ -21,7 +21,11 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	if !hasScheduleOptions(r) {
-		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ When "+c.EscapedName()+" meets")}}, nil
+		e := b.scheduleEmbed(ctx, c, "🗓️ When "+c.EscapedName()+" meets")
+		if err := b.addComing(ctx, c, e); err != nil {
+			return nil, err
+		}
+		return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 	}
 	if c.Archived {
 		return nil, circles.Errorf(circles.EConflict, "%s is archived, so it has no schedule to change.", c.EscapedName())
@@ -88,6 +92,7 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // its event is cancelled
+	b.cardChanged(c.GuildID, c.ID)
 	nextText := "There is no later session planned."
 	occ, oerr := b.sched.Upcoming(ctx, c, 1)
 	if oerr == nil && len(occ) > 0 {
@@ -221,8 +226,13 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	var active, waitlist, removed []string
-	speakers, listeners := 0, 0
+	speakers, listeners, unreachable := 0, 0, 0
 	for _, e := range entries {
+		dms := ""
+		if !e.DMUnreachableAt.IsZero() && e.Status != circles.StatusRemoved {
+			dms = unreachableNote(e.DMUnreachableAt)
+			unreachable++
+		}
 		switch e.Status {
 		case circles.StatusActive:
 			consent := "✓ consent current"
@@ -234,9 +244,9 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 			} else {
 				speakers++
 			}
-			active = append(active, fmt.Sprintf("<@%s> · %s · %s", e.UserID, e.Mode, consent))
+			active = append(active, fmt.Sprintf("<@%s> · %s · %s%s", e.UserID, e.Mode, consent, dms))
 		case circles.StatusWaitlisted:
-			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s", e.Position, e.UserID, e.Mode))
+			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s%s", e.Position, e.UserID, e.Mode, dms))
 		case circles.StatusRemoved:
 			removed = append(removed, fmt.Sprintf("<@%s>", e.UserID))
 		}
@@ -254,6 +264,12 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 	listFields(e, fmt.Sprintf("Waitlist (%d)", len(waitlist)), waitlist, "Nobody is waiting.")
 	if len(removed) > 0 {
 		listFields(e, fmt.Sprintf("Removed (%d): lift with /circle remove lift:true", len(removed)), removed, "")
+	}
+	if unreachable > 0 {
+		e.Description += "\n" + unreachableSummary(unreachable)
+	}
+	if err := b.addComing(ctx, c, e); err != nil {
+		return nil, err
 	}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 }

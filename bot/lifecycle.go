@@ -112,9 +112,11 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 		return err
 	}
 	defer unlock()
+	b.cardChanged(c.GuildID, c.ID) // its next session is another now
 	if s.ChannelID == "" {
 		return nil
 	}
+	b.endRoundIn(s.ChannelID)
 	g, err := b.settings(ctx, c.GuildID)
 	if err != nil {
 		return err
@@ -561,7 +563,7 @@ func welcomeMessage(lang i18n.Locale, c circles.Circle, s circles.Session, grant
 		}
 	}
 	sb.WriteString("!\n")
-	sb.WriteString(lang.T("channel.welcome_body", i18n.Args{"Circle": c.EscapedName(), "End": fmt.Sprintf("<t:%d:t>", s.End.Unix()), "Flag": lang.T("menu.flag")}))
+	sb.WriteString(lang.T("channel.welcome_body", i18n.Args{"Circle": c.EscapedName(), "End": fmt.Sprintf("<t:%d:t>", s.End.Unix()), "Flag": lang.T("menu.flag"), "WhoCanRead": whoCanReadNote(lang)}))
 	return sb.String(), mention
 }
 
@@ -588,7 +590,9 @@ func (b *Bot) openingMessage(ctx context.Context, c circles.Circle, s circles.Se
 			Color:       0x9b8def,
 		})
 	}
-	return &discordgo.MessageSend{Content: content, Embeds: embeds}, mention, prompt, nil
+	// A facilitator starts a round from the welcome (round.go).
+	start := Row(Button(startRoundLabel(lang), discordgo.SecondaryButton, b.roundID(c.GuildID, c.ID, s.ID, 0, roundStart)))
+	return &discordgo.MessageSend{Content: content, Embeds: embeds, Components: []discordgo.MessageComponent{start}}, mention, prompt, nil
 }
 
 func promptMessage(lang i18n.Locale, c circles.Circle, index int) string {

@@ -328,7 +328,7 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 	default:
 		sb.WriteString(r.T("join.before", i18n.Args{"Circle": c.EscapedName()}) + "\n\n")
 	}
-	sb.WriteString(r.T("join.consent", i18n.Args{"Version": c.Guidelines.Version}) + "\n\n")
+	sb.WriteString(r.T("join.consent", i18n.Args{"Version": c.Guidelines.Version}) + "\n" + whoCanReadNote(r.Lang) + "\n\n")
 	sb.WriteString(r.T("join.next", i18n.Args{"Next": b.nextSessionText(r.Lang, c, st, now)}) + "\n")
 	if !renewal && s.membersLeft(c) == 0 {
 		sb.WriteString(r.T("join.full", i18n.Args{"Count": c.Capacity, "Ahead": s.waitlist}) + "\n")
@@ -511,6 +511,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	b.tellPromoted(c, res.Promoted)
+	b.cardChanged(c.GuildID, c.ID)
 	if m.Status == circles.StatusActive {
 		text += "\n" + r.T("join.next", i18n.Args{"Next": b.readNextSessionText(ctx, r.Lang, c)}) + "\n" + r.T("join.after")
 	}

@@ -221,6 +221,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		b.tellLacking(ctx, c, s, lacking)
 	}
 
+	b.cardChanged(c.GuildID, c.ID) // cards say it is in session
 	// 4. The rest of the opening.
 	if s, err = b.finishOpening(ctx, c, s); err != nil {
 		log.Warn("session open, but part of its opening failed; retrying it aside", "err", err)

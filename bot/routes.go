@@ -8,4 +8,6 @@ func (b *Bot) routes() {
 	b.facilitatorRoutes()
 	b.adminRoutes()
 	b.sessionRoutes()
+	b.roundRoutes()
+	b.cardRoutes()
 }

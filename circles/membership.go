@@ -40,6 +40,10 @@ type Membership struct {
 	Reminders      bool         `json:"reminders"`
 	ConsentVersion int          `json:"consent_version"`
 	RemovedBy      string       `json:"removed_by,omitempty"`
+	// DMUnreachableAt is when a DM to them last failed because they
+	// don't take DMs from the bot (zero: none has, since the last one
+	// that got through), so facilitators know who missed a reminder.
+	DMUnreachableAt time.Time `json:"dm_unreachable_at,omitzero"`
 }
 
 // HasCurrentConsent reports whether the member consented to guidelines version v.

@@ -17,6 +17,9 @@ type Store interface {
 	SessionStore
 	PrivacyStore
 	LocaleStore
+	CardStore
+	ReachStore
+	RoundStore
 }
 
 // LocaleStore keeps languages as bare Discord locale codes: a circle's

@@ -17,7 +17,7 @@ import (
 // withdrawn. position is the 1-based place on the waitlist of the
 // membership's own mode, 0 when not waitlisted.
 const membershipCols = `m.guild_id, m.circle_id, m.user_id, m.mode, m.status, m.joined_at, m.waitlisted_at,
-	m.updated_at, m.reminders, m.removed_by,
+	m.updated_at, m.reminders, m.removed_by, m.dm_unreachable_at,
 	COALESCE((SELECT CASE e.action WHEN 'given' THEN e.guidelines_version ELSE 0 END
 		FROM consent_events e WHERE e.circle_id = m.circle_id AND e.user_id = m.user_id
 		ORDER BY e.at DESC, e.id DESC LIMIT 1), 0),
@@ -26,10 +26,11 @@ const membershipCols = `m.guild_id, m.circle_id, m.user_id, m.mode, m.status, m.
 			AND w.waitlist_seq IS NOT NULL AND w.waitlist_seq <= m.waitlist_seq) END`
 
 func scanMembership(r scanner) (m circles.Membership, position int, err error) {
-	var joined, waitlisted, updated sql.NullInt64
+	var joined, waitlisted, updated, unreachable sql.NullInt64
 	err = r.Scan(&m.GuildID, &m.CircleID, &m.UserID, &m.Mode, &m.Status, &joined, &waitlisted, &updated,
-		&m.Reminders, &m.RemovedBy, &m.ConsentVersion, &position)
+		&m.Reminders, &m.RemovedBy, &unreachable, &m.ConsentVersion, &position)
 	m.JoinedAt, m.WaitlistedAt, m.UpdatedAt = fromMS(joined), fromMS(waitlisted), fromMS(updated)
+	m.DMUnreachableAt = fromMS(unreachable)
 	return m, position, err
 }
 

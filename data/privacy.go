@@ -180,7 +180,7 @@ func (s *Store) EraseUser(ctx context.Context, guildID, userID string, at time.T
 		}{
 			{&e.Memberships, `DELETE FROM memberships WHERE user_id = ? AND status <> 'removed' AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.RemovalsKept, `UPDATE memberships SET mode = 'member', joined_at = NULL, waitlisted_at = NULL,
-				reminders = 0, removed_by = '' WHERE user_id = ? AND status = 'removed' AND ` + inGuild, []any{userID, guildID, guildID}},
+				reminders = 0, removed_by = '', dm_unreachable_at = NULL WHERE user_id = ? AND status = 'removed' AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.ConsentEvents, `DELETE FROM consent_events WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.RSVPs, `DELETE FROM rsvps WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.Facilitations, `DELETE FROM circle_facilitators WHERE user_id = ?

@@ -15,7 +15,7 @@ const sweepBatch = 500
 
 // bareMarker is a removal cut down to its marker: what EraseUser keeps,
 // and all SweepEnded keeps of a removal.
-const bareMarker = `mode = 'member' AND joined_at IS NULL AND waitlisted_at IS NULL AND reminders = 0 AND removed_by = ''`
+const bareMarker = `mode = 'member' AND joined_at IS NULL AND waitlisted_at IS NULL AND reminders = 0 AND removed_by = '' AND dm_unreachable_at IS NULL`
 
 // sweepEndedSQL finds up to ? memberships that ended before ? and still
 // hold more than a bare removal marker.
@@ -76,7 +76,7 @@ func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep
 				out.ConsentEvents += int(k)
 				if e.removed {
 					if _, err := tx.ExecContext(ctx, `UPDATE memberships SET mode = 'member', joined_at = NULL,
-						waitlisted_at = NULL, reminders = 0, removed_by = '' WHERE circle_id = ? AND user_id = ?`,
+						waitlisted_at = NULL, reminders = 0, removed_by = '', dm_unreachable_at = NULL WHERE circle_id = ? AND user_id = ?`,
 						e.circle, e.user); err != nil {
 						return err
 					}

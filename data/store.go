@@ -232,8 +232,18 @@ func (e callerError) Error() string { return e.err.Error() }
 // write lock is taken at BEGIN, so the state fn reads cannot change before
 // it writes: this is what makes check-then-write rules (seats, waitlist
 // order) hold under concurrency.
+//
+// A write that has begun is not cut short by its caller's context: the
+// context is checked once, before BEGIN, and the transaction then runs to
+// its commit or rollback. go-sqlite3 interrupts a statement whose context
+// ends, and an interrupted BEGIN can still leave the one writer connection
+// inside a transaction (mattn/go-sqlite3#764), which would refuse every
+// later write. Writes are short; a waiting BEGIN is bounded by busy_timeout.
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return runTx(ctx, s.w, fn)
+	if err := ctx.Err(); err != nil {
+		return circles.Internal(fmt.Errorf("begin: %w", err))
+	}
+	return runTx(context.WithoutCancel(ctx), s.w, fn)
 }
 
 // read runs fn in one transaction on the read-only pool, so a method sees one

@@ -124,6 +124,8 @@ func Run(parent context.Context, o Options) error {
 		{"The facilitator adds a seat: the waitlist moves up", d.stepEdit},
 		{"The facilitator revises the guidelines", d.stepGuidelines},
 		{"An extra session: members agree again and are let in", d.stepOpenNow},
+		{"The facilitator runs a round with a timer", d.stepRound},
+		{"A circle card: a newcomer joins from its button", d.stepCard},
 		{"The facilitator ends the session early", d.stepCloseNow},
 		{"The facilitator moves the circle to Thursdays", d.stepSchedule},
 		{"The facilitator skips the next session", d.stepSkip},
@@ -216,6 +218,7 @@ func setUp(ctx context.Context, o Options) (_ *demo, err error) {
 		Clock:         d.clock,
 		Logger:        logger(o.Log),
 		Defaults:      bot.Defaults{TimeZone: zone, Capacity: 10, SessionMinutes: 60, RetentionHours: 24, ReminderMinutes: 60},
+		EditInterval:  50 * time.Millisecond, // the walkthrough waits for each edit
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the bot: %w", err)

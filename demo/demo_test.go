@@ -65,6 +65,9 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"Fran ▸ /circle open", "Opened a session of **Grief circle**: #grief-circle-2026-12-03",
 		"circlebot ▸ DM to Ben\n    │ 🌱", "a DM like it to Chloé, Elif, Gus and Hana",
 		"Ben ▸ clicks [I agree to version 2]", "come on in",
+		// A round with a timer; a circle card joined from its button.
+		"Fran ▸ clicks [🔄 Start a round (facilitators)]", "Ben ▸ clicks [✋ Raise hand]", "🎙️ **Speaking:** @Ben", "⏰ **Time's up**, @Ben", "The round has ended",
+		"Fran ▸ /circle post circle:\"Grief circle\" channel:#find-a-circle", "Jas ▸ clicks [Read the guidelines & join]", "Jas ▸ clicks [Join as listener]",
 		"Fran ▸ /circle close", "Closed the session of **Grief circle**",
 		// The schedule, a skip, planning ahead.
 		"Fran ▸ /circle schedule circle:\"Grief circle\"\n", "▌🗓️ When Grief circle meets",
@@ -82,7 +85,7 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"Ada ▸ /setup crisis_resources:true", "Ada ▸ fills in the form",
 		"Hana ▸ /helpnow\n  circlebot ▸ (only Hana sees this)\n    │ 💙 **If you are in danger, call your local emergency number now.**\n    │ Circles are peer support, not therapy or medical care. The people below can help right now:\n    │ ┃ ▌Crisis resources\n    │ ┃ **In an emergency, call 112.**",
 		"Fran ▸ clicks [Archive Grief circle]", "Archived **Grief circle**", "🗂️ **Grief circle** has been archived",
-		"Ada ▸ removes circlebot from the server", "moves to Thu 10 Dec 20:25 CET", "Nothing about Harbour Community is left",
+		"Ada ▸ removes circlebot from the server", "moves to Thu 10 Dec 20:27 CET", "Nothing about Harbour Community is left",
 		"Demo finished in",
 		"server set up, circle created, 3 joined with consent, 1 waitlisted, session channel #grief-circle-2026-12-01 opened, closed, deleted after retention, " +
 			"guidelines v2 agreed mid-session, 1 removal lifted, 1 member's data erased, circle archived, server data purged after 7 days.",

@@ -33,7 +33,7 @@ type route struct {
 	segs       []string
 	h          handlerFunc
 	world      worldBy
-	msgRate    bool // message-creation bucket (MessageLimit)
+	msgRate    bool // a per-channel message bucket (MessageLimit): creating and editing messages
 	noGlob     bool // exempt from the global limit (interaction callbacks)
 }
 
@@ -99,7 +99,8 @@ var routeTable = buildRoutes([]route{
 	{method: "PUT", tmpl: "/channels/{channel_id}/messages/pins/{message_id}", op: "create_pin", h: pinMessage},
 	{method: "DELETE", tmpl: "/channels/{channel_id}/messages/pins/{message_id}", op: "delete_pin", h: unpinMessage},
 	{method: "GET", tmpl: "/channels/{channel_id}/messages/{message_id}", op: "get_message", h: getMessage},
-	{method: "PATCH", tmpl: "/channels/{channel_id}/messages/{message_id}", op: "update_message", h: editMessage},
+	// Edits are limited per channel like creating messages (MessageLimit).
+	{method: "PATCH", tmpl: "/channels/{channel_id}/messages/{message_id}", op: "update_message", h: editMessage, msgRate: true},
 	{method: "DELETE", tmpl: "/channels/{channel_id}/messages/{message_id}", op: "delete_message", h: deleteMessage},
 	{method: "GET", tmpl: "/channels/{channel_id}/pins", op: "deprecated_list_pins", deprecated: true, h: listPins},
 	{method: "PUT", tmpl: "/channels/{channel_id}/pins/{message_id}", op: "deprecated_create_pin", deprecated: true, h: pinMessage},

@@ -21,7 +21,7 @@ type Options struct {
 	DeferredWait        time.Duration // how long RunCommand & co wait after a deferral; default 10s
 	HeartbeatInterval   time.Duration // sent in HELLO; default 41.25s
 	RouteLimit          int           // requests per RouteWindow per bucket; default 10
-	MessageLimit        int           // POST /channels/{id}/messages per RouteWindow per channel; default 5
+	MessageLimit        int           // POST, and PATCH, /channels/{id}/messages… per RouteWindow per channel (each its own bucket); default 5
 	RouteWindow         time.Duration // default 1s
 	GlobalLimit         int           // requests per second per world; default 50
 	BotName             string        // default "circlebot"
