@@ -40,6 +40,10 @@ func TestGermanMemberThroughACircle(t *testing.T) {
 	wantContains(t, screen.Content, "Before you join Trauerkreis")
 	wantContains(t, h.clickOn(en, screen, "join", string(circles.ModeMember)).Content, "Welcome to **Trauerkreis**")
 
+	// Joining again says so, in German too.
+	again := h.run(de, "join", discordsim.O("circle", circlePick(c)))
+	wantContains(t, again.Content, "Du bist schon in **Trauerkreis**, als Mitglied")
+
 	mine := h.run(de, "mycircles")
 	wantContains(t, mine.Content, "Nur du kannst das sehen")
 	wantLabels(t, "German /mycircles", mine.Buttons(), "📅 Zum Kalender hinzufügen", "Ich komme · Trauerkreis")

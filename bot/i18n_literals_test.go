@@ -34,6 +34,9 @@ var operatorFiles = map[string]string{
 	"ratelimit.go": "transport errors, logged",
 	"client.go":    "the User-Agent",
 	"liblog.go":    "discordgo's log lines",
+	// Not an operator's file, but its literals are the domain's English
+	// formats, the keys to their catalog messages (TestDomainErrorKeys).
+	"errors_i18n.go": "the domain's error formats, looked up, never shown",
 }
 
 // quietCalls are the calls whose string arguments people never see.

@@ -149,8 +149,9 @@ func lerr(code circles.Code, key string, args ...i18n.Args) error {
 }
 
 // errorText is the user-facing text of err in lang: a refusal's catalog
-// message, the internal-error message, or (errors from the domain and the
-// store, which speak English) the error's own message.
+// message, the internal-error message, a domain error's catalog message
+// (errors_i18n.go), or, for a domain error not in the catalogs yet, the
+// error's own English message.
 func errorText(err error, lang i18n.Locale) string {
 	var le *localError
 	if errors.As(err, &le) {
@@ -158,6 +159,9 @@ func errorText(err error, lang i18n.Locale) string {
 	}
 	if circles.ErrorCode(err) == circles.EInternal {
 		return i18n.T(lang, "error.internal")
+	}
+	if text, ok := domainErrorText(err, lang); ok {
+		return text
 	}
 	return circles.ErrorMessage(err)
 }
