@@ -48,6 +48,11 @@ func TestGermanMemberThroughACircle(t *testing.T) {
 	wantContains(t, mine.Content, "Nur du kannst das sehen")
 	wantLabels(t, "German /mycircles", mine.Buttons(), "📅 Zum Kalender hinzufügen", "Ich komme · Trauerkreis")
 
+	wantContains(t, h.run(de, "privacy export").Content, "📄 Hier ist alles, was circlebot auf diesem Server über dich gespeichert hat: 1 Mitgliedschaft", "circlebot speichert nie")
+	erase := h.run(de, "privacy delete")
+	wantContains(t, erase.Content, "Alles löschen, was circlebot auf diesem Server")
+	wantLabels(t, "German /privacy delete", erase.Buttons(), "Meine Daten löschen", "Abbrechen")
+
 	// The reminders: each in its reader's language, buttons too.
 	s := h.facPlanned(c.ID)[0]
 	h.lcRunUntil(s.Start.Add(-time.Hour))

@@ -74,7 +74,6 @@ var literalsPending = map[string]bool{
 	"opening.go":              true,
 	"permissions.go":          true,
 	"perms_check.go":          true,
-	"privacy.go":              true,
 	"problems.go":             true,
 	"room_text.go":            true, // from main (room), merged before converting
 	"roles.go":                true,
