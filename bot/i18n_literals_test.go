@@ -65,7 +65,6 @@ var literalsPending = map[string]bool{
 	"channels.go":             true,
 	"commands.go":             true,
 	"facilitator.go":          true,
-	"facilitator_modals.go":   true,
 	"facilitator_sessions.go": true,
 	"guilds.go":               true,
 	"messages_schedule.go":    true, // from main (events), merged before converting
