@@ -131,7 +131,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
 	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fieldScheduleWarnings, Value: truncate(strings.Join(w, "\n"), 1024)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(w, "\n"), 1024)})
 	}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}}
 	if c.Events {
@@ -213,9 +213,9 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 	repeat, hasRepeat := r.String("repeat"), r.Options["repeat"] != nil
 	switch {
 	case hasRepeat && hasCron:
-		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatWithCron)
+		return rule, lerr(circles.EInvalid, "schedule.repeat_with_cron")
 	case hasRepeat && !hasWeekday && !hasClock && (create || rule.Cron != ""):
-		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatNeedsWeekday)
+		return rule, lerr(circles.EInvalid, "schedule.repeat_needs_weekday")
 	}
 	if hasRepeat {
 		if err := applyRepeat(&rule, repeat); err != nil {

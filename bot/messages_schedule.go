@@ -6,52 +6,14 @@ import (
 	"github.com/circlebot/circlebot/circles"
 )
 
-// User-facing words of the schedule shapes (every few weeks, nth weekday
-// of the month), the confirm step of a schedule change and the choice of
-// session to skip, in one place for localisation.
+// Words of the schedule shapes (every few weeks, nth weekday of the
+// month) and of the choice of session to skip, still English: they are
+// part of describeRule (facilitator.go). The confirm step's words are the
+// catalog's schedule.* keys.
 
-// repeatChoiceNames name the repeat option's choices, by value.
-var repeatChoiceNames = []struct{ value, name string }{
-	{"weekly", "Every week"},
-	{"2w", "Every 2 weeks (fortnightly)"},
-	{"3w", "Every 3 weeks"},
-	{"4w", "Every 4 weeks"},
-	{"m1", "Monthly: the first <weekday> of the month"},
-	{"m2", "Monthly: the second <weekday> of the month"},
-	{"m3", "Monthly: the third <weekday> of the month"},
-	{"m4", "Monthly: the fourth <weekday> of the month"},
-	{"mlast", "Monthly: the last <weekday> of the month"},
-}
-
-const (
-	repeatOptionDescription  = "How often, with weekday: every week (default), every 2–4 weeks, or monthly (first…last weekday)"
-	eventsOptionDescription  = "Show each session in the server's Events tab (people who click Interested are visible)"
-	skipSessionDescription   = "Which upcoming session to skip (default: the next one)"
-	msgRepeatWithCron        = "The repeat option goes with weekday and time; a cron schedule says by itself how often the circle meets. Please give one or the other."
-	msgRepeatNeedsWeekday    = "Please also give the weekday and time the circle meets (repeat says how often, weekday and time say when)."
-	msgScheduleUnchanged     = "Nothing was changed."
-	msgScheduleProposalStale = "This proposal has expired or was already answered (proposals last 15 minutes and don't survive a restart). Please run /circle schedule again."
-	msgScheduleChangedSince  = "The schedule of %s was changed by someone else since this proposal. Nothing was saved; please run /circle schedule again to see it."
-	msgSkipNotUpcoming       = "That isn't one of the next sessions of %s any more. Please choose again from the list."
-)
-
-func msgRepeatUnknown(v string) string {
-	return fmt.Sprintf("\"%s\" is not a repeat I know. Choose one from the list.", circles.EscapeMarkdown(v))
-}
-
-func msgConfirmSchedule(name string) string {
-	return fmt.Sprintf("🗓️ Change when %s meets?", name)
-}
-
-const (
-	fieldScheduleNow      = "Now"
-	fieldScheduleNew      = "New schedule"
-	fieldScheduleNext     = "First three sessions under it (in your time zone)"
-	fieldScheduleWarnings = "Before you save"
-	msgConfirmFooter      = "Nothing changes until you click Save. Members are told by DM about any planned session that moves."
-	buttonSaveSchedule    = "Save schedule"
-	buttonCancel          = "Cancel"
-)
+// repeatValues are the repeat option's choices; their names are the
+// catalog's choice.repeat.<value>.
+var repeatValues = []string{"weekly", "2w", "3w", "4w", "m1", "m2", "m3", "m4", "mlast"}
 
 // describeShape says how often a weekday rule meets, in a sentence part:
 // "Every Tuesday", "Every 2 weeks on Tuesday (from 8 Dec 2026)", "On the
