@@ -93,19 +93,18 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // its event is cancelled
 	b.cardChanged(c.GuildID, c.ID)
-	nextText := "There is no later session planned."
 	occ, oerr := b.sched.Upcoming(ctx, c, 1)
-	if oerr == nil && len(occ) > 0 {
-		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
-	}
-	told := b.tellMembers(ctx, c, false, func(l i18n.Locale) string {
-		next := l.T("dm.no_later_session")
+	nextText := func(l i18n.Locale) string {
 		if oerr == nil && len(occ) > 0 {
-			next = l.T("dm.moved_next", i18n.Args{"When": Timestamp(occ[0].Start)})
+			return l.T("dm.moved_next", i18n.Args{"When": Timestamp(occ[0].Start)})
 		}
-		return l.T("dm.skipped", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(skipped.Start), "Next": next})
+		return l.T("dm.no_later_session")
+	}
+	args := i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(skipped.Start)}
+	told := b.tellMembers(ctx, r.Lang, c, false, func(l i18n.Locale) string {
+		return l.T("dm.skipped", args, i18n.Args{"Next": nextText(l)})
 	})
-	return Reply("Skipped the session of **%s** on %s. %s\n%s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText, told), nil
+	return &Response{Content: r.T("facilitator.skipped", args, i18n.Args{"Next": nextText(r.Lang)}) + "\n" + told}, nil
 }
 
 // circleOpen: /circle open opens a session now.
@@ -129,7 +128,7 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 				// went wrong. The router logs an internal error.
 				return nil, fmt.Errorf("marking the facilitator present in session %d: %w", open[0].ID, perr)
 			}
-			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.EscapedName(), open[0].ChannelID), nil
+			return &Response{Content: r.T("facilitator.already_open", i18n.Args{"Circle": c.EscapedName(), "Channel": "<#" + open[0].ChannelID + ">"})}, nil
 		}
 	}
 	if err != nil {
@@ -140,10 +139,11 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("session opened by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
+	args := i18n.Args{"Circle": c.EscapedName(), "Channel": "<#" + s.ChannelID + ">", "End": ShortTimestamp(s.End)}
 	if s.ChannelID != "" {
-		return Reply("Opened a session of **%s**: <#%s>. It runs until %s.", c.EscapedName(), s.ChannelID, ShortTimestamp(s.End)), nil
+		return &Response{Content: r.T("facilitator.opened_in", args)}, nil
 	}
-	return Reply("Opened a session of **%s**. It runs until %s.", c.EscapedName(), ShortTimestamp(s.End)), nil
+	return &Response{Content: r.T("facilitator.opened", args)}, nil
 }
 
 // openFailed answers a /circle open whose open failed. A problem someone
@@ -185,22 +185,23 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 		}
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("closing a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-			return Reply("The session of **%s** is ending, but I couldn't finish locking its channel yet. I'll keep trying in the background.", c.EscapedName()), nil
+			return &Response{Content: r.T("facilitator.closing_retry", i18n.Args{"Circle": c.EscapedName()})}, nil
 		}
 		return nil, err
 	}
 	b.log.Info("session closed by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
-	msg := fmt.Sprintf("Closed the session of **%s**.", c.EscapedName())
+	msg := r.T("facilitator.closed", i18n.Args{"Circle": c.EscapedName()})
+	channel := i18n.Args{"Channel": "<#" + s.ChannelID + ">", "When": fmt.Sprintf("<t:%d:R>", s.DeleteAt.Unix())}
 	switch {
 	case s.ChannelID == "":
 	case s.State == circles.SessionDeleted:
-		msg += " Its channel has been deleted, as this server keeps no session channels after they end."
+		msg += " " + r.T("facilitator.closed_deleted")
 	case !s.DeleteAt.IsZero():
-		msg += fmt.Sprintf(" <#%s> is locked and will be deleted <t:%d:R>.", s.ChannelID, s.DeleteAt.Unix())
+		msg += " " + r.T("facilitator.closed_locked_until", channel)
 	default:
-		msg += fmt.Sprintf(" <#%s> is locked.", s.ChannelID)
+		msg += " " + r.T("facilitator.closed_locked", channel)
 	}
-	return Reply("%s", msg), nil
+	return &Response{Content: msg}, nil
 }
 
 // nothingToClose says that no session is open, and what to do instead.
@@ -315,7 +316,7 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 			return nil, err
 		}
 		b.log.Info("removal lifted", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
-		return &Response{Content: fmt.Sprintf("Lifted the removal of <@%s> from **%s**. They may join again with /join if they want to.", target, c.EscapedName())}, nil
+		return &Response{Content: r.T("facilitator.lifted", i18n.Args{"User": target, "Circle": c.EscapedName()})}, nil
 	}
 	if c.IsFacilitator(target) {
 		return nil, circles.Errorf(circles.EConflict, "<@%s> facilitates %s. To step them down, use /circle edit remove_facilitator first.", target, c.EscapedName())
@@ -329,11 +330,11 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 	_ = b.dmIn(r.GuildID, target, func(l i18n.Locale) *discordgo.MessageSend {
 		return &discordgo.MessageSend{Content: l.T("dm.removed", i18n.Args{"Circle": c.EscapedName()})}
 	})
-	msg := fmt.Sprintf("Removed <@%s> from **%s**. They no longer see its session channels and can't rejoin until you lift it with `/circle remove lift:true`. I let them know by DM, without giving a reason.", target, c.EscapedName())
+	msg := r.T("facilitator.removed", i18n.Args{"User": target, "Circle": c.EscapedName()})
 	for _, p := range res.Promoted {
-		msg += fmt.Sprintf("\n<@%s> moved up from the waitlist into the freed seat.", p.UserID)
+		msg += "\n" + r.T("facilitator.moved_up", i18n.Args{"User": p.UserID})
 	}
-	return Reply("%s", msg), nil
+	return &Response{Content: msg}, nil
 }
 
 // circleArchive: /circle archive asks for confirmation.
@@ -349,10 +350,10 @@ func (b *Bot) circleArchive(ctx context.Context, r *Request) (*Response, error) 
 	confirm, cancel := id, id
 	confirm.Arg, cancel.Arg = "confirm", "cancel"
 	return &Response{
-		Content: fmt.Sprintf("Archive **%s**? No more sessions will be planned, planned ones are cancelled, and its members told by DM. Its record stays for the server's history; this can't be undone from Discord.", c.EscapedName()),
+		Content: r.T("facilitator.archive_confirm", i18n.Args{"Circle": c.EscapedName()}),
 		Components: []discordgo.MessageComponent{Row(
-			Button("Archive "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
-			Button("Cancel", discordgo.SecondaryButton, cancel),
+			Button(r.T("facilitator.archive_button", i18n.Args{"Circle": truncate(c.Name, 60)}), discordgo.DangerButton, confirm),
+			Button(r.T("member.cancel_button"), discordgo.SecondaryButton, cancel),
 		)},
 	}, nil
 }
@@ -403,20 +404,20 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	b.sched.Kick()
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // events are cancelled
 
-	told := b.tellMembers(ctx, updated, true, func(l i18n.Locale) string {
+	told := b.tellMembers(ctx, r.Lang, updated, true, func(l i18n.Locale) string {
 		return l.T("dm.archived", i18n.Args{"Circle": updated.EscapedName()})
 	})
-	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.EscapedName(), told)}, nil
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: r.T("facilitator.archived", i18n.Args{"Circle": updated.EscapedName(), "Told": told})}, nil
 }
 
 // tellMembers DMs text to the circle's active members (and, with
 // waitlist, those waiting) and says, for the facilitator's reply, how many
-// it reached. A failed DM (closed DMs) is logged by dm and counted.
-func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, text func(i18n.Locale) string) string {
+// it reached, in lang. A failed DM (closed DMs) is logged by dm and counted.
+func (b *Bot) tellMembers(ctx context.Context, lang i18n.Locale, c circles.Circle, waitlist bool, text func(i18n.Locale) string) string {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
 		b.log.Error("listing members to tell", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return "I couldn't reach the member list just now, so members were not told by DM."
+		return lang.T("facilitator.told_unlisted")
 	}
 	told, failed := 0, 0
 	for _, m := range members {
@@ -431,9 +432,9 @@ func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, 
 	}
 	switch {
 	case told+failed == 0:
-		return "Nobody needed telling: the circle has no members right now."
+		return lang.T("facilitator.told_none")
 	case failed == 0:
-		return fmt.Sprintf("I told %d member%s by DM.", told, plural(told))
+		return lang.T("facilitator.told", i18n.Args{"Count": told})
 	}
-	return fmt.Sprintf("I told %d member%s by DM; %d couldn't be reached (their DMs are closed).", told, plural(told), failed)
+	return lang.T("facilitator.told_failed", i18n.Args{"Count": told, "Failed": failed})
 }
