@@ -205,6 +205,13 @@ func cmdRun(ctx context.Context, fs *flag.FlagSet, args []string, stdout, stderr
 		KeepEnded:       time.Duration(cfg.Data.KeepEndedDays) * 24 * time.Hour,
 		Metrics:         m,
 		RunScheduler:    true,
+
+		ShardCount:      int(cfg.Discord.Shards),
+		ShardIDs:        cfg.Discord.ShardList(),
+		GlobalRateLimit: cfg.Discord.RESTRate,
+		// The processes that share the database take turns to IDENTIFY
+		// through a file beside it.
+		IdentifyLockFile: cfg.Data.Path + "-identify",
 	})
 	if err != nil {
 		log.Error("starting the bot", "err", err)

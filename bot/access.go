@@ -161,10 +161,14 @@ func (b *Bot) refreshAccess(ctx context.Context, guildID string, circleID int64)
 }
 
 // syncOrRetry applies access to one session channel; if that fails, the
-// scheduler is asked to try again soon.
+// scheduler is asked to try again soon. So it is when another process
+// runs the server (a DM button, which reaches the process of shard 0,
+// changed someone's consent there): that process's session lock, not this
+// one's, keeps channel work on the session in order, so its scheduler
+// syncs the channel again from the store.
 func (b *Bot) syncOrRetry(ctx context.Context, c circles.Circle, s circles.Session) error {
 	err := b.applyAccess(ctx, c, s)
-	if err != nil {
+	if err != nil || !b.owned.Owns(c.GuildID) {
 		if werr := b.sched.WakeSoon(ctx, s.ID); werr != nil {
 			err = errors.Join(err, werr)
 		}

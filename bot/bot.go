@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
-	"golang.org/x/time/rate"
 
 	"github.com/circlebot/circlebot/circles"
 	"github.com/circlebot/circlebot/metrics"
@@ -63,10 +62,26 @@ type Options struct {
 
 	LateOpenGrace   time.Duration // default 15m
 	GuildPurgeGrace time.Duration // default 7 days
-	// GlobalRateLimit is the REST requests per second the bot allows itself
-	// (Discord's global limit is 50). Default 47: with the limiter's burst
-	// of 50 − rate, no second sees more than 50.
+	// GlobalRateLimit is the REST requests per second this process allows
+	// itself. Discord's global limit, 50, is per bot token, however many
+	// processes share it: by default a process takes its share of 47 (the
+	// rate plus the limiter's burst stay under 50) by the shards it runs,
+	// all 47 when it runs them all.
 	GlobalRateLimit int
+	// ShardCount is how many shards the gateway is split into; 0 takes
+	// the count Discord recommends (GET /gateway/bot, a shard per 1,000
+	// servers). ShardIDs are the shards this process runs, nil for all;
+	// they need ShardCount, which every process of the bot must share.
+	ShardCount int
+	ShardIDs   []int
+	// IdentifyLockFile, when set, is the file through which the processes
+	// of the bot on one host take turns to IDENTIFY (identify.go); ""
+	// paces this process's shards only. main puts it beside the database,
+	// which those processes share anyway.
+	IdentifyLockFile string
+	// IdentifyInterval is how long an identify bucket stays taken:
+	// Discord's 5s by default. Tests shorten it, with the simulator's.
+	IdentifyInterval time.Duration
 	// Retry tunes the retries of transient REST failures (retry.go);
 	// the zero value is production's.
 	Retry RetryOptions
@@ -96,12 +111,12 @@ type Options struct {
 	QuickClose bool
 }
 
-// Bot is circlebot's Discord adapter: one gateway session, the command
-// router, guild lifecycle, and the session channel work the scheduler asks
-// for.
+// Bot is circlebot's Discord adapter: a gateway session per shard it runs
+// (shards.go), one REST client, the command router, guild lifecycle, and
+// the session channel work the scheduler asks for.
 type Bot struct {
 	opts   Options
-	dg     *discordgo.Session
+	dg     *discordgo.Session // REST only; shards share its client
 	router *Router
 	sched  *schedule.Scheduler
 	store  circles.Store
@@ -116,10 +131,29 @@ type Bot struct {
 	closeMu sync.Mutex
 	closing bool
 
-	ready     chan struct{}
-	readyOnce sync.Once
-	gw        *gatewayWatch // a refusal while running (gateway.go)
-	botUserID string
+	// The shards this process runs (Start fixes them), by ID too; owned
+	// are their guilds. identify paces their IDENTIFYs, in buckets of
+	// maxConcurrency; limiter is the REST transport's global limiter.
+	shards   []*shard
+	byID     map[int]*shard
+	sessions sync.Map // *discordgo.Session → its *shard
+
+	owned          circles.Shards
+	identify       *identifyQueue
+	maxConcurrency int
+	limiter        *globalLimiter
+	// shardsLeft counts the shards Discord has not refused; refused is
+	// closed, with refusedErr, when it reaches 0 (Wait).
+	shardsLeft  atomic.Int32
+	refused     chan struct{}
+	refusedOnce sync.Once
+	refusedErr  *GatewayError
+
+	// identityMu guards the first READY's writing of botUserID (and of
+	// the application ID, when not configured): every shard's READY says
+	// the same.
+	identityMu sync.Mutex
+	botUserID  string
 
 	// regMu serialises command registration; registered holds the guilds
 	// (guild_ids mode) whose commands this process has written.
@@ -134,6 +168,8 @@ type Bot struct {
 	problemsTold sync.Map // problemKey → true
 	// eventLocks: one scheduled-event sync per circle at a time (events.go).
 	eventLocks sync.Map // int64 → *sync.Mutex
+	// eventsPending: circles whose last events sync failed (events.go).
+	eventsPending sync.Map // int64 → true
 	// proposals: schedule changes waiting for Save (recurrence.go).
 	proposals proposals
 	// alerts: when each trouble of a circle was last told (alert).
@@ -145,9 +181,6 @@ type Bot struct {
 	chunkMu      sync.Mutex
 	chunkWaiters map[string]chan *discordgo.GuildMembersChunk
 	nonces       atomic.Int64
-	// memberRequests paces REQUEST_GUILD_MEMBERS under the gateway's
-	// command limit, across all servers.
-	memberRequests *rate.Limiter
 
 	locales locales // servers' preferred locales, members' last noted (locale.go)
 	// The facilitator room (round.go, card.go): live rounds, in memory
@@ -188,8 +221,8 @@ func New(o Options) (*Bot, error) {
 	if o.MemberCheckTimeout == 0 {
 		o.MemberCheckTimeout = 30 * time.Second
 	}
-	if o.GlobalRateLimit == 0 {
-		o.GlobalRateLimit = defaultGlobalRateLimit
+	if err := validateShards(o); err != nil {
+		return nil, err
 	}
 	if o.Defaults.TimeZone == "" {
 		o.Defaults.TimeZone = "UTC"
@@ -200,28 +233,25 @@ func New(o Options) (*Bot, error) {
 	if o.Defaults.SessionMinutes == 0 {
 		o.Defaults.SessionMinutes = int(circles.DefaultSessionLength.Minutes())
 	}
-	dg, err := newSession(o)
+	dg, limiter, err := newSession(o)
 	if err != nil {
 		return nil, err
 	}
-	dg.Identify.Intents = Intents
-	gw := newGatewayWatch()
-	dg.Dialer = gw.dialer()
 
 	b := &Bot{
-		opts:  o,
-		dg:    dg,
-		store: o.Store,
-		clock: o.Clock,
-		log:   o.Logger,
-		ready: make(chan struct{}),
-		gw:    gw,
+		opts:     o,
+		dg:       dg,
+		store:    o.Store,
+		clock:    o.Clock,
+		log:      o.Logger,
+		identify: newIdentifyQueue(o.IdentifyInterval, o.IdentifyLockFile, o.Logger),
+		limiter:  limiter,
+		refused:  make(chan struct{}),
 
-		registered:     map[string]bool{},
-		chunkWaiters:   map[string]chan *discordgo.GuildMembersChunk{},
-		memberRequests: newMemberRequestPace(),
-		rounds:         newRoundRegistry(),
-		bootID:         newBootID(),
+		registered:   map[string]bool{},
+		chunkWaiters: map[string]chan *discordgo.GuildMembersChunk{},
+		rounds:       newRoundRegistry(),
+		bootID:       newBootID(),
 	}
 	b.edits = newCoalescer(o.EditInterval, func(f func()) bool {
 		ok := b.track()
@@ -249,15 +279,11 @@ func New(o Options) (*Bot, error) {
 		Observer:        observer(o.Metrics),
 	})
 	b.routes()
-
-	for _, h := range b.handlers() {
-		dg.AddHandler(h)
-	}
 	return b, nil
 }
 
-// handlers are the gateway event handlers New registers, every one through
-// tracked.
+// handlers are the gateway event handlers of every shard's session, each
+// through tracked.
 func (b *Bot) handlers() []any {
 	return []any{
 		tracked(b, b.onReady),
@@ -291,7 +317,14 @@ func tracked[E any](b *Bot, f func(*discordgo.Session, E)) func(*discordgo.Sessi
 // its handler has. The locale is noted first, so that whoever sees the
 // answer sees the store as it is after it (it is written only when it
 // changed: once per person and locale).
-func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
+	// Discord delivers an interaction on its guild's shard only (a DM's
+	// on shard 0). One that comes on another shard would also come to
+	// the process that runs the right one, and must not be handled twice.
+	if sh := b.sessionShard(s); sh != nil && !sh.carries(ic.GuildID) {
+		b.log.Warn("an interaction came on a shard that is not its server's; left to that shard", "shard", sh.id, "guild", ic.GuildID)
+		return
+	}
 	b.noteLocale(b.ctx, ic.Interaction, interactionUser(ic.Interaction), false)
 	b.router.Handle(b.ctx, b.dg, ic.Interaction)
 }
@@ -299,7 +332,8 @@ func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreat
 // Scheduler returns the bot's scheduler (tests and the demo drive it).
 func (b *Bot) Scheduler() *schedule.Scheduler { return b.sched }
 
-// Session returns the discordgo session.
+// Session returns the discordgo session of the bot's REST calls (its
+// client is the one every shard's session shares).
 func (b *Bot) Session() *discordgo.Session { return b.dg }
 
 // Router returns the interaction router.
@@ -313,33 +347,33 @@ func (b *Bot) defaultGuildSettings(guildID string) circles.GuildSettings {
 	}
 }
 
-// Start connects to the gateway, waits for READY, registers the commands,
-// reconciles sessions from the store, and (if asked) starts the scheduler.
-// When Discord refuses the connection for good (a wrong token, a
-// privileged intent not enabled…) the error is a *GatewayError saying
-// what to do.
+// Start asks Discord how to shard (unless Options fix it), connects the
+// process's shards in their identify turns and waits for their READY,
+// registers the commands (once, in the process that runs shard 0),
+// reconciles the sessions of its guilds from the store, and (if asked)
+// starts the scheduler. When Discord refuses every shard for good (a
+// wrong token, a privileged intent not enabled…) the error is a
+// *GatewayError saying what to do; a shard refused while others connect
+// is logged, and the others run.
 func (b *Bot) Start(ctx context.Context) error {
-	if err := b.dg.Open(); err != nil {
-		if e := gatewayErrorIn(err); e != nil {
-			return e
-		}
-		return fmt.Errorf("bot: connecting to Discord: %w", err)
+	plan, err := b.planShards(ctx)
+	if err != nil {
+		return err
 	}
-	running.add(b.gw)
-	select {
-	case <-b.ready:
-	case <-b.gw.failed:
-		return b.gw.err
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-time.After(30 * time.Second):
-		return errors.New("bot: no READY from the gateway within 30s")
+	b.applyPlan(plan)
+	if err := b.openShards(ctx, plan); err != nil {
+		return err
 	}
 	if err := b.registerCommands(); err != nil {
 		return err
 	}
 	if err := b.sched.Reconcile(ctx); err != nil {
 		b.log.Error("reconciling sessions; carrying on, the scheduler retries what failed", "err", err)
+	}
+	if n, err := b.ResyncEvents(ctx); err != nil {
+		b.log.Error("resyncing scheduled events; the next change of each circle syncs them", "err", err)
+	} else if n > 0 {
+		b.log.Info("resynced scheduled events", "circles", n)
 	}
 	if err := b.PurgeRemovedGuilds(ctx); err != nil {
 		b.log.Error("purging removed guilds", "err", err)
@@ -357,33 +391,31 @@ func (b *Bot) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and stops background work, waiting for it to end.
+// Close disconnects every shard and stops background work, waiting for it
+// to end.
 func (b *Bot) Close() error {
 	b.closeMu.Lock()
 	b.closing = true
 	b.closeMu.Unlock()
 	b.cancel()
-	running.remove(b.gw)
-	b.gw.stop()
-	var err error
-	if b.opts.QuickClose {
-		b.dropGateway()
-	} else {
-		err = b.dg.Close()
+	errs := make([]error, len(b.shards))
+	var wg sync.WaitGroup
+	for i, sh := range b.shards {
+		sh.watch.stop()
+		if b.opts.QuickClose {
+			// Cut, not closed: the shard's session doesn't reconnect
+			// (the bot does, and not once its context is done), and
+			// the stopped watch dials no more.
+			sh.watch.drop()
+			continue
+		}
+		// discordgo waits a second for the close handshake: the shards
+		// wait together.
+		wg.Go(func() { errs[i] = sh.session().Close() })
 	}
+	wg.Wait()
 	b.wg.Wait()
-	return err
-}
-
-// dropGateway cuts the gateway connection (Options.QuickClose). discordgo's
-// reader then fails and closes its end in the background, sleeping its
-// second there, and does not reconnect: ShouldReconnectOnError is cleared
-// under the session's lock, which discordgo takes before it reads it.
-func (b *Bot) dropGateway() {
-	b.dg.Lock()
-	b.dg.ShouldReconnectOnError = false
-	b.dg.Unlock()
-	b.gw.drop()
+	return errors.Join(errs...)
 }
 
 // track counts work in wg, so that Close waits for it (the store must
@@ -411,12 +443,19 @@ func (b *Bot) goTracked(f func()) {
 	}()
 }
 
-// registerCommands writes the command set. Bulk overwrite replaces the
-// whole set of a scope, so restarts and renames never pile up stale
-// commands. With guild_ids the global set is overwritten with nothing, so
-// switching from global registration leaves no duplicates; a listed guild
-// the bot is not in (50001 Missing Access) is skipped until GUILD_CREATE.
+// registerCommands writes the command set, once per start of the process
+// that runs shard 0, not once per shard: commands belong to the
+// application, not to a connection. Bulk overwrite replaces the whole set
+// of a scope, so restarts and renames never pile up stale commands. With
+// guild_ids the global set is overwritten with nothing, so switching from
+// global registration leaves no duplicates; each listed guild gets its
+// commands from the process that runs its shard, and a listed guild the
+// bot is not in (50001 Missing Access) is skipped until GUILD_CREATE.
 func (b *Bot) registerCommands() error {
+	if !b.owned.Has(0) {
+		b.log.Info("commands are registered by the process that runs shard 0")
+		return b.registerListedGuilds()
+	}
 	if len(b.opts.GuildIDs) == 0 {
 		cmds := Commands()
 		if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, "", cmds); err != nil {
@@ -428,7 +467,16 @@ func (b *Bot) registerCommands() error {
 	if _, err := b.dg.ApplicationCommandBulkOverwrite(b.opts.ApplicationID, "", []*discordgo.ApplicationCommand{}); err != nil {
 		return fmt.Errorf("bot: clearing global commands (guild_ids is set): %w", err)
 	}
+	return b.registerListedGuilds()
+}
+
+// registerListedGuilds writes the command set in the guilds of guild_ids
+// that this process runs.
+func (b *Bot) registerListedGuilds() error {
 	for _, g := range b.opts.GuildIDs {
+		if !b.owned.Owns(g) {
+			continue
+		}
 		err := b.registerGuildCommands(g)
 		var re *discordgo.RESTError
 		if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeMissingAccess {
@@ -467,21 +515,31 @@ func (b *Bot) forgetGuildCommands(guildID string) {
 	delete(b.registered, guildID)
 }
 
-func (b *Bot) onReady(_ *discordgo.Session, r *discordgo.Ready) {
-	b.botUserID = r.User.ID
-	if b.opts.ApplicationID == "" && r.Application != nil {
-		b.opts.ApplicationID = r.Application.ID
+func (b *Bot) onReady(s *discordgo.Session, r *discordgo.Ready) {
+	sh := b.sessionShard(s)
+	if sh == nil {
+		return
 	}
-	b.log.Info("connected to the gateway", "bot_user", r.User.ID, "guilds", len(r.Guilds))
-	b.noteRemovedWhileAway(r.Guilds)
-	b.readyOnce.Do(func() { close(b.ready) })
+	b.identityMu.Lock()
+	if b.botUserID == "" {
+		b.botUserID = r.User.ID
+		if b.opts.ApplicationID == "" && r.Application != nil {
+			b.opts.ApplicationID = r.Application.ID
+		}
+	}
+	b.identityMu.Unlock()
+	b.log.Info("connected to the gateway", "shard", sh.id, "bot_user", r.User.ID, "guilds", len(r.Guilds))
+	b.noteRemovedWhileAway(sh.id, r.Guilds)
+	sh.readyOnce.Do(func() { close(sh.ready) })
 }
 
-// noteRemovedWhileAway marks removed the guilds the store thinks the bot is
-// in but READY doesn't list: it was removed while offline and never saw
-// GUILD_DELETE, so their data would otherwise never be purged. Guilds that
-// READY lists clear a pending removal when their GUILD_CREATE arrives.
-func (b *Bot) noteRemovedWhileAway(in []*discordgo.Guild) {
+// noteRemovedWhileAway marks removed the guilds of a shard that the store
+// thinks the bot is in but the shard's READY doesn't list: it was removed
+// while offline and never saw GUILD_DELETE, so their data would otherwise
+// never be purged. (Other shards' guilds are in their own READY.) Guilds
+// that READY lists clear a pending removal when their GUILD_CREATE
+// arrives.
+func (b *Bot) noteRemovedWhileAway(shardID int, in []*discordgo.Guild) {
 	known, err := b.store.GuildIDs(b.ctx)
 	if err != nil {
 		b.log.Error("listing known servers", "err", err)
@@ -492,7 +550,7 @@ func (b *Bot) noteRemovedWhileAway(in []*discordgo.Guild) {
 		present[g.ID] = true
 	}
 	for _, id := range known {
-		if present[id] {
+		if present[id] || circles.ShardOf(id, b.owned.Count) != shardID {
 			continue
 		}
 		if err := b.store.GuildRemoved(b.ctx, id, b.clock.Now()); err != nil {

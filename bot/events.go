@@ -6,10 +6,12 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Discord scheduled events, opt-in per circle (/circle create or edit
@@ -56,15 +58,6 @@ func (b *Bot) requireEventsPermission(ctx context.Context, guildID string) error
 	return nil
 }
 
-// syncEvents brings the circle's scheduled events in line with its
-// sessions. Errors are logged; the next sync (any change of the circle or
-// its sessions) tries again.
-func (b *Bot) syncEvents(ctx context.Context, c circles.Circle) {
-	if err := b.syncEventsErr(ctx, c); err != nil {
-		b.log.Warn("syncing scheduled events", "guild", c.GuildID, "circle", c.ID, "err", errText(err))
-	}
-}
-
 func (b *Bot) syncEventsErr(ctx context.Context, c circles.Circle) error {
 	now := b.clock.Now()
 	var want []circles.Session
@@ -76,16 +69,7 @@ func (b *Bot) syncEventsErr(ctx context.Context, c circles.Circle) error {
 		if err != nil {
 			return err
 		}
-		upcoming := 0
-		for _, s := range sessions {
-			switch {
-			case eventRunning(s):
-				want = append(want, s)
-			case s.State == circles.SessionPlanned && s.Start.After(now) && upcoming < eventsShown:
-				upcoming++
-				want = append(want, s)
-			}
-		}
+		want = wantedEvents(c, sessions, now)
 	}
 	// Sessions that still hold an event they shouldn't (skipped, missed,
 	// closed, or no longer wanted).
@@ -147,10 +131,14 @@ func (b *Bot) syncEventsErr(ctx context.Context, c circles.Circle) error {
 	}
 	// End the rest: completed if it ran, cancelled if it never did.
 	for _, s := range held {
-		if wanted[s.ID] || s.EventID == "" {
+		if wanted[s.ID] || (s.EventID == "" && !s.EventRequested) {
 			continue
 		}
-		if e := live[s.EventID]; e != nil {
+		e := live[s.EventID]
+		if m := byMarker[eventMarker(c.ID, s.ID)]; e == nil && s.EventRequested && m != nil {
+			e = live[m.ID] // a create whose answer was lost
+		}
+		if e != nil {
 			ran := !s.OpenedAt.IsZero() || s.ChannelID != "" || s.State == circles.SessionClosed || s.State == circles.SessionDeleted
 			if err := b.endEvent(ctx, c.GuildID, e, ran); err != nil {
 				return err
@@ -197,7 +185,7 @@ func (b *Bot) syncEvent(ctx context.Context, c circles.Circle, s circles.Session
 		params.ScheduledStartTime = &start
 		got, err := b.dg.GuildScheduledEventCreate(c.GuildID, params, discordgo.WithContext(ctx))
 		if err != nil {
-			return err
+			return refused(err, eventsWhat, "", PermissionCreateEvents, 0)
 		}
 		_, err = b.store.UpdateSession(ctx, s.ID, func(cur *circles.Session) error {
 			cur.EventID = got.ID
@@ -225,7 +213,7 @@ func (b *Bot) syncEvent(ctx context.Context, c circles.Circle, s circles.Session
 		params.Status = discordgo.GuildScheduledEventStatusActive
 	}
 	_, err := b.dg.GuildScheduledEventEdit(c.GuildID, e.ID, params, discordgo.WithContext(ctx))
-	return err
+	return refused(err, eventsWhat, "", PermissionCreateEvents, 0)
 }
 
 // endEvent completes an event that started, or cancels one that didn't.
@@ -236,12 +224,12 @@ func (b *Bot) endEvent(ctx context.Context, guildID string, e *discordgo.GuildSc
 	} else if ran {
 		// Completing needs ACTIVE first.
 		if _, err := b.dg.GuildScheduledEventEdit(guildID, e.ID, &discordgo.GuildScheduledEventParams{Status: discordgo.GuildScheduledEventStatusActive}, discordgo.WithContext(ctx)); err != nil {
-			return err
+			return refused(err, eventsWhat, "", PermissionCreateEvents, 0)
 		}
 		status = discordgo.GuildScheduledEventStatusCompleted
 	}
 	_, err := b.dg.GuildScheduledEventEdit(guildID, e.ID, &discordgo.GuildScheduledEventParams{Status: status}, discordgo.WithContext(ctx))
-	return err
+	return refused(err, eventsWhat, "", PermissionCreateEvents, 0)
 }
 
 // eventRunning: the session is open, or opening, and not closing: its event
@@ -257,15 +245,160 @@ func (b *Bot) eventLock(circleID int64) *sync.Mutex {
 	return mu.(*sync.Mutex)
 }
 
-// syncCircleEvents re-reads the circle and syncs its events, one sync of
-// a circle at a time.
+// wantedEvents are the sessions (planned and open ones of c, by start)
+// that should have an event now: the running one and the next
+// eventsShown.
+func wantedEvents(c circles.Circle, sessions []circles.Session, now time.Time) []circles.Session {
+	var want []circles.Session
+	upcoming := 0
+	for _, s := range sessions {
+		switch {
+		case eventRunning(s):
+			want = append(want, s)
+		case s.State == circles.SessionPlanned && s.Start.After(now) && upcoming < eventsShown:
+			upcoming++
+			want = append(want, s)
+		}
+	}
+	return want
+}
+
+// syncCircleEvents re-reads the circle and syncs its events, after a
+// command changed it or its sessions. A failure is logged and tried again
+// by the scheduler, backing off (Scheduler.FollowLater → FollowPlan).
 func (b *Bot) syncCircleEvents(ctx context.Context, guildID string, circleID int64) {
-	mu := b.eventLock(circleID)
-	mu.Lock()
-	defer mu.Unlock()
 	c, err := b.store.Circle(ctx, guildID, circleID)
 	if err != nil {
 		return
 	}
-	b.syncEvents(ctx, c)
+	if err := b.syncEventsOf(ctx, c); err != nil && ctx.Err() == nil {
+		b.sched.FollowLater(c.ID)
+	}
+}
+
+// FollowPlan syncs a circle's events after the scheduler planned on its
+// own — a session opened, closed, was missed or skipped; a start-up or a
+// re-plan (schedule.PlanFollower) — and when a failed sync is retried. A
+// circle without events, and with none left to end, costs nothing.
+func (b *Bot) FollowPlan(ctx context.Context, c circles.Circle) error {
+	if _, pending := b.eventsPending.Load(c.ID); !c.Events && !pending {
+		return nil
+	}
+	return b.syncEventsOf(stepContext(ctx), c)
+}
+
+// syncEventsOf syncs c's events, one sync of a circle at a time, and
+// remembers a failure for FollowPlan to retry even once events are off.
+// Facilitators are told when Discord refuses for want of Create Events
+// (at most once a day per circle, like other troubles: alert).
+func (b *Bot) syncEventsOf(ctx context.Context, c circles.Circle) error {
+	mu := b.eventLock(c.ID)
+	mu.Lock()
+	defer mu.Unlock()
+	err := b.syncEventsErr(ctx, c)
+	if err == nil {
+		b.eventsPending.Delete(c.ID)
+		b.problemsTold.Delete(eventsProblemKey(c.ID))
+		return nil
+	}
+	b.eventsPending.Store(c.ID, true)
+	b.log.Warn("syncing scheduled events; trying again later", "guild", c.GuildID, "circle", c.ID, "err", errText(err))
+	if isRefused(err) {
+		b.tellEventsRefused(ctx, c, err)
+	}
+	return err
+}
+
+// eventsProblemKey is the one telling of a circle's events refused: its
+// events are the circle's, not one session's, so the key is the circle's
+// ID negated (session IDs are positive).
+func eventsProblemKey(circleID int64) problemKey {
+	return problemKey{session: -circleID, problem: problemPermissions, perm: PermissionCreateEvents}
+}
+
+// tellEventsRefused tells the facilitators that Discord refused the
+// circle's events, with which permission is missing and how to grant it.
+func (b *Bot) tellEventsRefused(ctx context.Context, c circles.Circle, err error) {
+	p, advice, perms := b.advise(ctx, c.GuildID, err, "", "")
+	if perms == 0 {
+		perms = PermissionCreateEvents
+	}
+	ok, more := b.alert(c, -c.ID, p, perms, false)
+	b.log.Warn("scheduled events refused", "guild", c.GuildID, "circle", c.ID, "missing", perms, "told", ok)
+	if ok {
+		b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return msgEventsRefused(l, c, advice) + againNote(more) })
+	}
+}
+
+// ResyncEvents brings, at a start, the events of the circles that mirror
+// their sessions (or still hold events) in line, but only where the store
+// says something is off: a session that should have an event has none,
+// or one that shouldn't still holds one. Nothing else is read from
+// Discord. Failures are retried by the scheduler (FollowLater).
+func (b *Bot) ResyncEvents(ctx context.Context) (synced int, err error) {
+	ids, err := b.store.EventCircles(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := b.clock.Now()
+	for _, id := range ids {
+		c, err := b.store.CircleByID(ctx, id)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if !b.owned.Owns(c.GuildID) {
+			continue // another process's server: it resyncs its own
+		}
+		held, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: id})
+		if err != nil {
+			return synced, err
+		}
+		if !eventsOff(c, held, now) {
+			continue
+		}
+		synced++
+		if err := b.syncEventsOf(stepContext(ctx), c); err != nil && ctx.Err() == nil {
+			b.sched.FollowLater(id)
+		}
+	}
+	return synced, nil
+}
+
+// eventsOff reports whether the store shows c's events out of line with
+// its sessions (held: all of them, by start): fewer upcoming sessions
+// than shown, one of them without an event, or a session that should
+// have none holding one or a create left unanswered.
+func eventsOff(c circles.Circle, held []circles.Session, now time.Time) bool {
+	var want []circles.Session
+	if c.Events && !c.Archived {
+		var live []circles.Session
+		for _, s := range held {
+			if s.State == circles.SessionPlanned || s.State == circles.SessionOpen {
+				live = append(live, s)
+			}
+		}
+		want = wantedEvents(c, live, now)
+		upcoming := 0
+		for _, s := range want {
+			if !eventRunning(s) {
+				upcoming++
+			}
+		}
+		if upcoming < eventsShown {
+			return true
+		}
+	}
+	wanted := map[int64]bool{}
+	for _, s := range want {
+		wanted[s.ID] = true
+		if s.EventID == "" && !eventRunning(s) {
+			return true
+		}
+	}
+	for _, s := range held {
+		if s.EventRequested && s.EventID == "" || !wanted[s.ID] && s.EventID != "" {
+			return true
+		}
+	}
+	return false
 }

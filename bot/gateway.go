@@ -19,6 +19,7 @@ import (
 // circlebot.
 const (
 	closeAuthenticationFailed = 4004
+	closeInvalidShard         = 4010
 	closeShardingRequired     = 4011
 	closeInvalidAPIVersion    = 4012
 	closeInvalidIntents       = 4013
@@ -35,12 +36,15 @@ const TokenAdvice = "Discord did not accept the bot token. Get the right one in 
 
 // GatewayError is Discord closing the gateway with a code retrying can't
 // get past: the token is wrong, a privileged intent is not enabled, the
-// bot needs sharding. Start returns it when Discord refuses the first
-// connection, Wait when it refuses a reconnection.
+// bot needs more shards. Start returns it when Discord refuses the first
+// connection of every shard the process runs, Wait when it has refused
+// them all while running (a shard refused alone is logged, and the others
+// carry on).
 type GatewayError struct {
 	Code   int    // Discord's close code, such as 4004
 	Reason string // the text Discord sent with it ("Authentication failed.")
 	Advice string // what to do about it, for whoever runs the bot
+	Shard  int    // the shard refused (0 when unsharded)
 	err    error
 }
 
@@ -85,8 +89,12 @@ func closeAdvice(code int) string {
 			"this circlebot is too old (or too new) for Discord's gateway. Upgrade circlebot to its latest release; " +
 			"if discord.api_url names a version (/api/vN/), make it /api/v10/."
 	case closeShardingRequired:
-		return "Discord requires sharding: the bot is in 2,500 servers or more, and a bot that size must split its gateway " +
-			"connection into shards, which this version of circlebot does not do yet."
+		return "Discord requires more shards: one shard may carry at most 2,500 servers, and an unsharded bot fewer. " +
+			"Set discord.shards to \"auto\" (the count Discord recommends, a shard per 1,000 servers) or to a larger number, " +
+			"in every process of the bot, and start circlebot again."
+	case closeInvalidShard:
+		return "Discord refused the shard circlebot asked for: every ID in discord.shard_ids must be below discord.shards, " +
+			"and every process of the bot must be given the same discord.shards. Fix the configuration and start circlebot again."
 	}
 	return ""
 }
@@ -124,11 +132,11 @@ func privilegedIntentNames(intents discordgo.Intent) string {
 // which would otherwise go on reconnecting forever.
 var errGatewayStopped = errors.New("circlebot stopped this gateway session")
 
-// gatewayWatch is how a bot learns, while it runs, that Discord refused
-// its gateway for good. discordgo reconnects on its own and only logs why
-// it can't (the discordgo log hook reads those lines, LogDiscordgo, and
-// tells the running bots); a refused bot stops dialling, so that it
-// doesn't knock on Discord's door with a bad token forever.
+// gatewayWatch is how a shard's session stops for good once Discord
+// refuses it: the shard's reconnections are the bot's own (shards.go, as
+// discordgo's reconnect loop would only log a refusal), and a refused
+// shard stops dialling, so that it doesn't knock on Discord's door with a
+// bad token forever.
 type gatewayWatch struct {
 	once    sync.Once
 	failed  chan struct{} // closed by fail
@@ -187,53 +195,16 @@ func (w *gatewayWatch) drop() {
 	}
 }
 
-// watchList is the set of running bots (from Start's connection to Close)
-// that a fatal close found in discordgo's log is reported to. discordgo's
-// lines don't say which session they are about, so every running bot hears
-// of it. circlebot runs one bot per process; and a bot refused or closed
-// dials no more (gatewayWatch.dialer), so no leftover reconnect loop of
-// its can be refused and stop another bot.
-type watchList struct {
-	mu      sync.Mutex
-	watches map[*gatewayWatch]struct{}
-}
-
-// running is the process's watch list (LogDiscordgo reports to it).
-var running = &watchList{}
-
-func (l *watchList) add(w *gatewayWatch) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.watches == nil {
-		l.watches = map[*gatewayWatch]struct{}{}
-	}
-	l.watches[w] = struct{}{}
-}
-
-func (l *watchList) remove(w *gatewayWatch) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.watches, w)
-}
-
-// report tells every watch on the list of a fatal close.
-func (l *watchList) report(e *GatewayError) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for w := range l.watches {
-		w.fail(e)
-	}
-}
-
 // Wait blocks while the bot runs: until ctx is done (nil), or until
-// Discord refuses the gateway for good while discordgo reconnects (a
-// *GatewayError; Close the bot then). Refusals are seen only in a process
-// that routes discordgo's log through LogDiscordgo.
+// Discord has refused every shard of the process for good (a
+// *GatewayError, the last refusal; Close the bot then). A shard refused
+// while others run is logged and left off: the others go on serving their
+// servers, and the scheduler all of the process's (it needs only REST).
 func (b *Bot) Wait(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 		return nil
-	case <-b.gw.failed:
-		return b.gw.err
+	case <-b.refused:
+		return b.refusedErr
 	}
 }

@@ -19,7 +19,8 @@ func TestCloseAdviceForEachFatalCode(t *testing.T) {
 		4014: {"Server Members Intent", "Developer Portal", "Bot → Privileged Gateway Intents"},
 		4013: {"bug in circlebot", "report it"},
 		4012: {"API version", "Upgrade circlebot"},
-		4011: {"2,500 servers", "sharding", "does not do yet"},
+		4011: {"2,500 servers", "discord.shards", "auto"},
+		4010: {"discord.shard_ids", "discord.shards"},
 	} {
 		advice := closeAdvice(code)
 		for _, w := range want {

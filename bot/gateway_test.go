@@ -3,7 +3,6 @@ package bot_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,12 +27,6 @@ func TestStartRefusedForGood(t *testing.T) {
 		{name: "wrong token", token: "MTIz.not-the.right-token", code: 4004, want: "Reset Token"},
 		{name: "members intent not enabled", setup: func(sim *discordsim.Sim) { sim.SetPrivilegedIntentsEnabled(false, true, true) },
 			code: 4014, want: "Server Members Intent"},
-		{name: "2,500 servers unsharded", setup: func(sim *discordsim.Sim) {
-			owner := sim.AddUser("owner")
-			for i := range 2500 {
-				sim.AddGuild(fmt.Sprint("Server ", i), owner)
-			}
-		}, code: 4011, want: "sharding"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -30,14 +30,16 @@ func newMemberRequestPace() *rate.Limiter {
 	return rate.NewLimiter(rate.Every(memberRequestInterval), memberRequestBurst)
 }
 
-func (b *Bot) onGuildCreate(_ *discordgo.Session, g *discordgo.GuildCreate) {
-	if g.Unavailable {
+func (b *Bot) onGuildCreate(s *discordgo.Session, g *discordgo.GuildCreate) {
+	sh := b.sessionShard(s)
+	if g.Unavailable || sh == nil {
 		return
 	}
-	// READY comes first: it names the application (for registration), and
-	// its removal check must not undo what this GUILD_CREATE records.
+	// The shard's READY comes first: it names the application (for
+	// registration), and its removal check must not undo what this
+	// GUILD_CREATE records.
 	select {
-	case <-b.ready:
+	case <-sh.ready:
 	case <-b.ctx.Done():
 		return
 	}
@@ -166,9 +168,14 @@ func (b *Bot) checkMembers(guildID string) {
 }
 
 // requestMembers asks the gateway which of userIDs (at most 100) are in the
-// guild and returns the ones it did not find (not_found). It waits its turn
-// among member requests (newMemberRequestPace).
+// guild and returns the ones it did not find (not_found). It asks on the
+// guild's shard (Discord answers there only), in its turn among that
+// connection's member requests (newMemberRequestPace).
 func (b *Bot) requestMembers(guildID string, userIDs []string) ([]string, error) {
+	sh := b.shardOf(guildID)
+	if sh == nil {
+		return nil, fmt.Errorf("guild %s is on shard %d, which another process runs", guildID, circles.ShardOf(guildID, b.owned.Count))
+	}
 	nonce := "members-" + strconv.FormatInt(b.nonces.Add(1), 10)
 	chunks := make(chan *discordgo.GuildMembersChunk, 2)
 	b.chunkMu.Lock()
@@ -179,10 +186,10 @@ func (b *Bot) requestMembers(guildID string, userIDs []string) ([]string, error)
 		delete(b.chunkWaiters, nonce)
 		b.chunkMu.Unlock()
 	}()
-	if err := b.memberRequests.Wait(b.ctx); err != nil {
+	if err := sh.memberRequests.Wait(b.ctx); err != nil {
 		return nil, err
 	}
-	if err := b.dg.RequestGuildMembersList(guildID, userIDs, len(userIDs), nonce, false); err != nil {
+	if err := sh.session().RequestGuildMembersList(guildID, userIDs, len(userIDs), nonce, false); err != nil {
 		return nil, err
 	}
 	timeout := time.NewTimer(b.opts.MemberCheckTimeout)
@@ -218,14 +225,18 @@ func (b *Bot) onGuildMembersChunk(_ *discordgo.Session, c *discordgo.GuildMember
 	}
 }
 
-// PurgeRemovedGuilds deletes the data of guilds that removed the bot more
-// than the grace period ago.
+// PurgeRemovedGuilds deletes the data of this process's guilds that
+// removed the bot more than the grace period ago (the others' processes
+// purge theirs).
 func (b *Bot) PurgeRemovedGuilds(ctx context.Context) error {
 	ids, err := b.store.GuildsRemovedBefore(ctx, b.clock.Now().Add(-b.opts.GuildPurgeGrace))
 	if err != nil {
 		return err
 	}
 	for _, id := range ids {
+		if !b.owned.Owns(id) {
+			continue
+		}
 		b.forgetGuildSessions(ctx, id)
 		if err := b.store.PurgeGuild(ctx, id); err != nil {
 			return err

@@ -12,10 +12,15 @@ import (
 
 // Member requests wait their turn: with the pace spent, the next request
 // is not sent at all before shutdown cuts its wait short. (Sent, on this
-// unconnected bot, fails with ErrWSNotFound.)
+// unconnected shard, fails with ErrWSNotFound.)
 func TestMemberRequestsArePaced(t *testing.T) {
 	b := newOfflineBot(t)
-	b.memberRequests = rate.NewLimiter(rate.Every(time.Hour), 2)
+	sh, err := b.newShard(0, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.byID = map[int]*shard{0: sh}
+	sh.memberRequests = rate.NewLimiter(rate.Every(time.Hour), 2)
 	for i := 0; i < 2; i++ {
 		if _, err := b.requestMembers("1", []string{"2"}); !errors.Is(err, discordgo.ErrWSNotFound) {
 			t.Fatalf("request %d within the burst: %v, want it sent (ErrWSNotFound)", i+1, err)
@@ -32,7 +37,7 @@ func TestMemberRequestsArePaced(t *testing.T) {
 	}
 }
 
-// The shared pace keeps member requests, with room for heartbeats, under
+// Each connection's pace keeps member requests, with room for heartbeats, under
 // the gateway's 120 commands in any 60 s.
 func TestMemberRequestPaceFitsTheGatewayLimit(t *testing.T) {
 	p := newMemberRequestPace()

@@ -20,6 +20,10 @@ import (
 	"github.com/circlebot/circlebot/data"
 )
 
+// testIdentifyInterval stands for Discord's 5 s between IDENTIFYs of a
+// bucket, in the simulator and the bot alike.
+const testIdentifyInterval = 50 * time.Millisecond
+
 // t0 is the harness's starting time: Wednesday 25 November 2026, 12:00 UTC.
 var t0 = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -54,14 +58,20 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
-	simOpts := discordsim.Options{HeartbeatInterval: 500 * time.Millisecond}
+	// Discord's identify window is 5 s; restarts would wait that long.
+	simOpts := discordsim.Options{HeartbeatInterval: 500 * time.Millisecond, IdentifyInterval: testIdentifyInterval}
 	botOpts := bot.Options{
-		Defaults:   bot.Defaults{TimeZone: "Europe/Berlin", Capacity: 10, SessionMinutes: 60, RetentionHours: 24, ReminderMinutes: 60},
-		DeferAfter: 1500 * time.Millisecond,
-		QuickClose: true, // no second's wait in every Close
+		Defaults:         bot.Defaults{TimeZone: "Europe/Berlin", Capacity: 10, SessionMinutes: 60, RetentionHours: 24, ReminderMinutes: 60},
+		DeferAfter:       1500 * time.Millisecond,
+		IdentifyInterval: testIdentifyInterval,
+		QuickClose:       true, // no second's wait in every Close
 	}
 	for _, o := range options {
 		o(&botOpts, &simOpts)
+	}
+	clock := circles.NewManualClock(t0)
+	if simOpts.Now == nil {
+		simOpts.Now = discordsim.FollowClock(clock.Now) // Discord's now is the bot's
 	}
 	sim, err := discordsim.New(simOpts)
 	if err != nil {
@@ -69,8 +79,9 @@ func newHarness(t *testing.T, options ...harnessOption) *harness {
 	}
 	t.Cleanup(sim.Close)
 
-	h := &harness{t: t, ctx: ctx, sim: sim, clock: circles.NewManualClock(t0)}
+	h := &harness{t: t, ctx: ctx, sim: sim, clock: clock}
 	h.dbPath = filepath.Join(t.TempDir(), "circlebot.db")
+	botOpts.IdentifyLockFile = h.dbPath + "-identify" // restarts take their turn, as main's do
 	h.admin = sim.AddUser("ada-admin")
 	h.guild = sim.AddGuild("Harbour Community", h.admin)
 	h.facRole = sim.AddRole(h.guild, "Facilitators", 0)

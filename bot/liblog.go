@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -16,9 +17,8 @@ import (
 // LogDiscordgo sends discordgo's own log lines to log, as records in its
 // format with lib=discordgo, until the returned function is called; then
 // they go back to whichever logger was routed before (slog's default when
-// none). While it is installed, a line saying Discord closed the gateway
-// with a code no retry gets past (a bad token, a privileged intent not
-// enabled…) stops the running bots: their Wait returns the GatewayError.
+// none). (Refusals of the gateway are not read from these lines: the bot
+// reconnects its shards itself and sees each refusal, shards.go.)
 //
 // discordgo.Logger is a process global that discordgo reads without a
 // lock, so it is set once per process, on the first call, and each call
@@ -29,17 +29,15 @@ func LogDiscordgo(log *slog.Logger) (restore func()) {
 	return libLog.route(log)
 }
 
-// discordgoLog turns discordgo's log lines into slog records, and reports
-// the fatal gateway closes it finds in them to watches.
+// discordgoLog turns discordgo's log lines into slog records.
 type discordgoLog struct {
-	once    sync.Once
-	mu      sync.Mutex
-	sinks   []*slog.Logger // the last one gets the lines
-	watches *watchList
+	once  sync.Once
+	mu    sync.Mutex
+	sinks []*slog.Logger // the last one gets the lines
 }
 
 // libLog is the process's discordgo log (LogDiscordgo).
-var libLog = &discordgoLog{watches: running}
+var libLog = &discordgoLog{}
 
 func (d *discordgoLog) install() {
 	d.once.Do(func() {
@@ -115,12 +113,15 @@ func (d *discordgoLog) routed() (*slog.Logger, bool) {
 // line is discordgo.Logger: a discordgo log level, how far up the stack
 // the message comes from (unused), and a Printf format with its values.
 func (d *discordgoLog) line(level, _ int, format string, args ...any) {
-	if e := gatewayErrorInArgs(args); e != nil {
-		d.watches.report(e)
-	}
 	lvl := slogLevel(level)
 	if carries(args, errGatewayStopped) {
 		lvl = slog.LevelDebug // a stopped bot's discordgo still trying: expected
+	}
+	if carries(args, net.ErrClosed) {
+		// A connection closed beneath discordgo, which only the bot
+		// does (Options.QuickClose cutting the gateway): expected.
+		// Discord dropping it is an EOF or a reset, and stays a warning.
+		lvl = slog.LevelDebug
 	}
 	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
 	d.sink().Log(context.Background(), lvl, msg, "lib", "discordgo")
@@ -137,20 +138,6 @@ func slogLevel(level int) slog.Level {
 		return slog.LevelInfo
 	}
 	return slog.LevelDebug
-}
-
-// gatewayErrorInArgs finds a fatal gateway close among a log line's
-// values: discordgo logs the error it got ("error reading from gateway %s
-// websocket, %s", "error reconnecting to gateway, %s") as one of them.
-func gatewayErrorInArgs(args []any) *GatewayError {
-	for _, a := range args {
-		if err, ok := a.(error); ok {
-			if e := gatewayErrorIn(err); e != nil {
-				return e
-			}
-		}
-	}
-	return nil
 }
 
 // carries reports whether one of a log line's values is (or wraps) target.

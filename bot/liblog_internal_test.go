@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/gorilla/websocket"
 )
 
 // records reads the JSON lines a logger wrote.
@@ -32,7 +32,7 @@ func records(t *testing.T, buf *bytes.Buffer) []map[string]any {
 // is left alone: a line of its own is given straight to the hook.)
 func TestDiscordgoLogLines(t *testing.T) {
 	t.Parallel()
-	d := &discordgoLog{watches: &watchList{}}
+	d := &discordgoLog{}
 	var buf bytes.Buffer
 	restore := d.route(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	d.line(discordgo.LogError, 2, "error reconnecting to gateway, %s", errors.New("dial tcp: refused"))
@@ -40,6 +40,7 @@ func TestDiscordgoLogLines(t *testing.T) {
 	d.line(discordgo.LogInformational, 2, "First Packet:\n%#v\n", 7)
 	d.line(discordgo.LogDebug, 2, "debugging")
 	d.line(discordgo.LogError, 2, "error connecting to gateway %s, %s", "wss://gateway.discord.gg", fmt.Errorf("dial: %w", errGatewayStopped))
+	d.line(discordgo.LogWarning, 2, "error reading from gateway %s websocket, %s", "wss://gateway.discord.gg", &net.OpError{Op: "read", Net: "tcp", Err: net.ErrClosed})
 	restore()
 
 	want := []struct{ level, msg string }{
@@ -48,6 +49,7 @@ func TestDiscordgoLogLines(t *testing.T) {
 		{"INFO", "First Packet:\n7"},
 		{"DEBUG", "debugging"},
 		{"DEBUG", "error connecting to gateway wss://gateway.discord.gg, dial: " + errGatewayStopped.Error()},
+		{"DEBUG", "error reading from gateway wss://gateway.discord.gg websocket, read tcp: use of closed network connection"}, // a quick close
 	}
 	recs := records(t, &buf)
 	if len(recs) != len(want) {
@@ -60,43 +62,10 @@ func TestDiscordgoLogLines(t *testing.T) {
 	}
 }
 
-// A line carrying a fatal close stops every watching bot; others don't.
-func TestDiscordgoLogReportsFatalCloses(t *testing.T) {
-	t.Parallel()
-	watches := &watchList{}
-	d := &discordgoLog{watches: watches}
-	defer d.route(slog.New(slog.DiscardHandler))()
-	w, gone := newGatewayWatch(), newGatewayWatch()
-	watches.add(w)
-	watches.add(gone)
-	watches.remove(gone)
-
-	d.line(discordgo.LogWarning, 2, "error reading from gateway %s websocket, %s", "wss://x", &websocket.CloseError{Code: 4000, Text: "Unknown error."})
-	select {
-	case <-w.failed:
-		t.Fatal("a resumable close stopped the bot")
-	default:
-	}
-	d.line(discordgo.LogError, 2, "error reconnecting to gateway, %s", &websocket.CloseError{Code: 4004, Text: "Authentication failed."})
-	select {
-	case <-w.failed:
-	default:
-		t.Fatal("4004 didn't stop the bot")
-	}
-	if w.err.Code != 4004 || !w.stopped.Load() {
-		t.Errorf("after 4004: err %+v, dialer stopped %v", w.err, w.stopped.Load())
-	}
-	select {
-	case <-gone.failed:
-		t.Error("a bot no longer watching was told")
-	default:
-	}
-}
-
 // Lines go to the latest route still in place, whatever order routes end in.
 func TestDiscordgoLogRoutes(t *testing.T) {
 	t.Parallel()
-	d := &discordgoLog{watches: &watchList{}}
+	d := &discordgoLog{}
 	var a, b, c bytes.Buffer
 	logger := func(buf *bytes.Buffer) *slog.Logger { return slog.New(slog.NewTextHandler(buf, nil)) }
 	endA := d.route(logger(&a))
@@ -126,7 +95,7 @@ func TestDiscordgoLogRoutes(t *testing.T) {
 // Logger, come out in the routed logger's format too.
 func TestDiscordgoStandardLogLines(t *testing.T) {
 	t.Parallel()
-	d := &discordgoLog{watches: &watchList{}}
+	d := &discordgoLog{}
 	var buf bytes.Buffer
 	defer d.route(slog.New(slog.NewJSONHandler(&buf, nil)))()
 	fmt.Fprintf(stdLog{d}, "error closing resp body\n")
@@ -140,7 +109,7 @@ func TestDiscordgoStandardLogLines(t *testing.T) {
 // through slog's default logger (which writes to the log package).
 func TestDiscordgoStandardLogUnrouted(t *testing.T) {
 	t.Parallel()
-	d := &discordgoLog{watches: &watchList{}}
+	d := &discordgoLog{}
 	if n, err := fmt.Fprint(stdLog{d}, "to stderr\n"); n != 10 || err != nil {
 		t.Errorf("Write = %d, %v", n, err)
 	}

@@ -104,9 +104,6 @@ func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Ses
 // refreshes from then on keep the channel locked.
 func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Session, next *circles.Session) error {
 	ctx = stepContext(ctx)
-	if c.Events {
-		defer b.syncCircleEvents(ctx, c.GuildID, c.ID) // the event completes, the next one is listed (events.go)
-	}
 	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return err

@@ -139,19 +139,6 @@ func (b *Bot) nextSessionText(lang i18n.Locale, c circles.Circle, st circles.Cir
 	return Timestamp(occ[0].Start)
 }
 
-// readNextSessionText is nextSessionText as of now, reading the circle's
-// state first. It says so when it can't: the answer it is part of reports
-// what already happened.
-func (b *Bot) readNextSessionText(ctx context.Context, lang i18n.Locale, c circles.Circle) string {
-	now := b.clock.Now()
-	states, err := b.circleStates(ctx, c.GuildID, now, c)
-	if err != nil {
-		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return lang.T("member.next_unknown")
-	}
-	return b.nextSessionText(lang, c, states[c.ID], now)
-}
-
 // upcoming is the circle's next n occurrences after now, from its state.
 func upcoming(c circles.Circle, st circles.CircleState, now time.Time, n int) ([]schedule.Occurrence, error) {
 	return schedule.UpcomingAfter(c, now, st.Skipped, schedule.BusyUntil(st.Sessions, now), n)
@@ -464,21 +451,22 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	if !mode.Valid() {
 		return nil, errBadCustomID
 	}
-	c, err := b.circleForButton(ctx, r.GuildID, r.CustomID.CircleID)
-	if err != nil {
-		return nil, err
-	}
-	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
-	if err != nil {
-		return nil, err
-	}
+	// The join reads the circle, the membership before it and the
+	// circle's sessions in its own transaction: nothing is read before or
+	// after it unless a session channel needs its access changed.
 	res, err := b.store.Join(ctx, circles.JoinRequest{
-		GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Mode: mode, GuidelinesVersion: r.CustomID.Version,
+		GuildID: r.GuildID, CircleID: r.CustomID.CircleID, UserID: r.UserID, Mode: mode, GuidelinesVersion: r.CustomID.Version,
 	}, r.Now)
+	if circles.ErrorCode(err) == circles.ENotFound {
+		// Say that the circle is gone the way every button does.
+		if _, cerr := b.circleForButton(ctx, r.GuildID, r.CustomID.CircleID); cerr != nil {
+			return nil, cerr
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
-	m := res.Membership
+	c, prev, m := res.Circle, res.Previous, res.Membership
 	b.log.Info("joined circle", "guild", r.GuildID, "circle", c.ID, "mode", m.Mode, "status", m.Status,
 		"switched", res.Switched, "guidelines_version", r.CustomID.Version)
 
@@ -505,7 +493,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 			text += " " + r.T("join.welcome_listener")
 		}
 	}
-	if m.Status == circles.StatusActive || len(res.Promoted) > 0 {
+	if res.SessionChannels && (m.Status == circles.StatusActive || len(res.Promoted) > 0) {
 		if err := b.refreshAccess(ctx, r.GuildID, c.ID); err != nil {
 			b.log.Error("granting session access after join", "guild", r.GuildID, "circle", c.ID, "err", err)
 		}
@@ -513,7 +501,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	b.tellPromoted(c, res.Promoted)
 	b.cardChanged(c.GuildID, c.ID)
 	if m.Status == circles.StatusActive {
-		text += "\n" + r.T("join.next", i18n.Args{"Next": b.readNextSessionText(ctx, r.Lang, c)}) + "\n" + r.T("join.after")
+		text += "\n" + r.T("join.next", i18n.Args{"Next": b.nextSessionText(r.Lang, c, res.Sessions, r.Now)}) + "\n" + r.T("join.after")
 	}
 	return updateTo(text), nil
 }

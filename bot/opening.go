@@ -78,9 +78,6 @@ const createAttempts = 4
 // facilitators are told by DM, and the next occurrence is planned.
 func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Session) (circles.Session, error) {
 	ctx = stepContext(ctx)
-	if c.Events {
-		defer b.syncCircleEvents(ctx, c.GuildID, c.ID) // the event goes live (events.go)
-	}
 	s, unlock, err := b.lockSession(ctx, s.ID)
 	if err != nil {
 		return s, err

@@ -24,9 +24,22 @@ func newGlobalLimiter(next http.RoundTripper, perSecond int) *globalLimiter {
 	if next == nil {
 		next = http.DefaultTransport
 	}
-	// A burst of a few lets small bursts through at once while no second
-	// sees more than Discord's 50: the rate plus the burst.
-	return &globalLimiter{next: next, limiter: rate.NewLimiter(rate.Limit(perSecond), max(50-perSecond, 1))}
+	return &globalLimiter{next: next, limiter: rate.NewLimiter(rate.Limit(perSecond), limiterBurst(perSecond))}
+}
+
+// limiterBurst lets small bursts through at once while no second sees more
+// than Discord's 50, the rate plus the burst: 3 at the full 47 requests/s,
+// and as much less as a process's share of the rate is (at least 1, which
+// the shares' rounding down leaves room for).
+func limiterBurst(perSecond int) int {
+	return max(1, (50-defaultGlobalRateLimit)*perSecond/defaultGlobalRateLimit)
+}
+
+// setRate changes the rate (and with it the burst): a process's share of
+// the bot's limit is known once it knows how many shards it runs.
+func (g *globalLimiter) setRate(perSecond int) {
+	g.limiter.SetLimit(rate.Limit(perSecond))
+	g.limiter.SetBurst(limiterBurst(perSecond))
 }
 
 func (g *globalLimiter) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -21,7 +21,15 @@ const sweepEvery = 24 * time.Hour
 // its bare marker; and RSVPs to sessions that ended as long ago. Nothing
 // on Discord changes: an ended membership has no access left to take. It
 // is idempotent.
+//
+// The sweep is of the whole database, whatever the servers' shards: when
+// processes share one, only the one that runs shard 0 sweeps (as only it
+// registers the commands), so that they don't repeat each other's daily
+// deletes; the others return an empty Sweep.
 func (b *Bot) SweepEnded(ctx context.Context) (circles.Sweep, error) {
+	if !b.owned.Has(0) {
+		return circles.Sweep{}, nil
+	}
 	now := b.clock.Now()
 	sw, err := b.store.SweepEnded(ctx, now.Add(-b.opts.KeepEnded))
 	if err != nil {

@@ -445,7 +445,8 @@ func (b *Bot) forgetRound(lr *liveRound) {
 // resetRounds follows a restart: the rounds that were running are lost
 // (they live in memory), so each one's message says it was reset and,
 // while its session is still open, a fresh round with the same speaking
-// time takes its place.
+// time takes its place. A process that runs some of the shards resets its
+// own servers' rounds only: another process's are running in its memory.
 func (b *Bot) resetRounds(ctx context.Context) {
 	marks, err := b.store.RoundMessages(ctx)
 	if err != nil {
@@ -457,6 +458,9 @@ func (b *Bot) resetRounds(ctx context.Context) {
 		s, err := b.store.Session(ctx, m.SessionID)
 		if err != nil && circles.ErrorCode(err) != circles.ENotFound {
 			log.Warn("reading the session of a lost round", "err", err)
+			continue
+		}
+		if err == nil && !b.owned.Owns(s.GuildID) {
 			continue
 		}
 		text := roundEndedText(nil)

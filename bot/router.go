@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -253,21 +254,18 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 	base := ctx
 	ctx, cancel := context.WithTimeout(withRetryBudget(ctx, budgetHandler), rt.Timeout)
 	defer cancel()
-	done := make(chan result, 1)
-	go func() { done <- rt.run(ctx, h, req, log) }()
 
-	var res result
-	deferred := false
-	wait := rt.DeferAfter
-	if i.Type == discordgo.InteractionApplicationCommand && rt.deferNow[req.Path] {
-		wait = 0
-	}
-	select {
-	case res = <-done:
-	case <-time.After(wait):
-		// The handler is slow (store, Discord): acknowledge now and edit
-		// the answer in when it is ready.
-		deferred = true
+	// The handler runs here, on the event's goroutine, which waits for it
+	// anyway: a quick answer costs no hand-over to another goroutine and
+	// back. Whichever comes first claims the answer: the handler returning,
+	// or a timer at DeferAfter that acknowledges the interaction (the
+	// handler is slow: store, Discord) so that the answer can be edited in
+	// when it is ready.
+	deferNow := i.Type == discordgo.InteractionApplicationCommand && rt.deferNow[req.Path]
+	var claimed atomic.Bool
+	deferSent := make(chan struct{})
+	deferral := func() {
+		defer close(deferSent)
 		typ := discordgo.InteractionResponseDeferredChannelMessageWithSource
 		data := &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
 		if i.Type == discordgo.InteractionMessageComponent {
@@ -281,7 +279,22 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 			// the deferral reached Discord after all.
 			log.Error("could not defer: the user will likely see \"This interaction failed\"", "err", errText(err))
 		}
-		res = <-done
+	}
+	if deferNow {
+		claimed.Store(true)
+		deferral()
+	} else {
+		timer := time.AfterFunc(rt.DeferAfter, func() {
+			if claimed.CompareAndSwap(false, true) {
+				deferral()
+			}
+		})
+		defer timer.Stop()
+	}
+	res := rt.run(ctx, h, req, log)
+	deferred := !claimed.CompareAndSwap(false, true)
+	if deferred {
+		<-deferSent
 	}
 
 	resp, err := res.resp, res.err

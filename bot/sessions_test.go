@@ -17,7 +17,7 @@ import (
 func (h *harness) lcRunUntil(end time.Time) {
 	h.t.Helper()
 	for range 10000 {
-		next, ok, err := h.store.NextDue(h.ctx)
+		next, ok, err := h.store.NextDue(h.ctx, circles.Shards{})
 		if err != nil {
 			h.t.Fatal(err)
 		}

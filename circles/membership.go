@@ -74,6 +74,18 @@ type JoinResult struct {
 	Position   int
 	Switched   bool         // an existing membership changed mode
 	Promoted   []Membership // waitlisted people who got the seat a switch freed
+
+	// What the join read on its way, so that its caller needn't read it
+	// again: the circle, the user's membership before the join (nil for
+	// none), and the circle's sessions as CircleState has them (Sessions
+	// and Skipped, from the join's time on; a join changes neither; its
+	// seat counts are left zero). SessionChannels says whether any of
+	// the circle's planned, open or closed sessions has a channel, whose
+	// access the join may change.
+	Circle          Circle
+	Previous        *Membership
+	Sessions        CircleState
+	SessionChannels bool
 }
 
 // DecideJoin applies the joining rules to the current state and returns the

@@ -253,12 +253,14 @@ type SessionStore interface {
 	UpdateSession(ctx context.Context, id int64, fn func(*Session) error) (Session, error)
 	// Sessions lists sessions by start time.
 	Sessions(ctx context.Context, f SessionFilter) ([]Session, error)
-	// DueSessions returns sessions whose DueAt is set and not after t,
-	// earliest first (an indexed query, not a scan).
-	DueSessions(ctx context.Context, t time.Time, limit int) ([]Session, error)
-	// NextDue returns the earliest DueAt of any session; ok is false if
-	// nothing is pending.
-	NextDue(ctx context.Context) (t time.Time, ok bool, err error)
+	// DueSessions returns the sessions of guilds in shards (the zero
+	// Shards: every guild) whose DueAt is set and not after t, earliest
+	// first (an indexed query, not a scan).
+	DueSessions(ctx context.Context, t time.Time, limit int, shards Shards) ([]Session, error)
+	// NextDue returns the earliest DueAt of any session of a guild in
+	// shards, or an earlier time to look again (never a later one); ok is
+	// false if nothing is pending there.
+	NextDue(ctx context.Context, shards Shards) (t time.Time, ok bool, err error)
 	// SessionByChannel finds the session that owns a channel.
 	SessionByChannel(ctx context.Context, channelID string) (Session, error)
 	// SetRSVP records a member's answer for a session of their circle.
@@ -269,6 +271,18 @@ type SessionStore interface {
 	// a session they haven't answered), in one lookup.
 	UserRSVPs(ctx context.Context, userID string, sessionIDs []int64) ([]RSVP, error)
 	PlanMarkStore
+	EventStore
+}
+
+// EventStore finds the circles whose Discord scheduled events may need
+// bringing in line with their sessions at a start-up.
+type EventStore interface {
+	// EventCircles returns, by ID, the circles of guilds the bot is in
+	// that mirror their sessions as events (Circle.Events, not archived),
+	// and those with a session that holds an event (Session.EventID) or
+	// was about to get one (EventRequested): indexed, its cost grows with
+	// what it returns.
+	EventCircles(ctx context.Context) ([]int64, error)
 }
 
 // PlanMark says that a circle's next session is planned: session
@@ -291,11 +305,12 @@ type PlanMark struct {
 // PlanMarkStore keeps the plan marks, which let a start-up skip the
 // circles with nothing to plan.
 type PlanMarkStore interface {
-	// CirclesToPlan returns the non-archived circles of guilds the bot is
-	// in whose mark is reset or whose marked session starts at or before
-	// now, each with its current Gen (CircleID, Gen and Fresh set), by
-	// ID: an indexed query, whose cost grows with what it returns.
-	CirclesToPlan(ctx context.Context, now time.Time) ([]PlanMark, error)
+	// CirclesToPlan returns the non-archived circles of guilds in shards
+	// (the zero Shards: every guild) the bot is in whose mark is reset or
+	// whose marked session starts at or before now, each with its current
+	// Gen (CircleID, Gen and Fresh set), by ID: an indexed query, whose
+	// cost grows with what it returns.
+	CirclesToPlan(ctx context.Context, now time.Time, shards Shards) ([]PlanMark, error)
 	// PlanGen returns a circle's current Gen; read it before the circle,
 	// so that a change in between refuses the mark. ENotFound if the
 	// circle is gone.

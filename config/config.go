@@ -50,6 +50,15 @@ type Discord struct {
 	// GuildIDs, when set, registers commands per guild (instant updates)
 	// instead of globally.
 	GuildIDs []string `toml:"guild_ids" json:"guild_ids"`
+	// Shards is how many shards the gateway is split into; ShardsAuto is
+	// the count Discord recommends.
+	Shards ShardCount `toml:"shards" json:"shards"`
+	// ShardIDs are the shards this process runs, like "0-3" or "0-3,8"
+	// (ShardList); "" runs them all.
+	ShardIDs string `toml:"shard_ids" json:"shard_ids"`
+	// RESTRate is the REST requests per second this process allows
+	// itself; 0 takes its share of 47 by the shards it runs.
+	RESTRate int `toml:"rest_rate" json:"rest_rate"`
 }
 
 // Data is the [data] section: where the SQLite database lives, and how
@@ -108,6 +117,7 @@ const (
 	MinSessionsPerWeek, MaxSessionsPerWeek     = 1, 50
 	MinLateOpenGrace, MaxLateOpenGrace         = time.Minute, 24 * time.Hour
 	MinGuildPurgeGrace, MaxGuildPurgeGrace     = time.Hour, 8760 * time.Hour // a year
+	MinRESTRate, MaxRESTRate                   = 0, 47                       // with the burst, under Discord's 50
 	MinKeepEndedDays, MaxKeepEndedDays         = 1, 3650
 )
 
@@ -256,6 +266,9 @@ func (c Config) LogValue() slog.Value {
 			slog.String("api_url", c.Discord.APIURL),
 			slog.String("gateway_url", c.Discord.GatewayURL),
 			slog.Any("guild_ids", c.Discord.GuildIDs),
+			slog.String("shards", strings.Trim(c.Discord.Shards.String(), `"`)),
+			slog.String("shard_ids", c.Discord.ShardIDs),
+			slog.Int("rest_rate", c.Discord.RESTRate),
 		),
 		slog.Group("data", slog.String("path", c.Data.Path), slog.Int("keep_ended_days", c.Data.KeepEndedDays)),
 		slog.Group("defaults",

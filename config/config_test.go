@@ -92,6 +92,27 @@ func TestRules(t *testing.T) {
 		{name: "guild_ids integers", toml: "[discord]\nguild_ids = [111]", bad: []string{"discord.guild_ids"}, msg: "list of strings"},
 		{name: "guild_ids string", toml: "[discord]\nguild_ids = \"111\"", bad: []string{"discord.guild_ids"}, msg: "list of strings"},
 
+		// discord.shards: "auto" or a number; shard_ids: IDs and ranges
+		// below it; rest_rate: 0–47.
+		{name: "shards auto", toml: "[discord]\nshards = \"auto\""},
+		{name: "shards number", toml: "[discord]\nshards = 16"},
+		{name: "shards number in quotes", toml: "[discord]\nshards = \"16\""},
+		{name: "shards zero", toml: "[discord]\nshards = 0", bad: []string{"discord.shards"}, msg: `must be "auto"`},
+		{name: "shards too many", toml: "[discord]\nshards = 40000", bad: []string{"discord.shards"}, msg: "from 1 to 4096"},
+		{name: "shards word", toml: "[discord]\nshards = \"many\"", bad: []string{"discord.shards"}, msg: `must be "auto" or a whole number`},
+		{name: "shards list", toml: "[discord]\nshards = [4]", bad: []string{"discord.shards"}, msg: `must be "auto" or a whole number`},
+		{name: "shard_ids range", toml: "[discord]\nshards = 16\nshard_ids = \"0-3\""},
+		{name: "shard_ids ranges and ids", toml: "[discord]\nshards = 16\nshard_ids = \"0-3, 8,10-15\""},
+		{name: "shard_ids without a count", toml: "[discord]\nshard_ids = \"0-3\"", bad: []string{"discord.shard_ids"}, msg: "needs discord.shards set to a number"},
+		{name: "shard_ids past the count", toml: "[discord]\nshards = 4\nshard_ids = \"2-4\"", bad: []string{"discord.shard_ids"}, msg: "names shard 4, but discord.shards = 4: shard IDs go from 0 to 3"},
+		{name: "shard_ids twice", toml: "[discord]\nshards = 8\nshard_ids = \"0-3,2\"", bad: []string{"discord.shard_ids"}, msg: "shard 2 is named twice"},
+		{name: "shard_ids backwards", toml: "[discord]\nshards = 8\nshard_ids = \"3-0\"", bad: []string{"discord.shard_ids"}, msg: "low to high"},
+		{name: "shard_ids words", toml: "[discord]\nshards = 8\nshard_ids = \"first half\"", bad: []string{"discord.shard_ids"}, msg: `like "0-3" or "0-3,8"`},
+		{name: "shard_ids negative", toml: "[discord]\nshards = 8\nshard_ids = \"-1\"", bad: []string{"discord.shard_ids"}},
+		{name: "shard_ids integer", toml: "[discord]\nshards = 8\nshard_ids = 3", bad: []string{"discord.shard_ids"}, msg: "must be a string"},
+		{name: "rest_rate", toml: "[discord]\nrest_rate = 22"},
+		{name: "rest_rate above", toml: "[discord]\nrest_rate = 48", bad: []string{"discord.rest_rate"}, msg: "must be between 0 and 47"},
+
 		// data.path
 		{name: "data path", toml: "[data]\npath = \"/var/lib/circlebot/circlebot.db\""},
 		{name: "data path empty", toml: "[data]\npath = \"\"", bad: []string{"data.path"}},
@@ -222,6 +243,9 @@ application_id = "1098765432109876543"
 api_url = "http://127.0.0.1:7000/api/v10/"
 gateway_url = "ws://127.0.0.1:7000/gateway"
 guild_ids = ["111", "222"]
+shards = 8
+shard_ids = "0-3"
+rest_rate = 20
 [data]
 path = "/tmp/x.db"
 keep_ended_days = 30
@@ -252,8 +276,9 @@ listen = "127.0.0.1:9464"
 		t.Fatal(err)
 	}
 	want := Config{
-		Path:     "custom.toml",
-		Discord:  Discord{ApplicationID: "1098765432109876543", APIURL: "http://127.0.0.1:7000/api/v10/", GatewayURL: "ws://127.0.0.1:7000/gateway", GuildIDs: []string{"111", "222"}},
+		Path: "custom.toml",
+		Discord: Discord{ApplicationID: "1098765432109876543", APIURL: "http://127.0.0.1:7000/api/v10/", GatewayURL: "ws://127.0.0.1:7000/gateway", GuildIDs: []string{"111", "222"},
+			Shards: 8, ShardIDs: "0-3", RESTRate: 20},
 		Data:     Data{Path: "/tmp/x.db", KeepEndedDays: 30},
 		Defaults: Defaults{Timezone: "Europe/Berlin", Capacity: 8, SessionMinutes: 90, RetentionHours: 0, ReminderMinutes: 1440, MinMinutesBetweenSessions: 120, MaxSessionsPerWeek: 3},
 		Schedule: Schedule{LateOpenGrace: Duration{5 * time.Minute}, GuildPurgeGrace: Duration{24 * time.Hour}},
@@ -298,6 +323,9 @@ func TestDefaultValues(t *testing.T) {
 		{"api_url", c.Discord.APIURL, "https://discord.com/api/v10/"},
 		{"gateway_url", c.Discord.GatewayURL, ""},
 		{"guild_ids", len(c.Discord.GuildIDs), 0},
+		{"shards", c.Discord.Shards, ShardsAuto},
+		{"shard_ids", c.Discord.ShardIDs, ""},
+		{"rest_rate", c.Discord.RESTRate, 0},
 		{"data.path", c.Data.Path, "circlebot.db"},
 		{"timezone", c.Defaults.Timezone, "UTC"},
 		{"capacity", c.Defaults.Capacity, 10},

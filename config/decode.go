@@ -223,9 +223,17 @@ func listSections(sections []string) string {
 
 var textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
 
+// tomlSetter is a setting that reads its own TOML value, for a key that
+// takes more than one TOML type (discord.shards: "auto" or a number). It
+// says what is wrong with a value it can't take, or "".
+type tomlSetter interface{ setTOML(v any) string }
+
 // set stores the decoded TOML value v in field, returning what is wrong with
 // v, or "" when it fits. The kinds here are the kinds Config uses.
 func set(field reflect.Value, v any) string {
+	if ts, ok := field.Addr().Interface().(tomlSetter); ok {
+		return ts.setTOML(v)
+	}
 	if field.Addr().Type().Implements(textUnmarshaler) {
 		s, ok := v.(string)
 		if !ok {

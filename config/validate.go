@@ -42,6 +42,18 @@ func (c Config) Validate() error {
 		}
 	}
 
+	if d.Shards < ShardsAuto || d.Shards > MaxShards {
+		bad("discord.shards", d.Shards, "%s", shardsRange)
+	}
+	if ids, err := ParseShardIDs(d.ShardIDs); err != nil {
+		bad("discord.shard_ids", d.ShardIDs, `%v; list the shards this process runs, like "0-3" or "0-3,8", or "" for all of them`, err)
+	} else if ids != nil && d.Shards == ShardsAuto {
+		bad("discord.shard_ids", d.ShardIDs, `needs discord.shards set to a number, the same in every process: processes that split the shards must agree on their count, and Discord's recommendation can change between their starts`)
+	} else if len(ids) > 0 && ids[len(ids)-1] >= int(d.Shards) && d.Shards > ShardsAuto {
+		bad("discord.shard_ids", d.ShardIDs, "names shard %d, but discord.shards = %d: shard IDs go from 0 to %d", ids[len(ids)-1], d.Shards, d.Shards-1)
+	}
+	between("discord.rest_rate", d.RESTRate, MinRESTRate, MaxRESTRate, " (requests per second; 0 takes this process's share of 47 by the shards it runs; the processes of one bot together at most 47, as the limiter adds a burst of up to 3 under Discord's 50)")
+
 	if strings.TrimSpace(c.Data.Path) == "" {
 		bad("data.path", c.Data.Path, `must name the database file, like "circlebot.db"`)
 	}

@@ -70,7 +70,7 @@ func BenchmarkNextDue(b *testing.B) {
 	seedSessions(b, s, seedCircles(b, s, 1000), 100) // 100k sessions
 	ctx := context.Background()
 	for b.Loop() {
-		if _, ok, err := s.NextDue(ctx); err != nil || !ok {
+		if _, ok, err := s.NextDue(ctx, circles.Shards{}); err != nil || !ok {
 			b.Fatal(ok, err)
 		}
 	}
@@ -81,7 +81,7 @@ func BenchmarkDueSessions(b *testing.B) {
 	seedSessions(b, s, seedCircles(b, s, 1000), 100)
 	ctx := context.Background()
 	for b.Loop() {
-		if got, err := s.DueSessions(ctx, t0, 10); err != nil || len(got) != 10 {
+		if got, err := s.DueSessions(ctx, t0, 10, circles.Shards{}); err != nil || len(got) != 10 {
 			b.Fatal(len(got), err)
 		}
 	}

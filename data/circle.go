@@ -474,10 +474,15 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 // AllCircleIDs returns the IDs of every non-archived circle of every guild
 // the bot is still in (a circle whose guild was never recorded counts).
 func (s *Store) AllCircleIDs(ctx context.Context) ([]int64, error) {
+	return s.ids(ctx, `SELECT c.id FROM circles c LEFT JOIN guilds g ON g.id = c.guild_id
+			WHERE c.archived = 0 AND g.removed_at IS NULL ORDER BY c.id`)
+}
+
+// ids runs a query of one integer column and returns its values.
+func (s *Store) ids(ctx context.Context, query string, args ...any) ([]int64, error) {
 	var ids []int64
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT c.id FROM circles c LEFT JOIN guilds g ON g.id = c.guild_id
-			WHERE c.archived = 0 AND g.removed_at IS NULL ORDER BY c.id`)
+		rows, err := tx.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}

@@ -73,8 +73,24 @@ func circlePageQuery(guildID string, f circles.CircleFilter, now time.Time) (str
 }
 
 // CirclePage reads one page of the guild's circles, with the listing's
-// size and the shown circles' states, in one statement.
+// size and the shown circles' states, in one statement; or, while the
+// database hasn't changed since this process read it, not at all
+// (pageCache).
 func (s *Store) CirclePage(ctx context.Context, guildID string, f circles.CircleFilter, now time.Time) (circles.CirclePage, error) {
+	key := pageKey{guildID: guildID, filter: f}
+	cached, ok, version, cerr := s.pages.get(ctx, key, now)
+	if ok {
+		return cached, nil
+	}
+	page, err := s.readCirclePage(ctx, guildID, f, now)
+	if err == nil && cerr == nil {
+		s.pages.put(key, version, now, page)
+	}
+	return page, err
+}
+
+// readCirclePage is CirclePage from the database.
+func (s *Store) readCirclePage(ctx context.Context, guildID string, f circles.CircleFilter, now time.Time) (circles.CirclePage, error) {
 	page := circles.CirclePage{States: map[int64]circles.CircleState{}}
 	q, args := circlePageQuery(guildID, f, now)
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -165,20 +181,26 @@ func (v *stateVals) decode(c *circles.Circle, out map[int64]circles.CircleState)
 			return fmt.Errorf("circle %d facilitators: %w", c.ID, err)
 		}
 	}
+	return v.decodeState(c.ID, out)
+}
+
+// decodeState adds the state of circle id to out unless there is nothing
+// to report.
+func (v *stateVals) decodeState(id int64, out map[int64]circles.CircleState) error {
 	st := circles.CircleState{Seats: circles.SeatCounts{Members: v.members, Listeners: v.listeners}, Waitlist: v.waitlist}
 	var err error
 	if st.Sessions, err = parseBriefs(v.sessions.String); err != nil {
-		return fmt.Errorf("circle %d sessions: %w", c.ID, err)
+		return fmt.Errorf("circle %d sessions: %w", id, err)
 	}
 	slices.SortFunc(st.Sessions, func(a, b circles.SessionBrief) int {
 		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.ID, b.ID))
 	})
 	if st.Skipped, err = parseStarts(v.skipped.String); err != nil {
-		return fmt.Errorf("circle %d skipped sessions: %w", c.ID, err)
+		return fmt.Errorf("circle %d skipped sessions: %w", id, err)
 	}
 	slices.SortFunc(st.Skipped, time.Time.Compare)
 	if st.Seats != (circles.SeatCounts{}) || st.Waitlist > 0 || len(st.Sessions) > 0 || len(st.Skipped) > 0 {
-		out[c.ID] = st
+		out[id] = st
 	}
 	return nil
 }

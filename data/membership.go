@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -165,7 +166,7 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		return res, circles.Errorf(circles.EInvalid, "I couldn't tell who is joining.")
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		c, err := getCircle(ctx, tx, req.GuildID, req.CircleID)
+		c, seats, err := joinCircle(ctx, tx, req, at, &res)
 		if err != nil {
 			return err
 		}
@@ -173,10 +174,7 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		if err != nil {
 			return err
 		}
-		seats, err := seatCounts(ctx, tx, c.ID)
-		if err != nil {
-			return err
-		}
+		res.Circle, res.Previous = c, prev
 		status, err := circles.DecideJoin(c, prev, seats, req)
 		if err != nil {
 			return err
@@ -202,6 +200,52 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 	})
 	return res, err
 }
+
+// joinCircleSQL is what Join reads of its circle in one statement: the
+// circle, its state as of now (stateCols: seats and sessions) and whether
+// any of its closed sessions has a channel. Arguments: now, the circle,
+// the guild.
+const joinCircleSQL = `SELECT ` + stateCols + `,
+	EXISTS (SELECT 1 FROM sessions s WHERE s.circle_id = c.id AND s.state = 'closed'
+		AND ifnull(s.channel_id, '') <> ''),
+	` + circleCols + ` FROM circles c WHERE c.id = ? AND c.guild_id = ?`
+
+// joinCircle reads the circle a join is for with its seats, and puts its
+// sessions into res (JoinResult.Sessions, SessionChannels).
+func joinCircle(ctx context.Context, tx *sql.Tx, req circles.JoinRequest, at time.Time, res *circles.JoinResult) (circles.Circle, circles.SeatCounts, error) {
+	var (
+		st       stateVals
+		channels bool
+	)
+	c, err := scanCircle(prefixScanner{tx.QueryRowContext(ctx, joinCircleSQL, at.UnixMilli(), req.CircleID, req.GuildID),
+		append(st.dest(), &channels)})
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, circles.SeatCounts{}, circleNotFound()
+	}
+	if err != nil {
+		return c, circles.SeatCounts{}, err
+	}
+	states := map[int64]circles.CircleState{}
+	if err := st.decodeState(c.ID, states); err != nil {
+		return c, circles.SeatCounts{}, err
+	}
+	full := states[c.ID]
+	res.Sessions = circles.CircleState{Sessions: full.Sessions, Skipped: full.Skipped}
+	// Open and planned sessions come with their channels; closed ones
+	// only say whether one has a channel (EXISTS), so that no planned
+	// session's row is read twice.
+	res.SessionChannels = channels || slices.ContainsFunc(full.Sessions, func(b circles.SessionBrief) bool { return b.ChannelID != "" })
+	return c, full.Seats, nil
+}
+
+// prefixScanner scans a row whose first columns go to lead and the rest to
+// what its caller asks for.
+type prefixScanner struct {
+	r    scanner
+	lead []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error { return p.r.Scan(append(p.lead, dest...)...) }
 
 // writeJoin writes the membership a join decided on. Renewed consent (the
 // same mode and status as before) keeps the seat, or the place in line, as

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -13,20 +14,28 @@ import (
 // range of the marks that are reset (0) or have come due, not a scan of
 // every circle (TestCirclesToPlanUsesIndex). INDEXED BY and CROSS JOIN
 // keep SQLite, which has no statistics, from starting at circles instead.
+// For some shards, circlesToPlanInSQL adds the shard term, checked on the
+// rows that range yields.
 const circlesToPlanSQL = `SELECT p.circle_id, p.gen,
 		NOT EXISTS (SELECT 1 FROM sessions s WHERE s.circle_id = p.circle_id)
 	FROM circle_plans p INDEXED BY circle_plans_next
 	CROSS JOIN circles c ON c.id = p.circle_id
 	LEFT JOIN guilds g ON g.id = c.guild_id
-	WHERE p.next_start <= ? AND c.archived = 0 AND g.removed_at IS NULL
+	WHERE p.next_start <= ? AND c.archived = 0 AND g.removed_at IS NULL%s
 	ORDER BY p.circle_id`
 
-// CirclesToPlan returns the circles a start-up must plan (see
-// circles.PlanMarkStore).
-func (s *Store) CirclesToPlan(ctx context.Context, now time.Time) ([]circles.PlanMark, error) {
+// CirclesToPlan returns the circles of guilds in shards a start-up must
+// plan (see circles.PlanMarkStore).
+func (s *Store) CirclesToPlan(ctx context.Context, now time.Time, shards circles.Shards) ([]circles.PlanMark, error) {
+	term, targs := shardTerm("c.guild_id", shards)
+	if term != "" {
+		term = " AND " + term
+	}
+	q := fmt.Sprintf(circlesToPlanSQL, term)
+	args := append([]any{now.UnixMilli()}, targs...)
 	var out []circles.PlanMark
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, circlesToPlanSQL, now.UnixMilli())
+		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
 			return err
 		}

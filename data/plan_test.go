@@ -2,7 +2,9 @@ package data
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,7 +15,7 @@ import (
 // toPlan lists the IDs CirclesToPlan returns at now.
 func toPlan(t *testing.T, s *Store, now time.Time) []int64 {
 	t.Helper()
-	marks, err := s.CirclesToPlan(context.Background(), now)
+	marks, err := s.CirclesToPlan(context.Background(), now, circles.Shards{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,10 +156,52 @@ func TestMarkPlannedRefusesStaleMarks(t *testing.T) {
 
 func TestCirclesToPlanUsesIndex(t *testing.T) {
 	s := MustOpen(t)
-	all := strings.Join(queryPlan(t, s, circlesToPlanSQL, t0.UnixMilli()), "; ")
-	t.Logf("CirclesToPlan: %s", all)
-	if !strings.Contains(all, "INDEX circle_plans_next") || strings.Contains(all, "SCAN") {
-		t.Errorf("CirclesToPlan plan = %q, want a search USING INDEX circle_plans_next and no SCAN", all)
+	term, targs := shardTerm("c.guild_id", circles.Shards{Count: 4, IDs: []int{2, 3}})
+	for name, q := range map[string]struct {
+		sql  string
+		args []any
+	}{
+		"CirclesToPlan":           {fmt.Sprintf(circlesToPlanSQL, ""), []any{t0.UnixMilli()}},
+		"CirclesToPlan in shards": {fmt.Sprintf(circlesToPlanSQL, " AND "+term), append([]any{t0.UnixMilli()}, targs...)},
+	} {
+		all := strings.Join(queryPlan(t, s, q.sql, q.args...), "; ")
+		t.Logf("%s: %s", name, all)
+		if !strings.Contains(all, "INDEX circle_plans_next") || strings.Contains(all, "SCAN") {
+			t.Errorf("%s plan = %q, want a search USING INDEX circle_plans_next and no SCAN", name, all)
+		}
+	}
+}
+
+// A process that runs some of the shards plans the circles of its own
+// guilds only, by Discord's formula: the others are another process's.
+func TestCirclesToPlanInShards(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	guild := func(shard int64) string { return strconv.FormatInt((1000+shard)<<22, 10) } // on shard `shard` of 4
+	var ids [4]int64
+	for shard := range 4 {
+		ids[shard] = MustCreateCircle(t, s, guild(int64(shard)), "Grief").ID
+	}
+	for _, tc := range []struct {
+		shards circles.Shards
+		want   []int64
+	}{
+		{circles.Shards{}, ids[:]},
+		{circles.Shards{Count: 4, IDs: []int{2, 3}}, ids[2:]},
+		{circles.Shards{Count: 2, IDs: []int{1}}, []int64{ids[1], ids[3]}},
+		{circles.Shards{Count: 8, IDs: []int{7}}, nil},
+	} {
+		marks, err := s.CirclesToPlan(ctx, t0, tc.shards)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []int64
+		for _, m := range marks {
+			got = append(got, m.CircleID)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%+v: circles to plan %v, want %v", tc.shards, got, tc.want)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -289,30 +290,85 @@ func (s *Store) Sessions(ctx context.Context, f circles.SessionFilter) ([]circle
 // sessions_due; the "due_at IS NOT NULL" terms are what let SQLite use it.
 const (
 	dueSessionsSQL = `SELECT ` + sessionCols + ` FROM sessions s
-		WHERE s.due_at IS NOT NULL AND s.due_at <= ? ORDER BY s.due_at, s.id LIMIT ?`
+		WHERE s.due_at IS NOT NULL AND s.due_at <= ?%s ORDER BY s.due_at, s.id LIMIT ?`
 	nextDueSQL = `SELECT MIN(due_at) FROM sessions WHERE due_at IS NOT NULL`
+	// nextDueInSQL is nextDueSQL for some shards. Searching sessions_due
+	// for the first pending session of a guild in the shards would read
+	// every other shard's pending session when the shards have none (a
+	// quiet shard: a scan on every wake), so it looks at the first
+	// nextDueWalk only: the earliest of them in the shards if there is
+	// one; else, when there are more, the last one's time — nothing of the
+	// shards is due before it, and the scheduler looks again then.
+	// (The subquery yields rows as the outer query asks for them, so the
+	// walk stops at the shards' first; the last one's time is read from
+	// the index alone.)
+	nextDueInSQL = `SELECT s.due_at FROM
+		(SELECT due_at, guild_id FROM sessions WHERE due_at IS NOT NULL ORDER BY due_at LIMIT ?) s WHERE %s LIMIT 1`
+	nextDueHorizonSQL = `SELECT due_at FROM sessions WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1 OFFSET ?`
+	nextDueWalk       = 256
 )
 
-// DueSessions returns sessions whose DueAt is set and not after t, earliest
-// first; limit <= 0 means all.
-func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int) ([]circles.Session, error) {
+// shardTerm is the SQL term (and its arguments) that keeps to the rows
+// whose guild ID, in column col, is of a guild in shards: circles.ShardOf
+// in SQL. Guild IDs are TEXT, and CAST reads a snowflake whole (they fit
+// in SQLite's signed 64 bits) and anything else as 0, as ShardOf does. ""
+// for every guild. The term is checked row by row on what the index range
+// yields, so the due queries stay on sessions_due (and CirclesToPlan on
+// circle_plans_next).
+func shardTerm(col string, shards circles.Shards) (string, []any) {
+	if shards.All() {
+		return "", nil
+	}
+	args := make([]any, 0, 1+len(shards.IDs))
+	args = append(args, shards.Count)
+	for _, id := range shards.IDs {
+		args = append(args, id)
+	}
+	marks := strings.Repeat(", ?", len(shards.IDs))[2:]
+	return `((CAST(` + col + ` AS INTEGER) >> 22) % ?) IN (` + marks + `)`, args
+}
+
+// DueSessions returns sessions of guilds in shards whose DueAt is set and
+// not after t, earliest first; limit <= 0 means all.
+func (s *Store) DueSessions(ctx context.Context, t time.Time, limit int, shards circles.Shards) ([]circles.Session, error) {
 	if limit <= 0 {
 		limit = -1 // SQLite: no limit
 	}
+	term, targs := shardTerm("s.guild_id", shards)
+	if term != "" {
+		term = " AND " + term
+	}
+	args := append(append([]any{t.UnixMilli()}, targs...), limit)
+	q := fmt.Sprintf(dueSessionsSQL, term)
 	var out []circles.Session
 	err := s.read(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = querySessions(ctx, tx, dueSessionsSQL, t.UnixMilli(), limit)
+		out, err = querySessions(ctx, tx, q, args...)
 		return err
 	})
 	return out, err
 }
 
-// NextDue returns the earliest DueAt of any session.
-func (s *Store) NextDue(ctx context.Context) (time.Time, bool, error) {
+// NextDue returns the earliest DueAt of any session of a guild in shards,
+// or for some shards, when their first is far down the list of pending
+// sessions, a time before it (nextDueInSQL): a time to look again.
+func (s *Store) NextDue(ctx context.Context, shards circles.Shards) (time.Time, bool, error) {
+	term, targs := shardTerm("s.guild_id", shards)
 	var v sql.NullInt64
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, nextDueSQL).Scan(&v)
+		if term == "" {
+			return tx.QueryRowContext(ctx, nextDueSQL).Scan(&v)
+		}
+		err := tx.QueryRowContext(ctx, fmt.Sprintf(nextDueInSQL, term), append([]any{nextDueWalk}, targs...)...).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			// None of the shards' among the first: look again at the
+			// last one's time, if there are that many.
+			err = tx.QueryRowContext(ctx, nextDueHorizonSQL, nextDueWalk-1).Scan(&v)
+		}
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		return err
 	})
 	if err != nil || !v.Valid {
 		return time.Time{}, false, err

@@ -2,6 +2,9 @@ package data
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -89,7 +92,7 @@ func TestDueSessions(t *testing.T) {
 	s := MustOpen(t)
 	c := MustCreateCircle(t, s, guildA, "Grief")
 
-	if _, ok, err := s.NextDue(ctx); ok || err != nil {
+	if _, ok, err := s.NextDue(ctx, circles.Shards{}); ok || err != nil {
 		t.Fatalf("NextDue on empty store: ok=%v err=%v", ok, err)
 	}
 	dues := []time.Duration{50, 10, 30, 0 /* nothing pending */, 20, 90}
@@ -100,11 +103,11 @@ func TestDueSessions(t *testing.T) {
 		}
 		mustEnsure(t, s, x)
 	}
-	next, ok, err := s.NextDue(ctx)
+	next, ok, err := s.NextDue(ctx, circles.Shards{})
 	if err != nil || !ok || !next.Equal(t0.Add(10*time.Minute)) {
 		t.Fatalf("NextDue = %v, %v, %v", next, ok, err)
 	}
-	got, err := s.DueSessions(ctx, t0.Add(50*time.Minute), 0)
+	got, err := s.DueSessions(ctx, t0.Add(50*time.Minute), 0, circles.Shards{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +118,7 @@ func TestDueSessions(t *testing.T) {
 	if want := []int{10, 20, 30, 50}; len(mins) != len(want) || mins[0] != 10 || mins[1] != 20 || mins[2] != 30 || mins[3] != 50 {
 		t.Fatalf("due minutes = %v, want %v", mins, want)
 	}
-	got, err = s.DueSessions(ctx, t0.Add(time.Hour), 2)
+	got, err = s.DueSessions(ctx, t0.Add(time.Hour), 2, circles.Shards{})
 	if err != nil || len(got) != 2 || !got[1].DueAt.Equal(t0.Add(20*time.Minute)) {
 		t.Fatalf("limited = %+v, %v", got, err)
 	}
@@ -131,21 +134,117 @@ func TestDueSessions(t *testing.T) {
 }
 
 // The scheduler asks "what is next" on every wake; with a long history that
-// must be an index lookup, not a scan of every session ever held.
+// must be an index lookup, not a scan of every session ever held. A process
+// that runs some of the shards asks the same of its own guilds: SQLite
+// searches sessions_due in order, checking each row's guild as it goes.
 func TestDueQueriesUseIndex(t *testing.T) {
 	s := MustOpen(t)
+	half := circles.Shards{Count: 4, IDs: []int{2, 3}}
+	term, targs := shardTerm("s.guild_id", half)
 	for _, q := range []struct {
 		name, sql string
 		args      []any
 	}{
-		{"DueSessions", dueSessionsSQL, []any{t0.UnixMilli(), 10}},
+		{"DueSessions", fmt.Sprintf(dueSessionsSQL, ""), []any{t0.UnixMilli(), 10}},
 		{"NextDue", nextDueSQL, nil},
+		{"DueSessions in shards", fmt.Sprintf(dueSessionsSQL, " AND "+term), append(append([]any{t0.UnixMilli()}, targs...), 10)},
+		{"NextDue in shards", fmt.Sprintf(nextDueInSQL, term), append([]any{nextDueWalk}, targs...)},
+		{"NextDue in shards, the horizon", nextDueHorizonSQL, []any{nextDueWalk - 1}},
 	} {
 		all := strings.Join(queryPlan(t, s, q.sql, q.args...), "; ")
 		t.Logf("%s: %s", q.name, all)
-		if !strings.Contains(all, "USING") || !strings.Contains(all, "INDEX sessions_due") || strings.Contains(all, "SCAN") {
-			t.Errorf("%s plan = %q, want a search USING INDEX sessions_due and no SCAN", q.name, all)
+		if strings.Contains(all, "CO-ROUTINE s;") {
+			// NextDue in shards reads its LIMITed search of the index
+			// as a subquery: that scan is of at most nextDueWalk rows.
+			all = strings.Replace(all, "; SCAN s", "", 1)
 		}
+		if !strings.Contains(all, "USING") || !strings.Contains(all, "INDEX sessions_due") || strings.Contains(all, "SCAN") || strings.Contains(all, "TEMP B-TREE") {
+			t.Errorf("%s plan = %q, want a search USING INDEX sessions_due, no SCAN and no sort", q.name, all)
+		}
+	}
+}
+
+// A process that runs some of the shards sees the due sessions of its own
+// guilds only, by Discord's formula: the sessions of the other guilds are
+// another process's.
+func TestDueSessionsInShards(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	guild := func(shard int64) string { return strconv.FormatInt((1000+shard)<<22, 10) } // on shard `shard` of 4
+	var circlesOf [4]circles.Circle
+	for shard := range 4 {
+		circlesOf[shard] = MustCreateCircle(t, s, guild(int64(shard)), "Grief")
+	}
+	// Shard 0's session is due first, shard 3's last.
+	for shard, c := range circlesOf {
+		x := planned(c, t0.Add(24*time.Hour))
+		x.DueAt = t0.Add(time.Duration(shard+1) * time.Minute)
+		mustEnsure(t, s, x)
+	}
+	for _, tc := range []struct {
+		shards circles.Shards
+		want   []string // guilds, in due order
+	}{
+		{circles.Shards{}, []string{guild(0), guild(1), guild(2), guild(3)}},
+		{circles.Shards{Count: 4, IDs: []int{2, 3}}, []string{guild(2), guild(3)}},
+		{circles.Shards{Count: 4, IDs: []int{1}}, []string{guild(1)}},
+		{circles.Shards{Count: 2, IDs: []int{1}}, []string{guild(1), guild(3)}},
+		{circles.Shards{Count: 4, IDs: []int{0, 1, 2, 3}}, []string{guild(0), guild(1), guild(2), guild(3)}},
+	} {
+		got, err := s.DueSessions(ctx, t0.Add(time.Hour), 0, tc.shards)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var guilds []string
+		for _, x := range got {
+			guilds = append(guilds, x.GuildID)
+		}
+		if !slices.Equal(guilds, tc.want) {
+			t.Errorf("%+v: due sessions of guilds %v, want %v", tc.shards, guilds, tc.want)
+		}
+		next, ok, err := s.NextDue(ctx, tc.shards)
+		if err != nil || !ok || !next.Equal(t0.Add(time.Duration(circles.ShardOf(tc.want[0], 4)+1)*time.Minute)) {
+			t.Errorf("%+v: NextDue = %v, %v, %v; want the due time of guild %s", tc.shards, next, ok, err, tc.want[0])
+		}
+		if got, err := s.DueSessions(ctx, t0.Add(time.Hour), 1, tc.shards); err != nil || len(got) != 1 || got[0].GuildID != tc.want[0] {
+			t.Errorf("%+v: the first due session = %+v, %v; want guild %s's (LIMIT counts only its own)", tc.shards, got, err, tc.want[0])
+		}
+	}
+	if _, ok, err := s.NextDue(ctx, circles.Shards{Count: 8, IDs: []int{5}}); ok || err != nil {
+		t.Errorf("NextDue of a shard without sessions: ok=%v err=%v", ok, err)
+	}
+}
+
+// A process whose shards have nothing pending soon doesn't read every
+// other shard's pending session on each wake to find its own: NextDue
+// looks at the first nextDueWalk, and answers the last one's time when
+// none of them is its own — never later than its own next one.
+func TestNextDueOfAQuietShard(t *testing.T) {
+	ctx := context.Background()
+	s := MustOpen(t)
+	guild := func(shard int64) string { return strconv.FormatInt((1000+shard)<<22, 10) } // on shard `shard` of 2
+	busy, quiet := MustCreateCircle(t, s, guild(0), "Busy"), MustCreateCircle(t, s, guild(1), "Quiet")
+	due := func(c circles.Circle, n int) {
+		x := planned(c, t0.Add(time.Duration(n)*24*time.Hour))
+		x.DueAt = t0.Add(time.Duration(n) * time.Minute)
+		mustEnsure(t, s, x)
+	}
+	due(quiet, 1000)
+	for n := range 10 {
+		due(busy, n+1)
+	}
+	shard1 := circles.Shards{Count: 2, IDs: []int{1}}
+	if next, ok, err := s.NextDue(ctx, shard1); err != nil || !ok || !next.Equal(t0.Add(1000*time.Minute)) {
+		t.Fatalf("10 others first: NextDue = %v, %v, %v; want its own session's, at +1000 min", next, ok, err)
+	}
+	if _, ok, err := s.NextDue(ctx, circles.Shards{Count: 4, IDs: []int{3}}); ok || err != nil {
+		t.Fatalf("a shard with nothing pending among 11: ok=%v err=%v", ok, err)
+	}
+	for n := 10; n < nextDueWalk+50; n++ {
+		due(busy, n+1)
+	}
+	if next, ok, err := s.NextDue(ctx, shard1); err != nil || !ok || !next.Equal(t0.Add(nextDueWalk*time.Minute)) {
+		t.Fatalf("%d others first: NextDue = %v, %v, %v; want the %dth's time, +%d min", nextDueWalk+50, next, ok, err, nextDueWalk, nextDueWalk)
 	}
 }
 

@@ -26,6 +26,9 @@ type Store struct {
 	path string
 	w    *sql.DB // exactly one connection: SQLite has one writer at a time anyway
 	r    *sql.DB // read-only pool
+	// pages keeps the circle pages this process read while the database
+	// is unchanged (page_cache.go).
+	pages *pageCache
 	// clock stamps the few writes whose method has no time parameter
 	// (promotions caused by UpdateCircle, applied migrations).
 	clock circles.Clock
@@ -91,7 +94,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.w.SetMaxIdleConns(1)
 	s.w.SetConnMaxLifetime(0)
 	s.w.SetConnMaxIdleTime(0)
-	if err := s.w.PingContext(ctx); err != nil {
+	if err := pingWriter(ctx, s.w); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("data: open %s: %w", path, err)
 	}
@@ -110,7 +113,30 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("data: open %s read-only: %w", path, err)
 	}
+	s.pages = newPageCache(sql.OpenDB(countingConnector{dsn: dsn(path, readerParams), n: &s.statements}))
 	return s, nil
+}
+
+// pingWriter opens the writer connection. Its first statement switches a
+// new database to WAL, which needs the file to itself: when two processes
+// open a new database at the same moment, both may want it, and SQLite
+// answers one of them SQLITE_BUSY at once instead of waiting (the wait
+// would deadlock). That one tries again, a moment later: by then the file
+// is in WAL mode, where switching is a no-op and processes share the file.
+func pingWriter(ctx context.Context, db *sql.DB) error {
+	deadline := time.Now().Add(5 * time.Second) // as busy_timeout
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		err := db.PingContext(ctx)
+		var se sqlite3.Error
+		if !errors.As(err, &se) || se.Code != sqlite3.ErrBusy || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 // PathError is Open's error when the database can't be created or opened
@@ -199,6 +225,9 @@ func dsn(path, params string) string {
 // Close closes the database.
 func (s *Store) Close() error {
 	var errs []error
+	if s.pages != nil {
+		errs = append(errs, s.pages.close(), s.pages.db.Close())
+	}
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 	}

@@ -135,6 +135,7 @@ func Run(parent context.Context, o Options) error {
 		{"A member erases their data", d.stepErase},
 		{"The admin writes the server's own crisis resources", d.stepCrisis},
 		{"The facilitator archives the circle", d.stepArchive},
+		{"A fortnightly circle in the Events tab and in calendars", d.stepEvents},
 		{"The bot is removed from the server", d.stepRemoved},
 	}
 	d.printf("circlebot demo — a simulated Discord server, the real bot, a temporary database.\n")
@@ -194,7 +195,7 @@ func setUp(ctx context.Context, o Options) (_ *demo, err error) {
 		}
 	}()
 
-	d.sim, err = discordsim.New(discordsim.Options{HeartbeatInterval: 500 * time.Millisecond})
+	d.sim, err = discordsim.New(discordsim.Options{HeartbeatInterval: 500 * time.Millisecond, Now: discordsim.FollowClock(d.clock.Now)})
 	if err != nil {
 		return nil, fmt.Errorf("starting the Discord simulator: %w", err)
 	}

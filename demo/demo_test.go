@@ -87,7 +87,14 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"Ada ▸ /setup crisis_resources:true", "Ada ▸ fills in the form",
 		"Hana ▸ /helpnow\n  circlebot ▸ (only Hana sees this)\n    │ 💙 **If you are in danger, call your local emergency number now.**\n    │ Circles are peer support, not therapy or medical care. The people below can help right now:\n    │ ┃ ▌Crisis resources\n    │ ┃ **In an emergency, call 112.**",
 		"Fran ▸ clicks [Archive Grief circle]", "Archived **Grief circle**", "🗂️ **Grief circle** has been archived",
-		"Ada ▸ removes circlebot from the server", "moves to Thu 10 Dec 20:27 CET", "Nothing about Harbour Community is left",
+		// A fortnightly circle in the Events tab; a calendar file.
+		`Fran ▸ /circle schedule circle:"Carers circle" repeat:2w`, "Every 2 weeks on Thursday at 20:00",
+		"• Thursday, 3 December 2026 20:00 CET\n    │ ┃   • Thursday, 17 December 2026 20:00 CET\n    │ ┃   • Thursday, 31 December 2026 20:00 CET",
+		"Discord ▸ the Events tab of Harbour Community:\n  📅 Carers circle · Thursday, 3 December 2026 20:00 CET – 21:00 ‹<t:1796328000:t>› · 📍 Private circle channel — join with /join first · scheduled",
+		"· LIVE NOW", "(gone from the tab) 📅 Carers circle · Thursday, 17 December 2026 20:00 CET – 21:00 · 📍 Private circle channel — join with /join first · cancelled",
+		"(gone from the tab) 📅 Carers circle · Thursday, 3 December 2026 20:00 CET – 21:00 · 📍 Private circle channel — join with /join first · ended",
+		"Chloé ▸ clicks [📅 Add to calendar]", "📎 circlebot.ics", "│ RRULE:FREQ=WEEKLY;INTERVAL=2;BYDAY=TH", "│ DTSTART;TZID=Europe/Berlin:", "│ EXDATE;TZID=Europe/Berlin:20261217T200000",
+		"Ada ▸ removes circlebot from the server", "moves to Thu 10 Dec 22:00 CET", "Nothing about Harbour Community is left",
 		"Demo finished in",
 		"server set up, circle created, 3 joined with consent, 1 waitlisted, session channel #grief-circle-2026-12-01 opened, closed, deleted after retention, " +
 			"guidelines v2 agreed mid-session, 1 removal lifted, 1 member's data erased, circle archived, server data purged after 7 days.",

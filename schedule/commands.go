@@ -204,9 +204,10 @@ func notBefore(after, busy time.Time) time.Time {
 // or changed ones, ones whose planned session was taken off the plan, and
 // ones whose next session has begun (downtime). Every other circle's next
 // session is known to be planned already, so a restart costs what is due,
-// not what is stored.
+// not what is stored. A process that runs some of the shards plans the
+// circles of its own shards' guilds only (SetShards).
 func (s *Scheduler) Reconcile(ctx context.Context) error {
-	todo, err := s.store.CirclesToPlan(ctx, s.clock.Now())
+	todo, err := s.store.CirclesToPlan(ctx, s.clock.Now(), s.owned())
 	if err != nil {
 		return fmt.Errorf("schedule: reconcile: %w", err)
 	}
@@ -284,8 +285,10 @@ const markBatch = 1024
 // the first start of a new database) has nothing that could be under way,
 // skipped or taken, so its first occurrence is planned without reading its
 // sessions, and written with others in one transaction. A circle deleted
-// meanwhile is not a failure.
+// meanwhile is not a failure, nor is one of a guild on another process's
+// shards (it is that process's to plan).
 func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int64 {
+	shards := s.owned()
 	var (
 		mu     sync.Mutex
 		guilds = map[string]circles.GuildSettings{}
@@ -320,6 +323,7 @@ func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int6
 		next, err := s.planAfter(ctx, f.c, f.g, now, now)
 		if err == nil {
 			mark(markOf(f.c.ID, f.gen, next))
+			s.follow(ctx, f.c)
 		}
 		fail(f.c.ID, err)
 	}
@@ -342,6 +346,7 @@ func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int6
 			}
 			s.log.Debug("schedule: planned", "guild", f.c.GuildID, "circle", f.c.ID, "session", out[i].ID, "start", out[i].Start)
 			mark(markOf(f.c.ID, f.gen, out[i]))
+			s.follow(ctx, f.c)
 		}
 	}
 	planOne := func(m circles.PlanMark) error {
@@ -359,8 +364,8 @@ func (s *Scheduler) planAll(ctx context.Context, todo []circles.PlanMark) []int6
 		if circles.ErrorCode(err) == circles.ENotFound {
 			return nil
 		}
-		if err != nil || c.Archived {
-			return err
+		if err != nil || c.Archived || !shards.Owns(c.GuildID) {
+			return err // another process plans the circles of its guilds
 		}
 		mu.Lock()
 		g, ok := guilds[c.GuildID]

@@ -27,6 +27,13 @@ const (
 // planned.
 func seedCircles(b *testing.B, path string, n, members int) {
 	b.Helper()
+	seedCirclesOf(b, path, n, members, 100, func(g int) string { return fmt.Sprintf("guild-%d", g) })
+}
+
+// seedCirclesOf is seedCircles with perGuild circles in each guild, named
+// by guildID.
+func seedCirclesOf(b *testing.B, path string, n, members, perGuild int, guildID func(g int) string) {
+	b.Helper()
 	ctx := context.Background()
 	st, err := data.Open(ctx, path)
 	if err != nil {
@@ -34,9 +41,8 @@ func seedCircles(b *testing.B, path string, n, members int) {
 	}
 	defer st.Close()
 	began := time.Now()
-	const perGuild = 100
 	for g := 0; g*perGuild < n; g++ {
-		if err := st.SaveGuildSettings(ctx, circles.GuildSettings{GuildID: fmt.Sprintf("guild-%d", g), RetentionHours: 24, ReminderMinutes: 60}); err != nil {
+		if err := st.SaveGuildSettings(ctx, circles.GuildSettings{GuildID: guildID(g), RetentionHours: 24, ReminderMinutes: 60}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -45,7 +51,7 @@ func seedCircles(b *testing.B, path string, n, members int) {
 		var cs []*circles.Circle
 		for i := lo; i < min(lo+chunk, n); i++ {
 			rule := circles.Weekly(time.Weekday(1+i%6+1)%7, 8+i%12, (i%4)*15, benchZones[i%len(benchZones)], time.Hour)
-			c := circles.NewCircle(fmt.Sprintf("guild-%d", i/perGuild), fmt.Sprintf("circle %d", i), circles.KindPeer, rule, "fac", monday)
+			c := circles.NewCircle(guildID(i/perGuild), fmt.Sprintf("circle %d", i), circles.KindPeer, rule, "fac", monday)
 			c.Prompts = []string{"one", "two", "three"}
 			c.Capacity = max(c.Capacity, members)
 			cs = append(cs, &c)
@@ -129,7 +135,7 @@ func BenchmarkReconcile(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer st.Close()
-		if todo, err := st.CirclesToPlan(ctx, monday.Add(time.Hour)); err != nil || len(todo) != 0 {
+		if todo, err := st.CirclesToPlan(ctx, monday.Add(time.Hour), circles.Shards{}); err != nil || len(todo) != 0 {
 			b.Fatalf("after a restart %d circles are left to plan (%v)", len(todo), err)
 		}
 	})

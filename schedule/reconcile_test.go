@@ -11,7 +11,7 @@ import (
 // toPlan lists the circles a start at the clock's time would plan.
 func (e *env) toPlan() []int64 {
 	e.t.Helper()
-	marks, err := e.store.CirclesToPlan(e.ctx, e.clock.Now())
+	marks, err := e.store.CirclesToPlan(e.ctx, e.clock.Now(), circles.Shards{})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -101,6 +101,11 @@ type Options struct {
 	// After StuckAfter failures in a row the wait doubles with each further
 	// one, up to MaxRetryDelay. Default 1m.
 	RetryDelay time.Duration
+	// Shards are the guilds whose sessions this scheduler runs, when the
+	// bot's shards are split between processes over one store: each
+	// process's scheduler runs the sessions of its own guilds, so that
+	// none is worked on by two. The zero value is every guild.
+	Shards circles.Shards
 	// Observer, if set, is told of steps done and failed and of how late
 	// due sessions are taken up (metrics).
 	Observer Observer
@@ -176,6 +181,7 @@ type Scheduler struct {
 	defaults circles.GuildSettings
 	workers  int
 	retry    time.Duration
+	shards   circles.Shards
 	obs      Observer
 
 	mu       sync.Mutex
@@ -186,6 +192,11 @@ type Scheduler struct {
 	unplanned  map[int64]bool
 	replanAt   time.Time
 	replanWait time.Duration
+	// Circles whose PlanFollower failed, to be followed again at followAt
+	// (follow.go; made by FollowLater); guarded by mu.
+	unfollowed map[int64]bool
+	followAt   time.Time
+	followWait time.Duration
 	// troubles are the sessions whose last step (or, apart, whose last
 	// access re-sync) failed, with how often in a row; guarded by mu. Kept
 	// in memory only: a restart starts counting again, which at worst
@@ -229,6 +240,7 @@ func New(o Options) *Scheduler {
 		defaults:  o.DefaultSettings,
 		workers:   o.Workers,
 		retry:     o.RetryDelay,
+		shards:    o.Shards,
 		obs:       o.Observer,
 		inflight:  map[int64]chan struct{}{},
 		kick:      make(chan struct{}, 1),
@@ -254,6 +266,22 @@ func New(o Options) *Scheduler {
 		s.obs = noObserver{}
 	}
 	return s
+}
+
+// SetShards changes the guilds whose sessions the scheduler runs (see
+// Options.Shards): the bot knows them only once Discord has said how many
+// shards there are. Call it before Reconcile and Run.
+func (s *Scheduler) SetShards(shards circles.Shards) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.shards = shards
+}
+
+// owned is the guilds the scheduler runs.
+func (s *Scheduler) owned() circles.Shards {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.shards
 }
 
 // Kick wakes Run early, e.g. after a circle was created or edited.
@@ -294,7 +322,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // from the Clock, so a manual clock decides what is due; the sleep itself
 // is real.
 func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
-	next, ok, err := s.store.NextDue(ctx)
+	next, ok, err := s.store.NextDue(ctx, s.owned())
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("schedule: next due", "error", err)
@@ -304,6 +332,9 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 	s.mu.Lock()
 	if len(s.unplanned) > 0 && (!ok || s.replanAt.Before(next)) {
 		next, ok = s.replanAt, true
+	}
+	if at, follow := s.nextFollow(); follow && (!ok || at.Before(next)) {
+		next, ok = at, true
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -320,13 +351,15 @@ func (s *Scheduler) untilNext(ctx context.Context) time.Duration {
 // earlier are planned again first, when their retry is due.
 func (s *Scheduler) RunDue(ctx context.Context) (int, error) {
 	s.replanFailed(ctx)
+	s.followFailed(ctx)
 	now := s.clock.Now()
+	shards := s.owned()
 	seen := map[int64]bool{}
 	var done atomic.Int64
 	var errs []error
 	var errMu sync.Mutex
 	for ctx.Err() == nil {
-		batch, err := s.store.DueSessions(ctx, now, batchSize)
+		batch, err := s.store.DueSessions(ctx, now, batchSize, shards)
 		if err != nil {
 			return int(done.Load()), fmt.Errorf("schedule: due sessions: %w", err)
 		}
@@ -903,6 +936,11 @@ func (s *Scheduler) do(ctx context.Context, c circles.Circle, g circles.GuildSet
 	}
 	if after != nil {
 		after(now)
+	}
+	switch step {
+	case StepOpen, StepMissed, StepOverlap, StepClose:
+		// The plan moved on: what mirrors it follows (PlanFollower).
+		s.follow(ctx, c)
 	}
 	if pending != nil {
 		return out, pending

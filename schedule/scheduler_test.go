@@ -113,7 +113,7 @@ func TestSessionLifecycle(t *testing.T) {
 		call{Step: StepDelete, Session: s.ID},
 	)
 	// The only thing left pending is the next session's reminder.
-	due, ok, err := e.store.NextDue(e.ctx)
+	due, ok, err := e.store.NextDue(e.ctx, circles.Shards{})
 	if err != nil || !ok || !due.Equal(next.Start.Add(-time.Hour)) {
 		t.Fatalf("NextDue = %v %v %v, want next week's reminder", due, ok, err)
 	}

@@ -2,8 +2,10 @@ package discordsim
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -33,8 +35,14 @@ const privilegedIntents = intentGuildMembers | intentGuildPresences | intentMess
 // Gateway limits from gateway.mdx and the change log.
 const (
 	// "Each shard can only support a maximum of 2500 guilds, and apps that
-	// are in 2500+ guilds must enable sharding."
+	// are in 2500+ guilds must enable sharding." An unsharded session is
+	// refused from 2,500 guilds on, a shard above 2,500.
 	maxGuildsPerShard = 2500
+	// Session start limit (gateway.mdx, "Session Start Limit Object"): a
+	// bot may IDENTIFY this often a day, and max_concurrency shards at a
+	// time per identifyInterval (Options.IdentifyInterval: 5 s).
+	sessionStartTotal = 1000
+	sessionStartReset = 24 * time.Hour
 	// Requesting all members (query "", limit 0): "1 request per guild per
 	// bot every 30 seconds" (change log, "Rate Limit for Request Guild
 	// Members").
@@ -45,6 +53,7 @@ const (
 // (opcodes-and-status-codes.mdx, "Gateway Close Event Codes").
 const (
 	closeAuthFailed       = 4004
+	closeInvalidShard     = 4010
 	closeShardingRequired = 4011
 	closeInvalidVersion   = 4012
 	closeInvalidIntents   = 4013
@@ -53,6 +62,7 @@ const (
 
 var closeReasons = map[int]string{
 	closeAuthFailed:       "Authentication failed.",
+	closeInvalidShard:     "Invalid shard.",
 	closeShardingRequired: "Sharding required.",
 	closeInvalidVersion:   "Invalid API version.",
 	closeInvalidIntents:   "Invalid intent(s).",
@@ -96,11 +106,22 @@ type gatewayState struct {
 	disabledPriv   int                  // privileged intents not enabled (SetPrivilegedIntentsEnabled)
 	allMembersAt   map[string]time.Time // guild -> last answered request for all members
 	rateLimited    int                  // RATE_LIMITED sent
+	// identifiedAt is when each identify bucket (shard_id %
+	// max_concurrency) last started a session; throttled counts the
+	// IDENTIFYs answered with INVALID_SESSION for coming too soon after.
+	identifiedAt map[int]time.Time
+	throttled    int
+	firstStart   time.Time   // the first session start of the day (session_start_limit)
+	byShard      map[int]int // sessions started per shard id (unsharded: 0)
+	refuse       map[int]int // shard id -> the close code its IDENTIFYs and RESUMEs get (RefuseShard)
 }
 
 func (g *gatewayState) init() {
 	g.sessions = map[string]*gwSession{}
 	g.allMembersAt = map[string]time.Time{}
+	g.identifiedAt = map[int]time.Time{}
+	g.byShard = map[int]int{}
+	g.refuse = map[int]int{}
 }
 
 type gwSession struct {
@@ -110,6 +131,34 @@ type gwSession struct {
 	conn           *gwConn // nil while disconnected (resumable)
 	intents        int
 	largeThreshold int
+	// The session's shard, [shardID, shardCount]; shardCount 0 or 1 is
+	// unsharded: every guild, and everything that is no guild's.
+	shardID, shardCount int
+}
+
+// shardOf is the shard of count a guild's events go to: Discord's
+// formula, (guild_id >> 22) % count ("Sharding Formula").
+func shardOf(guildID string, count int) int {
+	if count < 2 {
+		return 0
+	}
+	id, err := strconv.ParseUint(guildID, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return int((id >> 22) % uint64(count))
+}
+
+// gets reports whether the session receives the events of guildID, "" for
+// events of no guild (DMs): "only shard 0 will receive DMs".
+func (sess *gwSession) gets(guildID string) bool {
+	if sess.shardCount < 2 {
+		return true
+	}
+	if guildID == "" {
+		return sess.shardID == 0
+	}
+	return shardOf(guildID, sess.shardCount) == sess.shardID
 }
 
 type logged struct {
@@ -258,6 +307,9 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			}
 			var code int
 			if sess, code = s.identify(conn, d); sess == nil {
+				if code == 0 {
+					continue // throttled: INVALID_SESSION sent, the client may IDENTIFY again
+				}
 				conn.closeWith(code, closeReasons[code])
 				return
 			}
@@ -272,6 +324,10 @@ func (sv *server) serveGateway(w http.ResponseWriter, r *http.Request) {
 			s := sv.worldByAuth(d.Token)
 			if s == nil {
 				conn.closeWith(4004, "Authentication failed.")
+				return
+			}
+			if code := s.refusedResume(d.SessionID); code != 0 {
+				conn.closeWith(code, closeReasons[code])
 				return
 			}
 			world, sess = s, s.resume(conn, d.SessionID, d.Seq)
@@ -306,9 +362,17 @@ type identifyData struct {
 // intent(s) for bits Discord does not define; 4014 Disallowed intent(s)
 // for a privileged intent (GUILD_MEMBERS, GUILD_PRESENCES,
 // MESSAGE_CONTENT) the application has not enabled
-// (SetPrivilegedIntentsEnabled); 4011 Sharding required for an unsharded
-// session (no shard, or [0, 1]) of a bot in 2,500 guilds or more. Sharded
-// sessions are accepted but not routed: each gets every guild.
+// (SetPrivilegedIntentsEnabled); 4010 Invalid shard for a shard ID not
+// below the count, or a count below 1; 4011 Sharding required for an
+// unsharded session (no shard, or [0, 1]) of a bot in 2,500 guilds or
+// more, or a shard of more than 2,500. A sharded session gets the events
+// of its guilds only (shardOf), and shard 0 those of no guild too (DMs).
+//
+// An IDENTIFY that comes within Options.IdentifyInterval (5 s) of the last
+// session started in its bucket (shard_id % max_concurrency) is answered
+// as Discord answers it, with INVALID_SESSION (op 9, d false: "If you hit
+// this limit, the Gateway will respond with an Invalid Session"): no
+// session, code 0, and the connection stays open for another IDENTIFY.
 func (s *Sim) identify(conn *gwConn, d identifyData) (*gwSession, int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -322,30 +386,51 @@ func (s *Sim) identify(conn *gwConn, d identifyData) (*gwSession, int) {
 	if intents&privilegedIntents&s.gw.disabledPriv != 0 {
 		return nil, closeDisallowedIntent
 	}
-	if len(d.Shard) != 2 || d.Shard[1] <= 1 {
-		n := 0
-		for _, g := range s.guilds {
-			if g.botIn {
-				n++
-			}
+	shardID, shardCount := 0, 1
+	if d.Shard != nil {
+		if len(d.Shard) != 2 || d.Shard[1] < 1 || d.Shard[0] < 0 || d.Shard[0] >= d.Shard[1] {
+			return nil, closeInvalidShard
 		}
-		if n >= maxGuildsPerShard {
-			return nil, closeShardingRequired
+		shardID, shardCount = d.Shard[0], d.Shard[1]
+	}
+	if code := s.gw.refuse[shardID]; code != 0 {
+		return nil, code
+	}
+	n := 0
+	for _, g := range s.guilds {
+		if g.botIn && shardOf(g.id, shardCount) == shardID {
+			n++
 		}
+	}
+	if (shardCount == 1 && n >= maxGuildsPerShard) || (shardCount > 1 && n > maxGuildsPerShard) {
+		return nil, closeShardingRequired
+	}
+	now := s.now()
+	bucket := shardID % s.opts.MaxConcurrency
+	if last, ok := s.gw.identifiedAt[bucket]; ok && now.Sub(last) < s.opts.IdentifyInterval {
+		s.gw.throttled++
+		s.log.Info("discordsim: gateway identify throttled", "app", s.appID, "shard", shardID, "bucket", bucket)
+		conn.send(frame(opInvalidSession, false))
+		return nil, 0
+	}
+	s.gw.identifiedAt[bucket] = now
+	if s.gw.firstStart.IsZero() || now.Sub(s.gw.firstStart) >= sessionStartReset {
+		s.gw.firstStart = now
 	}
 	if largeThreshold < 50 || largeThreshold > 250 {
 		largeThreshold = 250
 	}
-	sess := &gwSession{id: randomHex(16), conn: conn, intents: intents, largeThreshold: largeThreshold}
+	sess := &gwSession{id: randomHex(16), conn: conn, intents: intents, largeThreshold: largeThreshold, shardID: shardID, shardCount: shardCount}
 	s.gw.sessions[sess.id] = sess
 	s.gw.intents = intents
 	s.gw.identifies++
+	s.gw.byShard[shardID]++
 	s.gw.identifyPath = conn.path
-	s.log.Info("discordsim: gateway identify", "app", s.appID, "intents", intents)
+	s.log.Info("discordsim: gateway identify", "app", s.appID, "intents", intents, "shard", shardID, "shards", shardCount)
 
 	guilds := []any{}
 	for _, id := range s.gorder {
-		if s.guilds[id].botIn {
+		if s.guilds[id].botIn && sess.gets(id) {
 			guilds = append(guilds, map[string]any{"id": id, "unavailable": true})
 		}
 	}
@@ -353,7 +438,7 @@ func (s *Sim) identify(conn *gwConn, d identifyData) (*gwSession, int) {
 	me["verified"], me["mfa_enabled"], me["email"] = true, false, nil
 	ready := map[string]any{
 		"v": 10, "user": me, "guilds": guilds, "session_id": sess.id, "session_type": "normal",
-		"resume_gateway_url": s.GatewayURL(), "shard": []int{0, 1},
+		"resume_gateway_url": s.GatewayURL(), "shard": []int{shardID, shardCount},
 		"application":      map[string]any{"id": s.appID, "flags": s.appFlagsLocked()},
 		"private_channels": []any{}, "relationships": []any{}, "presences": []any{},
 		"guild_join_requests": []any{}, "geo_ordered_rtc_regions": []any{}, "user_settings": map[string]any{},
@@ -361,11 +446,24 @@ func (s *Sim) identify(conn *gwConn, d identifyData) (*gwSession, int) {
 	s.sendDispatchLocked(sess, "READY", mustJSON(ready))
 	// Real Discord streams GUILD_CREATE for each guild after READY.
 	for _, id := range s.gorder {
-		if g := s.guilds[id]; g.botIn {
+		if g := s.guilds[id]; g.botIn && sess.gets(id) {
 			s.sendDispatchLocked(sess, "GUILD_CREATE", mustJSON(s.guildCreateLocked(g, sess.largeThreshold)))
 		}
 	}
 	return sess, 0
+}
+
+// sessionStartLimitLocked is GET /gateway/bot's session_start_limit: the
+// day's IDENTIFYs left, when the count resets, and how many shards may
+// IDENTIFY at once.
+func (s *Sim) sessionStartLimitLocked() map[string]any {
+	remaining, resetAfter := sessionStartTotal, time.Duration(0)
+	if !s.gw.firstStart.IsZero() && s.now().Sub(s.gw.firstStart) < sessionStartReset {
+		remaining = max(0, sessionStartTotal-s.gw.identifies)
+		resetAfter = s.gw.firstStart.Add(sessionStartReset).Sub(s.now())
+	}
+	return map[string]any{"total": sessionStartTotal, "remaining": remaining,
+		"reset_after": resetAfter.Milliseconds(), "max_concurrency": s.opts.MaxConcurrency}
 }
 
 // Application flags for the privileged intents of an app in fewer than
@@ -445,8 +543,8 @@ func (s *Sim) requestMembers(sess *gwSession, raw json.RawMessage) bool {
 	defer s.mu.Unlock()
 	s.gw.memberRequests++
 	g := s.guilds[guilds[0]]
-	if s.gw.ignoreMembers || g == nil || !g.botIn {
-		return true
+	if s.gw.ignoreMembers || g == nil || !g.botIn || !sess.gets(g.id) {
+		return true // as for a guild the bot is not in: no answer
 	}
 	var found []*member
 	var notFound []string
@@ -535,6 +633,46 @@ func snowflakes(raw json.RawMessage) ([]string, bool) {
 	return many, !slices.Contains(many, "")
 }
 
+// RefuseShard makes Discord refuse shard id for good from now on (id 0
+// for an unsharded bot): its live connection is closed with code (4011,
+// say: the shard grew past 2,500 servers), and so is every IDENTIFY and
+// RESUME of it after. The bot's other shards are not touched. Codes
+// Discord gives a reason for are sent with it.
+func (s *Sim) RefuseShard(id, code int) {
+	s.mu.Lock()
+	s.gw.refuse[id] = code
+	conns := s.detachShardLocked(id)
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.closeWith(code, closeReasons[code])
+	}
+}
+
+// detachShardLocked takes the live connections of the bot's sessions on
+// shard id off them (the sessions stay, resumable) and returns them, to
+// be closed once the lock is let go.
+func (s *Sim) detachShardLocked(id int) []*gwConn {
+	var conns []*gwConn
+	for _, sess := range s.gw.sessions {
+		if sess.conn != nil && sess.shardID == id {
+			conns = append(conns, sess.conn)
+			sess.conn = nil
+		}
+	}
+	return conns
+}
+
+// refusedResume is the close code a RESUME of sessionID gets when its
+// shard is refused (RefuseShard), else 0.
+func (s *Sim) refusedResume(sessionID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sess := s.gw.sessions[sessionID]; sess != nil {
+		return s.gw.refuse[sess.shardID]
+	}
+	return 0
+}
+
 func (s *Sim) resume(conn *gwConn, sessionID string, seq int64) *gwSession {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -604,15 +742,16 @@ func (s *Sim) sendDispatchLocked(sess *gwSession, t string, d json.RawMessage) {
 	}
 }
 
-// dispatchLocked sends an event to every session whose intents include
-// intent (intentAlways: everyone).
-func (s *Sim) dispatchLocked(intent int, t string, d any) {
+// dispatchLocked sends an event of guildID ("" for none: a DM) to every
+// session whose intents include intent (intentAlways: everyone) and whose
+// shard gets that guild's events.
+func (s *Sim) dispatchLocked(guildID string, intent int, t string, d any) {
 	if len(s.gw.sessions) == 0 {
 		return
 	}
 	raw := mustJSON(d)
 	for _, sess := range s.gw.sessions {
-		if intent != intentAlways && sess.intents&intent == 0 {
+		if (intent != intentAlways && sess.intents&intent == 0) || !sess.gets(guildID) {
 			continue
 		}
 		s.sendDispatchLocked(sess, t, raw)
@@ -621,7 +760,9 @@ func (s *Sim) dispatchLocked(intent int, t string, d any) {
 
 func (s *Sim) dispatchGuildCreateLocked(g *guild) {
 	for _, sess := range s.gw.sessions {
-		s.sendDispatchLocked(sess, "GUILD_CREATE", mustJSON(s.guildCreateLocked(g, sess.largeThreshold)))
+		if sess.gets(g.id) {
+			s.sendDispatchLocked(sess, "GUILD_CREATE", mustJSON(s.guildCreateLocked(g, sess.largeThreshold)))
+		}
 	}
 }
 
@@ -639,7 +780,7 @@ func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) 
 	rawFull := mustJSON(view(m))
 	var rawBlank json.RawMessage
 	for _, sess := range s.gw.sessions {
-		if sess.intents&intent == 0 {
+		if sess.intents&intent == 0 || !sess.gets(m.GuildID) {
 			continue
 		}
 		if sess.intents&intentMessageContent != 0 || m.AuthorID == s.botID || m.GuildID == "" {
@@ -653,6 +794,17 @@ func (s *Sim) dispatchMessageWithIntentLocked(t string, intent int, m *message) 
 		}
 		s.sendDispatchLocked(sess, t, rawBlank)
 	}
+}
+
+// receiversLocked reports whether some session, live or resumable, gets
+// the events of guildID ("" for none).
+func (s *Sim) receiversLocked(guildID string) bool {
+	for _, sess := range s.gw.sessions {
+		if sess.gets(guildID) {
+			return true
+		}
+	}
+	return false
 }
 
 func (g *gatewayState) connsLocked() []*gwConn {
@@ -673,6 +825,18 @@ func (s *Sim) DropGateway() {
 	for _, sess := range s.gw.sessions {
 		sess.conn = nil
 	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.kill()
+	}
+}
+
+// DropShard cuts the websocket of the bot's session on one shard (id 0
+// for an unsharded session), like DropGateway: that shard reconnects and
+// RESUMEs, the others are not touched.
+func (s *Sim) DropShard(id int) {
+	s.mu.Lock()
+	conns := s.detachShardLocked(id)
 	s.mu.Unlock()
 	for _, c := range conns {
 		c.kill()
@@ -729,13 +893,31 @@ type GatewayStats struct {
 	// RateLimited counts RATE_LIMITED events sent: requests for all of a
 	// guild's members within 30 s of the last one.
 	RateLimited int
+	// Throttled counts IDENTIFYs answered with INVALID_SESSION for coming
+	// within 5 s of another in their bucket (max_concurrency); a bot that
+	// paces its shards as Discord asks has none.
+	Throttled int
+	// ShardIdentifies counts the sessions started on each shard ID (an
+	// unsharded session is shard 0).
+	ShardIdentifies map[int]int
+	// ShardsConnected lists the shard IDs with a live websocket, ascending
+	// (an ID twice if two sessions have it).
+	ShardsConnected []int
 }
 
 // GatewayStats reports IDENTIFY/RESUME counts and live connections.
 func (s *Sim) GatewayStats() GatewayStats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	var live []int
+	for _, sess := range s.gw.sessions {
+		if sess.conn != nil {
+			live = append(live, sess.shardID)
+		}
+	}
+	slices.Sort(live)
 	return GatewayStats{Identifies: s.gw.identifies, Resumes: s.gw.resumes,
 		Connected: len(s.gw.connsLocked()), Sessions: len(s.gw.sessions), IdentifyPath: s.gw.identifyPath,
-		MemberRequests: s.gw.memberRequests, RateLimited: s.gw.rateLimited}
+		MemberRequests: s.gw.memberRequests, RateLimited: s.gw.rateLimited,
+		Throttled: s.gw.throttled, ShardIdentifies: maps.Clone(s.gw.byShard), ShardsConnected: live}
 }

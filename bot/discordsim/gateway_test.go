@@ -127,7 +127,7 @@ func TestGatewayAcceptsWhatDiscordDoes(t *testing.T) {
 	})
 	t.Run("2,499 guilds unsharded, and 2,500 sharded, are accepted", func(t *testing.T) {
 		t.Parallel()
-		w := newBotlessWorld(t, Options{})
+		w := newBotlessWorld(t, Options{IdentifyInterval: time.Nanosecond}) // two IDENTIFYs in a row
 		for i := range maxGuildsPerShard - 2 {
 			w.AddGuild(fmt.Sprint("g", i), w.owner)
 		}

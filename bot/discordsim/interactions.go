@@ -624,8 +624,8 @@ func toFloat(v any) (float64, bool) {
 
 // newInteractionLocked registers an interaction and sends INTERACTION_CREATE.
 func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map[string]any, msg map[string]any) (*interaction, error) {
-	if len(s.gw.sessions) == 0 {
-		return nil, errors.New("discordsim: the bot is not connected to the gateway")
+	if !s.receiversLocked(ch.guildID) {
+		return nil, errors.New("discordsim: the bot is not connected to the gateway (on this guild's shard)")
 	}
 	now := s.now()
 	in := &interaction{
@@ -665,7 +665,7 @@ func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map
 		payload["message"] = msg
 	}
 	s.srv.addInteraction(in)
-	s.dispatchLocked(intentAlways, "INTERACTION_CREATE", payload)
+	s.dispatchLocked(ch.guildID, intentAlways, "INTERACTION_CREATE", payload)
 	in.dispatched = time.Now()
 	return in, nil
 }

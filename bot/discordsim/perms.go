@@ -244,7 +244,7 @@ func (s *Sim) setOverwritesLocked(ch *channel, ows []Overwrite) {
 
 func (s *Sim) dispatchChannelUpdateLocked(ch *channel) {
 	if g := s.guilds[ch.guildID]; g != nil && g.botIn {
-		s.dispatchLocked(intentGuilds, "CHANNEL_UPDATE", s.channelJSONLocked(ch))
+		s.dispatchLocked(g.id, intentGuilds, "CHANNEL_UPDATE", s.channelJSONLocked(ch))
 	}
 }
 

@@ -291,7 +291,7 @@ func createGuildChannel(s *Sim, c *reqCtx) (int, any, *apiError) {
 		ch.position = *body.Position
 	}
 	out := s.channelJSONLocked(ch)
-	s.dispatchLocked(intentGuilds, "CHANNEL_CREATE", out)
+	s.dispatchLocked(g.id, intentGuilds, "CHANNEL_CREATE", out)
 	return http.StatusCreated, out, nil
 }
 
@@ -423,7 +423,7 @@ func (s *Sim) deleteChannelLocked(ch *channel) {
 		}
 	}
 	if g.botIn {
-		s.dispatchLocked(intentGuilds, "CHANNEL_DELETE", out)
+		s.dispatchLocked(g.id, intentGuilds, "CHANNEL_DELETE", out)
 	}
 	for _, id := range g.channels {
 		if child := s.channels[id]; child.parentID == ch.id {
@@ -780,7 +780,7 @@ func (s *Sim) deleteMessageLocked(ch *channel, m *message) {
 	if ch.guildID == "" {
 		intent = intentDirectMessages
 	}
-	s.dispatchLocked(intent, "MESSAGE_DELETE", d)
+	s.dispatchLocked(ch.guildID, intent, "MESSAGE_DELETE", d)
 }
 
 // pinChannelMessageLocked finds the channel and message of a pin or
@@ -835,7 +835,7 @@ func (s *Sim) dispatchPinsLocked(ch *channel) {
 	if ch.guildID != "" {
 		d["guild_id"] = ch.guildID
 	}
-	s.dispatchLocked(intentGuilds, "CHANNEL_PINS_UPDATE", d)
+	s.dispatchLocked(ch.guildID, intentGuilds, "CHANNEL_PINS_UPDATE", d)
 }
 
 // pinnedLocked lists the pins the bot can read, most recent first: none

@@ -93,8 +93,9 @@ func parseEventTime(fe *formErrors, path string, v *string) time.Time {
 	return t
 }
 
-// apply validates b over e (a new event: e zero) and changes e when valid.
-func (b eventBody) apply(e *scheduledEvent, create bool) *apiError {
+// apply validates b over e (a new event: e zero) and changes e when
+// valid; now is the world's time.
+func (b eventBody) apply(e *scheduledEvent, create bool, now time.Time) *apiError {
 	var fe formErrors
 	next := *e
 	if b.Name != nil {
@@ -135,10 +136,12 @@ func (b eventBody) apply(e *scheduledEvent, create bool) *apiError {
 		fe.required("entity_metadata.location")
 	}
 	if b.ScheduledStartTime != nil {
-		// Discord also refuses a start in the past; the simulator's clock
-		// (Options.Now) is not the bot's test clock, so that rule is not
-		// enforced here.
+		// A start given (made or moved) must be in the future of the
+		// world's clock (Options.Now; FollowClock in tests and the demo).
 		next.Start = parseEventTime(&fe, "scheduled_start_time", b.ScheduledStartTime)
+		if !next.Start.IsZero() && next.Start.Before(now) {
+			fe.add("scheduled_start_time", "GUILD_SCHEDULED_EVENT_SCHEDULE_PAST", "Cannot schedule event in the past.")
+		}
 	} else if create {
 		fe.required("scheduled_start_time")
 	}
@@ -231,7 +234,7 @@ func createScheduledEvent(s *Sim, c *reqCtx) (int, any, *apiError) {
 		return 0, nil, errMissingPermissions()
 	}
 	e := &scheduledEvent{}
-	if err := body.apply(e, true); err != nil {
+	if err := body.apply(e, true, s.now()); err != nil {
 		return 0, nil, err
 	}
 	n := 0
@@ -271,7 +274,7 @@ func updateScheduledEvent(s *Sim, c *reqCtx) (int, any, *apiError) {
 	if err := s.mayChangeEvent(g, e); err != nil {
 		return 0, nil, err
 	}
-	if err := body.apply(e, false); err != nil {
+	if err := body.apply(e, false, s.now()); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, eventJSON(e), nil

@@ -10,7 +10,9 @@ func getGateway(s *Sim, c *reqCtx) (int, any, *apiError) {
 	return http.StatusOK, map[string]any{"url": s.GatewayURL()}, nil
 }
 
-// getGatewayBot recommends a shard per 1,000 guilds, as Discord does.
+// getGatewayBot recommends a shard per 1,000 guilds, as Discord does, and
+// gives the session start limit: IDENTIFYs left today and the
+// max_concurrency the world has (Options.MaxConcurrency).
 func getGatewayBot(s *Sim, c *reqCtx) (int, any, *apiError) {
 	n := 0
 	for _, g := range s.guilds {
@@ -19,8 +21,7 @@ func getGatewayBot(s *Sim, c *reqCtx) (int, any, *apiError) {
 		}
 	}
 	return http.StatusOK, map[string]any{
-		"url": s.GatewayURL(), "shards": max(1, (n+999)/1000),
-		"session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
+		"url": s.GatewayURL(), "shards": max(1, (n+999)/1000), "session_start_limit": s.sessionStartLimitLocked(),
 	}, nil
 }
 

@@ -123,12 +123,32 @@ var (
 
 const discordEpochMS = 1420070400000
 
-func nextID() string {
+func nextID() string { return newID(1) }
+
+// nextGuildID is nextID a millisecond apart from the last: a guild's shard
+// is its ID's timestamp part modulo the shard count, and guilds created in
+// one burst would otherwise all land on one shard. Guilds made one after
+// another go round the shards, as real ones spread over them.
+func nextGuildID() string { return newID(1 << 22) }
+
+// guildIDOnShard is nextGuildID on shard of count.
+func guildIDOnShard(shard, count int) string {
+	idMu.Lock()
+	defer idMu.Unlock()
+	v := max(uint64(time.Now().UnixMilli()-discordEpochMS)<<22, idLast+1<<22)
+	for count > 1 && int((v>>22)%uint64(count)) != shard {
+		v += 1 << 22
+	}
+	idLast = v
+	return strconv.FormatUint(v, 10)
+}
+
+func newID(step uint64) string {
 	idMu.Lock()
 	defer idMu.Unlock()
 	v := uint64(time.Now().UnixMilli()-discordEpochMS) << 22
 	if v <= idLast {
-		v = idLast + 1
+		v = idLast + step
 	}
 	idLast = v
 	return strconv.FormatUint(v, 10)

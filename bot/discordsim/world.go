@@ -31,9 +31,17 @@ type Options struct {
 	FaultSeed uint64
 	// Now is the world's clock for everything Discord times: the 3 s to
 	// answer an interaction, the 15 min a token works, rate-limit windows,
-	// message timestamps. Default time.Now. Tests that check those limits
-	// pass a clock they move, so nothing sleeps.
+	// the identify window, message timestamps. Default time.Now. Tests
+	// that check those limits pass a clock they move, so nothing sleeps.
 	Now func() time.Time
+	// MaxConcurrency is the session_start_limit.max_concurrency GET
+	// /gateway/bot gives: how many identify buckets (shard_id %
+	// max_concurrency) may each IDENTIFY once per IdentifyInterval.
+	// Default 1, as for most bots.
+	MaxConcurrency int
+	// IdentifyInterval is how long an IDENTIFY takes its bucket: another
+	// within it is answered INVALID_SESSION. Default 5s, Discord's.
+	IdentifyInterval time.Duration
 }
 
 func (o *Options) defaults() {
@@ -69,6 +77,12 @@ func (o *Options) defaults() {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.MaxConcurrency <= 0 {
+		o.MaxConcurrency = 1
+	}
+	if o.IdentifyInterval <= 0 {
+		o.IdentifyInterval = 5 * time.Second
 	}
 }
 
@@ -248,7 +262,16 @@ func (s *Sim) AddUser(name string) string {
 // BotPermissions; a #general text channel is created. If the bot is
 // connected it receives GUILD_CREATE.
 func (s *Sim) AddGuild(name, ownerID string) string {
-	id := nextID()
+	return s.addGuild(nextGuildID(), name, ownerID)
+}
+
+// AddGuildOnShard is AddGuild with an ID that puts the guild on shard of
+// count ((id >> 22) % count == shard), for tests of a sharded bot.
+func (s *Sim) AddGuildOnShard(name, ownerID string, shard, count int) string {
+	return s.addGuild(guildIDOnShard(shard, count), name, ownerID)
+}
+
+func (s *Sim) addGuild(id, name, ownerID string) string {
 	s.mu.Lock()
 	now := s.now()
 	g := &guild{id: id, name: name, ownerID: ownerID, botIn: true, created: now,
@@ -299,7 +322,7 @@ func (s *Sim) removeBotLocked(guildID string, notify bool) bool {
 	delete(g.members, s.botID)
 	g.morder = slices.DeleteFunc(g.morder, func(id string) bool { return id == s.botID })
 	if notify {
-		s.dispatchLocked(intentGuilds, "GUILD_DELETE", map[string]any{"id": g.id})
+		s.dispatchLocked(g.id, intentGuilds, "GUILD_DELETE", map[string]any{"id": g.id})
 	}
 	return true
 }
@@ -314,7 +337,7 @@ func (s *Sim) AddRole(guildID, name string, perms int64) string {
 	}
 	id := s.addRoleLocked(g, name, perms, false)
 	if g.botIn {
-		s.dispatchLocked(intentGuilds, "GUILD_ROLE_CREATE", map[string]any{"guild_id": g.id, "role": roleJSON(g.roles[id])})
+		s.dispatchLocked(g.id, intentGuilds, "GUILD_ROLE_CREATE", map[string]any{"guild_id": g.id, "role": roleJSON(g.roles[id])})
 	}
 	return id
 }
@@ -327,7 +350,7 @@ func (s *Sim) SetRolePermissions(guildID, roleID string, perms int64) {
 	if g := s.guilds[guildID]; g != nil && g.roles[roleID] != nil {
 		g.roles[roleID].perms = perms
 		if g.botIn {
-			s.dispatchLocked(intentGuilds, "GUILD_ROLE_UPDATE", map[string]any{"guild_id": g.id, "role": roleJSON(g.roles[roleID])})
+			s.dispatchLocked(g.id, intentGuilds, "GUILD_ROLE_UPDATE", map[string]any{"guild_id": g.id, "role": roleJSON(g.roles[roleID])})
 		}
 	}
 }
@@ -347,7 +370,7 @@ func (s *Sim) DeleteRole(guildID, roleID string) bool {
 		m.roles = slices.DeleteFunc(m.roles, func(id string) bool { return id == roleID })
 	}
 	if g.botIn {
-		s.dispatchLocked(intentGuilds, "GUILD_ROLE_DELETE", map[string]any{"guild_id": g.id, "role_id": roleID})
+		s.dispatchLocked(g.id, intentGuilds, "GUILD_ROLE_DELETE", map[string]any{"guild_id": g.id, "role_id": roleID})
 	}
 	return true
 }
@@ -393,13 +416,13 @@ func (s *Sim) AddMember(guildID, userID string, roleIDs ...string) {
 	if m := g.members[userID]; m != nil {
 		m.roles = slices.Clone(roleIDs)
 		if g.botIn {
-			s.dispatchLocked(intentGuildMembers, "GUILD_MEMBER_UPDATE", s.memberJSONLocked(g, m, true))
+			s.dispatchLocked(g.id, intentGuildMembers, "GUILD_MEMBER_UPDATE", s.memberJSONLocked(g, m, true))
 		}
 		return
 	}
 	m := s.addMemberLocked(g, userID, s.now(), roleIDs...)
 	if g.botIn {
-		s.dispatchLocked(intentGuildMembers, "GUILD_MEMBER_ADD", s.memberJSONLocked(g, m, true))
+		s.dispatchLocked(g.id, intentGuildMembers, "GUILD_MEMBER_ADD", s.memberJSONLocked(g, m, true))
 	}
 }
 
@@ -443,7 +466,7 @@ func (s *Sim) removeMember(guildID, userID string, notify bool) {
 	delete(g.members, userID)
 	g.morder = slices.DeleteFunc(g.morder, func(id string) bool { return id == userID })
 	if g.botIn && notify {
-		s.dispatchLocked(intentGuildMembers, "GUILD_MEMBER_REMOVE", map[string]any{
+		s.dispatchLocked(g.id, intentGuildMembers, "GUILD_MEMBER_REMOVE", map[string]any{
 			"guild_id": g.id, "user": s.userJSONLocked(userID)})
 	}
 }
@@ -464,7 +487,7 @@ func (s *Sim) AddChannel(guildID string, typ discordgo.ChannelType, name, parent
 	}
 	ch := s.newChannelLocked(g, int(typ), name, "", parentID)
 	if g.botIn {
-		s.dispatchLocked(intentGuilds, "CHANNEL_CREATE", s.channelJSONLocked(ch))
+		s.dispatchLocked(g.id, intentGuilds, "CHANNEL_CREATE", s.channelJSONLocked(ch))
 	}
 	return ch.id
 }
@@ -505,7 +528,7 @@ func (s *Sim) SetGuildLocale(guildID, locale string) {
 	}
 	g.locale = locale
 	if g.botIn {
-		s.dispatchLocked(intentGuilds, "GUILD_UPDATE", s.guildJSONLocked(g))
+		s.dispatchLocked(g.id, intentGuilds, "GUILD_UPDATE", s.guildJSONLocked(g))
 	}
 }
 
