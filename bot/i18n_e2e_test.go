@@ -7,6 +7,7 @@ import (
 
 	"github.com/circlebot/circlebot/bot/discordsim"
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // A member whose Discord is set to German and one whose Discord is in
@@ -70,6 +71,14 @@ func TestGermanMemberThroughACircle(t *testing.T) {
 	h.lcRunUntil(s.End)
 	msgs = strings.Join(h.lcBotMessages(ch), "\n")
 	wantContains(t, msgs, "⏳ **Noch 5 Minuten.**", "🔒 **Diese Sitzung ist zu Ende.**", "circlebot speichert nichts")
+
+	// A German admin editing the crisis resources starts from the German
+	// default list.
+	h.sim.SetUserLocale(h.admin, "de")
+	form := h.run(h.admin, "setup", discordsim.O("crisis_resources", true))
+	if form.Modal == nil || len(form.Modal.Inputs) != 1 || form.Modal.Inputs[0].Value != i18n.T(i18n.German, "helpnow.default_resources") || form.Modal.Title != "Krisenangebote für /helpnow" {
+		t.Fatalf("crisis form not German: %+v", form.Modal)
+	}
 }
 
 // wantLabels fails unless buttons has a button labelled each of labels.
