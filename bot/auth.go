@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // settings returns a guild's settings, with the configured defaults for a
@@ -65,17 +66,17 @@ func (b *Bot) requireFacilitator(ctx context.Context, r *Request) (circles.Guild
 	}
 	if !g.Configured {
 		if isAdmin(r) {
-			return g, circles.Errorf(circles.EConflict, "circlebot isn't set up in this server yet. Run /setup first to choose the facilitator role and the category for session channels.")
+			return g, lerr(circles.EConflict, "auth.not_set_up_admin")
 		}
-		return g, circles.Errorf(circles.EConflict, "circlebot isn't set up in this server yet. Please ask a server admin to run /setup.")
+		return g, lerr(circles.EConflict, "auth.not_set_up")
 	}
 	if isAdmin(r) || hasRole(r.Member, g.FacilitatorRoleID) {
 		return g, nil
 	}
 	if g.FacilitatorRoleID == "" {
-		return g, circles.Errorf(circles.EForbidden, "%s", roleDeletedText)
+		return g, lerr(circles.EForbidden, "roles.deleted")
 	}
-	return g, circles.Errorf(circles.EForbidden, "Only facilitators can do this. Facilitators have the <@&%s> role; ask a server admin if you'd like to facilitate.", g.FacilitatorRoleID)
+	return g, lerr(circles.EForbidden, "auth.only_facilitators", i18n.Args{"Role": g.FacilitatorRoleID})
 }
 
 // requireCircleFacilitator authorises changing one circle: its own
