@@ -148,7 +148,7 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 	if err := requireGuild(r); err != nil {
 		return nil, err
 	}
-	notHere := circles.Errorf(circles.EInvalid, "“%s” works on messages in a circle's session channel. For anything else, please contact a server moderator.", FlagCommand)
+	notHere := lerr(circles.EInvalid, "flag.not_here", i18n.Args{"Flag": r.T("menu.flag")})
 	channelID := r.Interaction.ChannelID
 	data := r.Interaction.ApplicationCommandData()
 	if channelID == "" || data.TargetID == "" {
