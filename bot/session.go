@@ -37,16 +37,15 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if !c.IsFacilitator(r.UserID) {
-		return nil, circles.Errorf(circles.EForbidden, "Only the facilitators of %s can mark themselves as here.", c.EscapedName())
+		return nil, lerr(circles.EForbidden, "present.not_facilitator", i18n.Args{"Circle": c.EscapedName()})
 	}
 	if s.ChannelID == "" || !s.ClosedAt.IsZero() || (s.State != circles.SessionOpen && s.State != circles.SessionPlanned) {
-		return nil, circles.Errorf(circles.EConflict, "That session of %s has ended. Thank you for looking in all the same.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "present.ended", i18n.Args{"Circle": c.EscapedName()})
 	}
 	if err := b.markPresent(ctx, c, s, r.UserID); err != nil {
 		return nil, err
 	}
-	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf(
-		"✅ Thank you — you're marked as here, and members in <#%s> see that a facilitator has joined.", s.ChannelID)}, nil
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: r.T("present.marked", i18n.Args{"Channel": "<#" + s.ChannelID + ">"})}, nil
 }
 
 // markPresent records that a facilitator is in a session: an RSVP going
