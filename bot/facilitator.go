@@ -113,22 +113,19 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	}
 
 	e := &discordgo.MessageEmbed{
-		Title:       truncate("✅ "+c.EscapedName()+" is ready", 256),
-		Description: "These are the circle's guidelines for now (the defaults). Members read them and agree before they join.\n\n" + circles.NeutralizeFormatting(c.Guidelines.Text),
+		Title:       truncate(r.T("create.ready_title", i18n.Args{"Circle": c.EscapedName()}), 256),
+		Description: r.T("create.defaults_note") + "\n\n" + circles.NeutralizeFormatting(c.Guidelines.Text),
 		Color:       embedColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Kind", Value: c.Kind.Describe(), Inline: true},
-			{Name: "Seats", Value: seatsText(c), Inline: true},
-			{Name: "Schedule", Value: describeRule(c.Schedule)},
-			{Name: "Next sessions", Value: b.upcomingText(ctx, c)},
-			{Name: "Next steps", Value: "• Write your own guidelines with `/circle guidelines` (members will be asked to agree to them).\n" +
-				"• Add discussion prompts with `/circle prompts`.\n" +
-				"• Members join with `/join`; see who is in with `/circle roster`.\n" +
-				"• Co-facilitators can be added with `/circle edit add_facilitator:`."},
+			{Name: r.T("member.kind_field"), Value: r.T("choice.kind." + string(c.Kind)), Inline: true},
+			{Name: r.T("create.seats_field"), Value: seatsText(r.Lang, c), Inline: true},
+			{Name: r.T("create.schedule_field"), Value: describeRule(c.Schedule)},
+			{Name: r.T("create.next_field"), Value: b.upcomingText(ctx, c)},
+			{Name: r.T("create.steps_field"), Value: r.T("create.steps")},
 		},
 	}
 	if c.Topic != "" {
-		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
+		e.Fields = append([]*discordgo.MessageEmbedField{{Name: r.T("create.topic_field"), Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
 	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(w, "\n"), 1024)})
@@ -143,14 +140,12 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 // embedColor is circlebot's calm blue.
 const embedColor = 0x5B8DEF
 
-func seatsText(c circles.Circle) string {
-	s := fmt.Sprintf("%d speaking", c.Capacity)
+func seatsText(lang i18n.Locale, c circles.Circle) string {
+	s := lang.T("create.seats_speaking", i18n.Args{"Count": c.Capacity})
 	if c.ListenersAllowed {
-		s += fmt.Sprintf(", %d listening", c.ListenerSeats())
-	} else {
-		s += ", no listeners"
+		return s + ", " + lang.T("create.seats_listening", i18n.Args{"Count": c.ListenerSeats()})
 	}
-	return s
+	return s + ", " + lang.T("create.no_listeners")
 }
 
 // describeRule puts a schedule rule in words.
@@ -322,27 +317,27 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 				return err
 			}
 			c.Name = circles.NormalizeName(name)
-			changes = append(changes, "name: **"+c.EscapedName()+"**")
+			changes = append(changes, r.T("edit.name", i18n.Args{"Name": c.EscapedName()}))
 		}
 		if _, ok := r.Options["kind"]; ok {
 			c.Kind = circles.Kind(r.String("kind"))
-			changes = append(changes, "kind: "+c.Kind.Describe())
+			changes = append(changes, r.T("edit.kind", i18n.Args{"Kind": r.T("choice.kind." + string(c.Kind))}))
 		}
 		if _, ok := r.Options["topic"]; ok {
 			c.Topic = r.String("topic")
-			changes = append(changes, "topic updated")
+			changes = append(changes, r.T("edit.topic"))
 		}
 		if n, ok := r.Int("capacity"); ok {
 			c.Capacity = n
-			changes = append(changes, fmt.Sprintf("speaking seats: %d", n))
+			changes = append(changes, r.T("edit.capacity", i18n.Args{"Count": n}))
 		}
 		if v, ok := r.Bool("listeners"); ok {
 			c.ListenersAllowed = v
-			changes = append(changes, "listeners "+onOff(v, "allowed", "not allowed"))
+			changes = append(changes, onOff(v, r.T("edit.listeners_on"), r.T("edit.listeners_off")))
 		}
 		if n, ok := r.Int("listener_seats"); ok {
 			c.ListenerCap = n
-			changes = append(changes, fmt.Sprintf("listener seats: %d", n))
+			changes = append(changes, r.T("edit.listener_seats", i18n.Args{"Count": n}))
 		}
 		if add != "" {
 			if c.IsFacilitator(add) {
@@ -352,7 +347,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 				return circles.Errorf(circles.EConflict, "%s already has %d facilitators, the most a circle can have. Remove one first.", c.EscapedName(), circles.MaxFacilitators)
 			}
 			c.Facilitators = append(c.Facilitators, add)
-			changes = append(changes, fmt.Sprintf("added facilitator <@%s>", add))
+			changes = append(changes, r.T("edit.added", i18n.Args{"User": add}))
 		}
 		if remove != "" {
 			if !c.IsFacilitator(remove) {
@@ -368,15 +363,15 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 				}
 			}
 			c.Facilitators = kept
-			changes = append(changes, fmt.Sprintf("removed facilitator <@%s>", remove))
+			changes = append(changes, r.T("edit.removed", i18n.Args{"User": remove}))
 		}
 		if v, ok := r.Bool("facilitator_gate"); ok {
 			c.FacilitatorGate = v
-			changes = append(changes, "facilitator alert "+onOff(v, "on", "off"))
+			changes = append(changes, onOff(v, r.T("edit.gate_on"), r.T("edit.gate_off")))
 		}
 		if v, ok := r.Bool("postpone_without_facilitator"); ok {
 			c.PostponeWithoutFacilitator = v
-			changes = append(changes, "postpone without a facilitator "+onOff(v, "on", "off"))
+			changes = append(changes, onOff(v, r.T("edit.postpone_on"), r.T("edit.postpone_off")))
 		}
 		if v, ok := r.Bool("events"); ok {
 			c.Events = v
@@ -393,9 +388,9 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // opted in or out, or renamed
 	}
 	if len(promoted) > 0 {
-		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
+		changes = append(changes, r.T("edit.promoted", i18n.Args{"Users": mentionList(userIDs(promoted))}))
 	}
-	return Reply("Saved changes to **%s**:\n• %s", updated.EscapedName(), strings.Join(changes, "\n• ")), nil
+	return &Response{Content: r.T("edit.saved", i18n.Args{"Circle": updated.EscapedName(), "Changes": strings.Join(changes, "\n• ")})}, nil
 }
 
 func userIDs(ms []circles.Membership) []string {
