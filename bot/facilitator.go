@@ -119,8 +119,8 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		Fields: []*discordgo.MessageEmbedField{
 			{Name: r.T("member.kind_field"), Value: r.T("choice.kind." + string(c.Kind)), Inline: true},
 			{Name: r.T("create.seats_field"), Value: seatsText(r.Lang, c), Inline: true},
-			{Name: r.T("create.schedule_field"), Value: describeRule(c.Schedule)},
-			{Name: r.T("create.next_field"), Value: b.upcomingText(ctx, c)},
+			{Name: r.T("create.schedule_field"), Value: describeRule(r.Lang, c.Schedule)},
+			{Name: r.T("create.next_field"), Value: b.upcomingText(ctx, r.Lang, c)},
 			{Name: r.T("create.steps_field"), Value: r.T("create.steps")},
 		},
 	}
@@ -148,35 +148,26 @@ func seatsText(lang i18n.Locale, c circles.Circle) string {
 	return s + ", " + lang.T("create.no_listeners")
 }
 
-// describeRule puts a schedule rule in words.
-func describeRule(r circles.Rule) string {
-	mins := int(r.Duration.Minutes())
-	if r.Cron != "" {
-		return fmt.Sprintf("By the cron schedule `%s` in %s, %d minutes each", r.Cron, r.TimeZone, mins)
-	}
-	return fmt.Sprintf("%s at %02d:%02d (%s), %d minutes", describeShape(r), r.Hour, r.Minute, r.TimeZone, mins)
-}
-
 // upcomingText lists the next three sessions as timestamps every reader
 // sees in their own zone, with any daylight-saving note.
-func (b *Bot) upcomingText(ctx context.Context, c circles.Circle) string {
+func (b *Bot) upcomingText(ctx context.Context, lang i18n.Locale, c circles.Circle) string {
 	occ, err := b.sched.Upcoming(ctx, c, 3)
 	if err != nil {
 		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return "I couldn't work out the next sessions just now."
+		return lang.T("rule.next_unknown")
 	}
 	if len(occ) == 0 {
-		return "None planned."
+		return lang.T("rule.none_planned")
 	}
-	return formatOccurrences(occ)
+	return formatOccurrences(lang, occ)
 }
 
-func formatOccurrences(occ []schedule.Occurrence) string {
+func formatOccurrences(lang i18n.Locale, occ []schedule.Occurrence) string {
 	var sb strings.Builder
 	for _, o := range occ {
 		fmt.Fprintf(&sb, "• %s\n", ShortTimestamp(o.Start))
 		if o.Shift != "" {
-			fmt.Fprintf(&sb, "  ⏰ Shift: %s.\n", o.Shift)
+			sb.WriteString("  " + lang.T("rule.shift", i18n.Args{"Shift": o.Shift}) + "\n")
 		}
 	}
 	return strings.TrimRight(sb.String(), "\n")

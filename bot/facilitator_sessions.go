@@ -21,7 +21,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	if !hasScheduleOptions(r) {
-		e := b.scheduleEmbed(ctx, c, "🗓️ When "+c.EscapedName()+" meets")
+		e := b.scheduleEmbed(ctx, r.Lang, c, r.T("schedule.when_title", i18n.Args{"Circle": c.EscapedName()}))
 		if err := b.addComing(ctx, c, e); err != nil {
 			return nil, err
 		}
@@ -42,7 +42,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	}
 	rule = schedule.Anchored(rule, r.Now)
 	if rule == c.Schedule {
-		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.EscapedName()+" already meets like this")}}, nil
+		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, r.Lang, c, r.T("schedule.same_title", i18n.Args{"Circle": c.EscapedName()}))}}, nil
 	}
 	// Nothing is saved yet: the facilitator sees the first sessions under
 	// the new rule, and any warning, and saves with a button.
@@ -56,22 +56,22 @@ func (b *Bot) scheduleSaved(ctx context.Context, r *Request, updated circles.Cir
 	// Logged by the scheduler; planning is retried in the background.
 	_ = b.sched.ScheduleChanged(ctx, updated)
 	b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // events move with their sessions
-	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.EscapedName())
-	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one, or who had answered for it, was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
+	e := b.scheduleEmbed(ctx, r.Lang, updated, r.T("schedule.saved_title", i18n.Args{"Circle": updated.EscapedName()}))
+	e.Footer = &discordgo.MessageEmbedFooter{Text: r.T("schedule.saved_footer")}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}
 }
 
-func (b *Bot) scheduleEmbed(ctx context.Context, c circles.Circle, title string) *discordgo.MessageEmbed {
-	next := b.upcomingText(ctx, c)
+func (b *Bot) scheduleEmbed(ctx context.Context, lang i18n.Locale, c circles.Circle, title string) *discordgo.MessageEmbed {
+	next := b.upcomingText(ctx, lang, c)
 	if c.Archived {
-		next = "None: the circle is archived."
+		next = lang.T("schedule.archived_none")
 	}
 	return &discordgo.MessageEmbed{
 		Title: truncate(title, 256),
 		Color: embedColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Schedule", Value: describeRule(c.Schedule)},
-			{Name: "Next sessions (in your time zone)", Value: next},
+			{Name: lang.T("create.schedule_field"), Value: describeRule(lang, c.Schedule)},
+			{Name: lang.T("schedule.next_sessions_field"), Value: next},
 		},
 	}
 }

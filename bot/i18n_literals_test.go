@@ -44,7 +44,7 @@ var quietCalls = map[string]bool{
 	"Debug": true, "Info": true, "Warn": true, "Error": true, "With": true, "Log": true, "LogAttrs": true,
 	"Errorf": true, "New": true, "Sprint": true, "panic": true,
 	"nonceKey": true, "Fatalf": true, "String": true, "Int": true, "Bool": true,
-	"Command": true, // a route's command path ("circle post"), which Discord routes by
+	"Command": true, "SlowCommand": true, "Autocomplete": true, // a route's command path ("circle post"), which Discord routes by
 }
 
 // literalAllowlist holds the prose literals that are not user-facing
@@ -67,7 +67,6 @@ var literalsPending = map[string]bool{
 	"commands.go":             true,
 	"facilitator.go":          true,
 	"facilitator_sessions.go": true,
-	"messages_schedule.go":    true, // from main (events), merged before converting
 	"lifecycle.go":            true,
 	"messages.go":             true,
 	"opening.go":              true,

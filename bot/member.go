@@ -89,6 +89,9 @@ func modeWord(lang i18n.Locale, m circles.Mode) string {
 
 // ruleInWords puts a schedule in words: "Every Tuesday at 19:00 (Europe/Berlin), 60 minutes".
 func ruleInWords(lang i18n.Locale, r circles.Rule) string {
+	if r.Cron == "" && (r.EveryWeeks > 1 || r.NthWeekday != 0) {
+		return describeRule(lang, r) // every few weeks, or monthly
+	}
 	args := i18n.Args{"Count": int(r.Duration.Minutes()), "Zone": r.TimeZone}
 	if r.Cron != "" {
 		args["Cron"] = r.Cron

@@ -115,9 +115,9 @@ func (b *Bot) proposeSchedule(c circles.Circle, rule circles.Rule, r *Request) (
 		Title: truncate(r.T("schedule.confirm_title", i18n.Args{"Circle": c.EscapedName()}), 256),
 		Color: embedColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: r.T("schedule.now_field"), Value: describeRule(c.Schedule)},
-			{Name: r.T("schedule.new_field"), Value: describeRule(rule)},
-			{Name: r.T("schedule.next_field"), Value: formatOccurrences(occ)},
+			{Name: r.T("schedule.now_field"), Value: describeRule(r.Lang, c.Schedule)},
+			{Name: r.T("schedule.new_field"), Value: describeRule(r.Lang, rule)},
+			{Name: r.T("schedule.next_field"), Value: formatOccurrences(r.Lang, occ)},
 		},
 		Footer: &discordgo.MessageEmbedFooter{Text: r.T("schedule.confirm_footer")},
 	}
@@ -199,7 +199,7 @@ func (b *Bot) skipChoices(ctx context.Context, r *Request) (*Response, error) {
 	out := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(occ))
 	for i, o := range occ {
 		out = append(out, &discordgo.ApplicationCommandOptionChoice{
-			Name:  truncate(skipChoiceName(o.Start.In(loc).Format("Mon 2 Jan 2006, 15:04"), c.Schedule.TimeZone, i), 100),
+			Name:  truncate(skipChoiceName(r.Lang, o.Start.In(loc).Format("Mon 2 Jan 2006, 15:04"), c.Schedule.TimeZone, i), 100),
 			Value: strconv.FormatInt(o.Start.Unix(), 10),
 		})
 	}
