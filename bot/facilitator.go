@@ -210,10 +210,10 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 	}
 	switch {
 	case hasCron && (hasWeekday || hasClock):
-		return rule, circles.Errorf(circles.EInvalid, "Please give either weekday and time, or a cron schedule, not both.")
+		return rule, lerr(circles.EInvalid, "edit.weekday_or_cron")
 	case hasCron:
 		if spec == "" {
-			return rule, circles.Errorf(circles.EInvalid, "The cron schedule is empty. Give 5 fields, like `0 19 * * TUE`, or use weekday and time instead.")
+			return rule, lerr(circles.EInvalid, "edit.cron_empty")
 		}
 		rule.Cron = spec
 		rule.EveryWeeks, rule.NthWeekday, rule.Anchor = 0, 0, ""
@@ -221,9 +221,9 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 		weekly := rule.Cron == "" && !create
 		if (!hasWeekday || !hasClock) && !weekly {
 			if !hasWeekday {
-				return rule, circles.Errorf(circles.EInvalid, "Please also give the weekday the circle meets (with time: %s).", clock)
+				return rule, lerr(circles.EInvalid, "edit.need_weekday", i18n.Args{"Time": clock})
 			}
-			return rule, circles.Errorf(circles.EInvalid, "Please also give the start time, as 24-hour HH:MM like 19:00 (with weekday: %s).", weekday)
+			return rule, lerr(circles.EInvalid, "edit.need_time", i18n.Args{"Weekday": weekday})
 		}
 		rule.Cron = ""
 		if hasWeekday {
@@ -241,7 +241,7 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 			rule.Hour, rule.Minute = h, m
 		}
 	case create:
-		return rule, circles.Errorf(circles.EInvalid, "Please say when the circle meets: give weekday and time (like Tuesday and 19:00), or a cron schedule (like `0 19 * * TUE`).")
+		return rule, lerr(circles.EInvalid, "edit.need_when")
 	}
 	if _, ok := r.Options["timezone"]; ok {
 		zone := r.String("timezone")
@@ -277,7 +277,7 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		return &Response{Content: r.T("facilitator.language_set", i18n.Args{"Circle": c.EscapedName(), "Language": lang.Name()})}, nil
 	}
 	if !given {
-		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator, events. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+		return nil, lerr(circles.EInvalid, "edit.nothing")
 	}
 	if v, ok := r.Bool("events"); ok && v && !c.Events {
 		if err := b.requireEventsPermission(ctx, r.GuildID); err != nil {
@@ -285,11 +285,11 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	if add != "" && add == remove {
-		return nil, circles.Errorf(circles.EInvalid, "Please choose different people to add and to remove as facilitator.")
+		return nil, lerr(circles.EInvalid, "edit.same_person")
 	}
 	if add != "" {
 		if add == b.botUserID {
-			return nil, circles.Errorf(circles.EInvalid, "I can't facilitate a circle myself. Please choose a person.")
+			return nil, lerr(circles.EInvalid, "edit.not_the_bot")
 		}
 		if err := b.canFacilitate(ctx, r, g, add); err != nil {
 			return nil, err
@@ -332,20 +332,20 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		}
 		if add != "" {
 			if c.IsFacilitator(add) {
-				return circles.Errorf(circles.EConflict, "<@%s> already facilitates %s.", add, c.EscapedName())
+				return lerr(circles.EConflict, "edit.already_facilitates", i18n.Args{"User": add, "Circle": c.EscapedName()})
 			}
 			if len(c.Facilitators) >= circles.MaxFacilitators {
-				return circles.Errorf(circles.EConflict, "%s already has %d facilitators, the most a circle can have. Remove one first.", c.EscapedName(), circles.MaxFacilitators)
+				return lerr(circles.EConflict, "edit.too_many_facilitators", i18n.Args{"Circle": c.EscapedName(), "Max": circles.MaxFacilitators})
 			}
 			c.Facilitators = append(c.Facilitators, add)
 			changes = append(changes, r.T("edit.added", i18n.Args{"User": add}))
 		}
 		if remove != "" {
 			if !c.IsFacilitator(remove) {
-				return circles.Errorf(circles.EInvalid, "<@%s> doesn't facilitate %s, so there's nothing to remove.", remove, c.EscapedName())
+				return lerr(circles.EInvalid, "edit.not_facilitating", i18n.Args{"User": remove, "Circle": c.EscapedName()})
 			}
 			if len(c.Facilitators) == 1 {
-				return circles.Errorf(circles.EConflict, "<@%s> is the only facilitator of %s. Add another with add_facilitator first, so the circle is never without one.", remove, c.EscapedName())
+				return lerr(circles.EConflict, "edit.only_facilitator", i18n.Args{"User": remove, "Circle": c.EscapedName()})
 			}
 			kept := c.Facilitators[:0]
 			for _, f := range c.Facilitators {
