@@ -28,7 +28,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived, so it has no schedule to change.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "facilitator.archived_no_schedule", i18n.Args{"Circle": c.EscapedName()})
 	}
 	rule, err := ruleFromOptions(r, c.Schedule, false)
 	if err != nil {
@@ -134,7 +134,7 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 	if err != nil {
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("opening a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-			return b.openFailed(ctx, c, s, err)
+			return b.openFailed(ctx, r.Lang, c, s, err)
 		}
 		return nil, err
 	}
@@ -151,9 +151,9 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 // channel was made, the session is given up rather than retried in vain,
 // so that nothing is left half-open. Anything else is retried in the
 // background.
-func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Session, err error) (*Response, error) {
+func (b *Bot) openFailed(ctx context.Context, lang i18n.Locale, c circles.Circle, s circles.Session, err error) (*Response, error) {
 	if diagnose(err) == noProblem {
-		return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.EscapedName()), nil
+		return &Response{Content: lang.T("facilitator.open_retrying", i18n.Args{"Circle": c.EscapedName()})}, nil
 	}
 	category := ""
 	if g, gerr := b.settings(ctx, c.GuildID); gerr == nil {
@@ -163,11 +163,11 @@ func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Sessio
 	if s.ChannelID == "" {
 		_, serr := b.sched.SkipSession(ctx, s.ID)
 		if serr == nil {
-			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.EscapedName(), advice)
+			return nil, lerr(circles.EConflict, "facilitator.open_failed", i18n.Args{"Circle": c.EscapedName(), "Advice": advice})
 		}
 		b.log.Error("giving up an ad-hoc open", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", serr)
 	}
-	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.EscapedName(), advice), nil
+	return &Response{Content: lang.T("facilitator.open_stuck", i18n.Args{"Circle": c.EscapedName(), "Advice": advice})}, nil
 }
 
 // circleClose: /circle close closes the open session now.
@@ -207,13 +207,12 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 // nothingToClose says that no session is open, and what to do instead.
 func (b *Bot) nothingToClose(ctx context.Context, c circles.Circle) error {
 	if c.Archived {
-		return circles.Errorf(circles.EConflict, "%s is archived and has no open session, so there is nothing to close.", c.EscapedName())
+		return lerr(circles.EConflict, "facilitator.close_archived", i18n.Args{"Circle": c.EscapedName()})
 	}
-	next := "None is planned either"
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
-		next = "The next one starts " + Timestamp(occ[0].Start) + " and closes by itself at its end"
+		return lerr(circles.EConflict, "facilitator.close_next", i18n.Args{"Circle": c.EscapedName(), "When": Timestamp(occ[0].Start)})
 	}
-	return circles.Errorf(circles.EConflict, "%s has no open session to close. %s. To start one right now, use /circle open.", c.EscapedName(), next)
+	return lerr(circles.EConflict, "facilitator.close_none", i18n.Args{"Circle": c.EscapedName()})
 }
 
 // circleRoster: /circle roster, always ephemeral.
@@ -309,7 +308,7 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 	}
 	target := r.Snowflake("member")
 	if target == "" {
-		return nil, circles.Errorf(circles.EInvalid, "Please choose the person with the member option.")
+		return nil, lerr(circles.EInvalid, "facilitator.choose_member")
 	}
 	if lift, _ := r.Bool("lift"); lift {
 		if err := b.store.LiftRemoval(ctx, r.GuildID, c.ID, target, r.Now); err != nil {
@@ -319,7 +318,7 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 		return &Response{Content: r.T("facilitator.lifted", i18n.Args{"User": target, "Circle": c.EscapedName()})}, nil
 	}
 	if c.IsFacilitator(target) {
-		return nil, circles.Errorf(circles.EConflict, "<@%s> facilitates %s. To step them down, use /circle edit remove_facilitator first.", target, c.EscapedName())
+		return nil, lerr(circles.EConflict, "facilitator.remove_facilitator_first", i18n.Args{"User": target, "Circle": c.EscapedName()})
 	}
 	res, err := b.store.Remove(ctx, r.GuildID, c.ID, target, r.UserID, r.Now)
 	if err != nil {
@@ -344,7 +343,7 @@ func (b *Bot) circleArchive(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is already archived.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "facilitator.already_archived", i18n.Args{"Circle": c.EscapedName()})
 	}
 	id := CustomID{Action: "archive", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID}
 	confirm, cancel := id, id
@@ -364,7 +363,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if r.CustomID.Arg == "cancel" {
-		return &Response{Content: "Nothing was archived.", Update: true, Components: []discordgo.MessageComponent{}}, nil
+		return &Response{Content: r.T("facilitator.not_archived"), Update: true, Components: []discordgo.MessageComponent{}}, nil
 	}
 	if r.CustomID.Arg != "confirm" {
 		return nil, errBadCustomID
@@ -375,7 +374,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Archived {
-			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.EscapedName())
+			return lerr(circles.EConflict, "facilitator.already_archived", i18n.Args{"Circle": cur.EscapedName()})
 		}
 		cur.Archived = true
 		return nil
