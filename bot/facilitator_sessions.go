@@ -235,18 +235,18 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		}
 		switch e.Status {
 		case circles.StatusActive:
-			consent := "✓ consent current"
+			consent := r.T("roster.consent_current")
 			if !e.ConsentCurrent {
-				consent = "⚠️ needs to re-consent"
+				consent = r.T("roster.needs_reconsent")
 			}
 			if e.Mode == circles.ModeListener {
 				listeners++
 			} else {
 				speakers++
 			}
-			active = append(active, fmt.Sprintf("<@%s> · %s · %s%s", e.UserID, e.Mode, consent, dms))
+			active = append(active, fmt.Sprintf("<@%s> · %s · %s%s", e.UserID, r.T("mode."+string(e.Mode)), consent, dms))
 		case circles.StatusWaitlisted:
-			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s%s", e.Position, e.UserID, e.Mode, dms))
+			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s%s", e.Position, e.UserID, r.T("mode."+string(e.Mode)), dms))
 		case circles.StatusRemoved:
 			removed = append(removed, fmt.Sprintf("<@%s>", e.UserID))
 		}
@@ -256,14 +256,15 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		facs = append(facs, "<@"+f+">")
 	}
 	e := &discordgo.MessageEmbed{
-		Title:       truncate("👥 Roster of "+c.EscapedName(), 256),
-		Description: fmt.Sprintf("Facilitators: %s\nSeats: %d/%d speaking, %d/%d listening. Only you can see this.", strings.Join(facs, ", "), speakers, c.Capacity, listeners, c.ListenerSeats()),
-		Color:       embedColor,
+		Title: truncate(r.T("roster.title", i18n.Args{"Circle": c.EscapedName()}), 256),
+		Description: r.T("roster.description", i18n.Args{"Facilitators": strings.Join(facs, ", "), "Speakers": speakers, "Capacity": c.Capacity,
+			"Listeners": listeners, "ListenerSeats": c.ListenerSeats()}),
+		Color: embedColor,
 	}
-	listFields(e, fmt.Sprintf("Members (%d)", len(active)), active, "Nobody has joined yet. Members join with /join.")
-	listFields(e, fmt.Sprintf("Waitlist (%d)", len(waitlist)), waitlist, "Nobody is waiting.")
+	listFields(r.Lang, e, r.T("roster.members_field", i18n.Args{"Count": len(active)}), active, r.T("roster.nobody_joined"))
+	listFields(r.Lang, e, r.T("roster.waitlist_field", i18n.Args{"Count": len(waitlist)}), waitlist, r.T("roster.nobody_waiting"))
 	if len(removed) > 0 {
-		listFields(e, fmt.Sprintf("Removed (%d): lift with /circle remove lift:true", len(removed)), removed, "")
+		listFields(r.Lang, e, r.T("roster.removed_field", i18n.Args{"Count": len(removed)}), removed, "")
 	}
 	if unreachable > 0 {
 		e.Description += "\n" + unreachableSummary(unreachable)
@@ -276,7 +277,7 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 
 // listFields adds lines as one or more embed fields, each within Discord's
 // 1,024 characters.
-func listFields(e *discordgo.MessageEmbed, title string, lines []string, empty string) {
+func listFields(lang i18n.Locale, e *discordgo.MessageEmbed, title string, lines []string, empty string) {
 	if len(lines) == 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: title, Value: empty})
 		return
@@ -286,7 +287,7 @@ func listFields(e *discordgo.MessageEmbed, title string, lines []string, empty s
 	flush := func() {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(name, 256), Value: chunk.String()})
 		chunk.Reset()
-		name = title + " (continued)"
+		name = lang.T("roster.continued", i18n.Args{"Field": title})
 	}
 	for _, l := range lines {
 		if chunk.Len()+len(l)+1 > 1024 {
