@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Channel permissions by role (docs/ARCHITECTURE.md, "The channel
@@ -320,19 +321,19 @@ func (b *Bot) afterCircleUpdate(ctx context.Context, c circles.Circle, promoted 
 // get the re-consent request instead, which lets them in when they agree.
 func (b *Bot) tellPromoted(c circles.Circle, promoted []circles.Membership) {
 	for _, m := range promoted {
-		mode := "a member"
+		mode := "member"
 		if m.Mode == circles.ModeListener {
-			mode = "a listener"
+			mode = "listener"
 		}
+		args := i18n.Args{"Circle": c.EscapedName(), "Version": c.Guidelines.Version}
 		if !m.HasCurrentConsent(c.Guidelines.Version) {
-			_ = b.sendReconsent(c, m.UserID, fmt.Sprintf(
-				"🎉 A seat opened up in **%s** and it's yours, as %s. Its guidelines changed while you were waiting, so please read version %d below and agree — then you're in.",
-				c.EscapedName(), mode, c.Guidelines.Version))
+			_ = b.sendReconsent(c, m.UserID, func(l i18n.Locale) string { return l.T("dm.promoted_reconsent_"+mode, args) })
 			b.log.Info("promoted from waitlist; asked to consent to new guidelines", "guild", c.GuildID, "circle", c.ID)
 			continue
 		}
-		_ = b.dm(m.UserID, &discordgo.MessageSend{Content: fmt.Sprintf(
-			"🎉 A seat opened up in **%s** and you're in now, as %s. Use /mycircles in the server to see the next session.", c.EscapedName(), mode)})
+		_ = b.dmIn(c.GuildID, m.UserID, func(l i18n.Locale) *discordgo.MessageSend {
+			return &discordgo.MessageSend{Content: l.T("dm.promoted_"+mode, args)}
+		})
 		b.log.Info("promoted from waitlist", "guild", c.GuildID, "circle", c.ID)
 	}
 }

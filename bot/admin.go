@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Admin command: /setup, and the "crisis" modal it opens. Only members with
@@ -90,13 +91,19 @@ func (b *Bot) setupCommand(ctx context.Context, r *Request) (*Response, error) {
 
 	if edit, _ := r.Bool("crisis_resources"); edit {
 		// A modal must be the first answer; the summary follows its submit.
+		// Without the server's own text the form starts from the default
+		// list in the admin's language.
+		prefill := g.CrisisResources
+		if strings.TrimSpace(prefill) == "" {
+			prefill = r.T("helpnow.default_resources")
+		}
 		return &Response{Modal: &Modal{
 			CustomID: CustomID{Action: "crisis", GuildID: r.GuildID, UserID: r.UserID}.Encode(),
-			Title:    "Crisis resources for /helpnow",
+			Title:    r.T("setup.crisis_form_title"),
 			Inputs: []TextInput{{
-				ID: crisisInputID, Label: "What /helpnow shows (links, phone numbers)", Paragraph: true,
-				Value: g.Crisis(), Required: false, MaxLength: circles.MaxCrisisTextLength,
-				Placeholder: "Leave empty to use the default international list.",
+				ID: crisisInputID, Label: r.T("setup.crisis_input"), Paragraph: true,
+				Value: prefill, Required: false, MaxLength: circles.MaxCrisisTextLength,
+				Placeholder: r.T("setup.crisis_placeholder"),
 			}},
 		}}, nil
 	}
@@ -212,8 +219,8 @@ func (b *Bot) crisisSubmit(ctx context.Context, r *Request) (*Response, error) {
 		return nil, circles.Errorf(circles.EConflict, "Please run /setup with a facilitator_role and a category first; then you can edit the crisis resources.")
 	}
 	text := strings.TrimSpace(strings.ReplaceAll(r.Fields[crisisInputID], "\r\n", "\n"))
-	if text == circles.DefaultCrisisResources {
-		text = "" // keep following the default as it improves
+	if isDefaultCrisis(text) {
+		text = "" // keep following the defaults, in each member's language, as they improve
 	}
 	if n := len([]rune(text)); n > circles.MaxCrisisTextLength {
 		return nil, circles.Errorf(circles.EInvalid, "Crisis resources can be at most %d characters; yours have %d. Please shorten them by %d; nothing was saved.", circles.MaxCrisisTextLength, n, n-circles.MaxCrisisTextLength)
@@ -270,4 +277,18 @@ func setupSummary(g circles.GuildSettings, title string) *Response {
 		next = "**Next step**\n• The facilitator role was deleted in Discord: choose another with `/setup facilitator_role:`. Until then only server admins can run /circle."
 	}
 	return &Response{Content: next, Embeds: []*discordgo.MessageEmbed{e}}
+}
+
+// isDefaultCrisis reports whether text is a default crisis list, of any
+// language: saved unchanged, the server keeps the defaults.
+func isDefaultCrisis(text string) bool {
+	if text == circles.DefaultCrisisResources {
+		return true
+	}
+	for _, loc := range i18n.Supported {
+		if text == strings.TrimSpace(loc.T("helpnow.default_resources")) {
+			return true
+		}
+	}
+	return false
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/circlebot/circlebot/bot"
 	"github.com/circlebot/circlebot/bot/discordsim"
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // memberHandle sends one interaction straight to the bot's router and
@@ -149,13 +150,14 @@ func TestAdminSetup(t *testing.T) {
 		t.Fatalf("refused category saved: %+v", g)
 	}
 
-	// Crisis resources are edited in a modal prefilled with the current text.
+	// Crisis resources are edited in a modal prefilled with the current text:
+	// the default list in the admin's language while there is none.
 	r = h.run(h.admin, "setup", O("crisis_resources", true))
 	if r.Modal == nil || len(r.Modal.Inputs) != 1 {
 		t.Fatalf("no crisis modal: %+v", r)
 	}
 	in := r.Modal.Inputs[0]
-	if in.Value != circles.DefaultCrisisResources || in.MaxLength != circles.MaxCrisisTextLength || in.Style != int(discordgo.TextInputParagraph) {
+	if in.Value != i18n.T(i18n.English, "helpnow.default_resources") || in.MaxLength != circles.MaxCrisisTextLength || in.Style != int(discordgo.TextInputParagraph) {
 		t.Fatalf("crisis input %+v", in)
 	}
 	custom := "Harbour crisis line: 0800 123 456 (24/7). Emergency: 112."

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // settings returns a guild's settings, with the configured defaults for a
@@ -23,7 +24,7 @@ func (b *Bot) settings(ctx context.Context, guildID string) (circles.GuildSettin
 
 func requireGuild(r *Request) error {
 	if r.GuildID == "" || r.Member == nil {
-		return circles.Errorf(circles.EInvalid, "This command only works inside a server.")
+		return lerr(circles.EInvalid, "auth.guild_only")
 	}
 	return nil
 }
@@ -65,17 +66,17 @@ func (b *Bot) requireFacilitator(ctx context.Context, r *Request) (circles.Guild
 	}
 	if !g.Configured {
 		if isAdmin(r) {
-			return g, circles.Errorf(circles.EConflict, "circlebot isn't set up in this server yet. Run /setup first to choose the facilitator role and the category for session channels.")
+			return g, lerr(circles.EConflict, "auth.not_set_up_admin")
 		}
-		return g, circles.Errorf(circles.EConflict, "circlebot isn't set up in this server yet. Please ask a server admin to run /setup.")
+		return g, lerr(circles.EConflict, "auth.not_set_up")
 	}
 	if isAdmin(r) || hasRole(r.Member, g.FacilitatorRoleID) {
 		return g, nil
 	}
 	if g.FacilitatorRoleID == "" {
-		return g, circles.Errorf(circles.EForbidden, "%s", roleDeletedText)
+		return g, lerr(circles.EForbidden, "roles.deleted")
 	}
-	return g, circles.Errorf(circles.EForbidden, "Only facilitators can do this. Facilitators have the <@&%s> role; ask a server admin if you'd like to facilitate.", g.FacilitatorRoleID)
+	return g, lerr(circles.EForbidden, "auth.only_facilitators", i18n.Args{"Role": g.FacilitatorRoleID})
 }
 
 // requireCircleFacilitator authorises changing one circle: its own
@@ -90,7 +91,7 @@ func (b *Bot) requireCircleFacilitator(ctx context.Context, r *Request, option s
 		return c, g, err
 	}
 	if !c.IsFacilitator(r.UserID) && !isAdmin(r) {
-		return c, g, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it.", c.EscapedName())
+		return c, g, lerr(circles.EForbidden, "auth.not_circle_facilitator", i18n.Args{"Circle": c.EscapedName()})
 	}
 	return c, g, nil
 }
@@ -109,7 +110,7 @@ func circleChoiceValue(id int64) string {
 func (b *Bot) resolveCircle(ctx context.Context, guildID, value string) (circles.Circle, error) {
 	value = strings.TrimSpace(value)
 	if value == "" {
-		return circles.Circle{}, circles.Errorf(circles.EInvalid, "Please choose a circle (start typing its name).")
+		return circles.Circle{}, lerr(circles.EInvalid, "auth.choose_circle")
 	}
 	if len(value) >= len(circles.IDRefPrefix) && strings.EqualFold(value[:len(circles.IDRefPrefix)], circles.IDRefPrefix) {
 		id, err := strconv.ParseInt(value[len(circles.IDRefPrefix):], 10, 64)
@@ -119,11 +120,11 @@ func (b *Bot) resolveCircle(ctx context.Context, guildID, value string) (circles
 				return c, err
 			}
 		}
-		return circles.Circle{}, circles.Errorf(circles.ENotFound, "That circle doesn't exist in this server (any more). Please pick one from the list as you type, or use /circles to see them all.")
+		return circles.Circle{}, lerr(circles.ENotFound, "auth.circle_gone")
 	}
 	c, err := b.store.CircleByName(ctx, guildID, value)
 	if circles.ErrorCode(err) == circles.ENotFound {
-		return c, circles.Errorf(circles.ENotFound, "I couldn't find a circle called %q in this server. Pick one from the list as you type, or use /circles to see them all.", value)
+		return c, lerr(circles.ENotFound, "auth.circle_name_not_found", i18n.Args{"Name": circles.EscapeMarkdown(value)})
 	}
 	return c, err
 }
@@ -161,7 +162,7 @@ func (b *Bot) canFacilitate(ctx context.Context, r *Request, g circles.GuildSett
 		got, err := b.dg.GuildMember(r.GuildID, userID, discordgo.WithContext(ctx))
 		if err != nil {
 			if isUnknown(err) {
-				return circles.Errorf(circles.EInvalid, "<@%s> isn't a member of this server, so they can't facilitate here.", userID)
+				return lerr(circles.EInvalid, "auth.not_a_member", i18n.Args{"User": userID})
 			}
 			return circles.Internal(fmt.Errorf("checking member %s: %w", userID, err))
 		}
@@ -181,8 +182,7 @@ func (b *Bot) canFacilitate(ctx context.Context, r *Request, g circles.GuildSett
 			return nil
 		}
 	}
-	return circles.Errorf(circles.EInvalid, "<@%s> needs the <@&%s> role first: only people with it (or server admins) can use /circle. "+
-		"Please ask a server admin to give them the role, then add them again.", userID, g.FacilitatorRoleID)
+	return lerr(circles.EInvalid, "auth.needs_role", i18n.Args{"User": userID, "Role": g.FacilitatorRoleID})
 }
 
 // isServerAdmin works out from the guild's roles whether a member has
@@ -216,10 +216,10 @@ func resolvedMember(r *Request, id string) *discordgo.Member {
 func checkButtonOwner(r *Request) error {
 	id := r.CustomID
 	if id.UserID != "" && id.UserID != r.UserID {
-		return circles.Errorf(circles.EForbidden, "This button belongs to someone else. Run the command yourself to get your own.")
+		return lerr(circles.EForbidden, "auth.button_not_yours")
 	}
 	if r.GuildID != "" && id.GuildID != "" && id.GuildID != r.GuildID {
-		return circles.Errorf(circles.EForbidden, "This button belongs to another server.")
+		return lerr(circles.EForbidden, "auth.button_other_server")
 	}
 	return nil
 }

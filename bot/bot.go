@@ -182,6 +182,7 @@ type Bot struct {
 	chunkWaiters map[string]chan *discordgo.GuildMembersChunk
 	nonces       atomic.Int64
 
+	locales locales // servers' preferred locales, members' last noted (locale.go)
 	// The facilitator room (round.go, card.go): live rounds, in memory
 	// only; bootID tells this process's round buttons from an earlier
 	// one's; edits coalesces the edits of live messages.
@@ -287,6 +288,8 @@ func (b *Bot) handlers() []any {
 	return []any{
 		tracked(b, b.onReady),
 		tracked(b, b.onGuildCreate),
+		tracked(b, b.onGuildLocale),
+		tracked(b, b.onGuildLocaleUpdate),
 		tracked(b, b.onGuildDelete),
 		tracked(b, b.onGuildMemberRemove),
 		tracked(b, b.onGuildMembersChunk),
@@ -311,7 +314,9 @@ func tracked[E any](b *Bot, f func(*discordgo.Session, E)) func(*discordgo.Sessi
 }
 
 // onInteraction answers an interaction; Router.Handle returns only when
-// its handler has.
+// its handler has. The locale is noted first, so that whoever sees the
+// answer sees the store as it is after it (it is written only when it
+// changed: once per person and locale).
 func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreate) {
 	// Discord delivers an interaction on its guild's shard only (a DM's
 	// on shard 0). One that comes on another shard would also come to
@@ -320,6 +325,7 @@ func (b *Bot) onInteraction(s *discordgo.Session, ic *discordgo.InteractionCreat
 		b.log.Warn("an interaction came on a shard that is not its server's; left to that shard", "shard", sh.id, "guild", ic.GuildID)
 		return
 	}
+	b.noteLocale(b.ctx, ic.Interaction, interactionUser(ic.Interaction), false)
 	b.router.Handle(b.ctx, b.dg, ic.Interaction)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -34,8 +35,8 @@ func (b *Bot) calendarRoutes() {
 }
 
 // calendarRow is /mycircles' row with the Add to calendar button.
-func calendarRow(guildID, userID string) discordgo.ActionsRow {
-	return Row(Button(buttonAddToCalendar, discordgo.SecondaryButton, CustomID{Action: actionCalendar, GuildID: guildID, UserID: userID}))
+func calendarRow(lang i18n.Locale, guildID, userID string) discordgo.ActionsRow {
+	return Row(Button(lang.T("calendar.add_button"), discordgo.SecondaryButton, CustomID{Action: actionCalendar, GuildID: guildID, UserID: userID}))
 }
 
 // calendarButton answers Add to calendar with the file, privately.
@@ -57,26 +58,26 @@ func (b *Bot) calendarButton(ctx context.Context, r *Request) (*Response, error)
 		}
 	}
 	if len(cs) == 0 {
-		return &Response{Content: msgCalendarEmpty}, nil
+		return &Response{Content: r.T("calendar.empty")}, nil
 	}
-	data, err := b.calendarFile(ctx, cs, r.Now)
+	data, err := b.calendarFile(ctx, r.Lang, cs, r.Now)
 	if err != nil {
 		return nil, err
 	}
 	return &Response{
-		Content: msgCalendarReady(len(cs)),
+		Content: r.T("calendar.ready", i18n.Args{"Count": len(cs)}),
 		Files:   []*discordgo.File{{Name: "circlebot.ics", ContentType: "text/calendar; charset=utf-8", Reader: strings.NewReader(data)}},
 	}, nil
 }
 
 // calendarFile renders the circles as an iCalendar file.
-func (b *Bot) calendarFile(ctx context.Context, cs []circles.Circle, now time.Time) (string, error) {
+func (b *Bot) calendarFile(ctx context.Context, lang i18n.Locale, cs []circles.Circle, now time.Time) (string, error) {
 	cal := ics.NewCalendarFor("circlebot")
 	cal.SetMethod(ics.MethodPublish)
-	cal.SetXWRCalName(calendarName)
+	cal.SetXWRCalName(lang.T("calendar.name"))
 	zones := map[string]bool{}
 	for _, c := range cs {
-		if err := b.calendarEvent(ctx, cal, c, now); err != nil {
+		if err := b.calendarEvent(ctx, lang, cal, c, now); err != nil {
 			return "", err
 		}
 		if !zones[c.Schedule.TimeZone] {
@@ -90,7 +91,7 @@ func (b *Bot) calendarFile(ctx context.Context, cs []circles.Circle, now time.Ti
 // calendarEvent adds one circle: DTSTART at its next occurrence, its
 // recurrence as an RRULE (or, for a cron spec RRULE can't say, its next
 // dates as RDATEs), skipped dates as EXDATE.
-func (b *Bot) calendarEvent(ctx context.Context, cal *ics.Calendar, c circles.Circle, now time.Time) error {
+func (b *Bot) calendarEvent(ctx context.Context, lang i18n.Locale, cal *ics.Calendar, c circles.Circle, now time.Time) error {
 	rule, loc, zone := c.Schedule, c.Schedule.Location(), c.Schedule.TimeZone
 	occ, err := schedule.NextN(rule, now, calendarRDates)
 	if err != nil || len(occ) == 0 {
@@ -100,7 +101,7 @@ func (b *Bot) calendarEvent(ctx context.Context, cal *ics.Calendar, c circles.Ci
 	e := cal.AddEvent(fmt.Sprintf("circle-%d@circlebot", c.ID))
 	e.SetDtStampTime(now)
 	e.SetSummary(c.Name)
-	desc := msgCalendarDescription(c)
+	desc := msgCalendarDescription(lang, c)
 	e.SetProperty(ics.ComponentPropertyDtStart, local(occ[0].Start), ics.WithTZID(zone))
 	e.SetProperty(ics.ComponentPropertyDtEnd, local(occ[0].Start.Add(rule.Duration)), ics.WithTZID(zone))
 	if rr, ok := schedule.RRule(rule); ok {
@@ -113,10 +114,10 @@ func (b *Bot) calendarEvent(ctx context.Context, cal *ics.Calendar, c circles.Ci
 		if len(dates) > 0 {
 			e.AddRdate(strings.Join(dates, ","), ics.WithTZID(zone))
 		}
-		desc += "\n\n" + msgCalendarRDates(len(occ))
+		desc += "\n\n" + lang.T("calendar.rdates", i18n.Args{"Count": len(occ)})
 	}
 	e.SetDescription(desc)
-	e.SetLocation(eventLocation)
+	e.SetLocation(eventLocation(lang))
 	skipped, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionSkipped}, From: now})
 	if err != nil {
 		return err

@@ -92,18 +92,19 @@ func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.Mes
 	if err != nil {
 		return nil, err
 	}
-	e := b.circleEmbed(c, states[c.ID], now)
+	lang := b.circleLang(ctx, c.ID) // a card is public: the circle's language
+	e := b.circleEmbed(lang, c, states[c.ID], now)
 	for _, f := range e.Fields {
-		if f.Name == "Next session" {
+		if f.Name == lang.T("member.next_field") {
 			f.Value = b.cardNextText(ctx, c)
 		}
 	}
-	join := Button(cardJoinLabel(), discordgo.SuccessButton, CustomID{Action: "card", GuildID: c.GuildID, CircleID: c.ID, Arg: "join"})
+	join := Button(cardJoinLabel(lang), discordgo.SuccessButton, CustomID{Action: "card", GuildID: c.GuildID, CircleID: c.ID, Arg: "join"})
 	if c.Archived {
-		join.Label, join.Disabled = cardArchivedLabel(), true
+		join.Label, join.Disabled = cardArchivedLabel(lang), true
 	}
 	return &discordgo.MessageSend{
-		Content:    cardIntro(c),
+		Content:    cardIntro(lang, c),
 		Embeds:     []*discordgo.MessageEmbed{e},
 		Components: []discordgo.MessageComponent{Row(join)},
 	}, nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Discord allows 50 channels in a category. When the session category
@@ -123,11 +125,13 @@ func (b *Bot) tellAdminsCategory(ctx context.Context, guildID, categoryID string
 	if !b.dailyFor(guildID, key) {
 		return
 	}
-	text := fmt.Sprintf("ℹ️ The session category <#%s> is filling up: it holds %d of the %d channels Discord allows in a category. Session channels are deleted after the retention period (`/setup retention_hours:`); once the category is full, I make an overflow category next to it.", categoryID, count, maxPerCategory)
-	if overflow != nil {
-		text = fmt.Sprintf("ℹ️ The session category <#%s> is full (Discord allows 50 channels in a category), so I made <#%s> next to it, with the same permissions, for new session channels. You can shorten how long closed sessions are kept with `/setup retention_hours:`, or choose another category with `/setup category:`.", categoryID, overflow.ID)
-	}
-	_ = b.dm(g.OwnerID, &discordgo.MessageSend{Content: text})
+	_ = b.dmIn(guildID, g.OwnerID, func(l i18n.Locale) *discordgo.MessageSend {
+		text := l.T("category.filling", i18n.Args{"Category": "<#" + categoryID + ">", "Count": count, "Max": maxPerCategory})
+		if overflow != nil {
+			text = l.T("category.full", i18n.Args{"Category": "<#" + categoryID + ">", "Overflow": "<#" + overflow.ID + ">"})
+		}
+		return &discordgo.MessageSend{Content: text}
+	})
 }
 
 // dailyFor reports whether a server-wide notice keyed by key may go out:

@@ -2,11 +2,11 @@ package bot
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // A session channel someone deletes in Discord ends its session: the bot
@@ -51,7 +51,9 @@ func (b *Bot) channelGone(ctx context.Context, guildID, channelID string) {
 		return
 	}
 	b.log.Warn("a session's channel was deleted in Discord; the session has ended", "guild", guildID, "circle", c.ID, "session", s.ID, "channel", channelID)
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ The channel of the session of **%s** (%s) was deleted in Discord, so that session has ended: nothing more will be posted for it, and it's no longer shown in /join or /mycircles. If the circle still wants to meet now, run **/circle open** for a new channel. The next session is planned as usual.", c.EscapedName(), ShortTimestamp(s.Start)))
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+		return l.T("channels.deleted_dm", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start)})
+	})
 }
 
 // findLostChannels ends the live sessions of a server whose channels are

@@ -63,7 +63,7 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Type: discordgo.ApplicationCommandOptionInteger, Name: "capacity", Description: "Speaking seats (2–25; 6–12 works best)", MinValue: ptr(float64(circles.MinCapacity)), MaxValue: circles.MaxCapacity},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "listeners", Description: "Allow people to join as listeners who read but don't speak (default yes)"},
 		eventsOption(),
-	}, scheduleOptions()...)
+	}, append(scheduleOptions(), languageOption())...)
 
 	edit := []*discordgo.ApplicationCommandOption{
 		circleOption("The circle to change"),
@@ -77,12 +77,13 @@ func Commands() []*discordgo.ApplicationCommand {
 		{Type: discordgo.ApplicationCommandOptionUser, Name: "remove_facilitator", Description: "Remove a co-facilitator"},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "facilitator_gate", Description: "Alert facilitators when none has said they're coming (default on)"},
 		{Type: discordgo.ApplicationCommandOptionBoolean, Name: "postpone_without_facilitator", Description: "Postpone the session instead when no facilitator is coming"},
+		languageOption(),
 		eventsOption(),
 	}
 
 	schedule := append([]*discordgo.ApplicationCommandOption{circleOption("The circle whose schedule to show or change")}, scheduleOptions()...)
 
-	return []*discordgo.ApplicationCommand{
+	return localizeCommands([]*discordgo.ApplicationCommand{
 		{Name: "circles", Description: "See this server's support circles, when they meet and how many seats are left", Contexts: guildOnly},
 		{Name: "join", Description: "Read a circle's guidelines and join it, as a member or a listener", Contexts: guildOnly,
 			Options: []*discordgo.ApplicationCommandOption{circleOption("The circle to join")}},
@@ -121,5 +122,5 @@ func Commands() []*discordgo.ApplicationCommand {
 			{Type: discordgo.ApplicationCommandOptionBoolean, Name: "crisis_resources", Description: "Set to true to edit the crisis resources /helpnow shows (opens a form)"},
 		}},
 		{Name: FlagCommand, Type: discordgo.MessageApplicationCommand, Contexts: guildOnly},
-	}
+	})
 }

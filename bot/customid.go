@@ -54,7 +54,7 @@ func snowflake36(id string) string {
 	return strconv.FormatUint(v, 36)
 }
 
-var errBadCustomID = circles.Errorf(circles.EInvalid, "This button is from an older or unknown message and no longer works. Please run the command again.")
+var errBadCustomID = lerr(circles.EInvalid, "auth.button_stale")
 
 // DecodeCustomID parses and validates a custom_id made by Encode.
 func DecodeCustomID(s string) (CustomID, error) {

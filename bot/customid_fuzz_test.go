@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Fuzz tests of what comes into the bot from outside: custom_ids come back
@@ -92,7 +93,7 @@ func FuzzSessionTopic(f *testing.F) {
 		// Whatever a name holds — even one saved before names were
 		// checked — the topic names its own session only.
 		c := circles.Circle{Name: circles.NormalizeName(name)}
-		topic := sessionTopic(c, circles.Session{ID: id})
+		topic := sessionTopic(i18n.English, c, circles.Session{ID: id})
 		if n := len([]rune(topic)); n > 1024 && circles.ValidateName(name) == nil {
 			t.Fatalf("topic of %d characters: %q", n, topic)
 		}

@@ -2,12 +2,12 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // SessionOverlapped tells the people who expect a session that it can't be
@@ -41,11 +41,13 @@ func (b *Bot) SessionOverlapped(ctx context.Context, c circles.Circle, s, earlie
 			tell = append(tell, r.UserID)
 		}
 	}
-	text := fmt.Sprintf("🕰️ The session of **%s** on %s can't take place, sorry: %s. It's called off; the session before it, %s, goes ahead as planned. /mycircles in the server shows the next ones.", c.EscapedName(), ShortTimestamp(s.Start), why, ShortTimestamp(earlier.Start))
+	args := i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Why": why, "Earlier": ShortTimestamp(earlier.Start)}
 	for _, u := range tell {
-		_ = b.dm(u, &discordgo.MessageSend{Content: text})
+		_ = b.dmIn(c.GuildID, u, func(l i18n.Locale) *discordgo.MessageSend {
+			return &discordgo.MessageSend{Content: l.T("dm.overlap", args)}
+		})
 	}
-	b.tellFacilitators(c, text+"\nTo keep this from happening again, give the circle shorter sessions or start times further apart with `/circle schedule`.")
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return l.T("dm.overlap", args) + "\n" + l.T("dm.overlap_advice") })
 	b.log.Info("told of a session that overlaps the one before it", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "earlier", earlier.ID, "told", len(tell)+len(c.Facilitators))
 	return nil
 }

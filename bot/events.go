@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Discord scheduled events, opt-in per circle (/circle create or edit
@@ -52,7 +53,7 @@ func (b *Bot) requireEventsPermission(ctx context.Context, guildID string) error
 		return err
 	}
 	if a.base()&PermissionCreateEvents == 0 {
-		return circles.Errorf(circles.EConflict, "%s", msgEventsNeedPermission)
+		return lerr(circles.EConflict, "events.need_permission")
 	}
 	return nil
 }
@@ -162,12 +163,13 @@ func (b *Bot) syncEventsErr(ctx context.Context, c circles.Circle) error {
 // syncEvent creates or updates one session's event (e, nil when none).
 func (b *Bot) syncEvent(ctx context.Context, c circles.Circle, s circles.Session, e *discordgo.GuildScheduledEvent) error {
 	start, end := s.Start, s.End
+	lang := b.circleLang(ctx, c.ID)
 	params := &discordgo.GuildScheduledEventParams{
 		Name:             truncate(c.Name, 100),
-		Description:      truncate(msgEventDescription(c), 900) + "\n\n" + eventMarker(c.ID, s.ID),
+		Description:      truncate(msgEventDescription(lang, c), 900) + "\n\n" + eventMarker(c.ID, s.ID),
 		EntityType:       discordgo.GuildScheduledEventEntityTypeExternal,
 		PrivacyLevel:     discordgo.GuildScheduledEventPrivacyLevelGuildOnly,
-		EntityMetadata:   &discordgo.GuildScheduledEventEntityMetadata{Location: eventLocation},
+		EntityMetadata:   &discordgo.GuildScheduledEventEntityMetadata{Location: eventLocation(lang)},
 		ScheduledEndTime: &end,
 	}
 	if e == nil {
@@ -324,7 +326,7 @@ func (b *Bot) tellEventsRefused(ctx context.Context, c circles.Circle, err error
 	ok, more := b.alert(c, -c.ID, p, perms, false)
 	b.log.Warn("scheduled events refused", "guild", c.GuildID, "circle", c.ID, "missing", perms, "told", ok)
 	if ok {
-		b.tellFacilitators(c, msgEventsRefused(c, advice)+againNote(more))
+		b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return msgEventsRefused(l, c, advice) + againNote(more) })
 	}
 }
 

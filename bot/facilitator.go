@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -101,6 +102,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("circle created", "guild", c.GuildID, "circle", c.ID, "by", r.UserID)
+	b.setCircleLang(ctx, r, c.ID, true)
 	if _, err := b.sched.Plan(ctx, c.ID); err != nil {
 		// The circle exists; Reconcile plans it at the next start.
 		b.log.Error("planning a new circle", "guild", c.GuildID, "circle", c.ID, "err", err)
@@ -111,29 +113,26 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 	}
 
 	e := &discordgo.MessageEmbed{
-		Title:       truncate("✅ "+c.EscapedName()+" is ready", 256),
-		Description: "These are the circle's guidelines for now (the defaults). Members read them and agree before they join.\n\n" + circles.NeutralizeFormatting(c.Guidelines.Text),
+		Title:       truncate(r.T("create.ready_title", i18n.Args{"Circle": c.EscapedName()}), 256),
+		Description: r.T("create.defaults_note") + "\n\n" + circles.NeutralizeFormatting(c.Guidelines.Text),
 		Color:       embedColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Kind", Value: c.Kind.Describe(), Inline: true},
-			{Name: "Seats", Value: seatsText(c), Inline: true},
-			{Name: "Schedule", Value: describeRule(c.Schedule)},
-			{Name: "Next sessions", Value: b.upcomingText(ctx, c)},
-			{Name: "Next steps", Value: "• Write your own guidelines with `/circle guidelines` (members will be asked to agree to them).\n" +
-				"• Add discussion prompts with `/circle prompts`.\n" +
-				"• Members join with `/join`; see who is in with `/circle roster`.\n" +
-				"• Co-facilitators can be added with `/circle edit add_facilitator:`."},
+			{Name: r.T("member.kind_field"), Value: r.T("choice.kind." + string(c.Kind)), Inline: true},
+			{Name: r.T("create.seats_field"), Value: seatsText(r.Lang, c), Inline: true},
+			{Name: r.T("create.schedule_field"), Value: describeRule(r.Lang, c.Schedule)},
+			{Name: r.T("create.next_field"), Value: b.upcomingText(ctx, r.Lang, c)},
+			{Name: r.T("create.steps_field"), Value: r.T("create.steps")},
 		},
 	}
 	if c.Topic != "" {
-		e.Fields = append([]*discordgo.MessageEmbedField{{Name: "Topic", Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
+		e.Fields = append([]*discordgo.MessageEmbedField{{Name: r.T("create.topic_field"), Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
 	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fieldScheduleWarnings, Value: truncate(strings.Join(w, "\n"), 1024)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(w, "\n"), 1024)})
 	}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}}
 	if c.Events {
-		resp.Content = msgEventsOnNote
+		resp.Content = r.T("events.on_note")
 	}
 	return resp, nil
 }
@@ -141,45 +140,34 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 // embedColor is circlebot's calm blue.
 const embedColor = 0x5B8DEF
 
-func seatsText(c circles.Circle) string {
-	s := fmt.Sprintf("%d speaking", c.Capacity)
+func seatsText(lang i18n.Locale, c circles.Circle) string {
+	s := lang.T("create.seats_speaking", i18n.Args{"Count": c.Capacity})
 	if c.ListenersAllowed {
-		s += fmt.Sprintf(", %d listening", c.ListenerSeats())
-	} else {
-		s += ", no listeners"
+		return s + ", " + lang.T("create.seats_listening", i18n.Args{"Count": c.ListenerSeats()})
 	}
-	return s
-}
-
-// describeRule puts a schedule rule in words.
-func describeRule(r circles.Rule) string {
-	mins := int(r.Duration.Minutes())
-	if r.Cron != "" {
-		return fmt.Sprintf("By the cron schedule `%s` in %s, %d minutes each", r.Cron, r.TimeZone, mins)
-	}
-	return fmt.Sprintf("%s at %02d:%02d (%s), %d minutes", describeShape(r), r.Hour, r.Minute, r.TimeZone, mins)
+	return s + ", " + lang.T("create.no_listeners")
 }
 
 // upcomingText lists the next three sessions as timestamps every reader
 // sees in their own zone, with any daylight-saving note.
-func (b *Bot) upcomingText(ctx context.Context, c circles.Circle) string {
+func (b *Bot) upcomingText(ctx context.Context, lang i18n.Locale, c circles.Circle) string {
 	occ, err := b.sched.Upcoming(ctx, c, 3)
 	if err != nil {
 		b.log.Error("listing upcoming sessions", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return "I couldn't work out the next sessions just now."
+		return lang.T("rule.next_unknown")
 	}
 	if len(occ) == 0 {
-		return "None planned."
+		return lang.T("rule.none_planned")
 	}
-	return formatOccurrences(occ)
+	return formatOccurrences(lang, occ)
 }
 
-func formatOccurrences(occ []schedule.Occurrence) string {
+func formatOccurrences(lang i18n.Locale, occ []schedule.Occurrence) string {
 	var sb strings.Builder
 	for _, o := range occ {
 		fmt.Fprintf(&sb, "• %s\n", ShortTimestamp(o.Start))
 		if o.Shift != "" {
-			fmt.Fprintf(&sb, "  ⏰ Shift: %s.\n", o.Shift)
+			sb.WriteString("  " + lang.T("rule.shift", i18n.Args{"Shift": o.Shift}) + "\n")
 		}
 	}
 	return strings.TrimRight(sb.String(), "\n")
@@ -211,9 +199,9 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 	repeat, hasRepeat := r.String("repeat"), r.Options["repeat"] != nil
 	switch {
 	case hasRepeat && hasCron:
-		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatWithCron)
+		return rule, lerr(circles.EInvalid, "schedule.repeat_with_cron")
 	case hasRepeat && !hasWeekday && !hasClock && (create || rule.Cron != ""):
-		return rule, circles.Errorf(circles.EInvalid, "%s", msgRepeatNeedsWeekday)
+		return rule, lerr(circles.EInvalid, "schedule.repeat_needs_weekday")
 	}
 	if hasRepeat {
 		if err := applyRepeat(&rule, repeat); err != nil {
@@ -222,10 +210,10 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 	}
 	switch {
 	case hasCron && (hasWeekday || hasClock):
-		return rule, circles.Errorf(circles.EInvalid, "Please give either weekday and time, or a cron schedule, not both.")
+		return rule, lerr(circles.EInvalid, "edit.weekday_or_cron")
 	case hasCron:
 		if spec == "" {
-			return rule, circles.Errorf(circles.EInvalid, "The cron schedule is empty. Give 5 fields, like `0 19 * * TUE`, or use weekday and time instead.")
+			return rule, lerr(circles.EInvalid, "edit.cron_empty")
 		}
 		rule.Cron = spec
 		rule.EveryWeeks, rule.NthWeekday, rule.Anchor = 0, 0, ""
@@ -233,9 +221,9 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 		weekly := rule.Cron == "" && !create
 		if (!hasWeekday || !hasClock) && !weekly {
 			if !hasWeekday {
-				return rule, circles.Errorf(circles.EInvalid, "Please also give the weekday the circle meets (with time: %s).", clock)
+				return rule, lerr(circles.EInvalid, "edit.need_weekday", i18n.Args{"Time": clock})
 			}
-			return rule, circles.Errorf(circles.EInvalid, "Please also give the start time, as 24-hour HH:MM like 19:00 (with weekday: %s).", weekday)
+			return rule, lerr(circles.EInvalid, "edit.need_time", i18n.Args{"Weekday": weekday})
 		}
 		rule.Cron = ""
 		if hasWeekday {
@@ -253,7 +241,7 @@ func ruleFromOptions(r *Request, base circles.Rule, create bool) (circles.Rule, 
 			rule.Hour, rule.Minute = h, m
 		}
 	case create:
-		return rule, circles.Errorf(circles.EInvalid, "Please say when the circle meets: give weekday and time (like Tuesday and 19:00), or a cron schedule (like `0 19 * * TUE`).")
+		return rule, lerr(circles.EInvalid, "edit.need_when")
 	}
 	if _, ok := r.Options["timezone"]; ok {
 		zone := r.String("timezone")
@@ -280,12 +268,16 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 	add, remove := r.Snowflake("add_facilitator"), r.Snowflake("remove_facilitator")
 	given := false
 	for name := range r.Options {
-		if name != "circle" {
+		if name != "circle" && name != "language" {
 			given = true
 		}
 	}
+	if b.setCircleLang(ctx, r, c.ID, false) && !given {
+		lang := b.circleLang(ctx, c.ID)
+		return &Response{Content: r.T("facilitator.language_set", i18n.Args{"Circle": c.EscapedName(), "Language": lang.Name()})}, nil
+	}
 	if !given {
-		return nil, circles.Errorf(circles.EInvalid, "Nothing to change. Give one or more of: name, kind, topic, capacity, listeners, listener_seats, add_facilitator, remove_facilitator, facilitator_gate, postpone_without_facilitator, events. Guidelines, prompts and the schedule have their own commands: /circle guidelines, /circle prompts, /circle schedule.")
+		return nil, lerr(circles.EInvalid, "edit.nothing")
 	}
 	if v, ok := r.Bool("events"); ok && v && !c.Events {
 		if err := b.requireEventsPermission(ctx, r.GuildID); err != nil {
@@ -293,11 +285,11 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	if add != "" && add == remove {
-		return nil, circles.Errorf(circles.EInvalid, "Please choose different people to add and to remove as facilitator.")
+		return nil, lerr(circles.EInvalid, "edit.same_person")
 	}
 	if add != "" {
 		if add == b.botUserID {
-			return nil, circles.Errorf(circles.EInvalid, "I can't facilitate a circle myself. Please choose a person.")
+			return nil, lerr(circles.EInvalid, "edit.not_the_bot")
 		}
 		if err := b.canFacilitate(ctx, r, g, add); err != nil {
 			return nil, err
@@ -316,44 +308,44 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 				return err
 			}
 			c.Name = circles.NormalizeName(name)
-			changes = append(changes, "name: **"+c.EscapedName()+"**")
+			changes = append(changes, r.T("edit.name", i18n.Args{"Name": c.EscapedName()}))
 		}
 		if _, ok := r.Options["kind"]; ok {
 			c.Kind = circles.Kind(r.String("kind"))
-			changes = append(changes, "kind: "+c.Kind.Describe())
+			changes = append(changes, r.T("edit.kind", i18n.Args{"Kind": r.T("choice.kind." + string(c.Kind))}))
 		}
 		if _, ok := r.Options["topic"]; ok {
 			c.Topic = r.String("topic")
-			changes = append(changes, "topic updated")
+			changes = append(changes, r.T("edit.topic"))
 		}
 		if n, ok := r.Int("capacity"); ok {
 			c.Capacity = n
-			changes = append(changes, fmt.Sprintf("speaking seats: %d", n))
+			changes = append(changes, r.T("edit.capacity", i18n.Args{"Count": n}))
 		}
 		if v, ok := r.Bool("listeners"); ok {
 			c.ListenersAllowed = v
-			changes = append(changes, "listeners "+onOff(v, "allowed", "not allowed"))
+			changes = append(changes, onOff(v, r.T("edit.listeners_on"), r.T("edit.listeners_off")))
 		}
 		if n, ok := r.Int("listener_seats"); ok {
 			c.ListenerCap = n
-			changes = append(changes, fmt.Sprintf("listener seats: %d", n))
+			changes = append(changes, r.T("edit.listener_seats", i18n.Args{"Count": n}))
 		}
 		if add != "" {
 			if c.IsFacilitator(add) {
-				return circles.Errorf(circles.EConflict, "<@%s> already facilitates %s.", add, c.EscapedName())
+				return lerr(circles.EConflict, "edit.already_facilitates", i18n.Args{"User": add, "Circle": c.EscapedName()})
 			}
 			if len(c.Facilitators) >= circles.MaxFacilitators {
-				return circles.Errorf(circles.EConflict, "%s already has %d facilitators, the most a circle can have. Remove one first.", c.EscapedName(), circles.MaxFacilitators)
+				return lerr(circles.EConflict, "edit.too_many_facilitators", i18n.Args{"Circle": c.EscapedName(), "Max": circles.MaxFacilitators})
 			}
 			c.Facilitators = append(c.Facilitators, add)
-			changes = append(changes, fmt.Sprintf("added facilitator <@%s>", add))
+			changes = append(changes, r.T("edit.added", i18n.Args{"User": add}))
 		}
 		if remove != "" {
 			if !c.IsFacilitator(remove) {
-				return circles.Errorf(circles.EInvalid, "<@%s> doesn't facilitate %s, so there's nothing to remove.", remove, c.EscapedName())
+				return lerr(circles.EInvalid, "edit.not_facilitating", i18n.Args{"User": remove, "Circle": c.EscapedName()})
 			}
 			if len(c.Facilitators) == 1 {
-				return circles.Errorf(circles.EConflict, "<@%s> is the only facilitator of %s. Add another with add_facilitator first, so the circle is never without one.", remove, c.EscapedName())
+				return lerr(circles.EConflict, "edit.only_facilitator", i18n.Args{"User": remove, "Circle": c.EscapedName()})
 			}
 			kept := c.Facilitators[:0]
 			for _, f := range c.Facilitators {
@@ -362,19 +354,19 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 				}
 			}
 			c.Facilitators = kept
-			changes = append(changes, fmt.Sprintf("removed facilitator <@%s>", remove))
+			changes = append(changes, r.T("edit.removed", i18n.Args{"User": remove}))
 		}
 		if v, ok := r.Bool("facilitator_gate"); ok {
 			c.FacilitatorGate = v
-			changes = append(changes, "facilitator alert "+onOff(v, "on", "off"))
+			changes = append(changes, onOff(v, r.T("edit.gate_on"), r.T("edit.gate_off")))
 		}
 		if v, ok := r.Bool("postpone_without_facilitator"); ok {
 			c.PostponeWithoutFacilitator = v
-			changes = append(changes, "postpone without a facilitator "+onOff(v, "on", "off"))
+			changes = append(changes, onOff(v, r.T("edit.postpone_on"), r.T("edit.postpone_off")))
 		}
 		if v, ok := r.Bool("events"); ok {
 			c.Events = v
-			changes = append(changes, onOff(v, msgEventsOnNote, msgEventsOffNote))
+			changes = append(changes, onOff(v, r.T("events.on_note"), r.T("events.off_note")))
 		}
 		return c.Validate()
 	})
@@ -387,9 +379,9 @@ func (b *Bot) circleEdit(ctx context.Context, r *Request) (*Response, error) {
 		b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // opted in or out, or renamed
 	}
 	if len(promoted) > 0 {
-		changes = append(changes, fmt.Sprintf("%s moved up from the waitlist (told by DM)", mentionList(userIDs(promoted))))
+		changes = append(changes, r.T("edit.promoted", i18n.Args{"Users": mentionList(userIDs(promoted))}))
 	}
-	return Reply("Saved changes to **%s**:\n• %s", updated.EscapedName(), strings.Join(changes, "\n• ")), nil
+	return &Response{Content: r.T("edit.saved", i18n.Args{"Circle": updated.EscapedName(), "Changes": strings.Join(changes, "\n• ")})}, nil
 }
 
 func userIDs(ms []circles.Membership) []string {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Guidelines and prompts are edited in modals. The modal's custom_id says
@@ -35,9 +36,9 @@ func (b *Bot) circleGuidelines(ctx context.Context, r *Request) (*Response, erro
 	id := CustomID{Action: "guidelines", GuildID: r.GuildID, CircleID: c.ID, Version: c.Guidelines.Version, UserID: r.UserID}
 	return &Response{Modal: &Modal{
 		CustomID: id.Encode(),
-		Title:    truncate("Guidelines of "+c.Name, maxModalTitle),
+		Title:    truncate(r.T("guidelines.form_title", i18n.Args{"Circle": c.Name}), maxModalTitle),
 		Inputs: []TextInput{{
-			ID: guidelinesInput, Label: "Guidelines members agree to", Value: c.Guidelines.Text,
+			ID: guidelinesInput, Label: r.T("guidelines.input"), Value: c.Guidelines.Text,
 			Paragraph: true, Required: true, MaxLength: circles.MaxGuidelinesLength,
 		}},
 	}}, nil
@@ -55,12 +56,12 @@ func (b *Bot) reauthoriseModal(ctx context.Context, r *Request) (circles.Circle,
 	c, err := b.store.Circle(ctx, r.GuildID, r.CustomID.CircleID)
 	if err != nil {
 		if circles.ErrorCode(err) == circles.ENotFound {
-			return c, circles.Errorf(circles.ENotFound, "That circle no longer exists in this server. Nothing was saved.")
+			return c, lerr(circles.ENotFound, "guidelines.circle_gone")
 		}
 		return c, err
 	}
 	if !c.IsFacilitator(r.UserID) && !isAdmin(r) {
-		return c, circles.Errorf(circles.EForbidden, "Only the facilitators of %s (or a server admin) can change it. Nothing was saved.", c.EscapedName())
+		return c, lerr(circles.EForbidden, "guidelines.not_facilitator", i18n.Args{"Circle": c.EscapedName()})
 	}
 	return c, c.Editable()
 }
@@ -73,12 +74,12 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 	}
 	text := r.Fields[guidelinesInput]
 	if n := utf8.RuneCountInString(text); n > circles.MaxGuidelinesLength {
-		return nil, circles.Errorf(circles.EInvalid, "Guidelines can be at most %d characters (Discord's limit for a form); yours have %d. Please shorten them by %d and save again. Nothing was changed.", circles.MaxGuidelinesLength, n, n-circles.MaxGuidelinesLength)
+		return nil, lerr(circles.EInvalid, "guidelines.too_long", i18n.Args{"Max": circles.MaxGuidelinesLength, "Have": n, "Over": n - circles.MaxGuidelinesLength})
 	}
 	changed := false
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Guidelines.Version != r.CustomID.Version {
-			return circles.Errorf(circles.EConflict, "Someone else changed the guidelines of %s meanwhile (they are now at version %d), so nothing was saved. Run /circle guidelines again to edit the current text.", cur.EscapedName(), cur.Guidelines.Version)
+			return lerr(circles.EConflict, "guidelines.changed_meanwhile", i18n.Args{"Circle": cur.EscapedName(), "Version": cur.Guidelines.Version})
 		}
 		var err error
 		changed, err = cur.SetGuidelines(text)
@@ -89,7 +90,7 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 	}
 	b.afterCircleUpdate(ctx, updated, promoted, false)
 	if !changed {
-		return Reply("The guidelines of **%s** are unchanged (still version %d).", updated.EscapedName(), updated.Guidelines.Version), nil
+		return &Response{Content: r.T("guidelines.unchanged", i18n.Args{"Circle": updated.EscapedName(), "Version": updated.Guidelines.Version})}, nil
 	}
 	members, err := b.store.Memberships(ctx, updated.ID)
 	if err != nil {
@@ -102,16 +103,13 @@ func (b *Bot) guidelinesSubmit(ctx context.Context, r *Request) (*Response, erro
 		}
 	}
 	b.log.Info("guidelines changed", "guild", r.GuildID, "circle", updated.ID, "version", updated.Guidelines.Version, "by", r.UserID, "reconsent", stale)
-	msg := fmt.Sprintf("Saved version %d of the guidelines of **%s**.", updated.Guidelines.Version, updated.EscapedName())
-	switch stale {
-	case 0:
-		msg += " Nobody has joined yet, so there's nobody to ask again."
-	case 1:
-		msg += " 1 member will be asked to agree to the new guidelines before their next session; anyone in a session now stays until it ends. They keep their place meanwhile."
-	default:
-		msg += fmt.Sprintf(" %d members will be asked to agree to the new guidelines before their next session; anyone in a session now stays until it ends. They keep their places meanwhile.", stale)
+	msg := r.T("guidelines.saved", i18n.Args{"Version": updated.Guidelines.Version, "Circle": updated.EscapedName()})
+	if stale == 0 {
+		msg += " " + r.T("guidelines.nobody_to_ask")
+	} else {
+		msg += " " + r.T("guidelines.reconsent", i18n.Args{"Count": stale})
 	}
-	return Reply("%s", msg), nil
+	return &Response{Content: msg}, nil
 }
 
 // circlePrompts: /circle prompts opens the editor.
@@ -126,10 +124,10 @@ func (b *Bot) circlePrompts(ctx context.Context, r *Request) (*Response, error) 
 	id := CustomID{Action: "prompts", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Arg: promptsDigest(c.Prompts)}
 	return &Response{Modal: &Modal{
 		CustomID: id.Encode(),
-		Title:    truncate("Prompts of "+c.Name, maxModalTitle),
+		Title:    truncate(r.T("prompts.form_title", i18n.Args{"Circle": c.Name}), maxModalTitle),
 		Inputs: []TextInput{{
-			ID: promptsInput, Label: fmt.Sprintf("One prompt per line (up to %d)", circles.MaxPrompts),
-			Value: strings.Join(c.Prompts, "\n"), Placeholder: "What helped you this week?\nWhat are you carrying into next week?",
+			ID: promptsInput, Label: r.T("prompts.input", i18n.Args{"Max": circles.MaxPrompts}),
+			Value: strings.Join(c.Prompts, "\n"), Placeholder: r.T("prompts.placeholder"),
 			Paragraph: true, MaxLength: circles.MaxGuidelinesLength,
 		}},
 	}}, nil
@@ -147,7 +145,7 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if promptsDigest(cur.Prompts) != r.CustomID.Arg {
-			return circles.Errorf(circles.EConflict, "Someone else changed the prompts of %s while you were editing them, so nothing was saved. Run /circle prompts again to see the current prompts, and make your change there.", cur.EscapedName())
+			return lerr(circles.EConflict, "prompts.changed_meanwhile", i18n.Args{"Circle": cur.EscapedName()})
 		}
 		cur.Prompts = prompts
 		return nil
@@ -159,17 +157,17 @@ func (b *Bot) promptsSubmit(ctx context.Context, r *Request) (*Response, error) 
 	b.log.Info("prompts changed", "guild", r.GuildID, "circle", updated.ID, "prompts", len(prompts), "by", r.UserID)
 	switch len(prompts) {
 	case 0:
-		return Reply("Cleared the prompts of **%s**. Sessions will open with the guidelines and a welcome only.", updated.EscapedName()), nil
+		return &Response{Content: r.T("prompts.cleared", i18n.Args{"Circle": updated.EscapedName()})}, nil
 	case 1:
-		return Reply("Saved 1 prompt for **%s**. It is posted when a session opens.", updated.EscapedName()), nil
+		return &Response{Content: r.T("prompts.saved_one", i18n.Args{"Circle": updated.EscapedName()})}, nil
 	}
 	times := circles.PromptTimes(r.Now, r.Now.Add(updated.Schedule.Duration), len(prompts))
 	offsets := make([]string, 0, len(times)-1)
 	for _, t := range times[1:] {
 		offsets = append(offsets, fmt.Sprintf("%d", int(t.Sub(r.Now).Minutes())))
 	}
-	return Reply("Saved %d prompts for **%s**. The first is posted when a session opens; the rest follow %s minutes in (spread out before the 5-minute warning of a %d-minute session).",
-		len(prompts), updated.EscapedName(), strings.Join(offsets, ", "), int(updated.Schedule.Duration.Minutes())), nil
+	return &Response{Content: r.T("prompts.saved", i18n.Args{"Count": len(prompts), "Circle": updated.EscapedName(),
+		"Offsets": strings.Join(offsets, ", "), "Minutes": int(updated.Schedule.Duration.Minutes())})}, nil
 }
 
 // promptsDigest fingerprints a circle's prompts for the prompts form's

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -20,14 +21,14 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 		return nil, err
 	}
 	if !hasScheduleOptions(r) {
-		e := b.scheduleEmbed(ctx, c, "🗓️ When "+c.EscapedName()+" meets")
+		e := b.scheduleEmbed(ctx, r.Lang, c, r.T("schedule.when_title", i18n.Args{"Circle": c.EscapedName()}))
 		if err := b.addComing(ctx, c, e); err != nil {
 			return nil, err
 		}
 		return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived, so it has no schedule to change.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "facilitator.archived_no_schedule", i18n.Args{"Circle": c.EscapedName()})
 	}
 	rule, err := ruleFromOptions(r, c.Schedule, false)
 	if err != nil {
@@ -41,7 +42,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	}
 	rule = schedule.Anchored(rule, r.Now)
 	if rule == c.Schedule {
-		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, c, "🗓️ "+c.EscapedName()+" already meets like this")}}, nil
+		return &Response{Embeds: []*discordgo.MessageEmbed{b.scheduleEmbed(ctx, r.Lang, c, r.T("schedule.same_title", i18n.Args{"Circle": c.EscapedName()}))}}, nil
 	}
 	// Nothing is saved yet: the facilitator sees the first sessions under
 	// the new rule, and any warning, and saves with a button.
@@ -55,22 +56,22 @@ func (b *Bot) scheduleSaved(ctx context.Context, r *Request, updated circles.Cir
 	// Logged by the scheduler; planning is retried in the background.
 	_ = b.sched.ScheduleChanged(ctx, updated)
 	b.syncCircleEvents(ctx, updated.GuildID, updated.ID) // events move with their sessions
-	e := b.scheduleEmbed(ctx, updated, "✅ New schedule for "+updated.EscapedName())
-	e.Footer = &discordgo.MessageEmbedFooter{Text: "Planned sessions at times the new schedule keeps stay as they are, answers included; the others were replaced, and anyone already reminded of one, or who had answered for it, was told by DM. A session that is open now runs to its end. Members see the new times in /mycircles."}
+	e := b.scheduleEmbed(ctx, r.Lang, updated, r.T("schedule.saved_title", i18n.Args{"Circle": updated.EscapedName()}))
+	e.Footer = &discordgo.MessageEmbedFooter{Text: r.T("schedule.saved_footer")}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}
 }
 
-func (b *Bot) scheduleEmbed(ctx context.Context, c circles.Circle, title string) *discordgo.MessageEmbed {
-	next := b.upcomingText(ctx, c)
+func (b *Bot) scheduleEmbed(ctx context.Context, lang i18n.Locale, c circles.Circle, title string) *discordgo.MessageEmbed {
+	next := b.upcomingText(ctx, lang, c)
 	if c.Archived {
-		next = "None: the circle is archived."
+		next = lang.T("schedule.archived_none")
 	}
 	return &discordgo.MessageEmbed{
 		Title: truncate(title, 256),
 		Color: embedColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Schedule", Value: describeRule(c.Schedule)},
-			{Name: "Next sessions (in your time zone)", Value: next},
+			{Name: lang.T("create.schedule_field"), Value: describeRule(lang, c.Schedule)},
+			{Name: lang.T("schedule.next_sessions_field"), Value: next},
 		},
 	}
 }
@@ -92,12 +93,18 @@ func (b *Bot) circleSkip(ctx context.Context, r *Request) (*Response, error) {
 	b.log.Info("session skipped", "guild", r.GuildID, "circle", c.ID, "session", skipped.ID, "by", r.UserID)
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // its event is cancelled
 	b.cardChanged(c.GuildID, c.ID)
-	nextText := "There is no later session planned."
-	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
-		nextText = "The next one is " + Timestamp(occ[0].Start) + "."
+	occ, oerr := b.sched.Upcoming(ctx, c, 1)
+	nextText := func(l i18n.Locale) string {
+		if oerr == nil && len(occ) > 0 {
+			return l.T("dm.moved_next", i18n.Args{"When": Timestamp(occ[0].Start)})
+		}
+		return l.T("dm.no_later_session")
 	}
-	told := b.tellMembers(ctx, c, false, fmt.Sprintf("📅 The session of **%s** on %s is skipped this time. %s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText))
-	return Reply("Skipped the session of **%s** on %s. %s\n%s", c.EscapedName(), ShortTimestamp(skipped.Start), nextText, told), nil
+	args := i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(skipped.Start)}
+	told := b.tellMembers(ctx, r.Lang, c, false, func(l i18n.Locale) string {
+		return l.T("dm.skipped", args, i18n.Args{"Next": nextText(l)})
+	})
+	return &Response{Content: r.T("facilitator.skipped", args, i18n.Args{"Next": nextText(r.Lang)}) + "\n" + told}, nil
 }
 
 // circleOpen: /circle open opens a session now.
@@ -121,21 +128,22 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 				// went wrong. The router logs an internal error.
 				return nil, fmt.Errorf("marking the facilitator present in session %d: %w", open[0].ID, perr)
 			}
-			return Reply("**%s** already has an open session: <#%s>. You're marked as here, and members can see that a facilitator has joined.", c.EscapedName(), open[0].ChannelID), nil
+			return &Response{Content: r.T("facilitator.already_open", i18n.Args{"Circle": c.EscapedName(), "Channel": "<#" + open[0].ChannelID + ">"})}, nil
 		}
 	}
 	if err != nil {
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("opening a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-			return b.openFailed(ctx, c, s, err)
+			return b.openFailed(ctx, r.Lang, c, s, err)
 		}
 		return nil, err
 	}
 	b.log.Info("session opened by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
+	args := i18n.Args{"Circle": c.EscapedName(), "Channel": "<#" + s.ChannelID + ">", "End": ShortTimestamp(s.End)}
 	if s.ChannelID != "" {
-		return Reply("Opened a session of **%s**: <#%s>. It runs until %s.", c.EscapedName(), s.ChannelID, ShortTimestamp(s.End)), nil
+		return &Response{Content: r.T("facilitator.opened_in", args)}, nil
 	}
-	return Reply("Opened a session of **%s**. It runs until %s.", c.EscapedName(), ShortTimestamp(s.End)), nil
+	return &Response{Content: r.T("facilitator.opened", args)}, nil
 }
 
 // openFailed answers a /circle open whose open failed. A problem someone
@@ -143,9 +151,9 @@ func (b *Bot) circleOpen(ctx context.Context, r *Request) (*Response, error) {
 // channel was made, the session is given up rather than retried in vain,
 // so that nothing is left half-open. Anything else is retried in the
 // background.
-func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Session, err error) (*Response, error) {
+func (b *Bot) openFailed(ctx context.Context, lang i18n.Locale, c circles.Circle, s circles.Session, err error) (*Response, error) {
 	if diagnose(err) == noProblem {
-		return Reply("I started a session of **%s**, but couldn't finish setting up its channel yet. I'll keep trying in the background; check back in a minute.", c.EscapedName()), nil
+		return &Response{Content: lang.T("facilitator.open_retrying", i18n.Args{"Circle": c.EscapedName()})}, nil
 	}
 	category := ""
 	if g, gerr := b.settings(ctx, c.GuildID); gerr == nil {
@@ -155,11 +163,11 @@ func (b *Bot) openFailed(ctx context.Context, c circles.Circle, s circles.Sessio
 	if s.ChannelID == "" {
 		_, serr := b.sched.SkipSession(ctx, s.ID)
 		if serr == nil {
-			return nil, circles.Errorf(circles.EConflict, "I couldn't open a session of %s: %s\nNothing was opened. Once that's fixed, run /circle open again.", c.EscapedName(), advice)
+			return nil, lerr(circles.EConflict, "facilitator.open_failed", i18n.Args{"Circle": c.EscapedName(), "Advice": advice})
 		}
 		b.log.Error("giving up an ad-hoc open", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", serr)
 	}
-	return Reply("I started a session of **%s**, but can't finish setting up its channel: %s\nI'll finish as soon as that's fixed.", c.EscapedName(), advice), nil
+	return &Response{Content: lang.T("facilitator.open_stuck", i18n.Args{"Circle": c.EscapedName(), "Advice": advice})}, nil
 }
 
 // circleClose: /circle close closes the open session now.
@@ -177,34 +185,34 @@ func (b *Bot) circleClose(ctx context.Context, r *Request) (*Response, error) {
 		}
 		if circles.ErrorCode(err) == circles.EInternal && s.ID != 0 {
 			b.log.Error("closing a session now", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "err", err)
-			return Reply("The session of **%s** is ending, but I couldn't finish locking its channel yet. I'll keep trying in the background.", c.EscapedName()), nil
+			return &Response{Content: r.T("facilitator.closing_retry", i18n.Args{"Circle": c.EscapedName()})}, nil
 		}
 		return nil, err
 	}
 	b.log.Info("session closed by facilitator", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "by", r.UserID)
-	msg := fmt.Sprintf("Closed the session of **%s**.", c.EscapedName())
+	msg := r.T("facilitator.closed", i18n.Args{"Circle": c.EscapedName()})
+	channel := i18n.Args{"Channel": "<#" + s.ChannelID + ">", "When": fmt.Sprintf("<t:%d:R>", s.DeleteAt.Unix())}
 	switch {
 	case s.ChannelID == "":
 	case s.State == circles.SessionDeleted:
-		msg += " Its channel has been deleted, as this server keeps no session channels after they end."
+		msg += " " + r.T("facilitator.closed_deleted")
 	case !s.DeleteAt.IsZero():
-		msg += fmt.Sprintf(" <#%s> is locked and will be deleted <t:%d:R>.", s.ChannelID, s.DeleteAt.Unix())
+		msg += " " + r.T("facilitator.closed_locked_until", channel)
 	default:
-		msg += fmt.Sprintf(" <#%s> is locked.", s.ChannelID)
+		msg += " " + r.T("facilitator.closed_locked", channel)
 	}
-	return Reply("%s", msg), nil
+	return &Response{Content: msg}, nil
 }
 
 // nothingToClose says that no session is open, and what to do instead.
 func (b *Bot) nothingToClose(ctx context.Context, c circles.Circle) error {
 	if c.Archived {
-		return circles.Errorf(circles.EConflict, "%s is archived and has no open session, so there is nothing to close.", c.EscapedName())
+		return lerr(circles.EConflict, "facilitator.close_archived", i18n.Args{"Circle": c.EscapedName()})
 	}
-	next := "None is planned either"
 	if occ, err := b.sched.Upcoming(ctx, c, 1); err == nil && len(occ) > 0 {
-		next = "The next one starts " + Timestamp(occ[0].Start) + " and closes by itself at its end"
+		return lerr(circles.EConflict, "facilitator.close_next", i18n.Args{"Circle": c.EscapedName(), "When": Timestamp(occ[0].Start)})
 	}
-	return circles.Errorf(circles.EConflict, "%s has no open session to close. %s. To start one right now, use /circle open.", c.EscapedName(), next)
+	return lerr(circles.EConflict, "facilitator.close_none", i18n.Args{"Circle": c.EscapedName()})
 }
 
 // circleRoster: /circle roster, always ephemeral.
@@ -227,18 +235,18 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		}
 		switch e.Status {
 		case circles.StatusActive:
-			consent := "✓ consent current"
+			consent := r.T("roster.consent_current")
 			if !e.ConsentCurrent {
-				consent = "⚠️ needs to re-consent"
+				consent = r.T("roster.needs_reconsent")
 			}
 			if e.Mode == circles.ModeListener {
 				listeners++
 			} else {
 				speakers++
 			}
-			active = append(active, fmt.Sprintf("<@%s> · %s · %s%s", e.UserID, e.Mode, consent, dms))
+			active = append(active, fmt.Sprintf("<@%s> · %s · %s%s", e.UserID, r.T("mode."+string(e.Mode)), consent, dms))
 		case circles.StatusWaitlisted:
-			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s%s", e.Position, e.UserID, e.Mode, dms))
+			waitlist = append(waitlist, fmt.Sprintf("%d. <@%s> · %s%s", e.Position, e.UserID, r.T("mode."+string(e.Mode)), dms))
 		case circles.StatusRemoved:
 			removed = append(removed, fmt.Sprintf("<@%s>", e.UserID))
 		}
@@ -248,14 +256,15 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		facs = append(facs, "<@"+f+">")
 	}
 	e := &discordgo.MessageEmbed{
-		Title:       truncate("👥 Roster of "+c.EscapedName(), 256),
-		Description: fmt.Sprintf("Facilitators: %s\nSeats: %d/%d speaking, %d/%d listening. Only you can see this.", strings.Join(facs, ", "), speakers, c.Capacity, listeners, c.ListenerSeats()),
-		Color:       embedColor,
+		Title: truncate(r.T("roster.title", i18n.Args{"Circle": c.EscapedName()}), 256),
+		Description: r.T("roster.description", i18n.Args{"Facilitators": strings.Join(facs, ", "), "Speakers": speakers, "Capacity": c.Capacity,
+			"Listeners": listeners, "ListenerSeats": c.ListenerSeats()}),
+		Color: embedColor,
 	}
-	listFields(e, fmt.Sprintf("Members (%d)", len(active)), active, "Nobody has joined yet. Members join with /join.")
-	listFields(e, fmt.Sprintf("Waitlist (%d)", len(waitlist)), waitlist, "Nobody is waiting.")
+	listFields(r.Lang, e, r.T("roster.members_field", i18n.Args{"Count": len(active)}), active, r.T("roster.nobody_joined"))
+	listFields(r.Lang, e, r.T("roster.waitlist_field", i18n.Args{"Count": len(waitlist)}), waitlist, r.T("roster.nobody_waiting"))
 	if len(removed) > 0 {
-		listFields(e, fmt.Sprintf("Removed (%d): lift with /circle remove lift:true", len(removed)), removed, "")
+		listFields(r.Lang, e, r.T("roster.removed_field", i18n.Args{"Count": len(removed)}), removed, "")
 	}
 	if unreachable > 0 {
 		e.Description += "\n" + unreachableSummary(unreachable)
@@ -268,7 +277,7 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 
 // listFields adds lines as one or more embed fields, each within Discord's
 // 1,024 characters.
-func listFields(e *discordgo.MessageEmbed, title string, lines []string, empty string) {
+func listFields(lang i18n.Locale, e *discordgo.MessageEmbed, title string, lines []string, empty string) {
 	if len(lines) == 0 {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: title, Value: empty})
 		return
@@ -278,7 +287,7 @@ func listFields(e *discordgo.MessageEmbed, title string, lines []string, empty s
 	flush := func() {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: truncate(name, 256), Value: chunk.String()})
 		chunk.Reset()
-		name = title + " (continued)"
+		name = lang.T("roster.continued", i18n.Args{"Field": title})
 	}
 	for _, l := range lines {
 		if chunk.Len()+len(l)+1 > 1024 {
@@ -300,17 +309,17 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 	}
 	target := r.Snowflake("member")
 	if target == "" {
-		return nil, circles.Errorf(circles.EInvalid, "Please choose the person with the member option.")
+		return nil, lerr(circles.EInvalid, "facilitator.choose_member")
 	}
 	if lift, _ := r.Bool("lift"); lift {
 		if err := b.store.LiftRemoval(ctx, r.GuildID, c.ID, target, r.Now); err != nil {
 			return nil, err
 		}
 		b.log.Info("removal lifted", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
-		return &Response{Content: fmt.Sprintf("Lifted the removal of <@%s> from **%s**. They may join again with /join if they want to.", target, c.EscapedName())}, nil
+		return &Response{Content: r.T("facilitator.lifted", i18n.Args{"User": target, "Circle": c.EscapedName()})}, nil
 	}
 	if c.IsFacilitator(target) {
-		return nil, circles.Errorf(circles.EConflict, "<@%s> facilitates %s. To step them down, use /circle edit remove_facilitator first.", target, c.EscapedName())
+		return nil, lerr(circles.EConflict, "facilitator.remove_facilitator_first", i18n.Args{"User": target, "Circle": c.EscapedName()})
 	}
 	res, err := b.store.Remove(ctx, r.GuildID, c.ID, target, r.UserID, r.Now)
 	if err != nil {
@@ -318,15 +327,14 @@ func (b *Bot) circleRemove(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("member removed", "guild", r.GuildID, "circle", c.ID, "by", r.UserID)
 	b.afterLeave(ctx, res)
-	_ = b.dm(target, &discordgo.MessageSend{Content: fmt.Sprintf(
-		"A facilitator has removed you from **%s**, so you won't get its sessions any more. "+
-			"If you'd like to talk about it, you're welcome to reach out to the circle's facilitators. "+
-			"And if you need support right now, /helpnow in the server lists crisis resources.", c.EscapedName())})
-	msg := fmt.Sprintf("Removed <@%s> from **%s**. They no longer see its session channels and can't rejoin until you lift it with `/circle remove lift:true`. I let them know by DM, without giving a reason.", target, c.EscapedName())
+	_ = b.dmIn(r.GuildID, target, func(l i18n.Locale) *discordgo.MessageSend {
+		return &discordgo.MessageSend{Content: l.T("dm.removed", i18n.Args{"Circle": c.EscapedName()})}
+	})
+	msg := r.T("facilitator.removed", i18n.Args{"User": target, "Circle": c.EscapedName()})
 	for _, p := range res.Promoted {
-		msg += fmt.Sprintf("\n<@%s> moved up from the waitlist into the freed seat.", p.UserID)
+		msg += "\n" + r.T("facilitator.moved_up", i18n.Args{"User": p.UserID})
 	}
-	return Reply("%s", msg), nil
+	return &Response{Content: msg}, nil
 }
 
 // circleArchive: /circle archive asks for confirmation.
@@ -336,16 +344,16 @@ func (b *Bot) circleArchive(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is already archived.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "facilitator.already_archived", i18n.Args{"Circle": c.EscapedName()})
 	}
 	id := CustomID{Action: "archive", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID}
 	confirm, cancel := id, id
 	confirm.Arg, cancel.Arg = "confirm", "cancel"
 	return &Response{
-		Content: fmt.Sprintf("Archive **%s**? No more sessions will be planned, planned ones are cancelled, and its members told by DM. Its record stays for the server's history; this can't be undone from Discord.", c.EscapedName()),
+		Content: r.T("facilitator.archive_confirm", i18n.Args{"Circle": c.EscapedName()}),
 		Components: []discordgo.MessageComponent{Row(
-			Button("Archive "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
-			Button("Cancel", discordgo.SecondaryButton, cancel),
+			Button(r.T("facilitator.archive_button", i18n.Args{"Circle": truncate(c.Name, 60)}), discordgo.DangerButton, confirm),
+			Button(r.T("member.cancel_button"), discordgo.SecondaryButton, cancel),
 		)},
 	}, nil
 }
@@ -356,7 +364,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 		return nil, err
 	}
 	if r.CustomID.Arg == "cancel" {
-		return &Response{Content: "Nothing was archived.", Update: true, Components: []discordgo.MessageComponent{}}, nil
+		return &Response{Content: r.T("facilitator.not_archived"), Update: true, Components: []discordgo.MessageComponent{}}, nil
 	}
 	if r.CustomID.Arg != "confirm" {
 		return nil, errBadCustomID
@@ -367,7 +375,7 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Archived {
-			return circles.Errorf(circles.EConflict, "%s is already archived.", cur.EscapedName())
+			return lerr(circles.EConflict, "facilitator.already_archived", i18n.Args{"Circle": cur.EscapedName()})
 		}
 		cur.Archived = true
 		return nil
@@ -396,25 +404,27 @@ func (b *Bot) archiveButton(ctx context.Context, r *Request) (*Response, error) 
 	b.sched.Kick()
 	b.syncCircleEvents(ctx, r.GuildID, c.ID) // events are cancelled
 
-	told := b.tellMembers(ctx, updated, true, fmt.Sprintf("🗂️ **%s** has been archived by its facilitators, so there will be no more sessions. Thank you for being part of it. /circles in the server shows the other circles.", updated.EscapedName()))
-	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf("Archived **%s**. Planned sessions are cancelled. %s", updated.EscapedName(), told)}, nil
+	told := b.tellMembers(ctx, r.Lang, updated, true, func(l i18n.Locale) string {
+		return l.T("dm.archived", i18n.Args{"Circle": updated.EscapedName()})
+	})
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: r.T("facilitator.archived", i18n.Args{"Circle": updated.EscapedName(), "Told": told})}, nil
 }
 
 // tellMembers DMs text to the circle's active members (and, with
 // waitlist, those waiting) and says, for the facilitator's reply, how many
-// it reached. A failed DM (closed DMs) is logged by dm and counted.
-func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, text string) string {
+// it reached, in lang. A failed DM (closed DMs) is logged by dm and counted.
+func (b *Bot) tellMembers(ctx context.Context, lang i18n.Locale, c circles.Circle, waitlist bool, text func(i18n.Locale) string) string {
 	members, err := b.store.Memberships(ctx, c.ID)
 	if err != nil {
 		b.log.Error("listing members to tell", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return "I couldn't reach the member list just now, so members were not told by DM."
+		return lang.T("facilitator.told_unlisted")
 	}
 	told, failed := 0, 0
 	for _, m := range members {
 		if m.Status != circles.StatusActive && (!waitlist || m.Status != circles.StatusWaitlisted) {
 			continue
 		}
-		if b.dm(m.UserID, &discordgo.MessageSend{Content: text}) == nil {
+		if b.dmIn(c.GuildID, m.UserID, func(l i18n.Locale) *discordgo.MessageSend { return &discordgo.MessageSend{Content: text(l)} }) == nil {
 			told++
 		} else {
 			failed++
@@ -422,9 +432,9 @@ func (b *Bot) tellMembers(ctx context.Context, c circles.Circle, waitlist bool, 
 	}
 	switch {
 	case told+failed == 0:
-		return "Nobody needed telling: the circle has no members right now."
+		return lang.T("facilitator.told_none")
 	case failed == 0:
-		return fmt.Sprintf("I told %d member%s by DM.", told, plural(told))
+		return lang.T("facilitator.told", i18n.Args{"Count": told})
 	}
-	return fmt.Sprintf("I told %d member%s by DM; %d couldn't be reached (their DMs are closed).", told, plural(told), failed)
+	return lang.T("facilitator.told_failed", i18n.Args{"Count": told, "Failed": failed})
 }

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // maxRequestUserIDs is how many user IDs one REQUEST_GUILD_MEMBERS may name.
@@ -73,14 +74,10 @@ func (b *Bot) onGuildCreate(s *discordgo.Session, g *discordgo.GuildCreate) {
 		// The same check /setup ends with, for the server as a whole:
 		// there is no session category yet.
 		check := b.permissionCheckEmbed(ctx, g.ID, "")
-		_ = b.dm(g.OwnerID, &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{check}, Content: fmt.Sprintf(
-			"👋 Thanks for adding circlebot to **%s**.\n\n"+
-				"circlebot hosts small, private, text-based peer support circles. To get started, run **/setup** in your server to choose:\n"+
-				"• the role whose members may facilitate circles,\n"+
-				"• the category where session channels are created,\n"+
-				"• the crisis resources /helpnow shows, and how long closed sessions are kept.\n\n"+
-				"Then facilitators can use **/circle create**. circlebot never stores what people write in a circle.",
-			circles.EscapeMarkdown(g.Name))})
+		// The owner has used no command here yet: the server's language.
+		_ = b.dmIn(g.ID, g.OwnerID, func(l i18n.Locale) *discordgo.MessageSend {
+			return &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{check}, Content: l.T("guild.welcome", i18n.Args{"Server": circles.EscapeMarkdown(g.Name)})}
+		})
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -39,15 +40,19 @@ func (b *Bot) postpone(ctx context.Context, c circles.Circle, s circles.Session)
 	}
 	// Tell first, then record: after a crash in between people may hear it
 	// twice, but never not at all.
-	msg := fmt.Sprintf("🗓️ Today's session of **%s** (%s) is postponed: no facilitator is able to be there, and this circle only meets with one. Sorry for the change — the next session is planned as usual; see /mycircles in the server.\nIf you need support right now, /helpnow lists crisis resources.", c.EscapedName(), ShortTimestamp(s.Start))
+	args := i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start)}
 	told := map[string]bool{}
 	for _, m := range members {
 		if m.Status == circles.StatusActive && !told[m.UserID] {
 			told[m.UserID] = true
-			_ = b.dm(m.UserID, &discordgo.MessageSend{Content: msg})
+			_ = b.dmIn(c.GuildID, m.UserID, func(l i18n.Locale) *discordgo.MessageSend {
+				return &discordgo.MessageSend{Content: l.T("dm.postponed", args)}
+			})
 		}
 	}
-	b.tellFacilitators(c, fmt.Sprintf("🗓️ The session of **%s** at %s was postponed because no facilitator RSVP'd going, and the circle is set to postpone in that case. I told its %d member%s by DM.", c.EscapedName(), ShortTimestamp(s.Start), len(told), plural(len(told))))
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+		return l.T("dm.postponed_facilitators", args, i18n.Args{"Count": len(told)})
+	})
 	b.log.Info("session postponed: no facilitator going", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "members_told", len(told))
 	// The scheduler records the session as skipped and plans the next.
 	return schedule.ErrPostponed
@@ -62,7 +67,7 @@ func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Sessio
 		b.log.Debug("prompt no longer exists; skipped", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "index", index)
 		return nil
 	}
-	return b.postInSession(ctx, c, s, "prompt", nonceKey(s.ID, "prompt", index), promptMessage(c, index))
+	return b.postInSession(ctx, c, s, "prompt", nonceKey(s.ID, "prompt", index), promptMessage(b.circleLang(ctx, c.ID), c, index))
 }
 
 // WarnEnding says how many minutes the session has left: five, unless it
@@ -72,12 +77,7 @@ func (b *Bot) PostPrompt(ctx context.Context, c circles.Circle, s circles.Sessio
 func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Session) error {
 	ctx = stepContext(ctx)
 	left := max(int(s.End.Sub(b.clock.Now())/time.Minute), 1)
-	minutes := fmt.Sprintf("%d minutes", left)
-	if left == 1 {
-		minutes = "1 minute"
-	}
-	return b.postInSession(ctx, c, s, "warning", nonceKey(s.ID, "warning", 0), fmt.Sprintf(
-		"⏳ **%s left.** It's a good moment to start wrapping up — a last word, or a thank-you.", minutes))
+	return b.postInSession(ctx, c, s, "warning", nonceKey(s.ID, "warning", 0), b.circleLang(ctx, c.ID).T("channel.warning", i18n.Args{"Count": left}))
 }
 
 // postInSession posts one of the bot's messages into a session channel,
@@ -137,27 +137,29 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 		b.log.Info("closed a session that never opened", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
 		return nil
 	}
+	lang := b.circleLang(ctx, c.ID)
+	name := i18n.Args{"Circle": c.EscapedName()}
 	var sb strings.Builder
-	sb.WriteString("🔒 **This session has ended.** Thank you all for being here and for looking after each other.\n")
+	sb.WriteString(lang.T("channel.closed") + "\n")
 	switch {
 	case c.Archived:
-		fmt.Fprintf(&sb, "**%s** has been archived, so this was its last session.\n", c.EscapedName())
+		sb.WriteString(lang.T("channel.closed_archived", name) + "\n")
 	case next != nil && !next.Start.IsZero():
-		fmt.Fprintf(&sb, "The next session of **%s** is %s.\n", c.EscapedName(), Timestamp(next.Start))
+		sb.WriteString(lang.T("channel.closed_next", name, i18n.Args{"Next": Timestamp(next.Start)}) + "\n")
 	default:
-		fmt.Fprintf(&sb, "No next session of **%s** is planned yet.\n", c.EscapedName())
+		sb.WriteString(lang.T("channel.closed_no_next", name) + "\n")
 	}
 	// The scheduler records the same time (from s.ClosedAt, which it set).
 	deleteAt := schedule.DeleteTime(g, s)
 	switch {
 	case g.Retention() <= 0:
-		sb.WriteString("This channel is deleted now that the session has ended.")
+		sb.WriteString(lang.T("channel.deleted_now"))
 	case deleteAt.After(b.clock.Now()):
-		fmt.Fprintf(&sb, "This channel is now read-only and will be deleted %s, %d hours after the session ended.", Timestamp(deleteAt), g.RetentionHours)
+		sb.WriteString(lang.T("channel.deleted_at", i18n.Args{"When": Timestamp(deleteAt), "Count": g.RetentionHours}))
 	default:
-		fmt.Fprintf(&sb, "This channel is deleted in a moment: the server keeps session channels for %d hours after a session ends, and this one ended longer ago than that.", g.RetentionHours)
+		sb.WriteString(lang.T("channel.deleted_soon", i18n.Args{"Count": g.RetentionHours}))
 	}
-	sb.WriteString(" circlebot keeps nothing that was written here.")
+	sb.WriteString(" " + lang.T("channel.keeps_nothing"))
 	if err := b.postInSession(ctx, c, s, "closing note", nonceKey(s.ID, "closing", 0), sb.String()); err != nil {
 		return err
 	}
@@ -211,13 +213,15 @@ func (b *Bot) SendReminders(ctx context.Context, c circles.Circle, s circles.Ses
 	people, facilitators := remindees(c, members, answer)
 	for _, m := range people {
 		if !m.HasCurrentConsent(c.Guidelines.Version) {
-			count(b.sendReconsent(c, m.UserID, fmt.Sprintf("⏰ **%s** meets %s. Its guidelines have changed since you agreed to them; please read version %d below and agree, so you can join the session.", c.EscapedName(), Timestamp(s.Start), c.Guidelines.Version)))
+			count(b.sendReconsent(c, m.UserID, func(l i18n.Locale) string {
+				return l.T("dm.reminder_reconsent", i18n.Args{"Circle": c.EscapedName(), "When": Timestamp(s.Start), "Version": c.Guidelines.Version})
+			}))
 			continue
 		}
-		count(b.dm(m.UserID, reminderMessage(c, s, m.UserID, false)))
+		count(b.dmIn(c.GuildID, m.UserID, func(l i18n.Locale) *discordgo.MessageSend { return reminderMessage(l, c, s, m.UserID, false) }))
 	}
 	for _, f := range facilitators {
-		count(b.dm(f, reminderMessage(c, s, f, true)))
+		count(b.dmIn(c.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend { return reminderMessage(l, c, s, f, true) }))
 	}
 	b.warnIfCantOpen(ctx, c, s)
 	b.log.Info("reminders sent", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "sent", sent, "failed", failed)
@@ -303,10 +307,11 @@ func (b *Bot) warnIfCategoryFilling(ctx context.Context, guildID, categoryID str
 	}
 }
 
-func reminderMessage(c circles.Circle, s circles.Session, userID string, facilitator bool) *discordgo.MessageSend {
-	text := fmt.Sprintf("⏰ **%s** meets %s, for %d minutes. Will you be there? Either way is fine — you can always just listen.\nReminders can be turned off in /mycircles.", c.EscapedName(), Timestamp(s.Start), int(s.End.Sub(s.Start).Minutes()))
+func reminderMessage(lang i18n.Locale, c circles.Circle, s circles.Session, userID string, facilitator bool) *discordgo.MessageSend {
+	args := i18n.Args{"Circle": c.EscapedName(), "When": Timestamp(s.Start), "Minutes": int(s.End.Sub(s.Start).Minutes())}
+	text := lang.T("dm.reminder", args)
 	if facilitator {
-		text = fmt.Sprintf("⏰ **%s**, which you facilitate, meets %s. Please let me know whether you'll be there — if no facilitator is going, members are told when the session opens.", c.EscapedName(), Timestamp(s.Start))
+		text = lang.T("dm.reminder_facilitator", args)
 	}
 	id := CustomID{Action: "rsvp", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: userID}
 	going, skip := id, id
@@ -314,25 +319,26 @@ func reminderMessage(c circles.Circle, s circles.Session, userID string, facilit
 	return &discordgo.MessageSend{
 		Content: text,
 		Components: []discordgo.MessageComponent{Row(
-			Button("Going", discordgo.SuccessButton, going),
-			Button("Skip this one", discordgo.SecondaryButton, skip),
+			Button(lang.T("rsvp.going_button"), discordgo.SuccessButton, going),
+			Button(lang.T("rsvp.skip_button"), discordgo.SecondaryButton, skip),
 		)},
 	}
 }
 
 // sendReconsent DMs a member the circle's current guidelines with an
-// "I agree" button (handled by reconsentButton).
-func (b *Bot) sendReconsent(c circles.Circle, userID, lead string) error {
-	return b.dm(userID, reconsentMessage(c, userID, lead))
+// "I agree" button (handled by reconsentButton), in their language, lead
+// first.
+func (b *Bot) sendReconsent(c circles.Circle, userID string, lead func(i18n.Locale) string) error {
+	return b.dmIn(c.GuildID, userID, func(l i18n.Locale) *discordgo.MessageSend { return reconsentMessage(l, c, userID, lead(l)) })
 }
 
-func reconsentMessage(c circles.Circle, userID, lead string) *discordgo.MessageSend {
+func reconsentMessage(lang i18n.Locale, c circles.Circle, userID, lead string) *discordgo.MessageSend {
 	id := CustomID{Action: "reconsent", GuildID: c.GuildID, CircleID: c.ID, Version: c.Guidelines.Version, UserID: userID}
 	return &discordgo.MessageSend{
-		Content: lead + "\nIf you'd rather not, you can /leave the circle in the server at any time.",
-		Embeds:  []*discordgo.MessageEmbed{guidelinesEmbed(c)},
+		Content: lead + "\n" + lang.T("dm.reconsent_leave"),
+		Embeds:  []*discordgo.MessageEmbed{guidelinesEmbed(lang, c)},
 		Components: []discordgo.MessageComponent{Row(
-			Button(fmt.Sprintf("I agree to version %d", c.Guidelines.Version), discordgo.SuccessButton, id),
+			Button(lang.T("dm.reconsent_button", i18n.Args{"Version": c.Guidelines.Version}), discordgo.SuccessButton, id),
 		)},
 	}
 }
@@ -341,7 +347,9 @@ func reconsentMessage(c circles.Circle, userID, lead string) *discordgo.MessageS
 // coming session (s.Shift says how).
 func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Session) error {
 	ctx = stepContext(ctx)
-	b.tellFacilitators(c, fmt.Sprintf("🕰️ A daylight saving time change moves a session of **%s**: %s\nIt starts %s. Members see the new time in their reminders and /mycircles.", c.EscapedName(), s.Shift, Timestamp(s.Start)))
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+		return l.T("dm.shift", i18n.Args{"Circle": c.EscapedName(), "Shift": s.Shift, "When": Timestamp(s.Start)})
+	})
 	return nil
 }
 
@@ -479,13 +487,15 @@ func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Se
 			tell = append(tell, r.UserID)
 		}
 	}
-	when := "The next one will show in /mycircles."
-	if next != nil {
-		when = "The next one is " + Timestamp(next.Start) + "."
+	text := func(l i18n.Locale) *discordgo.MessageSend {
+		when := l.T("dm.moved_next_unknown")
+		if next != nil {
+			when = l.T("dm.moved_next", i18n.Args{"When": Timestamp(next.Start)})
+		}
+		return &discordgo.MessageSend{Content: l.T("dm.moved", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(old.Start), "Next": when})}
 	}
-	text := fmt.Sprintf("🗓️ The session of **%s** on %s isn't happening at that time: its schedule has changed. %s If you told me whether you'd come, please answer again for the new time in /mycircles.", c.EscapedName(), ShortTimestamp(old.Start), when)
 	for _, u := range tell {
-		_ = b.dm(u, &discordgo.MessageSend{Content: text})
+		_ = b.dmIn(c.GuildID, u, text)
 	}
 	b.log.Info("told of a moved session", "guild", c.GuildID, "circle", c.ID, "session", old.ID, "told", len(tell))
 	return nil
@@ -498,11 +508,13 @@ func (b *Bot) SessionMoved(ctx context.Context, c circles.Circle, old circles.Se
 func (b *Bot) alertFacilitators(c circles.Circle, s circles.Session) {
 	for _, f := range c.Facilitators {
 		id := CustomID{Action: "present", GuildID: c.GuildID, CircleID: c.ID, SessionID: s.ID, UserID: f}
-		_ = b.dm(f, &discordgo.MessageSend{
-			Content: fmt.Sprintf("⚠️ The session of **%s** has opened in <#%s>, and no facilitator said they're going. Members see a note asking them to be gentle with each other. If you can, please drop in — and press **I'm here** so they know.", c.EscapedName(), s.ChannelID),
-			Components: []discordgo.MessageComponent{Row(
-				Button("I'm here", discordgo.SuccessButton, id),
-			)},
+		_ = b.dmIn(c.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend {
+			return &discordgo.MessageSend{
+				Content: l.T("dm.gate_alert", i18n.Args{"Circle": c.EscapedName(), "Channel": "<#" + s.ChannelID + ">"}),
+				Components: []discordgo.MessageComponent{Row(
+					Button(l.T("dm.im_here_button"), discordgo.SuccessButton, id),
+				)},
+			}
 		})
 	}
 }
@@ -515,18 +527,18 @@ func (b *Bot) tellFacilitators(c circles.Circle, content string) {
 	}
 }
 
-func guidelinesEmbed(c circles.Circle) *discordgo.MessageEmbed {
+func guidelinesEmbed(lang i18n.Locale, c circles.Circle) *discordgo.MessageEmbed {
 	return &discordgo.MessageEmbed{
-		Title:       truncate(fmt.Sprintf("%s%d · %s", guidelinesTitle, c.Guidelines.Version, c.EscapedName()), 256),
+		Title:       truncate(lang.T("channel.guidelines_title", i18n.Args{"Version": c.Guidelines.Version, "Circle": c.EscapedName()}), 256),
 		Description: circles.NeutralizeFormatting(c.Guidelines.Text),
 		Color:       0x5b8def,
-		Footer:      &discordgo.MessageEmbedFooter{Text: "Everyone here agreed to these guidelines. circlebot never stores what is written in a session."},
+		Footer:      &discordgo.MessageEmbedFooter{Text: lang.T("channel.guidelines_footer")},
 	}
 }
 
 // welcomeMessage greets the attendees — the people let in, less those who
 // RSVP'd skip — mentioning exactly them.
-func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access, rsvps []circles.RSVP, botID string) (string, []string) {
+func welcomeMessage(lang i18n.Locale, c circles.Circle, s circles.Session, grant []circles.Access, rsvps []circles.RSVP, botID string) (string, []string) {
 	skip := map[string]bool{}
 	for _, r := range rsvps {
 		if r.Status == circles.RSVPSkip {
@@ -540,20 +552,15 @@ func welcomeMessage(c circles.Circle, s circles.Session, grant []circles.Access,
 		}
 	}
 	var sb strings.Builder
-	sb.WriteString(welcomePrefix)
+	sb.WriteString(lang.T("channel.welcome"))
 	if len(mention) > 0 {
 		sb.WriteString(",")
 		for _, u := range mention {
 			sb.WriteString(" <@" + u + ">")
 		}
 	}
-	fmt.Fprintf(&sb, "!\nThis is a private session of **%s**, until <t:%d:t>. A few things to keep in mind:\n", c.EscapedName(), s.End.Unix())
-	sb.WriteString("• This is peer support, not therapy or medical care.\n")
-	sb.WriteString("• You may just listen — sharing is always optional.\n")
-	sb.WriteString("• What's shared here stays here.\n")
-	sb.WriteString("• If you are in crisis, use **/helpnow** for crisis resources, or call your local emergency number.\n")
-	sb.WriteString("• " + whoCanReadNote() + "\n")
-	sb.WriteString("The guidelines are pinned in this channel. To let the facilitators know about a message privately, use *Apps → Flag to facilitators* on it.")
+	sb.WriteString("!\n")
+	sb.WriteString(lang.T("channel.welcome_body", i18n.Args{"Circle": c.EscapedName(), "End": fmt.Sprintf("<t:%d:t>", s.End.Unix()), "Flag": lang.T("menu.flag"), "WhoCanRead": whoCanReadNote(lang)}))
 	return sb.String(), mention
 }
 
@@ -570,29 +577,30 @@ func (b *Bot) openingMessage(ctx context.Context, c circles.Circle, s circles.Se
 	if err != nil {
 		return nil, nil, false, err
 	}
-	content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
-	embeds := []*discordgo.MessageEmbed{guidelinesEmbed(c)}
+	lang := b.circleLang(ctx, c.ID)
+	content, mention := welcomeMessage(lang, c, s, grant, rsvps, b.botUserID)
+	embeds := []*discordgo.MessageEmbed{guidelinesEmbed(lang, c)}
 	if prompt = len(c.Prompts) > 0 && s.PromptsPosted == 0; prompt {
 		embeds = append(embeds, &discordgo.MessageEmbed{
-			Title:       fmt.Sprintf("%s%d of %d", promptEmbedTitle, 1, len(c.Prompts)),
+			Title:       lang.T("channel.prompt_title", i18n.Args{"Index": 1, "Count": len(c.Prompts)}),
 			Description: circles.NeutralizeFormatting(c.Prompts[0]),
 			Color:       0x9b8def,
 		})
 	}
 	// A facilitator starts a round from the welcome (round.go).
-	start := Row(Button(startRoundLabel(), discordgo.SecondaryButton, b.roundID(c.GuildID, c.ID, s.ID, 0, roundStart)))
+	start := Row(Button(startRoundLabel(lang), discordgo.SecondaryButton, b.roundID(c.GuildID, c.ID, s.ID, 0, roundStart)))
 	return &discordgo.MessageSend{Content: content, Embeds: embeds, Components: []discordgo.MessageComponent{start}}, mention, prompt, nil
 }
 
-func promptMessage(c circles.Circle, index int) string {
-	return fmt.Sprintf("%s%d of %d**\n> %s", promptPrefix, index+1, len(c.Prompts), circles.NeutralizeFormatting(c.Prompts[index]))
+func promptMessage(lang i18n.Locale, c circles.Circle, index int) string {
+	return lang.T("channel.prompt", i18n.Args{"Index": index + 1, "Count": len(c.Prompts), "Prompt": circles.NeutralizeFormatting(c.Prompts[index])})
 }
 
-func gateNotice() string {
-	return gatePrefix + " Please be gentle with each other, share only what feels right, and take care of yourselves. If you need support right now, **/helpnow** lists crisis resources."
+func gateNotice(lang i18n.Locale) string {
+	return lang.T("channel.gate_title") + " " + lang.T("channel.gate_body")
 }
 
 // joinedNotice replaces the gate notice once a facilitator is present.
-func joinedNotice(userID string) string {
-	return joinedPrefix + ":** <@" + userID + "> is here. Please keep being gentle with each other and share only what feels right. If you need support right now, **/helpnow** lists crisis resources."
+func joinedNotice(lang i18n.Locale, userID string) string {
+	return lang.T("channel.joined", i18n.Args{"User": userID})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -21,7 +22,7 @@ import (
 const memberColor = 0x5B8DEF
 
 // peerSupportNote is said wherever people choose or look at circles.
-const peerSupportNote = "Circles are peer support, not therapy or medical care. If you need help right now, use /helpnow."
+func peerSupportNote(lang i18n.Locale) string { return lang.T("member.peer_support_note") }
 
 // maxListedCircles bounds /circles: Discord shows at most 10 embeds per message.
 const maxListedCircles = 10
@@ -70,27 +71,35 @@ func (s seatState) listenersLeft(c circles.Circle) int {
 	return max(c.ListenerSeats()-s.listeners, 0)
 }
 
-func kindLabel(k circles.Kind) string {
+func kindLabel(lang i18n.Locale, k circles.Kind) string {
 	switch k {
-	case circles.KindPeer:
-		return "Peer support"
-	case circles.KindEducational:
-		return "Educational"
-	case circles.KindCondition:
-		return "Condition-focused"
-	case circles.KindDemographic:
-		return "Demographic"
+	case circles.KindPeer, circles.KindEducational, circles.KindCondition, circles.KindDemographic:
+		return lang.T("kind." + string(k))
 	}
-	return "Other"
+	return lang.T("kind.other")
+}
+
+// modeWord names a mode in a sentence ("a {{.Mode}}"): member, listener.
+func modeWord(lang i18n.Locale, m circles.Mode) string {
+	if m == circles.ModeListener {
+		return lang.T("mode.listener")
+	}
+	return lang.T("mode.member")
 }
 
 // ruleInWords puts a schedule in words: "Every Tuesday at 19:00 (Europe/Berlin), 60 minutes".
-func ruleInWords(r circles.Rule) string {
-	mins := int(r.Duration.Minutes())
-	if r.Cron != "" {
-		return fmt.Sprintf("On the schedule `%s` (%s), %d minutes", r.Cron, r.TimeZone, mins)
+func ruleInWords(lang i18n.Locale, r circles.Rule) string {
+	if r.Cron == "" && (r.EveryWeeks > 1 || r.NthWeekday != 0) {
+		return describeRule(lang, r) // every few weeks, or monthly
 	}
-	return fmt.Sprintf("Every %s at %02d:%02d (%s), %d minutes", r.Weekday, r.Hour, r.Minute, r.TimeZone, mins)
+	args := i18n.Args{"Count": int(r.Duration.Minutes()), "Zone": r.TimeZone}
+	if r.Cron != "" {
+		args["Cron"] = r.Cron
+		return lang.T("member.rule_cron", args)
+	}
+	args["Weekday"] = lang.T("weekday." + strings.ToLower(r.Weekday.String()))
+	args["Time"] = fmt.Sprintf("%02d:%02d", r.Hour, r.Minute)
+	return lang.T("member.rule_weekly", args)
 }
 
 func mentionList(ids []string) string {
@@ -115,20 +124,20 @@ func (b *Bot) openSession(ctx context.Context, c circles.Circle) (*circles.Sessi
 
 // nextSessionText says when the circle meets next, as timestamps every
 // reader sees in their own time zone, from its state as of now.
-func (b *Bot) nextSessionText(c circles.Circle, st circles.CircleState, now time.Time) string {
+func (b *Bot) nextSessionText(lang i18n.Locale, c circles.Circle, st circles.CircleState, now time.Time) string {
 	if c.Archived {
-		return "None (archived)"
+		return lang.T("member.next_archived")
 	}
 	if s := st.Open(); s != nil {
-		return inSessionText(*s)
+		return inSessionText(lang, *s)
 	}
 	occ, err := upcoming(c, st, now, 1)
 	if err != nil {
 		b.log.Error("working out the next session", "guild", c.GuildID, "circle", c.ID, "err", err)
-		return "I couldn't work it out just now."
+		return lang.T("member.next_unknown")
 	}
 	if len(occ) == 0 {
-		return "None planned"
+		return lang.T("member.next_none")
 	}
 	return Timestamp(occ[0].Start)
 }
@@ -139,12 +148,12 @@ func upcoming(c circles.Circle, st circles.CircleState, now time.Time, n int) ([
 }
 
 // inSessionText says that an open session is on, until when and where.
-func inSessionText(s circles.SessionBrief) string {
-	text := fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
+func inSessionText(lang i18n.Locale, s circles.SessionBrief) string {
+	args := i18n.Args{"End": fmt.Sprintf("<t:%d:t>", s.End.Unix()), "Channel": "<#" + s.ChannelID + ">"}
 	if s.ChannelID != "" {
-		text += fmt.Sprintf(" in <#%s>", s.ChannelID)
+		return lang.T("member.in_session_channel", args)
 	}
-	return text
+	return lang.T("member.in_session", args)
 }
 
 // ---- /circles ----
@@ -162,12 +171,12 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 	}
 	shown, count, states := page.Circles, page.Total, page.States
 	if len(shown) == 0 {
-		return Reply("No circles yet — facilitators can create one with /circle create.\n\n%s", peerSupportNote), nil
+		return &Response{Content: r.T("member.no_circles") + "\n\n" + peerSupportNote(r.Lang)}, nil
 	}
 	resp := &Response{}
 	total := 0
 	for _, c := range shown {
-		e := b.circleEmbed(c, states[c.ID], now)
+		e := b.circleEmbed(r.Lang, c, states[c.ID], now)
 		// Discord allows 6,000 characters across a message's embeds.
 		if n := embedLength(e); total+n > 5800 {
 			break
@@ -176,46 +185,46 @@ func (b *Bot) circlesCommand(ctx context.Context, r *Request) (*Response, error)
 		}
 		resp.Embeds = append(resp.Embeds, e)
 	}
-	header := fmt.Sprintf("**%d circle%s in this server.** Join one with **/join**; your own are in **/mycircles**.", count, plural(count))
+	header := r.T("member.circles_header", i18n.Args{"Count": count})
 	if len(resp.Embeds) < count {
-		header += fmt.Sprintf("\nShowing %d of %d; start typing a name in /join to find the others.", len(resp.Embeds), count)
+		header += "\n" + r.T("member.circles_showing", i18n.Args{"Shown": len(resp.Embeds), "Count": count})
 	}
-	resp.Content = header + "\n" + peerSupportNote
+	resp.Content = header + "\n" + peerSupportNote(r.Lang)
 	return resp, nil
 }
 
 // circleEmbed describes a circle to people choosing one. It names its
 // facilitators but never its members: there are no public rosters.
-func (b *Bot) circleEmbed(c circles.Circle, st circles.CircleState, now time.Time) *discordgo.MessageEmbed {
+func (b *Bot) circleEmbed(lang i18n.Locale, c circles.Circle, st circles.CircleState, now time.Time) *discordgo.MessageEmbed {
 	s := seatsOf(st)
-	seats := fmt.Sprintf("%d of %d left", s.membersLeft(c), c.Capacity)
+	seats := lang.T("member.seats_left", i18n.Args{"Count": s.membersLeft(c), "Of": c.Capacity})
 	if s.membersLeft(c) == 0 {
-		seats = fmt.Sprintf("Full (%d) — joining puts you on the waitlist", c.Capacity)
+		seats = lang.T("member.seats_full", i18n.Args{"Count": c.Capacity})
 	}
-	listeners := "No listener seats"
+	listeners := lang.T("member.no_listener_seats")
 	if c.AcceptsListeners() {
-		listeners = fmt.Sprintf("%d of %d left", s.listenersLeft(c), c.ListenerSeats())
+		listeners = lang.T("member.seats_left", i18n.Args{"Count": s.listenersLeft(c), "Of": c.ListenerSeats()})
 	}
-	waitlist := "Nobody waiting"
+	waitlist := lang.T("member.nobody_waiting")
 	if s.waitlist > 0 {
-		waitlist = fmt.Sprintf("%d waiting", s.waitlist)
+		waitlist = lang.T("member.waiting", i18n.Args{"Count": s.waitlist})
 	}
 	topic := circles.EscapeMarkdown(c.Topic)
 	if topic == "" {
-		topic = "_No topic yet._"
+		topic = lang.T("member.no_topic")
 	}
 	return &discordgo.MessageEmbed{
 		Title:       truncate(c.EscapedName(), 256),
 		Description: topic,
 		Color:       memberColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Kind", Value: kindLabel(c.Kind), Inline: true},
-			{Name: "Facilitated by", Value: truncate(mentionList(c.Facilitators), 1024), Inline: true},
-			{Name: "Meets", Value: ruleInWords(c.Schedule)},
-			{Name: "Next session", Value: b.nextSessionText(c, st, now)},
-			{Name: "Speaking seats", Value: seats, Inline: true},
-			{Name: "Listener seats", Value: listeners, Inline: true},
-			{Name: "Waitlist", Value: waitlist, Inline: true},
+			{Name: lang.T("member.kind_field"), Value: kindLabel(lang, c.Kind), Inline: true},
+			{Name: lang.T("member.facilitators_field"), Value: truncate(mentionList(c.Facilitators), 1024), Inline: true},
+			{Name: lang.T("member.meets_field"), Value: ruleInWords(lang, c.Schedule)},
+			{Name: lang.T("member.next_field"), Value: b.nextSessionText(lang, c, st, now)},
+			{Name: lang.T("member.seats_field"), Value: seats, Inline: true},
+			{Name: lang.T("member.listener_seats_field"), Value: listeners, Inline: true},
+			{Name: lang.T("member.waitlist_field"), Value: waitlist, Inline: true},
 		},
 	}
 }
@@ -249,7 +258,7 @@ func (b *Bot) joinCommand(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s is archived and no longer takes members. /circles shows the circles you can join.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "member.archived", i18n.Args{"Circle": c.EscapedName()})
 	}
 	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
 	if err != nil {
@@ -274,14 +283,14 @@ func joinID(r *Request, c circles.Circle, mode circles.Mode) CustomID {
 }
 
 func cancelRow(r *Request) discordgo.Button {
-	return Button("Cancel", discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID})
+	return Button(r.T("member.cancel_button"), discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID})
 }
 
 // joinScreen shows the guidelines and the consent text with the buttons to
 // agree, or, for someone already in with current consent, where they stand.
 func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev *circles.Membership) (*Response, error) {
 	if prev != nil && prev.Status == circles.StatusRemoved {
-		return nil, circles.Errorf(circles.EForbidden, "A facilitator removed you from %s, so you can't rejoin it yourself. If you think this was a mistake, please talk to a facilitator.", c.EscapedName())
+		return nil, lerr(circles.EForbidden, "member.removed", i18n.Args{"Circle": c.EscapedName()})
 	}
 	in := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted)
 	if in && prev.ConsentVersion == c.Guidelines.Version {
@@ -303,30 +312,29 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again. You keep your place (#%d on the waitlist) either way; once you agree, you're let in as soon as a seat opens.\n\n", c.EscapedName(), pos)
+		sb.WriteString(r.T("join.changed_waitlisted", i18n.Args{"Circle": c.EscapedName(), "Position": pos}) + "\n\n")
 	case renewal:
-		fmt.Fprintf(&sb, "**The guidelines of %s have changed.** Please read them again; you'll be let into sessions once you agree.\n\n", c.EscapedName())
+		sb.WriteString(r.T("join.changed", i18n.Args{"Circle": c.EscapedName()}) + "\n\n")
 	default:
-		fmt.Fprintf(&sb, "**Before you join %s**, please read its guidelines below.\n\n", c.EscapedName())
+		sb.WriteString(r.T("join.before", i18n.Args{"Circle": c.EscapedName()}) + "\n\n")
 	}
-	fmt.Fprintf(&sb, "By joining you agree to these guidelines (version %d). This is peer support, not therapy or medical care; if you're in crisis, use /helpnow or call your local emergency number. "+
-		"You can leave any time with /leave and erase your data with /privacy delete. You may just listen: share only what you want to.\n%s\n\n", c.Guidelines.Version, whoCanReadNote())
-	fmt.Fprintf(&sb, "**Next session:** %s\n", b.nextSessionText(c, st, now))
+	sb.WriteString(r.T("join.consent", i18n.Args{"Version": c.Guidelines.Version}) + "\n" + whoCanReadNote(r.Lang) + "\n\n")
+	sb.WriteString(r.T("join.next", i18n.Args{"Next": b.nextSessionText(r.Lang, c, st, now)}) + "\n")
 	if !renewal && s.membersLeft(c) == 0 {
-		fmt.Fprintf(&sb, "All %d speaking seats are taken, so agreeing puts you on the waitlist (%d ahead of you). I'll DM you when a seat opens.\n", c.Capacity, s.waitlist)
+		sb.WriteString(r.T("join.full", i18n.Args{"Count": c.Capacity, "Ahead": s.waitlist}) + "\n")
 	}
 	if !renewal && c.AcceptsListeners() {
 		if s.listenersLeft(c) > 0 {
-			sb.WriteString("Not ready to speak? **Join as listener** lets you read without posting.\n")
+			sb.WriteString(r.T("join.listen_offer") + "\n")
 		} else {
-			sb.WriteString("Listener seats are full; joining as a listener puts you on the waitlist.\n")
+			sb.WriteString(r.T("join.listeners_full") + "\n")
 		}
 	}
 
-	agree := "I agree — join"
-	listen := "Join as listener"
+	agree := r.T("join.agree_button")
+	listen := r.T("join.listen_button")
 	if renewal {
-		agree, listen = "I agree — continue as member", "I agree — continue as listener"
+		agree, listen = r.T("join.continue_member_button"), r.T("join.continue_listener_button")
 	}
 	buttons := []discordgo.MessageComponent{Button(agree, discordgo.SuccessButton, joinID(r, c, circles.ModeMember))}
 	// A listener renewing consent keeps their seat even when the circle
@@ -338,10 +346,10 @@ func (b *Bot) joinScreen(ctx context.Context, r *Request, c circles.Circle, prev
 	return &Response{
 		Content: sb.String(),
 		Embeds: []*discordgo.MessageEmbed{{
-			Title:       truncate("Guidelines of "+c.EscapedName(), 256),
+			Title:       truncate(r.T("join.guidelines_title", i18n.Args{"Circle": c.EscapedName()}), 256),
 			Description: circles.NeutralizeFormatting(c.Guidelines.Text),
 			Color:       memberColor,
-			Footer:      &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("Guidelines version %d", c.Guidelines.Version)},
+			Footer:      &discordgo.MessageEmbedFooter{Text: r.T("join.guidelines_footer", i18n.Args{"Version": c.Guidelines.Version})},
 		}},
 		Components: []discordgo.MessageComponent{Row(buttons...)},
 	}, nil
@@ -356,9 +364,9 @@ func (b *Bot) alreadyInScreen(ctx context.Context, r *Request, c circles.Circle,
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&sb, "You're **#%d on the waitlist** for %s as a %s. I'll DM you when a seat opens.", pos, c.EscapedName(), m.Mode)
+		sb.WriteString(r.T("join.already_waitlisted", i18n.Args{"Position": pos, "Circle": c.EscapedName(), "Mode": modeWord(r.Lang, m.Mode)}))
 	} else {
-		fmt.Fprintf(&sb, "You're already in **%s** as a %s, and you've agreed to its current guidelines. Your sessions are in /mycircles.", c.EscapedName(), m.Mode)
+		sb.WriteString(r.T("join.already_in", i18n.Args{"Circle": c.EscapedName(), "Mode": modeWord(r.Lang, m.Mode)}))
 	}
 	var buttons []discordgo.MessageComponent
 	switch {
@@ -366,16 +374,16 @@ func (b *Bot) alreadyInScreen(ctx context.Context, r *Request, c circles.Circle,
 		// A listener may always move to a speaking seat, even once the
 		// circle takes no more listeners.
 		if c.AcceptsListeners() {
-			sb.WriteString("\nYou can switch between speaking and listening below.")
+			sb.WriteString("\n" + r.T("join.can_switch"))
 		} else {
-			fmt.Fprintf(&sb, "\n%s doesn't take new listeners; you can move to a speaking seat below.", c.EscapedName())
+			sb.WriteString("\n" + r.T("join.no_new_listeners", i18n.Args{"Circle": c.EscapedName()}))
 		}
-		buttons = append(buttons, Button("Switch to a speaking seat", discordgo.PrimaryButton, joinID(r, c, circles.ModeMember)))
+		buttons = append(buttons, Button(r.T("join.to_speaking_button"), discordgo.PrimaryButton, joinID(r, c, circles.ModeMember)))
 	case c.AcceptsListeners():
-		sb.WriteString("\nYou can switch between speaking and listening below.")
-		buttons = append(buttons, Button("Switch to listening", discordgo.PrimaryButton, joinID(r, c, circles.ModeListener)))
+		sb.WriteString("\n" + r.T("join.can_switch"))
+		buttons = append(buttons, Button(r.T("join.to_listening_button"), discordgo.PrimaryButton, joinID(r, c, circles.ModeListener)))
 	}
-	sb.WriteString("\nTo leave, use /leave.")
+	sb.WriteString("\n" + r.T("join.to_leave"))
 	resp := &Response{Content: sb.String()}
 	if len(buttons) > 0 {
 		resp.Components = []discordgo.MessageComponent{Row(append(buttons, cancelRow(r))...)}
@@ -417,18 +425,19 @@ func buttonInGuild(r *Request) error {
 func (b *Bot) circleForButton(ctx context.Context, guildID string, id int64) (circles.Circle, error) {
 	c, err := b.store.Circle(ctx, guildID, id)
 	if circles.ErrorCode(err) == circles.ENotFound {
-		return c, circles.Errorf(circles.ENotFound, "That circle doesn't exist (any more). /circles shows the ones you can join.")
+		return c, lerr(circles.ENotFound, "member.circle_gone")
 	}
 	return c, err
 }
 
 // sessionForButton loads the session and circle a button names, checking
 // both belong to the guild the button is used for (a custom_id is client
-// data). gone is what to say when the session no longer exists.
-func (b *Bot) sessionForButton(ctx context.Context, guildID string, id CustomID, gone string) (circles.Session, circles.Circle, error) {
+// data). goneKey is the catalog key of what to say when the session no
+// longer exists.
+func (b *Bot) sessionForButton(ctx context.Context, guildID string, id CustomID, goneKey string) (circles.Session, circles.Circle, error) {
 	s, err := b.store.Session(ctx, id.SessionID)
 	if circles.ErrorCode(err) == circles.ENotFound || (err == nil && (s.GuildID != guildID || s.CircleID != id.CircleID)) {
-		return s, circles.Circle{}, circles.Errorf(circles.ENotFound, "%s", gone)
+		return s, circles.Circle{}, lerr(circles.ENotFound, goneKey)
 	}
 	if err != nil {
 		return s, circles.Circle{}, err
@@ -467,25 +476,24 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	// renewed: consent to older guidelines was renewed by this click.
 	renewed := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted) &&
 		prev.ConsentVersion != r.CustomID.Version
+	b.noteLocale(ctx, r.Interaction, r.UserID, true)
+	args := i18n.Args{"Circle": c.EscapedName(), "Version": r.CustomID.Version, "Position": res.Position, "Mode": modeWord(r.Lang, m.Mode)}
 	var text string
 	switch {
 	case renewed && !res.Switched && m.Status == circles.StatusWaitlisted:
-		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still **#%d on the waitlist** as a %s; I'll DM you when a seat opens.",
-			c.EscapedName(), r.CustomID.Version, res.Position, m.Mode)
+		text = r.T("join.renewed_waitlisted", args)
 	case m.Status == circles.StatusWaitlisted:
-		text = fmt.Sprintf("📝 %s is full right now. You're **#%d on the waitlist** as a %s; I'll DM you when a seat opens. "+
-			"Your consent to the guidelines is recorded, so you'll be in as soon as a seat is yours. To leave the waitlist, use /leave.",
-			c.EscapedName(), res.Position, m.Mode)
+		text = r.T("join.waitlisted", args)
 	case res.Switched && renewed:
-		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s, and your consent to its new guidelines (version %d) is recorded.", m.Mode, c.EscapedName(), r.CustomID.Version)
+		text = r.T("join.switched_renewed", args)
 	case res.Switched:
-		text = fmt.Sprintf("🔁 Done — you're now a **%s** in %s.", m.Mode, c.EscapedName())
+		text = r.T("join.switched", args)
 	case renewed:
-		text = fmt.Sprintf("✅ Thank you — your consent to the new guidelines of %s (version %d) is recorded. You're still in as a %s.", c.EscapedName(), r.CustomID.Version, m.Mode)
+		text = r.T("join.renewed", args)
 	default:
-		text = fmt.Sprintf("🎉 Welcome to **%s**! You joined as a %s.", c.EscapedName(), m.Mode)
+		text = r.T("join.welcome", args)
 		if m.Mode == circles.ModeListener {
-			text += " You can read along without posting; switch to a speaking seat any time with /join."
+			text += " " + r.T("join.welcome_listener")
 		}
 	}
 	if res.SessionChannels && (m.Status == circles.StatusActive || len(res.Promoted) > 0) {
@@ -496,7 +504,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	b.tellPromoted(c, res.Promoted)
 	b.cardChanged(c.GuildID, c.ID)
 	if m.Status == circles.StatusActive {
-		text += fmt.Sprintf("\n**Next session:** %s\nYour sessions, RSVPs and reminders are in /mycircles. You can leave any time with /leave.", b.nextSessionText(c, res.Sessions, r.Now))
+		text += "\n" + r.T("join.next", i18n.Args{"Next": b.nextSessionText(r.Lang, c, res.Sessions, r.Now)}) + "\n" + r.T("join.after")
 	}
 	return updateTo(text), nil
 }
@@ -510,7 +518,7 @@ func cancelButton(_ context.Context, r *Request) (*Response, error) {
 	if err := checkButtonOwner(r); err != nil {
 		return nil, err
 	}
-	return updateTo("Cancelled — nothing changed."), nil
+	return updateTo(r.T("member.cancelled")), nil
 }
 
 // ---- /leave ----
@@ -551,18 +559,17 @@ func (b *Bot) leaveCommand(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if err := circles.DecideLeave(c, m); err != nil {
-		return nil, circles.Errorf(circles.ENotFound, "You're not in %s, so there's nothing to leave. /mycircles shows the circles you're in.", c.EscapedName())
+		return nil, lerr(circles.ENotFound, "leave.not_in", i18n.Args{"Circle": c.EscapedName()})
 	}
-	what := "your seat"
+	key := "leave.confirm"
 	if m.Status == circles.StatusWaitlisted {
-		what = "your place on the waitlist"
+		key = "leave.confirm_waitlisted"
 	}
 	confirm := CustomID{Action: "leave", GuildID: r.GuildID, CircleID: c.ID, UserID: r.UserID, Arg: "confirm"}
 	return &Response{
-		Content: fmt.Sprintf("Leave **%s**? This withdraws your consent and gives up %s; you'll lose access to its session channels at once. "+
-			"You're welcome back any time with /join.", c.EscapedName(), what),
+		Content: r.T(key, i18n.Args{"Circle": c.EscapedName()}),
 		Components: []discordgo.MessageComponent{Row(
-			Button("Leave "+truncate(c.Name, 60), discordgo.DangerButton, confirm),
+			Button(r.T("leave.button", i18n.Args{"Circle": truncate(c.Name, 60)}), discordgo.DangerButton, confirm),
 			cancelRow(r),
 		)},
 	}, nil
@@ -585,15 +592,15 @@ func (b *Bot) leaveButton(ctx context.Context, r *Request) (*Response, error) {
 	}
 	b.log.Info("left circle", "guild", r.GuildID, "circle", c.ID, "promoted", len(res.Promoted))
 	b.afterLeave(ctx, res)
-	return updateTo(fmt.Sprintf("👋 You've left **%s** and your consent is withdrawn; you no longer have access to its sessions. "+
-		"Thank you for being part of it.\nTo come back, run /join %s (you'll read the guidelines and agree again). "+
-		"To erase your records, use /privacy delete.", c.EscapedName(), c.EscapedName())), nil
+	return updateTo(r.T("leave.done", i18n.Args{"Circle": c.EscapedName()})), nil
 }
 
 // ---- /helpnow ----
 
 func (b *Bot) helpNowCommand(ctx context.Context, r *Request) (*Response, error) {
 	g := b.defaultGuildSettings(r.GuildID)
+	// The server's own text wins; otherwise the default list of the
+	// member's language.
 	if r.GuildID != "" {
 		var err error
 		if g, err = b.settings(ctx, r.GuildID); err != nil {
@@ -602,14 +609,17 @@ func (b *Bot) helpNowCommand(ctx context.Context, r *Request) (*Response, error)
 			g = b.defaultGuildSettings(r.GuildID)
 		}
 	}
+	crisis := g.Crisis()
+	if strings.TrimSpace(g.CrisisResources) == "" {
+		crisis = r.T("helpnow.default_resources")
+	}
 	return &Response{
-		Content: "💙 **If you are in danger, call your local emergency number now.**\n" +
-			"Circles are peer support, not therapy or medical care. The people below can help right now:",
+		Content: r.T("helpnow.intro"),
 		Embeds: []*discordgo.MessageEmbed{{
-			Title:       "Crisis resources",
-			Description: g.Crisis(),
+			Title:       r.T("helpnow.embed_title"),
+			Description: crisis,
 			Color:       0xE0556B,
-			Footer:      &discordgo.MessageEmbedFooter{Text: "Only you can see this message."},
+			Footer:      &discordgo.MessageEmbedFooter{Text: r.T("helpnow.only_you_footer")},
 		}},
 	}, nil
 }

@@ -110,7 +110,10 @@ func TestMetricsServeTheListedSeries(t *testing.T) {
 		`circlebot_discord_requests_total{method="POST",route="/interactions/{id}/{token}/callback",status="204"}`,
 		`circlebot_discord_requests_total{method="POST",route="/guilds/{id}/channels",status="201"} 1`,
 		`status="403"}`,
-		`circlebot_discord_rate_limited_total{route="/interactions/{id}/{token}/callback",scope="user"} 1`,
+		// Force429 hits the next request, which is the create's callback
+		// unless a background call (a card or event sync) goes first.
+		`circlebot_discord_rate_limited_total{route="/`,
+		`",scope="user"} 1`,
 		`circlebot_sessions_opened_total 1`,
 		`circlebot_sessions_missed_total 0`,
 		`circlebot_schedule_steps_total{step="remind"} 1`,

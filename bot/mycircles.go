@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // /mycircles: a member's circles, mode, next sessions with RSVP buttons and
@@ -51,13 +52,13 @@ func (b *Bot) myCirclesCommand(ctx context.Context, r *Request) (*Response, erro
 	if err := requireGuild(r); err != nil {
 		return nil, err
 	}
-	return b.myCircles(ctx, r.GuildID, r.UserID, 0, "")
+	return b.myCircles(ctx, r.Lang, r.GuildID, r.UserID, 0, "")
 }
 
 // myCircles renders the overview page that shows circle anchor (the first
 // page when anchor is 0 or no longer listed). notice, if set, leads the
 // message (the result of a click).
-func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int64, notice string) (*Response, error) {
+func (b *Bot) myCircles(ctx context.Context, lang i18n.Locale, guildID, userID string, anchor int64, notice string) (*Response, error) {
 	list, err := b.store.UserCircles(ctx, guildID, userID)
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int6
 		head = append(head, notice)
 	}
 	if len(list) == 0 {
-		head = append(head, "You're not in any circles here yet. /circles lists them, and /join shows a circle's guidelines so you can join.")
+		head = append(head, lang.T("mycircles.none"))
 		resp.Content = strings.Join(head, "\n\n")
 		return resp, nil
 	}
@@ -117,24 +118,24 @@ func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int6
 		return nil, err
 	}
 	for i, uc := range shown {
-		e, row := b.myCircleEntry(uc, userID, states[uc.Circle.ID], nexts[i], answers, now)
+		e, row := b.myCircleEntry(lang, uc, userID, states[uc.Circle.ID], nexts[i], answers, now)
 		resp.Embeds = append(resp.Embeds, e)
 		if len(row.Components) > 0 {
 			resp.Components = append(resp.Components, row)
 		}
 	}
 	if pages > 1 {
-		head = append(head, fmt.Sprintf("**Your circles — page %d of %d** (%d circles).", page+1, pages, len(list)))
+		head = append(head, lang.T("mycircles.page", i18n.Args{"Page": page + 1, "Pages": pages, "Count": len(list)}))
 		nav := func(label, arg string, target int) discordgo.Button {
 			btn := Button(label, discordgo.SecondaryButton, CustomID{Action: actionMyCircles, GuildID: guildID, UserID: userID, Arg: arg,
 				CircleID: list[min(max(target, 0), pages-1)*myCirclesPerPage].Circle.ID})
 			btn.Disabled = target < 0 || target >= pages
 			return btn
 		}
-		resp.Components = append(resp.Components, Row(nav("◀ Previous", "prev", page-1), nav("Next ▶", "next", page+1)))
+		resp.Components = append(resp.Components, Row(nav(lang.T("mycircles.previous_button"), "prev", page-1), nav(lang.T("mycircles.next_button"), "next", page+1)))
 	}
-	resp.Components = append(resp.Components, calendarRow(guildID, userID))
-	head = append(head, "Only you can see this. "+peerSupportNote)
+	resp.Components = append(resp.Components, calendarRow(lang, guildID, userID))
+	head = append(head, lang.T("mycircles.only_you")+" "+peerSupportNote(lang))
 	resp.Content = strings.Join(head, "\n\n")
 	return resp, nil
 }
@@ -142,31 +143,31 @@ func (b *Bot) myCircles(ctx context.Context, guildID, userID string, anchor int6
 // myCircleEntry is one circle of the overview: an embed and its row of
 // buttons, from the circle's state as of now, its next stored session (for
 // an active member; nil otherwise) and the user's answers.
-func (b *Bot) myCircleEntry(uc circles.UserCircle, userID string, st circles.CircleState, next *circles.SessionBrief, answers map[int64]circles.RSVPStatus, now time.Time) (*discordgo.MessageEmbed, discordgo.ActionsRow) {
+func (b *Bot) myCircleEntry(lang i18n.Locale, uc circles.UserCircle, userID string, st circles.CircleState, next *circles.SessionBrief, answers map[int64]circles.RSVPStatus, now time.Time) (*discordgo.MessageEmbed, discordgo.ActionsRow) {
 	c, m := uc.Circle, uc.Membership
 	row := discordgo.ActionsRow{}
 	e := &discordgo.MessageEmbed{Title: truncate(c.EscapedName(), 256), Color: memberColor}
 	add := func(name, value string) {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: value})
 	}
-	mode := "Speaking member"
+	mode, modeLower := lang.T("mycircles.speaking_member"), lang.T("mycircles.speaking_member_lower")
 	if m.Mode == circles.ModeListener {
-		mode = "Listener"
+		mode, modeLower = lang.T("mycircles.listener"), lang.T("mycircles.listener_lower")
 	}
 	if m.Status == circles.StatusWaitlisted {
-		add("Status", fmt.Sprintf("#%d on the waitlist (%s). I'll DM you when a seat opens.", uc.Position, strings.ToLower(mode)))
+		add(lang.T("mycircles.status_field"), lang.T("mycircles.waitlisted", i18n.Args{"Position": uc.Position, "Mode": modeLower}))
 	} else {
-		add("Status", mode)
+		add(lang.T("mycircles.status_field"), mode)
 	}
 	if m.ConsentVersion == c.Guidelines.Version {
-		add("Consent", fmt.Sprintf("✅ You agreed to the current guidelines (version %d).", c.Guidelines.Version))
+		add(lang.T("mycircles.consent_field"), lang.T("mycircles.consent_current", i18n.Args{"Version": c.Guidelines.Version}))
 	} else {
-		add("Consent", fmt.Sprintf("⚠️ Guidelines changed — run /join %s to read and consent again. Until you do, its next session stays closed to you.", c.EscapedName()))
+		add(lang.T("mycircles.consent_field"), lang.T("mycircles.consent_changed", i18n.Args{"Circle": c.EscapedName()}))
 	}
 
 	var lines []string
 	if s := st.Open(); s != nil {
-		lines = append(lines, inSessionText(*s)) // never archived: UserCircles leaves those out
+		lines = append(lines, inSessionText(lang, *s)) // never archived: UserCircles leaves those out
 	}
 	occ, err := upcoming(c, st, now, mySessionsShown)
 	if err != nil {
@@ -176,50 +177,50 @@ func (b *Bot) myCircleEntry(uc circles.UserCircle, userID string, st circles.Cir
 		lines = append(lines, "• "+ShortTimestamp(o.Start))
 	}
 	if len(lines) == 0 {
-		lines = append(lines, "None planned")
+		lines = append(lines, lang.T("member.next_none"))
 	}
-	add("Next sessions", strings.Join(lines, "\n"))
+	add(lang.T("mycircles.next_sessions_field"), strings.Join(lines, "\n"))
 
 	name := truncate(c.Name, 30)
 	if m.Status == circles.StatusActive {
 		if next != nil {
 			status := answers[next.ID]
-			add("Your RSVP for the next session", fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), rsvpWords(status)))
-			going, skip := rsvpButtons(actionRSVP, c, next.ID, userID, status)
-			going.Label, skip.Label = "Going · "+name, "Skip this one · "+name
+			add(lang.T("mycircles.your_rsvp_field"), fmt.Sprintf("%s — %s", ShortTimestamp(next.Start), rsvpWords(lang, status)))
+			going, skip := rsvpButtons(lang, actionRSVP, c, next.ID, userID, status)
+			going.Label, skip.Label = lang.T("mycircles.going_named_button", i18n.Args{"Name": name}), lang.T("mycircles.skip_named_button", i18n.Args{"Name": name})
 			row.Components = append(row.Components, going, skip)
 		}
 	}
 	toggle := CustomID{Action: actionRemind, GuildID: c.GuildID, CircleID: c.ID, UserID: userID}
 	if m.Reminders {
-		add("Reminders", "🔔 On — I DM you before each session.")
+		add(lang.T("mycircles.reminders_field"), lang.T("mycircles.reminders_on"))
 		toggle.Arg = "off"
-		row.Components = append(row.Components, Button("🔕 Reminders off", discordgo.SecondaryButton, toggle))
+		row.Components = append(row.Components, Button(lang.T("mycircles.reminders_off_button"), discordgo.SecondaryButton, toggle))
 	} else {
-		add("Reminders", "🔕 Off")
+		add(lang.T("mycircles.reminders_field"), lang.T("mycircles.reminders_off"))
 		toggle.Arg = "on"
-		row.Components = append(row.Components, Button("🔔 Reminders on", discordgo.SecondaryButton, toggle))
+		row.Components = append(row.Components, Button(lang.T("mycircles.reminders_on_button"), discordgo.SecondaryButton, toggle))
 	}
 	if m.Status == circles.StatusActive && !c.Archived {
-		row.Components = append(row.Components, Button("Sessions…", discordgo.PrimaryButton,
+		row.Components = append(row.Components, Button(lang.T("mycircles.sessions_button"), discordgo.PrimaryButton,
 			CustomID{Action: actionMySessions, GuildID: c.GuildID, CircleID: c.ID, UserID: userID}))
 	}
 	return e, row
 }
 
-func rsvpWords(status circles.RSVPStatus) string {
+func rsvpWords(lang i18n.Locale, status circles.RSVPStatus) string {
 	switch status {
 	case circles.RSVPGoing:
-		return "✅ Going"
+		return lang.T("rsvp.going")
 	case circles.RSVPSkip:
-		return "⏭️ Skipping this one"
+		return lang.T("rsvp.skipping")
 	}
-	return "Not answered yet"
+	return lang.T("rsvp.unanswered")
 }
 
 // rsvpButtons are the Going and Skip buttons for one session, the current
 // answer highlighted. Callers set the labels.
-func rsvpButtons(action string, c circles.Circle, sessionID int64, userID string, status circles.RSVPStatus) (going, skip discordgo.Button) {
+func rsvpButtons(lang i18n.Locale, action string, c circles.Circle, sessionID int64, userID string, status circles.RSVPStatus) (going, skip discordgo.Button) {
 	id := CustomID{Action: action, GuildID: c.GuildID, CircleID: c.ID, SessionID: sessionID, UserID: userID}
 	goingStyle, skipStyle := discordgo.SecondaryButton, discordgo.SecondaryButton
 	switch status {
@@ -229,9 +230,9 @@ func rsvpButtons(action string, c circles.Circle, sessionID int64, userID string
 		skipStyle = discordgo.DangerButton
 	}
 	id.Arg = string(circles.RSVPGoing)
-	going = Button("Going", goingStyle, id)
+	going = Button(lang.T("rsvp.going_button"), goingStyle, id)
 	id.Arg = string(circles.RSVPSkip)
-	skip = Button("Skip this one", skipStyle, id)
+	skip = Button(lang.T("rsvp.skip_button"), skipStyle, id)
 	return going, skip
 }
 
@@ -304,18 +305,18 @@ func (b *Bot) activeCircle(ctx context.Context, guildID string, circleID int64, 
 		return c, err
 	}
 	if m == nil || m.Status != circles.StatusActive {
-		return c, circles.Errorf(circles.EForbidden, "You're not a member of %s (any more), so it has no sessions for you to answer. Run /mycircles again to see your circles, or /join %s to join it.", c.EscapedName(), c.EscapedName())
+		return c, lerr(circles.EForbidden, "mycircles.not_member", i18n.Args{"Circle": c.EscapedName()})
 	}
 	return c, nil
 }
 
 // mySessions renders one circle's next sessions, each with Going and Skip.
-func (b *Bot) mySessions(ctx context.Context, c circles.Circle, userID string, now time.Time, notice string) (*Response, error) {
+func (b *Bot) mySessions(ctx context.Context, lang i18n.Locale, c circles.Circle, userID string, now time.Time, notice string) (*Response, error) {
 	list, err := b.upcomingSessions(ctx, c, mySessionsShown)
 	if err != nil {
 		return nil, err
 	}
-	e := &discordgo.MessageEmbed{Title: truncate("Next sessions of "+c.EscapedName(), 256), Color: memberColor}
+	e := &discordgo.MessageEmbed{Title: truncate(lang.T("mycircles.sessions_title", i18n.Args{"Circle": c.EscapedName()}), 256), Color: memberColor}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}, Components: []discordgo.MessageComponent{}}
 	ids := make([]int64, len(list))
 	for i, s := range list {
@@ -328,26 +329,26 @@ func (b *Bot) mySessions(ctx context.Context, c circles.Circle, userID string, n
 	loc := c.Location()
 	for i, s := range list {
 		status := answers[s.ID]
-		day := fmt.Sprintf("#%d %s", i+1, s.Start.In(loc).Format("Mon 2 Jan"))
+		day := fmt.Sprintf("#%d %s", i+1, shortDate(lang, s.Start.In(loc)))
 		when := Timestamp(s.Start)
 		if s.State == circles.SessionOpen {
-			when = "🟢 In session now, until " + fmt.Sprintf("<t:%d:t>", s.End.Unix())
+			when = inSessionText(lang, circles.SessionBrief{End: s.End})
 		}
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: day, Value: when + "\nYour answer: " + rsvpWords(status)})
-		going, skip := rsvpButtons(actionRSVPSessions, c, s.ID, userID, status)
-		going.Label, skip.Label = "Going · "+day, "Skip · "+day
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: day, Value: when + "\n" + lang.T("mycircles.your_answer", i18n.Args{"Answer": rsvpWords(lang, status)})})
+		going, skip := rsvpButtons(lang, actionRSVPSessions, c, s.ID, userID, status)
+		going.Label, skip.Label = lang.T("mycircles.going_named_button", i18n.Args{"Name": day}), lang.T("mycircles.skip_day_button", i18n.Args{"Name": day})
 		resp.Components = append(resp.Components, Row(going, skip))
 	}
 	if len(list) == 0 {
-		e.Description = "No sessions are planned."
+		e.Description = lang.T("mycircles.no_sessions")
 	}
-	resp.Components = append(resp.Components, Row(Button("◀ Back to my circles", discordgo.SecondaryButton,
+	resp.Components = append(resp.Components, Row(Button(lang.T("mycircles.back_button"), discordgo.SecondaryButton,
 		CustomID{Action: actionMyCircles, GuildID: c.GuildID, CircleID: c.ID, UserID: userID, Arg: "back"})))
 	head := []string{}
 	if notice != "" {
 		head = append(head, notice)
 	}
-	head = append(head, "Say for each session whether you'll be there. Skipping is always fine, and you can change your answer until it starts. Only you can see this.")
+	head = append(head, lang.T("mycircles.sessions_intro"))
 	resp.Content = strings.Join(head, "\n\n")
 	return resp, nil
 }
@@ -362,7 +363,7 @@ func (b *Bot) myCirclesPageButton(ctx context.Context, r *Request) (*Response, e
 	default:
 		return nil, errBadCustomID
 	}
-	resp, err := b.myCircles(ctx, r.GuildID, r.UserID, r.CustomID.CircleID, "")
+	resp, err := b.myCircles(ctx, r.Lang, r.GuildID, r.UserID, r.CustomID.CircleID, "")
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +380,7 @@ func (b *Bot) mySessionsButton(ctx context.Context, r *Request) (*Response, erro
 	if err != nil {
 		return nil, err
 	}
-	resp, err := b.mySessions(ctx, c, r.UserID, r.Now, "")
+	resp, err := b.mySessions(ctx, r.Lang, c, r.UserID, r.Now, "")
 	if err != nil {
 		return nil, err
 	}
@@ -419,26 +420,26 @@ func (b *Bot) rsvpButton(ctx context.Context, r *Request) (*Response, error) {
 	if !status.Valid() {
 		return nil, errBadCustomID
 	}
-	sess, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "I can't find that session any more: it may have been cancelled or moved by a schedule change. /mycircles shows your next sessions.")
+	sess, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "mycircles.session_gone")
 	if err != nil {
 		return nil, err
 	}
 	switch {
 	case sess.State == circles.SessionSkipped:
-		return nil, circles.Errorf(circles.EConflict, "The facilitators skipped that session of %s, so there's nothing to answer. /mycircles shows your next sessions.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "rsvp.skipped_session", i18n.Args{"Circle": c.EscapedName()})
 	case (sess.State != circles.SessionPlanned && sess.State != circles.SessionOpen) || !r.Now.Before(sess.End):
-		return nil, circles.Errorf(circles.EConflict, "That session of %s is over, so it no longer takes answers. /mycircles shows your next sessions.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "rsvp.over", i18n.Args{"Circle": c.EscapedName()})
 	}
 	if _, err := b.store.SetRSVP(ctx, guildID, sess.ID, r.UserID, status, r.Now); err != nil {
 		return nil, err
 	}
 	b.log.Info("rsvp", "guild", guildID, "circle", c.ID, "session", sess.ID, "status", status)
-	notice := fmt.Sprintf("✅ Thanks — you're **going** to %s on %s.", c.EscapedName(), ShortTimestamp(sess.Start))
+	notice := r.T("rsvp.noted_going", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(sess.Start)})
 	if status == circles.RSVPSkip {
-		notice = fmt.Sprintf("👍 Noted — you'll **skip** %s on %s. Take care; see you next time.", c.EscapedName(), ShortTimestamp(sess.Start))
+		notice = r.T("rsvp.noted_skip", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(sess.Start)})
 	}
 	if r.GuildID != "" && r.CustomID.Action == actionRSVPSessions {
-		resp, err := b.mySessions(ctx, c, r.UserID, r.Now, notice)
+		resp, err := b.mySessions(ctx, r.Lang, c, r.UserID, r.Now, notice)
 		if err != nil {
 			return nil, err
 		}
@@ -469,9 +470,9 @@ func (b *Bot) remindButton(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("reminders set", "guild", guildID, "circle", c.ID, "on", on)
-	notice := fmt.Sprintf("🔔 Reminders for %s are **on**: I'll DM you before each session.", c.EscapedName())
+	notice := r.T("mycircles.reminders_now_on", i18n.Args{"Circle": c.EscapedName()})
 	if !on {
-		notice = fmt.Sprintf("🔕 Reminders for %s are **off**. Your sessions are always in /mycircles.", c.EscapedName())
+		notice = r.T("mycircles.reminders_now_off", i18n.Args{"Circle": c.EscapedName()})
 	}
 	return b.answerMemberClick(ctx, r, guildID, c.ID, notice)
 }
@@ -481,12 +482,21 @@ func (b *Bot) remindButton(ctx context.Context, r *Request) (*Response, error) {
 // what happened (in a DM).
 func (b *Bot) answerMemberClick(ctx context.Context, r *Request, guildID string, circleID int64, notice string) (*Response, error) {
 	if r.GuildID == "" {
-		return Reply("%s", notice), nil
+		return &Response{Content: notice}, nil
 	}
-	resp, err := b.myCircles(ctx, guildID, r.UserID, circleID, notice)
+	resp, err := b.myCircles(ctx, r.Lang, guildID, r.UserID, circleID, notice)
 	if err != nil {
 		return nil, err
 	}
 	resp.Update = true
 	return resp, nil
+}
+
+// shortDate is a session's day, e.g. "Tue 1 Dec", in the reader's language.
+func shortDate(lang i18n.Locale, t time.Time) string {
+	return lang.T("date.short", i18n.Args{
+		"Weekday": lang.T("date.wd." + strings.ToLower(t.Weekday().String()[:3])),
+		"Day":     t.Day(),
+		"Month":   lang.T("date.mon." + strings.ToLower(t.Month().String()[:3])),
+	})
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -30,17 +30,11 @@ import (
 // for the bot's own opening messages (without the Message Content intent,
 // Discord shows the bot no one else's words).
 
-// Recognisable beginnings of the bot's own session messages, so that an
-// interrupted open can tell which of them it already posted.
-const (
-	guidelinesTitle = "📜 Guidelines v"
-	welcomePrefix   = "👋 Welcome"
-	promptPrefix    = "💬 **Prompt "
-	// promptEmbedTitle: the first prompt, an embed of the opening message.
-	promptEmbedTitle = "💬 Prompt "
-	gatePrefix       = "🕊️ **A facilitator may not be here today.**"
-	joinedPrefix     = "🕊️ **A facilitator has joined"
-)
+// An interrupted open tells which of its messages it already posted by
+// their beginnings, in any language (textPrefixes): the guidelines embed's
+// title (channel.guidelines_title), the welcome (channel.welcome), a
+// prompt (channel.prompt; the first is an embed, channel.prompt_title) and
+// the gate notice (channel.gate_title).
 
 // maxMentions is Discord's limit on users in allowed_mentions.
 const maxMentions = 100
@@ -301,14 +295,16 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 	// sending: a crash in between may send them once more).
 	if !s.ReconsentAsked && len(stale) > 0 {
 		for _, u := range stale {
-			_ = b.sendReconsent(c, u, fmt.Sprintf("🌱 A session of **%s** has just started. Its guidelines have changed since you agreed to them, so you can't see the session channel yet. Please read version %d below — when you agree, you're let in straight away.", c.EscapedName(), c.Guidelines.Version))
+			_ = b.sendReconsent(c, u, func(l i18n.Locale) string {
+				return l.T("dm.reconsent_opened", i18n.Args{"Circle": c.EscapedName(), "Version": c.Guidelines.Version})
+			})
 		}
 		record(func(cur *circles.Session) { cur.ReconsentAsked = true })
 	}
 
 	// The welcome, mentioning exactly the attendees.
 	if !s.WelcomePosted {
-		content, mention := welcomeMessage(c, s, grant, rsvps, b.botUserID)
+		content, mention := welcomeMessage(b.circleLang(ctx, c.ID), c, s, grant, rsvps, b.botUserID)
 		if _, err := b.post(ctx, s.ChannelID, "the welcome", nonceKey(s.ID, "welcome", 0), &discordgo.MessageSend{Content: content}, mention...); err != nil {
 			errs = append(errs, err)
 		} else {
@@ -322,7 +318,7 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 	// lose it.
 	if gateApplies(c, s, rsvps) && !s.FacilitatorAlerted && s.WelcomePosted {
 		if s.GateMessageID == "" {
-			m, err := b.post(ctx, s.ChannelID, "the facilitator notice", nonceKey(s.ID, "gate", 0), &discordgo.MessageSend{Content: gateNotice()})
+			m, err := b.post(ctx, s.ChannelID, "the facilitator notice", nonceKey(s.ID, "gate", 0), &discordgo.MessageSend{Content: gateNotice(b.circleLang(ctx, c.ID))})
 			if err != nil {
 				errs = append(errs, err)
 			} else {
@@ -366,7 +362,7 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 		ch, err := b.dg.GuildChannelCreateComplex(c.GuildID, discordgo.GuildChannelCreateData{
 			Name:                 circles.ChannelName(c.Name, s.Start, c.Location()),
 			Type:                 discordgo.ChannelTypeGuildText,
-			Topic:                sessionTopic(c, s),
+			Topic:                sessionTopic(b.circleLang(ctx, c.ID), c, s),
 			ParentID:             parent,
 			PermissionOverwrites: ows,
 		}, discordgo.WithContext(ctx))
@@ -473,8 +469,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 
 // sessionTopic is the channel topic; the marker lets an interrupted open
 // find its channel again.
-func sessionTopic(c circles.Circle, s circles.Session) string {
-	return fmt.Sprintf("Private session of %s · peer support, not therapy · %s", c.EscapedName(), s.Marker())
+func sessionTopic(lang i18n.Locale, c circles.Circle, s circles.Session) string {
+	return lang.T("channel.topic", i18n.Args{"Circle": c.EscapedName(), "Marker": s.Marker()})
 }
 
 // findSessionChannel returns the session's channel if it exists. The
@@ -537,19 +533,25 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 		}
 		// The opening message carries the welcome, the guidelines and the
 		// first prompt; an open from before it posted them apart.
-		if len(m.Embeds) > 0 && strings.HasPrefix(m.Embeds[0].Title, guidelinesTitle) {
-			guidelines = m.ID
-			fmt.Sscanf(strings.TrimPrefix(m.Embeds[0].Title, guidelinesTitle), "%d", &version)
+		if len(m.Embeds) > 0 {
+			if rest, ok := cutTextPrefix(m.Embeds[0].Title, "channel.guidelines_title"); ok {
+				guidelines = m.ID
+				fmt.Sscanf(rest, "%d", &version)
+			}
 		}
 		for _, e := range m.Embeds {
-			prompt = prompt || strings.HasPrefix(e.Title, promptEmbedTitle)
+			_, ok := cutTextPrefix(e.Title, "channel.prompt_title")
+			prompt = prompt || ok
 		}
+		_, isWelcome := cutTextPrefix(m.Content, "channel.welcome")
+		_, isPrompt := cutTextPrefix(m.Content, "channel.prompt")
+		_, isGate := cutTextPrefix(m.Content, "channel.gate_title")
 		switch {
-		case strings.HasPrefix(m.Content, welcomePrefix):
+		case isWelcome:
 			welcome = true
-		case strings.HasPrefix(m.Content, promptPrefix):
+		case isPrompt:
 			prompt = true
-		case strings.HasPrefix(m.Content, gatePrefix):
+		case isGate:
 			gate = m.ID
 		}
 	}

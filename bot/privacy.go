@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // /privacy export and /privacy delete: what circlebot holds about you, as a
@@ -19,9 +20,30 @@ import (
 // into a circle one was removed from; both commands say so.
 
 // removalsKept says what erasure keeps of n removals, and why.
-func removalsKept(n int) string {
-	return fmt.Sprintf("a minimal record of %s (your user ID, the circle and when), so it still holds until a facilitator lifts it",
-		onOff(n == 1, "the removal", "each removal"))
+func removalsKept(lang i18n.Locale, n int) string {
+	if n == 1 {
+		return lang.T("privacy.kept_one")
+	}
+	return lang.T("privacy.kept_each")
+}
+
+// count is one counted thing of a privacy reply: a plural message of the
+// catalog ("3 memberships") and how many.
+type count struct {
+	key string
+	n   int
+}
+
+// counted lists the counts in lang as "a, b, c" or, with and, "a, b and c".
+func counted(lang i18n.Locale, and bool, items ...count) string {
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = lang.T(it.key, i18n.Args{"Count": it.n})
+	}
+	if len(parts) < 2 || !and {
+		return strings.Join(parts, ", ")
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " " + lang.T("common.and") + " " + parts[len(parts)-1]
 }
 
 // privacyRoutes registers the handlers of this feature.
@@ -36,21 +58,21 @@ func privacyScope(r *Request) (scope, guildID string, err error) {
 	switch s := r.String("scope"); s {
 	case "", "guild":
 		if r.GuildID == "" {
-			return "", "", circles.Errorf(circles.EInvalid, "In a DM, please choose scope: All servers.")
+			return "", "", lerr(circles.EInvalid, "privacy.dm_scope")
 		}
 		return "guild", r.GuildID, nil
 	case "all":
 		return "all", "", nil
 	default:
-		return "", "", circles.Errorf(circles.EInvalid, "Scope must be \"This server\" or \"All servers\".")
+		return "", "", lerr(circles.EInvalid, "privacy.bad_scope")
 	}
 }
 
-func scopeWords(scope string) string {
+func scopeWords(lang i18n.Locale, scope string) string {
 	if scope == "all" {
-		return "in every server we share"
+		return lang.T("privacy.scope_all")
 	}
-	return "in this server"
+	return lang.T("privacy.scope_guild")
 }
 
 func (b *Bot) privacyExport(ctx context.Context, r *Request) (*Response, error) {
@@ -67,10 +89,12 @@ func (b *Bot) privacyExport(ctx context.Context, r *Request) (*Response, error) 
 		return nil, circles.Internal(fmt.Errorf("encoding export: %w", err))
 	}
 	b.log.Info("privacy export", "guild", r.GuildID, "scope", scope)
-	text := fmt.Sprintf("📄 Here is everything circlebot holds about you %s: %d membership%s, %d consent record%s, %d RSVP%s, facilitator of %d circle%s.\n"+
-		"circlebot never stores: %s.\nTo erase it all, use /privacy delete.",
-		scopeWords(scope), len(x.Memberships), plural(len(x.Memberships)), len(x.Consents), plural(len(x.Consents)),
-		len(x.RSVPs), plural(len(x.RSVPs)), len(x.FacilitatorOf), plural(len(x.FacilitatorOf)), strings.Join(circles.NotStored, "; "))
+	text := r.T("privacy.export", i18n.Args{
+		"Scope": scopeWords(r.Lang, scope),
+		"Items": counted(r.Lang, false, count{"privacy.memberships", len(x.Memberships)}, count{"privacy.consents", len(x.Consents)},
+			count{"privacy.rsvps", len(x.RSVPs)}, count{"privacy.facilitator_of", len(x.FacilitatorOf)}),
+		"NotStored": r.T("privacy.not_stored"), // circles.NotStored, in the reader's language
+	})
 	removed := 0
 	for _, m := range x.Memberships {
 		if m.Status == circles.StatusRemoved {
@@ -78,8 +102,7 @@ func (b *Bot) privacyExport(ctx context.Context, r *Request) (*Response, error) 
 		}
 	}
 	if removed > 0 {
-		text += fmt.Sprintf("\n%d of the memberships %s removal%s by a facilitator (status \"removed\"): /privacy delete keeps %s.",
-			removed, onOff(removed == 1, "is a", "are"), plural(removed), removalsKept(removed))
+		text += "\n" + r.T("privacy.export_removed", i18n.Args{"Count": removed, "Kept": removalsKept(r.Lang, removed)})
 	}
 	return &Response{
 		Content: text,
@@ -96,13 +119,10 @@ func (b *Bot) privacyDelete(ctx context.Context, r *Request) (*Response, error) 
 	}
 	confirm := CustomID{Action: "privacy-delete", GuildID: r.GuildID, UserID: r.UserID, Arg: scope}
 	return &Response{
-		Content: fmt.Sprintf("⚠️ **Erase everything circlebot holds about you %s?**\n"+
-			"This ends your memberships and waitlist places, deletes your consent records and RSVPs, removes you as a facilitator, "+
-			"and takes away your access to session channels. It can't be undone. (You can get a copy first with /privacy export.)\n"+
-			"One thing stays: if a facilitator removed you from a circle, I keep %s.", scopeWords(scope), removalsKept(1)),
+		Content: r.T("privacy.confirm", i18n.Args{"Scope": scopeWords(r.Lang, scope), "Kept": removalsKept(r.Lang, 1)}),
 		Components: []discordgo.MessageComponent{Row(
-			Button("Erase my data", discordgo.DangerButton, confirm),
-			Button("Cancel", discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID}),
+			Button(r.T("privacy.erase_button"), discordgo.DangerButton, confirm),
+			Button(r.T("member.cancel_button"), discordgo.SecondaryButton, CustomID{Action: "cancel", UserID: r.UserID}),
 		)},
 	}, nil
 }
@@ -146,15 +166,14 @@ func (b *Bot) privacyDeleteButton(ctx context.Context, r *Request) (*Response, e
 	}
 	b.log.Info("privacy erasure", "guild", r.GuildID, "scope", r.CustomID.Arg, "memberships", e.Memberships, "removals_kept", e.RemovalsKept,
 		"consent_events", e.ConsentEvents, "rsvps", e.RSVPs, "facilitations", e.Facilitations)
-	text := fmt.Sprintf("🗑️ Done. I erased %d membership%s, %d consent record%s, %d RSVP%s and %d facilitator place%s %s, "+
-		"and removed your access to session channels.",
-		e.Memberships, plural(e.Memberships), e.ConsentEvents, plural(e.ConsentEvents), e.RSVPs, plural(e.RSVPs),
-		e.Facilitations, plural(e.Facilitations), scopeWords(r.CustomID.Arg))
+	scope := scopeWords(r.Lang, r.CustomID.Arg)
+	text := r.T("privacy.erased", i18n.Args{"Scope": scope,
+		"Items": counted(r.Lang, true, count{"privacy.memberships", e.Memberships}, count{"privacy.consents", e.ConsentEvents},
+			count{"privacy.rsvps", e.RSVPs}, count{"privacy.facilitations", e.Facilitations})})
 	if e.RemovalsKept > 0 {
-		text += fmt.Sprintf(" A facilitator had removed you from %d circle%s: I kept %s. Nothing else about you is left %s.",
-			e.RemovalsKept, plural(e.RemovalsKept), removalsKept(e.RemovalsKept), scopeWords(r.CustomID.Arg))
+		text += " " + r.T("privacy.erased_removals", i18n.Args{"Count": e.RemovalsKept, "Kept": removalsKept(r.Lang, e.RemovalsKept), "Scope": scope})
 	} else {
-		text += fmt.Sprintf(" Nothing about you is left %s.", scopeWords(r.CustomID.Arg))
+		text += " " + r.T("privacy.nothing_left", i18n.Args{"Scope": scope})
 	}
 	return updateTo(text), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -21,21 +22,21 @@ import (
 
 // repeatOption is the "repeat" option of /circle create and /circle schedule.
 func repeatOption() *discordgo.ApplicationCommandOption {
-	choices := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(repeatChoiceNames))
-	for _, c := range repeatChoiceNames {
-		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: c.name, Value: c.value})
+	choices := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(repeatValues))
+	for _, v := range repeatValues {
+		choices = append(choices, &discordgo.ApplicationCommandOptionChoice{Name: i18n.T(i18n.English, "choice.repeat."+v), Value: v})
 	}
-	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "repeat", Description: repeatOptionDescription, Choices: choices}
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "repeat", Description: i18n.T(i18n.English, "opt.repeat"), Choices: choices}
 }
 
 // eventsOption is the "events" option of /circle create and /circle edit.
 func eventsOption() *discordgo.ApplicationCommandOption {
-	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "events", Description: eventsOptionDescription}
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "events", Description: i18n.T(i18n.English, "opt.events")}
 }
 
 // skipSessionOption is /circle skip's "session" option.
 func skipSessionOption() *discordgo.ApplicationCommandOption {
-	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "session", Description: skipSessionDescription, Autocomplete: true, MaxLength: 20}
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "session", Description: i18n.T(i18n.English, "cmd.circle.skip.session"), Autocomplete: true, MaxLength: 20}
 }
 
 // applyRepeat sets the rule's shape from a repeat choice.
@@ -50,7 +51,7 @@ func applyRepeat(rule *circles.Rule, v string) error {
 	case "mlast":
 		rule.NthWeekday = circles.LastWeekday
 	default:
-		return circles.Errorf(circles.EInvalid, "%s", msgRepeatUnknown(v))
+		return lerr(circles.EInvalid, "schedule.repeat_unknown", i18n.Args{"Value": circles.EscapeMarkdown(v)})
 	}
 	return nil
 }
@@ -111,17 +112,17 @@ func (b *Bot) proposeSchedule(c circles.Circle, rule circles.Rule, r *Request) (
 		return nil, err
 	}
 	e := &discordgo.MessageEmbed{
-		Title: truncate(msgConfirmSchedule(c.EscapedName()), 256),
+		Title: truncate(r.T("schedule.confirm_title", i18n.Args{"Circle": c.EscapedName()}), 256),
 		Color: embedColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: fieldScheduleNow, Value: describeRule(c.Schedule)},
-			{Name: fieldScheduleNew, Value: describeRule(rule)},
-			{Name: fieldScheduleNext, Value: formatOccurrences(occ)},
+			{Name: r.T("schedule.now_field"), Value: describeRule(r.Lang, c.Schedule)},
+			{Name: r.T("schedule.new_field"), Value: describeRule(r.Lang, rule)},
+			{Name: r.T("schedule.next_field"), Value: formatOccurrences(r.Lang, occ)},
 		},
-		Footer: &discordgo.MessageEmbedFooter{Text: msgConfirmFooter},
+		Footer: &discordgo.MessageEmbedFooter{Text: r.T("schedule.confirm_footer")},
 	}
 	if w := schedule.CronWarnings(rule); len(w) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: fieldScheduleWarnings, Value: truncate(strings.Join(w, "\n"), 1024)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(w, "\n"), 1024)})
 	}
 	id := b.proposals.add(proposal{guildID: r.GuildID, userID: r.UserID, circleID: c.ID, from: c.Schedule, to: rule, expires: r.Now.Add(proposalTTL)}, r.Now)
 	save := CustomID{Action: "schedule", GuildID: r.GuildID, CircleID: c.ID, SessionID: id, UserID: r.UserID, Arg: "save"}
@@ -130,8 +131,8 @@ func (b *Bot) proposeSchedule(c circles.Circle, rule circles.Rule, r *Request) (
 	return &Response{
 		Embeds: []*discordgo.MessageEmbed{e},
 		Components: []discordgo.MessageComponent{Row(
-			Button(buttonSaveSchedule, discordgo.PrimaryButton, save),
-			Button(buttonCancel, discordgo.SecondaryButton, cancel),
+			Button(r.T("schedule.save_button"), discordgo.PrimaryButton, save),
+			Button(r.T("member.cancel_button"), discordgo.SecondaryButton, cancel),
 		)},
 	}, nil
 }
@@ -144,7 +145,7 @@ func (b *Bot) scheduleButton(ctx context.Context, r *Request) (*Response, error)
 	switch r.CustomID.Arg {
 	case "cancel":
 		b.proposals.take(r.CustomID.SessionID, r.Now)
-		return &Response{Content: msgScheduleUnchanged, Update: true, Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}}, nil
+		return &Response{Content: r.T("schedule.unchanged"), Update: true, Embeds: []*discordgo.MessageEmbed{}, Components: []discordgo.MessageComponent{}}, nil
 	case "save":
 	default:
 		return nil, errBadCustomID
@@ -155,10 +156,10 @@ func (b *Bot) scheduleButton(ctx context.Context, r *Request) (*Response, error)
 	}
 	p, ok := b.proposals.take(r.CustomID.SessionID, r.Now)
 	if !ok || p.guildID != r.GuildID || p.userID != r.UserID || p.circleID != c.ID {
-		return nil, circles.Errorf(circles.EConflict, "%s", msgScheduleProposalStale)
+		return nil, lerr(circles.EConflict, "schedule.proposal_stale")
 	}
 	if c.Schedule != p.from {
-		return nil, circles.Errorf(circles.EConflict, msgScheduleChangedSince, c.EscapedName())
+		return nil, lerr(circles.EConflict, "schedule.changed_since", i18n.Args{"Circle": c.EscapedName()})
 	}
 	// The rule was checked when proposed; time has passed, so check again.
 	if err := schedule.ValidateRule(p.to, r.Now); err != nil {
@@ -166,7 +167,7 @@ func (b *Bot) scheduleButton(ctx context.Context, r *Request) (*Response, error)
 	}
 	updated, promoted, err := b.store.UpdateCircle(ctx, r.GuildID, c.ID, func(cur *circles.Circle) error {
 		if cur.Schedule != p.from {
-			return circles.Errorf(circles.EConflict, msgScheduleChangedSince, cur.EscapedName())
+			return lerr(circles.EConflict, "schedule.changed_since", i18n.Args{"Circle": cur.EscapedName()})
 		}
 		cur.Schedule = p.to
 		return nil
@@ -198,7 +199,7 @@ func (b *Bot) skipChoices(ctx context.Context, r *Request) (*Response, error) {
 	out := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(occ))
 	for i, o := range occ {
 		out = append(out, &discordgo.ApplicationCommandOptionChoice{
-			Name:  truncate(skipChoiceName(o.Start.In(loc).Format("Mon 2 Jan 2006, 15:04"), c.Schedule.TimeZone, i), 100),
+			Name:  truncate(skipChoiceName(r.Lang, o.Start.In(loc).Format("Mon 2 Jan 2006, 15:04"), c.Schedule.TimeZone, i), 100),
 			Value: strconv.FormatInt(o.Start.Unix(), 10),
 		})
 	}
@@ -225,5 +226,5 @@ func (b *Bot) skipTarget(ctx context.Context, r *Request, c circles.Circle) (tim
 			}
 		}
 	}
-	return time.Time{}, circles.Errorf(circles.EInvalid, msgSkipNotUpcoming, c.EscapedName())
+	return time.Time{}, lerr(circles.EInvalid, "schedule.skip_not_upcoming", i18n.Args{"Circle": c.EscapedName()})
 }

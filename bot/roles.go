@@ -2,6 +2,8 @@ package bot
 
 import (
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // The facilitator role chosen in /setup can be deleted in Discord at any
@@ -25,8 +27,10 @@ func (b *Bot) onGuildRoleDelete(_ *discordgo.Session, e *discordgo.GuildRoleDele
 	if g.OwnerID == "" {
 		return
 	}
-	_ = b.dm(g.OwnerID, &discordgo.MessageSend{Content: "⚠️ The role you chose as circlebot's **facilitator role** was deleted in Discord. Until a server admin chooses another with `/setup facilitator_role:`, only server admins can run /circle, and facilitators who try are told why. Circles, their members and their sessions are not affected."})
+	_ = b.dmIn(e.GuildID, g.OwnerID, func(l i18n.Locale) *discordgo.MessageSend {
+		return &discordgo.MessageSend{Content: l.T("roles.deleted_dm")}
+	})
 }
 
-// roleDeletedText explains a configured server without a facilitator role.
-const roleDeletedText = "circlebot's facilitator role was deleted in Discord, so only server admins can run /circle for now. Please ask a server admin to choose the facilitator role again with `/setup facilitator_role:`."
+// The refusal of a configured server without a facilitator role is the
+// catalog's roles.deleted (auth.go).

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // The words of the facilitator room features — rounds, who is coming,
@@ -23,7 +24,7 @@ func roundButtonLabels() map[string]string {
 }
 
 // startRoundLabel is the welcome's button.
-func startRoundLabel() string { return "🔄 Start a round (facilitators)" }
+func startRoundLabel(lang i18n.Locale) string { return lang.T("room.start_round_button") }
 
 func roundFormTitle() string       { return "Start a round" }
 func roundFormLabel() string       { return "Minutes per person (1–10; empty: no timer)" }
@@ -207,15 +208,15 @@ func pluralWord(n int, one, many string) string {
 
 // ---- circle cards ----
 
-func cardJoinLabel() string { return "Read the guidelines & join" }
+func cardJoinLabel(lang i18n.Locale) string { return lang.T("card.join_button") }
 
-func cardArchivedLabel() string { return "Archived — no longer taking members" }
+func cardArchivedLabel(lang i18n.Locale) string { return lang.T("card.archived_button") }
 
-func cardIntro(c circles.Circle) string {
+func cardIntro(lang i18n.Locale, c circles.Circle) string {
 	if c.Archived {
-		return fmt.Sprintf("🗂️ **%s** has been archived and no longer meets.", c.EscapedName())
+		return lang.T("card.archived", i18n.Args{"Circle": c.EscapedName()})
 	}
-	return fmt.Sprintf("🌱 **%s** — a support circle you can join. The button shows its guidelines privately; nothing is shared until you agree. %s", c.EscapedName(), peerSupportNote)
+	return lang.T("card.intro", i18n.Args{"Circle": c.EscapedName()}) + " " + peerSupportNote(lang)
 }
 
 func cardTooMany(n int) string {
@@ -259,6 +260,6 @@ func cardArchivedRefusal(c circles.Circle) string {
 // ---- who can read a session channel ----
 
 // whoCanReadNote is said on the consent screen and in the welcome.
-func whoCanReadNote() string {
-	return "Who can read a session channel: the people in the circle and its facilitators — and, because Discord lets them see every channel, the server's owner and administrators."
+func whoCanReadNote(lang i18n.Locale) string {
+	return lang.T("room.who_can_read")
 }

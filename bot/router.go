@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/metrics"
 )
 
@@ -22,6 +23,7 @@ type Request struct {
 	UserID      string
 	Member      *discordgo.Member // nil in DMs
 	Now         time.Time
+	Lang        i18n.Locale // the language to answer in (locale.go)
 
 	Path     string // command path: "circle create"
 	Options  map[string]*discordgo.ApplicationCommandInteractionDataOption
@@ -115,12 +117,8 @@ func (rt *Router) Modal(action string, h HandlerFunc) { rt.modals[action] = h }
 // that whoever waits for Handle waits for the handler's work too. It is
 // safe to call from discordgo's event goroutines.
 func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interaction) {
-	req := &Request{Interaction: i, GuildID: i.GuildID, Now: rt.now(), Member: i.Member, received: time.Now()}
-	if i.Member != nil && i.Member.User != nil {
-		req.UserID = i.Member.User.ID
-	} else if i.User != nil {
-		req.UserID = i.User.ID
-	}
+	req := &Request{Interaction: i, GuildID: i.GuildID, Now: rt.now(), Member: i.Member, Lang: requestLang(i), received: time.Now()}
+	req.UserID = interactionUser(i)
 	log := rt.log.With("interaction", i.ID, "guild", i.GuildID, "user", req.UserID)
 
 	var h HandlerFunc
@@ -157,7 +155,7 @@ func (rt *Router) Handle(ctx context.Context, s Responder, i *discordgo.Interact
 		if i.Type == discordgo.InteractionApplicationCommand {
 			// Registered with Discord but not here: an older or newer
 			// release is running than the one that registered commands.
-			err = circles.Errorf(circles.EInvalid, "I don't know /%s (yet). Commands may have just been updated; please try again in a minute.", req.Path)
+			err = lerr(circles.EInvalid, "error.unknown_command", i18n.Args{"Command": req.Path})
 		}
 	}
 	if err != nil {
@@ -302,7 +300,7 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 	resp, err := res.resp, res.err
 	outcome := metrics.OutcomeOK
 	if err != nil {
-		resp = errorResponse(err)
+		resp = errorResponse(err, req.Lang)
 		if circles.ErrorCode(err) == circles.EInternal {
 			log.Error("handler failed", "err", err)
 			outcome = metrics.OutcomeError
@@ -312,12 +310,12 @@ func (rt *Router) answer(ctx context.Context, s Responder, i *discordgo.Interact
 		}
 	}
 	if resp == nil {
-		resp = Reply("Done.")
+		resp = &Response{Content: req.T("common.done")}
 	}
 	log.Debug("answered", "deferred", deferred, "took", time.Since(start).Round(time.Millisecond))
 	var delivered bool
 	if deferred {
-		delivered = rt.sendDeferred(base, s, i, resp, log)
+		delivered = rt.sendDeferred(base, s, i, req, resp, log)
 	} else {
 		delivered = rt.send(base, s, i, req, resp, log)
 	}
@@ -348,12 +346,12 @@ func (rt *Router) send(ctx context.Context, s Responder, i *discordgo.Interactio
 // can't be delivered leaves the user with "thinking…" (or, for a click,
 // no answer at all) and is logged as an error saying so; it returns
 // whether the answer was delivered.
-func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.Interaction, resp *Response, log *slog.Logger) bool {
+func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.Interaction, req *Request, resp *Response, log *slog.Logger) bool {
 	opt := discordgo.WithContext(followupContext(ctx))
 	if resp.Modal != nil {
 		// A modal can't follow a deferral; handlers that open modals must be quick.
 		log.Error("modal after deferral; the user saw no form")
-		resp = errorResponse(circles.Internal(fmt.Errorf("modal after deferral")))
+		resp = errorResponse(circles.Internal(fmt.Errorf("modal after deferral")), req.Lang)
 	}
 	if i.Type == discordgo.InteractionMessageComponent && !resp.Update {
 		// A component was deferred as an update: @original is the message
@@ -390,7 +388,7 @@ func (rt *Router) sendDeferred(ctx context.Context, s Responder, i *discordgo.In
 	return true
 }
 
-func errorResponse(err error) *Response {
+func errorResponse(err error, lang i18n.Locale) *Response {
 	prefix := "⚠️ "
 	switch circles.ErrorCode(err) {
 	case circles.EForbidden:
@@ -398,7 +396,18 @@ func errorResponse(err error) *Response {
 	case circles.ENotFound:
 		prefix = "🔎 "
 	}
-	return &Response{Content: prefix + circles.ErrorMessage(err)}
+	return &Response{Content: prefix + errorText(err, lang)}
+}
+
+// interactionUser is who sent i: the member in a server, the user in a DM.
+func interactionUser(i *discordgo.Interaction) string {
+	if i.Member != nil && i.Member.User != nil {
+		return i.Member.User.ID
+	}
+	if i.User != nil {
+		return i.User.ID
+	}
+	return ""
 }
 
 // commandPath flattens subcommands: "circle create" with its options.

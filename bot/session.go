@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // sessionRoutes registers the session lifecycle's handlers: the re-consent
@@ -31,21 +32,20 @@ func (b *Bot) presentButton(ctx context.Context, r *Request) (*Response, error) 
 	if r.CustomID.Arg != "" {
 		return nil, errBadCustomID
 	}
-	s, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "I can't find that session any more: it may have been cancelled or moved by a schedule change.")
+	s, c, err := b.sessionForButton(ctx, guildID, r.CustomID, "session.gone")
 	if err != nil {
 		return nil, err
 	}
 	if !c.IsFacilitator(r.UserID) {
-		return nil, circles.Errorf(circles.EForbidden, "Only the facilitators of %s can mark themselves as here.", c.EscapedName())
+		return nil, lerr(circles.EForbidden, "present.not_facilitator", i18n.Args{"Circle": c.EscapedName()})
 	}
 	if s.ChannelID == "" || !s.ClosedAt.IsZero() || (s.State != circles.SessionOpen && s.State != circles.SessionPlanned) {
-		return nil, circles.Errorf(circles.EConflict, "That session of %s has ended. Thank you for looking in all the same.", c.EscapedName())
+		return nil, lerr(circles.EConflict, "present.ended", i18n.Args{"Circle": c.EscapedName()})
 	}
 	if err := b.markPresent(ctx, c, s, r.UserID); err != nil {
 		return nil, err
 	}
-	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: fmt.Sprintf(
-		"✅ Thank you — you're marked as here, and members in <#%s> see that a facilitator has joined.", s.ChannelID)}, nil
+	return &Response{Update: true, Components: []discordgo.MessageComponent{}, Content: r.T("present.marked", i18n.Args{"Channel": "<#" + s.ChannelID + ">"})}, nil
 }
 
 // markPresent records that a facilitator is in a session: an RSVP going
@@ -74,7 +74,7 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 		log.Info("facilitator present")
 		return nil
 	}
-	text := joinedNotice(userID)
+	text := joinedNotice(b.circleLang(ctx, c.ID), userID)
 	switch {
 	case s.GateMessageID != "":
 		if _, err := b.dg.ChannelMessageEditComplex(&discordgo.MessageEdit{
@@ -111,7 +111,7 @@ func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error
 			// The guidelines changed again since the DM: show the current
 			// version with a fresh button instead of a dead end.
 			if c, cerr := b.store.Circle(ctx, guildID, id.CircleID); cerr == nil && c.Guidelines.Version != id.Version {
-				msg := reconsentMessage(c, r.UserID, fmt.Sprintf("✏️ The guidelines of **%s** changed again since this message was sent. Here is the current version, %d — please read it and agree if you'd like to take part.", c.EscapedName(), c.Guidelines.Version))
+				msg := reconsentMessage(r.Lang, c, r.UserID, r.T("reconsent.changed_again", i18n.Args{"Circle": c.EscapedName(), "Version": c.Guidelines.Version}))
 				return &Response{Update: true, Content: msg.Content, Embeds: msg.Embeds, Components: msg.Components}, nil
 			}
 		}
@@ -122,19 +122,19 @@ func (b *Bot) reconsentButton(ctx context.Context, r *Request) (*Response, error
 		return nil, err
 	}
 	b.log.Info("consent renewed", "guild", guildID, "circle", c.ID, "version", m.ConsentVersion)
-	text := fmt.Sprintf("✅ Thank you — you agreed to version %d of the guidelines of **%s**.", id.Version, c.EscapedName())
+	text := r.T("reconsent.thanks", i18n.Args{"Version": id.Version, "Circle": c.EscapedName()})
 	if err := b.refreshAccess(ctx, guildID, c.ID); err != nil {
 		// Consent is recorded; pressing the button again only retries
 		// the channel update, so leave it in place.
 		b.log.Error("letting a member in after re-consent", "guild", guildID, "circle", c.ID, "err", err)
-		return Reply("%s I couldn't open the session channel for you just now — please press the button again in a minute.", text), nil
+		return &Response{Content: text + " " + r.T("reconsent.retry")}, nil
 	}
 	if open, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionOpen}}); err == nil && len(open) > 0 && open[0].ChannelID != "" && m.Status == circles.StatusActive {
-		text += fmt.Sprintf(" A session is on right now: <#%s> — come on in.", open[0].ChannelID)
+		text += " " + r.T("reconsent.session_on", i18n.Args{"Channel": "<#" + open[0].ChannelID + ">"})
 	} else if m.Status == circles.StatusWaitlisted {
-		text += " You're still on the waitlist; I'll DM you when a seat opens."
+		text += " " + r.T("reconsent.still_waitlisted")
 	} else {
-		text += " You'll be let into its next session."
+		text += " " + r.T("reconsent.next_session")
 	}
 	return &Response{Update: true, Content: text, Components: []discordgo.MessageComponent{}}, nil
 }
@@ -147,7 +147,7 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 	if err := requireGuild(r); err != nil {
 		return nil, err
 	}
-	notHere := circles.Errorf(circles.EInvalid, "“%s” works on messages in a circle's session channel. For anything else, please contact a server moderator.", FlagCommand)
+	notHere := lerr(circles.EInvalid, "flag.not_here", i18n.Args{"Flag": r.T("menu.flag")})
 	channelID := r.Interaction.ChannelID
 	data := r.Interaction.ApplicationCommandData()
 	if channelID == "" || data.TargetID == "" {
@@ -161,29 +161,31 @@ func (b *Bot) flagMessage(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if r.Member.Permissions&discordgo.PermissionViewChannel == 0 {
-		return nil, circles.Errorf(circles.EForbidden, "You can only flag messages in a session you can see.")
+		return nil, lerr(circles.EForbidden, "flag.cant_see")
 	}
 	c, err := b.store.Circle(ctx, r.GuildID, s.CircleID)
 	if err != nil {
 		return nil, err
 	}
 	link := fmt.Sprintf("https://discord.com/channels/%s/%s/%s", r.GuildID, channelID, data.TargetID)
-	msg := fmt.Sprintf("🚩 A message in a session of **%s** was flagged for a facilitator's attention: %s\nPlease have a look when you can. (circlebot doesn't store the message or say who flagged it.)", c.EscapedName(), link)
+	args := i18n.Args{"Circle": c.EscapedName(), "Link": link}
 	told := 0
 	for _, f := range c.Facilitators {
 		if f == r.UserID {
 			continue
 		}
-		if b.dm(f, &discordgo.MessageSend{Content: msg}) == nil {
+		if b.dmIn(r.GuildID, f, func(l i18n.Locale) *discordgo.MessageSend {
+			return &discordgo.MessageSend{Content: l.T("flag.dm", args)}
+		}) == nil {
 			told++
 		}
 	}
 	b.log.Info("message flagged to facilitators", "guild", r.GuildID, "circle", c.ID, "session", s.ID, "told", told)
 	if told == 0 {
 		if c.IsFacilitator(r.UserID) && len(c.Facilitators) == 1 {
-			return Reply("You're the only facilitator of **%s**, so there was nobody else to tell.", c.EscapedName()), nil
+			return &Response{Content: r.T("flag.only_facilitator", args)}, nil
 		}
-		return Reply("I couldn't reach the facilitators of **%s** by DM (their DMs may be closed). Please contact a server moderator.", c.EscapedName()), nil
+		return &Response{Content: r.T("flag.unreachable", args)}, nil
 	}
-	return Reply("Thanks — the facilitators have been told privately."), nil
+	return &Response{Content: r.T("flag.told")}, nil
 }

@@ -25,6 +25,11 @@ type Error struct {
 	Code    Code
 	Message string
 	Err     error
+	// Format and Args are what Errorf made Message of, so that an adapter
+	// can say the same in another language (the bot's catalogs map each
+	// format to a message).
+	Format string
+	Args   []any
 }
 
 func (e *Error) Error() string {
@@ -38,7 +43,7 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and a formatted user message.
 func Errorf(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Format: format, Args: args}
 }
 
 // Internal wraps an unexpected failure. The cause is kept for the logs; the

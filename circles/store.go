@@ -16,9 +16,26 @@ type Store interface {
 	MembershipStore
 	SessionStore
 	PrivacyStore
+	LocaleStore
 	CardStore
 	ReachStore
 	RoundStore
+}
+
+// LocaleStore keeps languages as bare Discord locale codes: a circle's
+// (for its session channels) and the one a person's client last sent in a
+// server (for DMs). Nothing else about a person's language is kept.
+type LocaleStore interface {
+	// CircleLocale returns a circle's language, "" when none was set.
+	CircleLocale(ctx context.Context, circleID int64) (string, error)
+	// SetCircleLocale sets a circle's language; "" removes it.
+	SetCircleLocale(ctx context.Context, circleID int64, locale string) error
+	// UserLocale returns the locale userID last used in guildID, "" if none.
+	UserLocale(ctx context.Context, guildID, userID string) (string, error)
+	// SeeUserLocale records the locale userID's client sent in guildID,
+	// only if they are someone the bot may DM there (a membership that is
+	// not left, or a facilitator place); it reports whether it wrote.
+	SeeUserLocale(ctx context.Context, guildID, userID, locale string) (bool, error)
 }
 
 // GuildStore keeps per-server settings and the bot's presence.
@@ -307,16 +324,19 @@ type PlanMarkStore interface {
 
 // UserExport is everything circlebot holds about one user, for /privacy export.
 type UserExport struct {
-	UserID        string              `json:"user_id"`
-	GuildID       string              `json:"guild_id,omitempty"` // empty: all servers
-	GeneratedAt   time.Time           `json:"generated_at"`
-	Memberships   []Membership        `json:"memberships"`
-	Consents      []ConsentEvent      `json:"consent_ledger"`
-	RSVPs         []RSVP              `json:"rsvps"`
-	FacilitatorOf []CircleRef         `json:"facilitator_of"`
-	GuildsOwned   []string            `json:"guilds_owned,omitempty"`
-	NotStored     []string            `json:"not_stored"`
-	Circles       map[int64]CircleRef `json:"circles"` // names of the circles referenced above
+	UserID        string         `json:"user_id"`
+	GuildID       string         `json:"guild_id,omitempty"` // empty: all servers
+	GeneratedAt   time.Time      `json:"generated_at"`
+	Memberships   []Membership   `json:"memberships"`
+	Consents      []ConsentEvent `json:"consent_ledger"`
+	RSVPs         []RSVP         `json:"rsvps"`
+	FacilitatorOf []CircleRef    `json:"facilitator_of"`
+	GuildsOwned   []string       `json:"guilds_owned,omitempty"`
+	// Locales is the language the user's Discord client last sent in each
+	// server (a locale code, for DMs in their language).
+	Locales   map[string]string   `json:"locales,omitempty"`
+	NotStored []string            `json:"not_stored"`
+	Circles   map[int64]CircleRef `json:"circles"` // names of the circles referenced above
 }
 
 // CircleRef names a circle in an export.

@@ -152,6 +152,7 @@ func (s *Store) queryStrings(ctx context.Context, query string, args ...any) ([]
 
 var purgeGuildSQL = []string{
 	`DELETE FROM circles WHERE guild_id = ?`,
+	`DELETE FROM user_locales WHERE guild_id = ?`,
 	`DELETE FROM guilds WHERE id = ?`,
 }
 

@@ -67,6 +67,9 @@ func (s *Store) ExportUser(ctx context.Context, guildID, userID string, at time.
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if x.Locales, err = userLocales(ctx, tx, guildID, userID); err != nil {
+			return err
+		}
 		// Name every circle the export mentions, including ones the user
 		// created, which carry their ID too.
 		refs, err := circleRefs(ctx, tx, `WHERE (c.created_by = ? AND (? = '' OR c.guild_id = ?))
@@ -86,6 +89,26 @@ func (s *Store) ExportUser(ctx context.Context, guildID, userID string, at time.
 		return nil
 	})
 	return x, err
+}
+
+func userLocales(ctx context.Context, tx *sql.Tx, guildID, userID string) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT guild_id, locale FROM user_locales WHERE user_id = ? AND `+inGuild, userID, guildID, guildID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out map[string]string
+	for rows.Next() {
+		var g, l string
+		if err := rows.Scan(&g, &l); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		out[g] = l
+	}
+	return out, rows.Err()
 }
 
 func circleRefs(ctx context.Context, tx *sql.Tx, rest string, args ...any) ([]circles.CircleRef, error) {
@@ -162,6 +185,7 @@ func (s *Store) EraseUser(ctx context.Context, guildID, userID string, at time.T
 			{&e.RSVPs, `DELETE FROM rsvps WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&e.Facilitations, `DELETE FROM circle_facilitators WHERE user_id = ?
 				AND circle_id IN (SELECT id FROM circles WHERE ` + inGuild + `)`, []any{userID, guildID, guildID}},
+			{&ignored, `DELETE FROM user_locales WHERE user_id = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&ignored, `UPDATE guilds SET owner_id = NULL WHERE owner_id = ? AND (? = '' OR id = ?)`, []any{userID, guildID, guildID}},
 			{&ignored, `UPDATE circles SET created_by = '' WHERE created_by = ? AND ` + inGuild, []any{userID, guildID, guildID}},
 			{&ignored, `UPDATE memberships SET removed_by = '' WHERE removed_by = ? AND ` + inGuild, []any{userID, guildID, guildID}},

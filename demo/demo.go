@@ -264,6 +264,9 @@ func (d *demo) buildServer() {
 		s.AddMember(d.guild, id)
 		d.members = append(d.members, id)
 	}
+	// Dev's Discord is set to German (issue 13): circlebot answers Dev, and
+	// DMs Dev, in German, while the circle and everyone else speak English.
+	s.SetUserLocale(d.members[2], "de")
 }
 
 func (d *demo) user(name string) string {

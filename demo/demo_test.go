@@ -44,7 +44,9 @@ func TestDemoRunsToTheEnd(t *testing.T) {
 		"[I agree — join] [Join as listener] [Cancel]",
 		"Ben ▸ clicks [I agree — join]", "Elif ▸ clicks [Join as listener]", "Gus ▸ clicks [I agree — join]",
 		"Ben ▸ clicks [Going",
-		"circlebot ▸ DM to Ben", "Fran ▸ clicks [Going]", "Dev ▸ clicks [Skip this one]",
+		"circlebot ▸ DM to Ben", "Fran ▸ clicks [Going]",
+		// Dev's Discord is in German: the join screen, the reminder DM and its buttons are too.
+		"Dev ▸ clicks [Ich stimme zu – beitreten]", "circlebot ▸ DM to Dev", "trifft sich", "Dev ▸ clicks [Diesmal nicht]",
 		// The session channel, its access, pinned guidelines and prompts.
 		"New channel #grief-circle-2026-12-01 in category “Circles”",
 		"circlebot ▸ in #grief-circle-2026-12-01 📌 pinned",

@@ -197,7 +197,12 @@ func (d *demo) stepJoin() {
 		if i > 0 {
 			d.printf("\n")
 		}
-		d.join(d.member(i), "member", "I agree — join", i == 0)
+		label := "I agree — join"
+		if i == 2 {
+			d.note("(%s's Discord is set to German, so circlebot answers in German)", d.name(d.member(i)))
+			label = "Ich stimme zu"
+		}
+		d.join(d.member(i), "member", label, i == 0)
 	}
 	if n := d.countStatus(circles.StatusActive); n > 0 {
 		d.facts["joined"] = fmt.Sprintf("%d joined with consent", n)
@@ -298,7 +303,7 @@ func (d *demo) stepReminders() {
 	}
 	// Answering in the DM: the facilitator says she's coming, a member
 	// skips this one.
-	for _, a := range []struct{ user, arg, label string }{{d.fran, "going", "Going"}, {d.member(2), "skip", "Skip this one"}} {
+	for _, a := range []struct{ user, arg, label string }{{d.fran, "going", "Going"}, {d.member(2), "skip", "Diesmal nicht"}} {
 		dms := d.sim.DMs(a.user)
 		if len(dms) == 0 {
 			continue
@@ -479,7 +484,7 @@ func (d *demo) stepLeave() {
 	}
 	if _, ok := findButton(r.Buttons(), "leave", "", ""); ok {
 		d.printf("\n")
-		d.click(leaver, r, "leave", "", "Leave")
+		d.click(leaver, r, "leave", "", "verlassen") // Dev speaks German
 	}
 	d.waitFor(time.Second, func() bool { return len(d.sim.DMs(waiting)) > before })
 	d.printf("\n")

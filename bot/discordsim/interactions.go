@@ -641,6 +641,9 @@ func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map
 		"entitlements":          []any{},
 		"attachment_size_limit": 10 << 20,
 	}
+	if u := s.users[userID]; u != nil {
+		payload["locale"] = orDefaultLocale(u.locale)
+	}
 	if ch.guildID == "" {
 		// In the bot's DM, as on Discord: no guild_id, no member but the
 		// user, context BOT_DM, and "0" as the guild install's owner.
@@ -653,10 +656,10 @@ func (s *Sim) newInteractionLocked(typ int, userID string, ch *channel, data map
 		member["permissions"] = itoa(s.channelPermsLocked(ch, userID))
 		payload["guild_id"] = g.id
 		payload["member"] = member
-		payload["guild_locale"] = "en-US"
+		payload["guild_locale"] = orDefaultLocale(g.locale)
 		payload["context"] = 0
 		payload["authorizing_integration_owners"] = map[string]any{"0": g.id}
-		payload["guild"] = map[string]any{"id": g.id, "locale": "en-US", "features": []any{}}
+		payload["guild"] = map[string]any{"id": g.id, "locale": orDefaultLocale(g.locale), "features": []any{}}
 	}
 	if msg != nil {
 		payload["message"] = msg

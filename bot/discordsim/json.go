@@ -101,7 +101,7 @@ func (s *Sim) guildJSONLocked(g *guild) map[string]any {
 		"roles": roles, "emojis": []any{}, "stickers": []any{}, "features": []any{}, "mfa_level": 0,
 		"application_id": nil, "system_channel_id": nullable(g.general), "system_channel_flags": 0,
 		"rules_channel_id": nil, "vanity_url_code": nil, "description": nil, "banner": nil,
-		"premium_tier": 0, "preferred_locale": "en-US", "public_updates_channel_id": nil,
+		"premium_tier": 0, "preferred_locale": orDefaultLocale(g.locale), "public_updates_channel_id": nil,
 		"nsfw_level": 0, "premium_progress_bar_enabled": false, "region": "deprecated",
 	}
 }

@@ -123,11 +123,13 @@ type user struct {
 	bot       bool
 	dmsClosed bool
 	dmChannel string
+	locale    string // the client's language, sent on interactions ("" = en-US)
 }
 
 type guild struct {
 	id       string
 	name     string
+	locale   string // preferred_locale ("" = en-US)
 	ownerID  string
 	botIn    bool
 	roles    map[string]*role
@@ -503,6 +505,38 @@ func (s *Sim) SetDMsClosed(userID string, closed bool) {
 	defer s.mu.Unlock()
 	s.ensureUserLocked(userID)
 	s.users[userID].dmsClosed = closed
+}
+
+// SetUserLocale sets the language of a user's Discord client, which
+// Discord sends as "locale" on each of their interactions (default en-US).
+func (s *Sim) SetUserLocale(userID, locale string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ensureUserLocked(userID)
+	s.users[userID].locale = locale
+}
+
+// SetGuildLocale sets a guild's preferred_locale (default en-US), sent in
+// the guild's JSON and as guild_locale on interactions. A connected bot
+// receives GUILD_UPDATE.
+func (s *Sim) SetGuildLocale(guildID, locale string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.guilds[guildID]
+	if g == nil {
+		return
+	}
+	g.locale = locale
+	if g.botIn {
+		s.dispatchLocked(g.id, intentGuilds, "GUILD_UPDATE", s.guildJSONLocked(g))
+	}
+}
+
+func orDefaultLocale(l string) string {
+	if l == "" {
+		return "en-US"
+	}
+	return l
 }
 
 // WaitFor polls cond until it is true or ctx ends.
