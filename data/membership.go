@@ -189,6 +189,13 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		if err := appendConsent(ctx, tx, c.GuildID, c.ID, req.UserID, req.GuidelinesVersion, req.Mode, circles.ConsentGiven, at); err != nil {
 			return err
 		}
+		if req.Locale != "" {
+			// Noted here rather than in a transaction of its own: a
+			// BEGIN and COMMIT less on the click's path.
+			if _, err := seeUserLocale(ctx, tx, c.GuildID, req.UserID, req.Locale); err != nil {
+				return err
+			}
+		}
 		if res.Switched && prev.Status == circles.StatusActive {
 			// The seat of the old mode is free now.
 			if res.Promoted, err = promote(ctx, tx, c, at); err != nil {
