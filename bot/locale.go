@@ -69,26 +69,44 @@ func (b *Bot) guildLocale(guildID string) string {
 // server. force writes even when the same locale was noted before (after
 // a join, which makes someone a person the bot may DM).
 func (b *Bot) noteLocale(ctx context.Context, i *discordgo.Interaction, userID string, force bool) {
-	if i == nil || i.GuildID == "" || userID == "" || i.Locale == "" {
-		return
-	}
-	loc, ok := i18n.Match(string(i.Locale))
-	if !ok {
+	loc := noteableLocale(i, userID)
+	if loc == "" {
 		return
 	}
 	key := i.GuildID + "/" + userID
-	if v, ok := b.locales.seen.Load(key); ok && v.(string) == string(loc) && !force {
+	if v, ok := b.locales.seen.Load(key); ok && v.(string) == loc && !force {
 		return
 	}
 	// Not cancelled with the interaction or the bot: a write interrupted
 	// half-way must not hold the store's one writer.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := b.store.SeeUserLocale(ctx, i.GuildID, userID, string(loc)); err != nil {
+	if _, err := b.store.SeeUserLocale(ctx, i.GuildID, userID, loc); err != nil {
 		b.log.Warn("noting a member's locale", "guild", i.GuildID, "err", err)
 		return
 	}
-	b.locales.seen.Store(key, string(loc))
+	b.locales.seen.Store(key, loc)
+}
+
+// noteableLocale is the locale of i that noteLocale would store for
+// userID, or "" when there is none to store.
+func noteableLocale(i *discordgo.Interaction, userID string) string {
+	if i == nil || i.GuildID == "" || userID == "" || i.Locale == "" {
+		return ""
+	}
+	loc, ok := i18n.Match(string(i.Locale))
+	if !ok {
+		return ""
+	}
+	return string(loc)
+}
+
+// localeNoted remembers that the store holds loc for userID in guildID
+// (a join wrote it in its own transaction).
+func (b *Bot) localeNoted(guildID, userID, loc string) {
+	if loc != "" {
+		b.locales.seen.Store(guildID+"/"+userID, loc)
+	}
 }
 
 // forgetLocale drops what is remembered of a person's locale (their data

@@ -457,8 +457,12 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	// The join reads the circle, the membership before it and the
 	// circle's sessions in its own transaction: nothing is read before or
 	// after it unless a session channel needs its access changed.
+	// The join also notes the client's locale (noteLocale, forced: a
+	// join makes someone a person the bot may DM), in its transaction.
+	loc := noteableLocale(r.Interaction, r.UserID)
 	res, err := b.store.Join(ctx, circles.JoinRequest{
 		GuildID: r.GuildID, CircleID: r.CustomID.CircleID, UserID: r.UserID, Mode: mode, GuidelinesVersion: r.CustomID.Version,
+		Locale: loc,
 	}, r.Now)
 	if circles.ErrorCode(err) == circles.ENotFound {
 		// Say that the circle is gone the way every button does.
@@ -476,7 +480,7 @@ func (b *Bot) joinButton(ctx context.Context, r *Request) (*Response, error) {
 	// renewed: consent to older guidelines was renewed by this click.
 	renewed := prev != nil && (prev.Status == circles.StatusActive || prev.Status == circles.StatusWaitlisted) &&
 		prev.ConsentVersion != r.CustomID.Version
-	b.noteLocale(ctx, r.Interaction, r.UserID, true)
+	b.localeNoted(r.GuildID, r.UserID, loc)
 	args := i18n.Args{"Circle": c.EscapedName(), "Version": r.CustomID.Version, "Position": res.Position, "Mode": modeWord(r.Lang, m.Mode)}
 	var text string
 	switch {

@@ -65,6 +65,9 @@ type JoinRequest struct {
 	UserID            string
 	Mode              Mode
 	GuidelinesVersion int
+	// Locale, when not empty, is the joiner's client locale, recorded as
+	// SeeUserLocale does, in the join's own transaction.
+	Locale string
 }
 
 // JoinResult is what joining did. Position is the 1-based waitlist place

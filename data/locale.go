@@ -59,16 +59,22 @@ func (s *Store) UserLocale(ctx context.Context, guildID, userID string) (string,
 func (s *Store) SeeUserLocale(ctx context.Context, guildID, userID, locale string) (bool, error) {
 	var n int64
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO user_locales (guild_id, user_id, locale)
-			SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND guild_id = ? AND status <> 'left')
-				OR EXISTS (SELECT 1 FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id WHERE f.user_id = ? AND c.guild_id = ?)
-			ON CONFLICT (guild_id, user_id) DO UPDATE SET locale = excluded.locale WHERE locale <> excluded.locale`,
-			guildID, userID, locale, userID, guildID, userID, guildID)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
+		var err error
+		n, err = seeUserLocale(ctx, tx, guildID, userID, locale)
 		return err
 	})
 	return n > 0, err
+}
+
+// seeUserLocale is SeeUserLocale inside tx; it returns the rows written.
+func seeUserLocale(ctx context.Context, tx *sql.Tx, guildID, userID, locale string) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO user_locales (guild_id, user_id, locale)
+		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND guild_id = ? AND status <> 'left')
+			OR EXISTS (SELECT 1 FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id WHERE f.user_id = ? AND c.guild_id = ?)
+		ON CONFLICT (guild_id, user_id) DO UPDATE SET locale = excluded.locale WHERE locale <> excluded.locale`,
+		guildID, userID, locale, userID, guildID, userID, guildID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

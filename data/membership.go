@@ -189,6 +189,13 @@ func (s *Store) Join(ctx context.Context, req circles.JoinRequest, at time.Time)
 		if err := appendConsent(ctx, tx, c.GuildID, c.ID, req.UserID, req.GuidelinesVersion, req.Mode, circles.ConsentGiven, at); err != nil {
 			return err
 		}
+		if req.Locale != "" {
+			// Noted here rather than in a transaction of its own: a
+			// BEGIN and COMMIT less on the click's path.
+			if _, err := seeUserLocale(ctx, tx, c.GuildID, req.UserID, req.Locale); err != nil {
+				return err
+			}
+		}
 		if res.Switched && prev.Status == circles.StatusActive {
 			// The seat of the old mode is free now.
 			if res.Promoted, err = promote(ctx, tx, c, at); err != nil {
@@ -269,8 +276,23 @@ func writeJoin(ctx context.Context, tx *sql.Tx, c circles.Circle, prev *circles.
 		}
 		seq, waitlistedAt = n, ms(at)
 	}
-	// Reminders default to on for a new member and keep their earlier
-	// choice for someone who comes back.
+	if prev != nil {
+		// Someone who comes back: their row is there, with their earlier
+		// choice of reminders. Only what changes is set, so that SQLite
+		// leaves alone the indexes of columns that keep their values.
+		set, args := `mode = ?, status = ?, joined_at = ?, updated_at = ?`, []any{string(req.Mode), string(status), ms(joinedAt), ms(at)}
+		if seq != nil || prev.Status == circles.StatusWaitlisted || !prev.WaitlistedAt.IsZero() {
+			set += `, waitlisted_at = ?, waitlist_seq = ?`
+			args = append(args, waitlistedAt, seq)
+		}
+		if prev.RemovedBy != "" {
+			set += `, removed_by = ''`
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE memberships SET `+set+` WHERE circle_id = ? AND user_id = ?`,
+			append(args, c.ID, req.UserID)...)
+		return err
+	}
+	// Reminders default to on for a new member.
 	_, err := tx.ExecContext(ctx, `INSERT INTO memberships (circle_id, user_id, guild_id, mode, status,
 		joined_at, waitlisted_at, waitlist_seq, updated_at, reminders, removed_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, '')
