@@ -215,3 +215,29 @@ func TestTFallsBack(t *testing.T) {
 		t.Errorf("unknown locale = %q, want English", got)
 	}
 }
+
+// BenchmarkT renders a text without placeholders (a label) and one with
+// them, in German.
+func BenchmarkT(b *testing.B) {
+	var plain, templ string
+	for _, k := range Keys("") {
+		m := Catalog(German)[k]
+		switch {
+		case m.Plural != nil:
+		case !strings.Contains(m.Text, "{{") && plain == "":
+			plain = k
+		case strings.Contains(m.Text, "{{.Circle}}") && templ == "":
+			templ = k
+		}
+	}
+	b.Run("plain", func(b *testing.B) {
+		for b.Loop() {
+			T(German, plain)
+		}
+	})
+	b.Run("placeholder", func(b *testing.B) {
+		for b.Loop() {
+			T(German, templ, Args{"Circle": "Trauer", "Position": 2, "Count": 2})
+		}
+	})
+}

@@ -190,7 +190,12 @@ func T(loc Locale, key string, args ...Args) string {
 	c := load()
 	l, ok := c.localizers[loc]
 	if !ok {
-		l = c.localizers[English]
+		loc, l = English, c.localizers[English]
+	}
+	// Most texts (labels, headings) have no placeholder and no plural
+	// forms: they are what the catalog says, without a template run.
+	if m, ok := c.messages[loc][key]; ok && m.Plural == nil && !strings.Contains(m.Text, "{{") {
+		return m.Text
 	}
 	cfg := &goi18n.LocalizeConfig{MessageID: key}
 	if len(args) > 0 && args[0] != nil {
