@@ -321,6 +321,11 @@ func TestTwoProcessesShareOneDatabase(t *testing.T) {
 	}
 	if st := sim.Stats(); st.RateLimited != 0 || st.Invalid != 0 {
 		t.Errorf("REST calls answered 429: %d, other 4xx: %d; want none", st.RateLimited, st.Invalid-st.RateLimited)
+		for _, r := range sim.Requests() {
+			if r.Status >= 400 && r.Status < 500 {
+				t.Logf("%d %s %s at %s", r.Status, r.Method, r.Path, r.Time.Format("15:04:05.000"))
+			}
+		}
 	}
 }
 
