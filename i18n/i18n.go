@@ -112,17 +112,26 @@ func loadCatalogs() (*catalogs, error) {
 	}
 	for _, loc := range Supported {
 		l := langs[loc]
-		raw, err := files.ReadFile(path.Join("locales", l.file))
-		if err != nil {
-			return nil, err
-		}
-		var tree map[string]any
-		if err := toml.Unmarshal(raw, &tree); err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", l.file, err)
-		}
 		msgs := map[string]Message{}
-		if err := flatten("", tree, msgs); err != nil {
-			return nil, fmt.Errorf("i18n: %s: %w", l.file, err)
+		for _, name := range catalogFiles(l.file) {
+			raw, err := files.ReadFile(path.Join("locales", name))
+			if err != nil {
+				return nil, err
+			}
+			var tree map[string]any
+			if err := toml.Unmarshal(raw, &tree); err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", name, err)
+			}
+			part := map[string]Message{}
+			if err := flatten("", tree, part); err != nil {
+				return nil, fmt.Errorf("i18n: %s: %w", name, err)
+			}
+			for id, m := range part {
+				if _, dup := msgs[id]; dup {
+					return nil, fmt.Errorf("i18n: %s: %s is also in another %s file", name, id, l.file)
+				}
+				msgs[id] = m
+			}
 		}
 		tag := language.MustParse(l.tag)
 		for id, m := range msgs {
@@ -140,6 +149,23 @@ func loadCatalogs() (*catalogs, error) {
 		c.localizers[loc] = goi18n.NewLocalizer(c.bundle, langs[loc].tag, "en")
 	}
 	return c, nil
+}
+
+// catalogFiles are a language's files in locales/: its main file
+// ("de.toml") and the parts kept beside it by feature ("de.room.toml"),
+// in name order. A key may be in only one of them.
+func catalogFiles(main string) []string {
+	stem := strings.TrimSuffix(main, ".toml")
+	out := []string{main}
+	entries, _ := files.ReadDir("locales")
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasPrefix(n, stem+".") && n != main && strings.HasSuffix(n, ".toml") && !strings.Contains(strings.TrimSuffix(strings.TrimPrefix(n, stem+"."), ".toml"), ".") {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out[1:])
+	return out
 }
 
 // flatten turns nested TOML tables into dotted keys; a table whose keys
