@@ -64,7 +64,6 @@ var literalsPending = map[string]bool{
 	"access.go":      true,
 	"admin.go":       true,
 	"category.go":    true,
-	"commands.go":    true,
 	"lifecycle.go":   true,
 	"messages.go":    true,
 	"opening.go":     true,
