@@ -2,20 +2,28 @@ package data
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	_ "embed"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/circlebot/circlebot/circles"
 )
 
-// release0003 is a database made by the previous release (schema through
-// migration 0003), as a SQL dump.
-//
-//go:embed testdata/release-0003.sql
-var release0003 string
+// release0003 and release0010 are databases made by earlier releases
+// (schema through migration 0003, and through 0010: the release before
+// this one), as SQL dumps.
+var (
+	//go:embed testdata/release-0003.sql
+	release0003 string
+	//go:embed testdata/release-0010.sql
+	release0010 string
+	//go:embed testdata/released-migrations.txt
+	releasedMigrations string
+)
 
 // columns describes a database's tables: table → column → "TYPE notnull pk".
 func columns(t *testing.T, db *sql.DB) map[string]map[string]string {
@@ -71,10 +79,19 @@ func rowCounts(t *testing.T, db *sql.DB, tables map[string]map[string]string) ma
 // restart.
 func TestUpgradeFromPreviousRelease(t *testing.T) {
 	t.Parallel()
+	for name, dump := range map[string]string{"0003": release0003, "0010": release0010} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testUpgrade(t, dump)
+		})
+	}
+}
+
+func testUpgrade(t *testing.T, dump string) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "circlebot.db")
 	w := openWriter(t, path)
-	if _, err := w.Exec(release0003); err != nil {
+	if _, err := w.Exec(dump); err != nil {
 		t.Fatalf("loading the previous release's database: %v", err)
 	}
 	before := columns(t, w)
@@ -138,5 +155,28 @@ func TestUpgradeFromPreviousRelease(t *testing.T) {
 	}
 	if _, err := s.CircleByName(ctx, guildB, "Carers' circle"); err != nil {
 		t.Error(err)
+	}
+}
+
+// A migration that has been released is never edited: databases out there
+// ran it as it was, and would never run it again.
+func TestReleasedMigrationsUnchanged(t *testing.T) {
+	t.Parallel()
+	for _, line := range strings.Split(releasedMigrations, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		sum, name, ok := strings.Cut(line, "  ")
+		if !ok {
+			t.Fatalf("testdata/released-migrations.txt: %q is not \"SHA-256  file\"", line)
+		}
+		raw, err := migrationFS.ReadFile("migrations/" + name)
+		if err != nil {
+			t.Errorf("released migration %s is gone: %v", name, err)
+			continue
+		}
+		if got := fmt.Sprintf("%x", sha256.Sum256(raw)); got != sum {
+			t.Errorf("released migration %s was edited (SHA-256 %s, released as %s): put the change in a new migration instead", name, got, sum)
+		}
 	}
 }
