@@ -40,7 +40,7 @@ func (b *Bot) SweepEnded(ctx context.Context) (circles.Sweep, error) {
 	b.sweepMu.Unlock()
 	if sw != (circles.Sweep{}) {
 		b.log.Info("retention: deleted ended memberships past the horizon", "keep_ended", b.opts.KeepEnded,
-			"memberships", sw.Memberships, "removals_kept", sw.RemovalsKept, "consent_events", sw.ConsentEvents, "rsvps", sw.RSVPs)
+			"memberships", sw.Memberships, "removals_kept", sw.RemovalsKept, "consent_events", sw.ConsentEvents, "rsvps", sw.RSVPs, "archived_memberships", sw.ArchivedMemberships)
 	}
 	return sw, nil
 }

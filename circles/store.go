@@ -370,6 +370,9 @@ type Sweep struct {
 	RemovalsKept  int // removals cut down to their bare marker
 	ConsentEvents int // consent events of ended memberships deleted
 	RSVPs         int // RSVPs to long-ended sessions deleted
+	// Memberships (any status, removals too) of circles archived before
+	// the cutoff, deleted with their consent events (counted above).
+	ArchivedMemberships int
 }
 
 // PrivacyStore answers data-subject requests and keeps data no longer than
@@ -378,7 +381,9 @@ type PrivacyStore interface {
 	// SweepEnded deletes memberships that ended (left or removed) before
 	// cutoff, with their consent events, keeping of a removal only its
 	// bare marker (as EraseUser does), and RSVPs to sessions that ended
-	// before cutoff. It is idempotent.
+	// before cutoff; and every membership, with its consent events, of a
+	// circle archived before cutoff (it can't be joined or meet again).
+	// It is idempotent.
 	SweepEnded(ctx context.Context, cutoff time.Time) (Sweep, error)
 	// ExportUser collects everything held about userID in guildID, or in
 	// every guild when guildID is empty.

@@ -449,6 +449,13 @@ func (s *Store) UpdateCircle(ctx context.Context, guildID string, id int64, fn f
 		if err != nil {
 			return err
 		}
+		if c.Archived && !orig.Archived {
+			// The retention sweep counts an archived circle's memberships
+			// from here (SweepEnded).
+			if _, err := tx.ExecContext(ctx, `UPDATE circles SET archived_at = ? WHERE id = ?`, s.clock.Now().UnixMilli(), c.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM circle_facilitators WHERE circle_id = ?`, c.ID); err != nil {
 			return err
 		}

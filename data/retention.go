@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -25,6 +26,36 @@ const sweepEndedSQL = `SELECT circle_id, user_id, status FROM memberships
 		WHERE e.circle_id = memberships.circle_id AND e.user_id = memberships.user_id))
 	LIMIT ?`
 
+// sweepArchivedSQL finds a circle archived before ? that still has
+// memberships or consent events.
+const sweepArchivedSQL = `SELECT id FROM circles WHERE archived_at < ?
+	AND (EXISTS (SELECT 1 FROM memberships m WHERE m.circle_id = circles.id)
+		OR EXISTS (SELECT 1 FROM consent_events e WHERE e.circle_id = circles.id))
+	ORDER BY id LIMIT 1`
+
+// sweepArchivedCircle deletes every membership of an archived circle and
+// its consent ledger, removal markers included: nobody can join an
+// archived circle, so a removal has nothing left to keep anyone from.
+func sweepArchivedCircle(ctx context.Context, tx *sql.Tx, circleID int64, out *circles.Sweep) error {
+	res, err := tx.ExecContext(ctx, `DELETE FROM consent_events WHERE circle_id = ?`, circleID)
+	if err != nil {
+		return err
+	}
+	k, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	out.ConsentEvents += int(k)
+	if res, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE circle_id = ?`, circleID); err != nil {
+		return err
+	}
+	if k, err = res.RowsAffected(); err != nil {
+		return err
+	}
+	out.ArchivedMemberships += int(k)
+	return nil
+}
+
 // SweepEnded deletes what is no longer needed about memberships that ended
 // (left, or removed by a facilitator) before cutoff: the membership itself
 // and its consent ledger. A removal keeps its bare marker — user, circle,
@@ -32,7 +63,9 @@ const sweepEndedSQL = `SELECT circle_id, user_id, status FROM memberships
 // force until lifted; its ledger goes all the same. RSVPs to sessions that
 // ended before cutoff are deleted too, whoever gave them. An ended
 // membership's time is its updated_at: when it was left, removed or the
-// removal lifted. Running it again finds nothing more to do.
+// removal lifted. A circle archived before cutoff loses every membership
+// and its ledger (sweepArchivedCircle). Running it again finds nothing
+// more to do.
 func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep, error) {
 	var out circles.Sweep
 	before := cutoff.UnixMilli()
@@ -95,6 +128,19 @@ func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep
 		}
 		if n < sweepBatch {
 			break
+		}
+	}
+	for {
+		var id int64
+		err := s.r.QueryRowContext(ctx, sweepArchivedSQL, before).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			break
+		}
+		if err != nil {
+			return out, err
+		}
+		if err := s.write(ctx, func(tx *sql.Tx) error { return sweepArchivedCircle(ctx, tx, id, &out) }); err != nil {
+			return out, err
 		}
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {

@@ -125,3 +125,59 @@ func TestSweepEndedUsesItsIndex(t *testing.T) {
 		}
 	}
 }
+
+// An archived circle never meets again and can't be joined: once it has
+// been archived longer than the horizon, all its memberships go, with
+// their ledger — members, waitlisted and removal markers alike — and the
+// circle's own row stays.
+func TestSweepArchivedCircle(t *testing.T) {
+	ctx := context.Background()
+	clock := circles.NewManualClock(t0)
+	s := MustOpen(t, WithClock(clock))
+	c := MustCreateCircle(t, s, guildA, "Grief circle", withCapacity(2, 0))
+	open := MustCreateCircle(t, s, guildA, "Carers")
+	member, waiting, removed, other := user(1), user(2), user(3), user(4)
+	for _, u := range []string{member, user(5), waiting, removed} {
+		mustJoin(t, s, c, u, circles.ModeMember)
+	}
+	mustJoin(t, s, open, other, circles.ModeMember)
+	if _, err := s.Remove(ctx, guildA, c.ID, removed, owner, t0); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := s.Membership(ctx, guildA, c.ID, waiting); err != nil || m.Status != circles.StatusWaitlisted {
+		t.Fatalf("want %s waitlisted: %+v, %v", waiting, m, err)
+	}
+	clock.Set(t0.Add(24 * time.Hour))
+	if _, _, err := s.UpdateCircle(ctx, guildA, c.ID, func(c *circles.Circle) error { c.Archived = true; return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	// Archived a day ago, the horizon ten days: nothing goes yet.
+	if sw, err := s.SweepEnded(ctx, t0); err != nil || sw.ArchivedMemberships != 0 {
+		t.Fatalf("sweep before the horizon = %+v, %v", sw, err)
+	}
+	cutoff := t0.Add(10 * 24 * time.Hour)
+	sw, err := s.SweepEnded(ctx, cutoff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sw.ArchivedMemberships != 4 {
+		t.Errorf("sweep = %+v, want the archived circle's 4 memberships", sw)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM memberships WHERE circle_id = ?`, c.ID); n != 0 {
+		t.Errorf("%d memberships of the archived circle left", n)
+	}
+	if n := count(t, s, `SELECT COUNT(*) FROM consent_events WHERE circle_id = ?`, c.ID); n != 0 {
+		t.Errorf("%d consent events of the archived circle left", n)
+	}
+	if got, err := s.CircleByName(ctx, guildA, "Grief circle"); err != nil || !got.Archived {
+		t.Errorf("the archived circle's row: %+v, %v", got, err)
+	}
+	// The circle that still meets keeps its people.
+	if _, err := s.Membership(ctx, guildA, open.ID, other); err != nil {
+		t.Errorf("a member of a circle still meeting was swept: %v", err)
+	}
+	if sw, err := s.SweepEnded(ctx, cutoff); err != nil || sw != (circles.Sweep{}) {
+		t.Fatalf("second sweep = %+v, %v; want nothing", sw, err)
+	}
+}
