@@ -6,7 +6,7 @@
 #   docker run -d --name circlebot -e DISCORD_TOKEN \
 #     -v circlebot-data:/data -v "$PWD/config.toml:/etc/circlebot/config.toml:ro" circlebot
 #
-# See README.md ("Running in a container") and compose.yaml.
+# See docs/OPERATIONS.md ("Running in a container") and compose.yaml.
 
 # The build stage's Go is the module's (go.mod's go line); a test checks.
 ARG GO_VERSION=1.26.8

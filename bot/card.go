@@ -9,7 +9,7 @@ import (
 	"github.com/circlebot/circlebot/circles"
 )
 
-// Circle cards (README, "Circle cards"): /circle post publishes a card
+// Circle cards (docs/ROOM.md, "Circle cards"): /circle post publishes a card
 // describing a circle — never a member's name — in a channel a
 // facilitator picks, with a button that opens the same private consent
 // screen as /join. Where each card is is stored (circle_cards), and the
