@@ -71,7 +71,6 @@ var literalsPending = map[string]bool{
 	"permissions.go": true,
 	"perms_check.go": true,
 	"problems.go":    true,
-	"round.go":       true, // from main (room): "the round", a label of the problem reports
 	"session.go":     true,
 }
 

@@ -337,7 +337,7 @@ func (b *Bot) startRound(ctx context.Context, c circles.Circle, s circles.Sessio
 	lr.mu.Lock()
 	msg := b.roundMessage(lr)
 	lr.mu.Unlock()
-	m, err := b.post(ctx, s.ChannelID, "the round", nonceKey(s.ID, fmt.Sprintf("round %d", b.bootID), lr.seq), msg)
+	m, err := b.post(ctx, s.ChannelID, "round", nonceKey(s.ID, fmt.Sprintf("round %d", b.bootID), lr.seq), msg)
 	if err != nil {
 		b.rounds.drop(lr)
 		return nil, err
