@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // Circle cards (docs/ROOM.md, "Circle cards"): /circle post publishes a card
@@ -32,21 +33,21 @@ func (b *Bot) circlePost(ctx context.Context, r *Request) (*Response, error) {
 	}
 	channelID := r.Snowflake("channel")
 	if channelID == "" {
-		return nil, circles.Errorf(circles.EInvalid, "%s", cardNotHere())
+		return nil, cardNotHere()
 	}
 	// The channel as Discord has it, not as the client said.
 	ch, err := b.dg.Channel(channelID, discordgo.WithContext(ctx))
 	if err != nil {
 		if isUnknown(err) || isRefused(err) {
-			return nil, circles.Errorf(circles.EInvalid, "%s", cardCantPost(channelID))
+			return nil, cardCantPost(channelID)
 		}
 		return nil, err
 	}
 	if ch.GuildID != r.GuildID || (ch.Type != discordgo.ChannelTypeGuildText && ch.Type != discordgo.ChannelTypeGuildNews) {
-		return nil, circles.Errorf(circles.EInvalid, "%s", cardNotHere())
+		return nil, cardNotHere()
 	}
 	if _, err := b.store.SessionByChannel(ctx, channelID); err == nil {
-		return nil, circles.Errorf(circles.EInvalid, "%s", cardNotInSession())
+		return nil, cardNotInSession()
 	} else if circles.ErrorCode(err) != circles.ENotFound {
 		return nil, err
 	}
@@ -64,7 +65,7 @@ func (b *Bot) circlePost(ctx context.Context, r *Request) (*Response, error) {
 		}
 	}
 	if !again && len(cards) >= circles.MaxCardsPerCircle {
-		return nil, circles.Errorf(circles.EConflict, "%s", cardTooMany(len(cards)))
+		return nil, cardTooMany(len(cards))
 	}
 	msg, err := b.cardMessage(ctx, c)
 	if err != nil {
@@ -74,7 +75,7 @@ func (b *Bot) circlePost(ctx context.Context, r *Request) (*Response, error) {
 	m, err := b.send(ctx, channelID, fmt.Sprintf("card %d %s %d", c.ID, channelID, r.Now.UnixMilli()), msg)
 	if err != nil {
 		if isRefused(err) || isUnknown(err) {
-			return nil, circles.Errorf(circles.EInvalid, "%s", cardCantPost(channelID))
+			return nil, cardCantPost(channelID)
 		}
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func (b *Bot) circlePost(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("circle card posted", "guild", c.GuildID, "circle", c.ID, "channel", channelID, "by", r.UserID)
-	return Reply("%s", cardPosted(c, channelID, again)), nil
+	return Reply("%s", cardPosted(r.Lang, c, channelID, again)), nil
 }
 
 // cardMessage renders a circle's card from the store.
@@ -96,7 +97,7 @@ func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.Mes
 	e := b.circleEmbed(lang, c, states[c.ID], now)
 	for _, f := range e.Fields {
 		if f.Name == lang.T("member.next_field") {
-			f.Value = b.cardNextText(ctx, c)
+			f.Value = b.cardNextText(ctx, lang, c)
 		}
 	}
 	join := Button(cardJoinLabel(lang), discordgo.SuccessButton, CustomID{Action: "card", GuildID: c.GuildID, CircleID: c.ID, Arg: "join"})
@@ -113,17 +114,17 @@ func (b *Bot) cardMessage(ctx context.Context, c circles.Circle) (*discordgo.Mes
 // cardNextText is the card's next session. A public card doesn't link
 // the session channel, which only its people can see, and counts a session
 // in session from the moment people are let in (OpenedAt) until it closes.
-func (b *Bot) cardNextText(ctx context.Context, c circles.Circle) string {
+func (b *Bot) cardNextText(ctx context.Context, lang i18n.Locale, c circles.Circle) string {
 	if c.Archived {
-		return cardNoSession(true)
+		return cardNoSession(lang, true)
 	}
 	live, err := b.store.Sessions(ctx, circles.SessionFilter{CircleID: c.ID, States: []circles.SessionState{circles.SessionPlanned, circles.SessionOpen}, Limit: 1})
 	if err == nil && len(live) == 1 && !live[0].OpenedAt.IsZero() && live[0].ClosedAt.IsZero() {
-		return cardInSession(live[0])
+		return cardInSession(lang, live[0])
 	}
 	occ, err := b.sched.Upcoming(ctx, c, 1)
 	if err != nil || len(occ) == 0 {
-		return cardNoSession(false)
+		return cardNoSession(lang, false)
 	}
 	return Timestamp(occ[0].Start)
 }
@@ -144,7 +145,7 @@ func (b *Bot) cardButton(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if c.Archived {
-		return nil, circles.Errorf(circles.EConflict, "%s", cardArchivedRefusal(c))
+		return nil, cardArchivedRefusal(c)
 	}
 	prev, err := b.membershipOrNil(ctx, r.GuildID, c.ID, r.UserID)
 	if err != nil {

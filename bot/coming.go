@@ -7,6 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // comingSessions is how many upcoming sessions "who is coming" covers.
@@ -14,11 +15,11 @@ const comingSessions = 3
 
 // addComing adds "who is coming" to a facilitator's embed, unless the
 // circle is archived (it has no sessions to come to).
-func (b *Bot) addComing(ctx context.Context, c circles.Circle, e *discordgo.MessageEmbed) error {
+func (b *Bot) addComing(ctx context.Context, lang i18n.Locale, c circles.Circle, e *discordgo.MessageEmbed) error {
 	if c.Archived {
 		return nil
 	}
-	f, err := b.comingField(ctx, c)
+	f, err := b.comingField(ctx, lang, c)
 	if err != nil {
 		return err
 	}
@@ -31,12 +32,12 @@ func (b *Bot) addComing(ctx context.Context, c circles.Circle, e *discordgo.Mess
 // skipping or haven't answered, with the names of those going. It is
 // shown only to facilitators, in ephemeral answers (/circle roster,
 // /circle schedule).
-func (b *Bot) comingField(ctx context.Context, c circles.Circle) (*discordgo.MessageEmbedField, error) {
+func (b *Bot) comingField(ctx context.Context, lang i18n.Locale, c circles.Circle) (*discordgo.MessageEmbedField, error) {
 	sessions, err := b.upcomingSessions(ctx, c, comingSessions)
 	if err != nil {
 		return nil, err
 	}
-	field := &discordgo.MessageEmbedField{Name: comingTitle(), Value: comingNone()}
+	field := &discordgo.MessageEmbedField{Name: comingTitle(lang), Value: comingNone(lang)}
 	if len(sessions) == 0 {
 		return field, nil
 	}
@@ -72,7 +73,7 @@ func (b *Bot) comingField(ctx context.Context, c circles.Circle) (*discordgo.Mes
 				skipping++
 			}
 		}
-		lines = append(lines, comingLine(s, len(going), skipping, len(people)-len(going)-skipping), comingNames(going))
+		lines = append(lines, comingLine(lang, s, len(going), skipping, len(people)-len(going)-skipping), comingNames(lang, going))
 	}
 	field.Value = truncate(strings.Join(lines, "\n"), 1024)
 	return field, nil

@@ -22,7 +22,7 @@ func (b *Bot) circleSchedule(ctx context.Context, r *Request) (*Response, error)
 	}
 	if !hasScheduleOptions(r) {
 		e := b.scheduleEmbed(ctx, r.Lang, c, r.T("schedule.when_title", i18n.Args{"Circle": c.EscapedName()}))
-		if err := b.addComing(ctx, c, e); err != nil {
+		if err := b.addComing(ctx, r.Lang, c, e); err != nil {
 			return nil, err
 		}
 		return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil
@@ -230,7 +230,7 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 	for _, e := range entries {
 		dms := ""
 		if !e.DMUnreachableAt.IsZero() && e.Status != circles.StatusRemoved {
-			dms = unreachableNote(e.DMUnreachableAt)
+			dms = unreachableNote(r.Lang, e.DMUnreachableAt)
 			unreachable++
 		}
 		switch e.Status {
@@ -267,9 +267,9 @@ func (b *Bot) circleRoster(ctx context.Context, r *Request) (*Response, error) {
 		listFields(r.Lang, e, r.T("roster.removed_field", i18n.Args{"Count": len(removed)}), removed, "")
 	}
 	if unreachable > 0 {
-		e.Description += "\n" + unreachableSummary(unreachable)
+		e.Description += "\n" + unreachableSummary(r.Lang, unreachable)
 	}
-	if err := b.addComing(ctx, c, e); err != nil {
+	if err := b.addComing(ctx, r.Lang, c, e); err != nil {
 		return nil, err
 	}
 	return &Response{Embeds: []*discordgo.MessageEmbed{e}}, nil

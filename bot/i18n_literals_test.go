@@ -70,8 +70,6 @@ var literalsPending = map[string]bool{
 	"permissions.go": true,
 	"perms_check.go": true,
 	"problems.go":    true,
-	"room_text.go":   true, // from main (room), merged before converting
-	"round.go":       true, // from main (room): "the round", a label of the problem reports
 	"session.go":     true,
 }
 

@@ -10,200 +10,204 @@ import (
 )
 
 // The words of the facilitator room features — rounds, who is coming,
-// circle cards, and who can read a session channel — in one place, for
-// localisation. Names are always mentions; the messages that carry them
-// ping nobody (allowed_mentions none).
+// circle cards, and who can read a session channel — in one place, from
+// the catalogs (i18n/locales/*.room.toml). Names are always mentions; the
+// messages that carry them ping nobody (allowed_mentions none).
+//
+// Which language: the round's message, and what replaces it, is in the
+// circle's language (it is in the session channel); what answers a click
+// or a command is in the clicker's (Request.Lang); refusals are lerr, in
+// their reader's; a card is in the circle's.
 
 // ---- rounds ----
 
-func roundButtonLabels() map[string]string {
+func roundButtonLabels(lang i18n.Locale) map[string]string {
 	return map[string]string{
-		roundRaise: "✋ Raise hand", roundLower: "Lower hand", roundPass: "Pass",
-		roundNext: "Next ▶", roundSkip: "Skip", roundEnd: "End round",
+		roundRaise: lang.T("room.round.raise_button"), roundLower: lang.T("room.round.lower_button"), roundPass: lang.T("room.round.pass_button"),
+		roundNext: lang.T("room.round.next_button"), roundSkip: lang.T("room.round.skip_button"), roundEnd: lang.T("room.round.end_button"),
 	}
 }
 
 // startRoundLabel is the welcome's button.
 func startRoundLabel(lang i18n.Locale) string { return lang.T("room.start_round_button") }
 
-func roundFormTitle() string       { return "Start a round" }
-func roundFormLabel() string       { return "Minutes per person (1–10; empty: no timer)" }
-func roundFormPlaceholder() string { return "e.g. 3" }
+func roundFormTitle(lang i18n.Locale) string       { return lang.T("room.round.form_modal_title") }
+func roundFormLabel(lang i18n.Locale) string       { return lang.T("room.round.minutes_input") }
+func roundFormPlaceholder(lang i18n.Locale) string { return lang.T("room.round.minutes_placeholder") }
 
-func roundBadMinutes(v string) string {
-	return fmt.Sprintf("“%s” isn't a number of minutes. Give 1 to 10, or leave it empty for no timer.", v)
+func roundBadMinutes(v string) error {
+	return lerr(circles.EInvalid, "room.round.bad_minutes", i18n.Args{"Value": v})
 }
 
-func roundSessionGone() string {
-	return "I can't find that session any more, so its round is over."
+// roundSessionGoneKey is said to a click on a round whose session is gone.
+const roundSessionGoneKey = "room.round.session_gone"
+
+func roundSessionOver(c circles.Circle) error {
+	return lerr(circles.EConflict, "room.round.session_over", i18n.Args{"Circle": c.EscapedName()})
 }
 
-func roundSessionOver(c circles.Circle) string {
-	return fmt.Sprintf("This session of %s has ended, and its round with it.", c.EscapedName())
+func roundWrongChannel() error {
+	return lerr(circles.EForbidden, "room.round.wrong_channel")
 }
 
-func roundWrongChannel() string {
-	return "This button only works in its own session channel."
+func roundNotAttendee(c circles.Circle) error {
+	return lerr(circles.EForbidden, "room.round.not_attendee", i18n.Args{"Circle": c.EscapedName()})
 }
 
-func roundNotAttendee(c circles.Circle) string {
-	return fmt.Sprintf("Only the people taking part in this session of %s can use the round.", c.EscapedName())
+func roundFacilitatorsOnly() error {
+	return lerr(circles.EForbidden, "room.round.facilitators_only")
 }
 
-func roundFacilitatorsOnly() string {
-	return "Only the circle's facilitators start a round and move it on."
-}
-
-func roundNoSession(c circles.Circle) string {
-	return fmt.Sprintf("%s has no session open right now. A round runs inside a session: start one with /circle open, or wait for the next.", c.EscapedName())
+func roundNoSession(c circles.Circle) error {
+	return lerr(circles.EConflict, "room.round.no_session", i18n.Args{"Circle": c.EscapedName()})
 }
 
 func messageLink(guildID, channelID, messageID string) string {
 	return fmt.Sprintf("https://discord.com/channels/%s/%s/%s", guildID, channelID, messageID)
 }
 
-func roundAlreadyGoing(guildID, channelID, messageID string) string {
+func roundAlreadyGoing(guildID, channelID, messageID string) error {
 	if messageID == "" {
-		return "A round is already starting in this session."
+		return lerr(circles.EConflict, "room.round.already_starting")
 	}
-	return "A round is already going in this session: " + messageLink(guildID, channelID, messageID) + " — end it first to start another."
+	return lerr(circles.EConflict, "room.round.already_going", i18n.Args{"Link": messageLink(guildID, channelID, messageID)})
 }
 
-func roundOlderMessage(guildID, channelID, messageID string) string {
-	return "That's an earlier round. The current one is here: " + messageLink(guildID, channelID, messageID)
+func roundOlderMessage(guildID, channelID, messageID string) error {
+	return lerr(circles.EConflict, "room.round.older", i18n.Args{"Link": messageLink(guildID, channelID, messageID)})
 }
 
-func roundStartedText(guildID, channelID, messageID string) string {
-	return "🔄 Round started: " + messageLink(guildID, channelID, messageID) + ". Press **Next ▶** to give the first raised hand the turn."
+func roundStartedText(lang i18n.Locale, guildID, channelID, messageID string) string {
+	return lang.T("room.round.started", i18n.Args{"Link": messageLink(guildID, channelID, messageID)})
 }
 
-func roundResetOld() string {
-	return "♻️ This round was reset: circlebot restarted and lost it. A fresh round is below — please raise your hand again."
+func roundResetOld(lang i18n.Locale) string {
+	return lang.T("room.round.reset_old")
 }
 
-// roundText is the round's message while it runs.
-func roundText(rd *circles.Round, reset bool) string {
-	var sb strings.Builder
+// maxQueueShown is how many raised hands the round's message names.
+const maxQueueShown = 30
+
+// roundText is the round's message while it runs, one line per part.
+func roundText(lang i18n.Locale, rd *circles.Round, reset bool) string {
+	var lines []string
 	if reset {
-		sb.WriteString("♻️ *The round was reset because circlebot restarted — please raise your hand again.*\n")
+		lines = append(lines, lang.T("room.round.reset_note"))
 	}
-	sb.WriteString("🔄 **A round** — raise your hand to take a turn, or pass. Sharing is always optional.")
 	if rd.SpeakingTime > 0 {
-		fmt.Fprintf(&sb, " · ⏱️ %d min each", int(rd.SpeakingTime/time.Minute))
+		lines = append(lines, lang.T("room.round.header_timed", i18n.Args{"Minutes": int(rd.SpeakingTime / time.Minute)}))
+	} else {
+		lines = append(lines, lang.T("room.round.header"))
 	}
-	sb.WriteString("\n")
 	switch {
 	case rd.Speaker != "" && rd.TimeUp:
-		fmt.Fprintf(&sb, "⏰ **Time's up**, <@%s> — please bring your thought to a close.\n", rd.Speaker)
+		lines = append(lines, lang.T("room.round.time_up", i18n.Args{"User": rd.Speaker}))
 	case rd.Speaker != "":
-		fmt.Fprintf(&sb, "🎙️ **Speaking:** <@%s>", rd.Speaker)
 		if d, ok := rd.Deadline(); ok {
-			fmt.Fprintf(&sb, " · until <t:%d:t>", d.Unix())
+			lines = append(lines, lang.T("room.round.speaking_until", i18n.Args{"User": rd.Speaker, "Until": d.Unix()}))
+		} else {
+			lines = append(lines, lang.T("room.round.speaking", i18n.Args{"User": rd.Speaker}))
 		}
-		sb.WriteString("\n")
 	default:
-		sb.WriteString("🎙️ Nobody has the turn yet.\n")
+		lines = append(lines, lang.T("room.round.nobody_speaking"))
 	}
 	if len(rd.Queue) == 0 {
-		sb.WriteString("✋ No hands raised.\n")
+		lines = append(lines, lang.T("room.round.no_hands"))
 	} else {
-		sb.WriteString("✋ **Next up:** ")
-		for i, u := range rd.Queue {
-			if i == 30 {
-				fmt.Fprintf(&sb, " … and %d more", len(rd.Queue)-i)
-				break
-			}
-			if i > 0 {
-				sb.WriteString(" · ")
-			}
-			fmt.Fprintf(&sb, "%d. <@%s>", i+1, u)
+		shown := rd.Queue
+		if len(shown) > maxQueueShown {
+			shown = shown[:maxQueueShown]
 		}
-		sb.WriteString("\n")
+		queue := make([]string, len(shown))
+		for i, u := range shown {
+			queue[i] = fmt.Sprintf("%d. <@%s>", i+1, u)
+		}
+		args := i18n.Args{"Queue": strings.Join(queue, " · ")}
+		if more := len(rd.Queue) - len(shown); more > 0 {
+			args["Count"] = more
+			lines = append(lines, lang.T("room.round.next_up_more", args))
+		} else {
+			lines = append(lines, lang.T("room.round.next_up", args))
+		}
 	}
 	if len(rd.Passed) > 0 {
-		sb.WriteString("🙏 Passed: " + mentionList(rd.Passed) + "\n")
+		lines = append(lines, lang.T("room.round.passed", i18n.Args{"Users": mentionList(rd.Passed)}))
 	}
-	sb.WriteString("-# Facilitators: **Next ▶** gives the turn to the first raised hand, **Skip** passes over whoever is up. Listeners may pass quietly.")
-	return sb.String()
+	lines = append(lines, lang.T("room.round.how_to"))
+	return strings.Join(lines, "\n")
 }
 
 // roundEndedText is the round's message once it ended (rd nil: nothing
 // is known of it).
-func roundEndedText(rd *circles.Round) string {
+func roundEndedText(lang i18n.Locale, rd *circles.Round) string {
 	if rd == nil {
-		return "🔄 This round has ended."
+		return lang.T("room.round.ended_unknown")
 	}
-	return fmt.Sprintf("🔄 **The round has ended** — %d turn%s, %d passed. Thank you, everyone.", rd.Spoken, plural(rd.Spoken), len(rd.Passed))
+	return lang.T("room.round.ended", i18n.Args{"Count": rd.Spoken, "Passed": len(rd.Passed)})
 }
 
-func roundRaisedText(rd *circles.Round, userID string) string {
+func roundRaisedText(lang i18n.Locale, rd *circles.Round, userID string) string {
 	if rd.Speaker == userID {
-		return "🎙️ You have the turn now."
+		return lang.T("room.round.your_turn")
 	}
 	for i, u := range rd.Queue {
 		if u == userID {
-			return fmt.Sprintf("✋ Your hand is up — you're **#%d**. Lower it any time.", i+1)
+			return lang.T("room.round.hand_up_at", i18n.Args{"Position": i + 1})
 		}
 	}
-	return "✋ Your hand is up."
+	return lang.T("room.round.hand_up")
 }
 
-func roundLoweredText(changed bool) string {
+func roundLoweredText(lang i18n.Locale, changed bool) string {
 	if !changed {
-		return "Your hand wasn't up."
+		return lang.T("room.round.hand_was_down")
 	}
-	return "Your hand is down."
+	return lang.T("room.round.hand_down")
 }
 
-func roundPassedText(role circles.Role) string {
+func roundPassedText(lang i18n.Locale, role circles.Role) string {
 	if role == circles.RoleListener {
-		return "🙏 Noted, quietly — thank you for being here."
+		return lang.T("room.round.passed_listener")
 	}
-	return "🙏 You passed this round. You can still raise your hand later."
+	return lang.T("room.round.passed_you")
 }
 
-func roundMovedText(rd *circles.Round) string {
+func roundMovedText(lang i18n.Locale, rd *circles.Round) string {
 	switch {
 	case rd.Ended:
-		return "The round has ended."
+		return lang.T("room.round.moved_ended")
 	case rd.Speaker != "":
-		return fmt.Sprintf("<@%s> has the turn.", rd.Speaker)
+		return lang.T("room.round.moved_turn", i18n.Args{"User": rd.Speaker})
 	}
-	return "Nobody is waiting; the turn goes to the next hand raised when you press Next."
+	return lang.T("room.round.moved_nobody")
 }
 
 // ---- who is coming ----
 
 // comingLine counts one session's answers: "<t:…:f> — 3 going · 1 skipping · 4 haven't answered".
-func comingLine(s circles.Session, going, skipping, unanswered int) string {
-	return fmt.Sprintf("<t:%d:f> — **%d going** · %d skipping · %d haven't answered", s.Start.Unix(), going, skipping, unanswered)
+func comingLine(lang i18n.Locale, s circles.Session, going, skipping, unanswered int) string {
+	return lang.T("room.coming.line", i18n.Args{"Start": s.Start.Unix(), "Going": going, "Skipping": skipping, "Unanswered": unanswered})
 }
 
-func comingNames(going []string) string {
+func comingNames(lang i18n.Locale, going []string) string {
 	if len(going) == 0 {
-		return "  Going: nobody yet"
+		return lang.T("room.coming.names_none")
 	}
-	return "  Going: " + mentionList(going)
+	return lang.T("room.coming.names", i18n.Args{"Users": mentionList(going)})
 }
 
-func comingTitle() string { return "Who is coming (only you see names)" }
+func comingTitle(lang i18n.Locale) string { return lang.T("room.coming.title") }
 
-func comingNone() string { return "No sessions planned." }
+func comingNone(lang i18n.Locale) string { return lang.T("room.coming.none") }
 
-// unreachableNote marks a member whose DMs are closed.
-func unreachableNote(at time.Time) string {
-	return fmt.Sprintf(" · 📪 DMs closed since <t:%d:d>", at.Unix())
+// unreachableNote marks a member whose DMs are closed, after their line
+// of the roster.
+func unreachableNote(lang i18n.Locale, at time.Time) string {
+	return lang.T("room.unreachable.note", i18n.Args{"At": at.Unix()})
 }
 
-func unreachableSummary(n int) string {
-	return fmt.Sprintf("📪 %d %s can't be reached by DM (closed DMs): they miss reminders and re-consent requests — tell them in person, or ask them to allow DMs from server members.", n, pluralWord(n, "person", "people"))
-}
-
-func pluralWord(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+func unreachableSummary(lang i18n.Locale, n int) string {
+	return lang.T("room.unreachable.summary", i18n.Args{"Count": n})
 }
 
 // ---- circle cards ----
@@ -219,42 +223,45 @@ func cardIntro(lang i18n.Locale, c circles.Circle) string {
 	return lang.T("card.intro", i18n.Args{"Circle": c.EscapedName()}) + " " + peerSupportNote(lang)
 }
 
-func cardTooMany(n int) string {
-	return fmt.Sprintf("This circle's card is already in %d channels, the most it can be in. Post it again in one of those, or delete one of them first.", n)
+func cardTooMany(n int) error {
+	return lerr(circles.EConflict, "card.too_many", i18n.Args{"Count": n})
 }
 
-func cardNoSession(archived bool) string {
+func cardNoSession(lang i18n.Locale, archived bool) string {
 	if archived {
-		return "None (archived)"
+		return lang.T("card.none_archived")
 	}
-	return "None planned"
+	return lang.T("card.none_planned")
 }
 
-func cardInSession(s circles.Session) string {
-	return fmt.Sprintf("🟢 In session now, until <t:%d:t>", s.End.Unix())
+func cardInSession(lang i18n.Locale, s circles.Session) string {
+	return lang.T("card.in_session", i18n.Args{"End": s.End.Unix()})
 }
 
-func cardPosted(c circles.Circle, channelID string, again bool) string {
+func cardPosted(lang i18n.Locale, c circles.Circle, channelID string, again bool) string {
+	args := i18n.Args{"Circle": c.EscapedName(), "Channel": channelID}
 	if again {
-		return fmt.Sprintf("♻️ The card of **%s** in <#%s> was posted anew (the old one there is gone). It stays current as seats and sessions change.", c.EscapedName(), channelID)
+		return lang.T("card.posted_again", args)
 	}
-	return fmt.Sprintf("📌 Posted the card of **%s** in <#%s>. It shows no member's name, and stays current as seats and sessions change; archiving the circle disables its button.", c.EscapedName(), channelID)
+	return lang.T("card.posted", args)
 }
 
-func cardNotHere() string {
-	return "Please choose a text channel of this server for the card."
+func cardNotHere() error {
+	return lerr(circles.EInvalid, "card.not_here")
 }
 
-func cardNotInSession() string {
-	return "That's a session channel: a card belongs where people who aren't in the circle yet can see it."
+func cardNotInSession() error {
+	return lerr(circles.EInvalid, "card.not_in_session")
 }
 
-func cardCantPost(channelID string) string {
-	return fmt.Sprintf("I can't post in <#%s>: I need **View Channel**, **Send Messages** and **Embed Links** there. Please grant them to circlebot in the channel's settings, or choose another channel.", channelID)
+func cardCantPost(channelID string) error {
+	return lerr(circles.EInvalid, "card.cant_post", i18n.Args{"Channel": channelID})
 }
 
-func cardArchivedRefusal(c circles.Circle) string {
-	return fmt.Sprintf("%s is archived and no longer takes members. /circles shows the circles you can join.", c.EscapedName())
+// cardArchivedRefusal answers the button of an archived circle's card,
+// as /join answers for an archived circle.
+func cardArchivedRefusal(c circles.Circle) error {
+	return lerr(circles.EConflict, "member.archived", i18n.Args{"Circle": c.EscapedName()})
 }
 
 // ---- who can read a session channel ----

@@ -13,6 +13,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // The round runner (README, "Rounds"): a facilitator starts a round in a
@@ -47,9 +48,10 @@ type liveRound struct {
 	circleID  int64
 	sessionID int64
 	channelID string
-	messageID string // "" while its message is being posted
-	reset     bool   // started after a restart lost the one before
-	seq       int    // which round of the session, for its message's nonce
+	messageID string      // "" while its message is being posted
+	reset     bool        // started after a restart lost the one before
+	lang      i18n.Locale // the circle's: its message is in the session channel
+	seq       int         // which round of the session, for its message's nonce
 }
 
 // roundRegistry holds the live rounds by channel.
@@ -139,15 +141,15 @@ func (b *Bot) roundAttendee(ctx context.Context, r *Request) (circles.Circle, ci
 	if id.GuildID != r.GuildID || id.UserID != "" || id.SessionID == 0 {
 		return circles.Circle{}, circles.Session{}, none, errBadCustomID
 	}
-	s, c, err := b.sessionForButton(ctx, r.GuildID, id, roundSessionGone())
+	s, c, err := b.sessionForButton(ctx, r.GuildID, id, roundSessionGoneKey)
 	if err != nil {
 		return c, s, none, err
 	}
 	if s.State != circles.SessionOpen || !s.ClosedAt.IsZero() || s.ChannelID == "" {
-		return c, s, none, circles.Errorf(circles.EConflict, "%s", roundSessionOver(c))
+		return c, s, none, roundSessionOver(c)
 	}
 	if r.Interaction.ChannelID != s.ChannelID {
-		return c, s, none, circles.Errorf(circles.EForbidden, "%s", roundWrongChannel())
+		return c, s, none, roundWrongChannel()
 	}
 	grant, _, err := b.access(ctx, c, s)
 	if err != nil {
@@ -158,7 +160,7 @@ func (b *Bot) roundAttendee(ctx context.Context, r *Request) (circles.Circle, ci
 			return c, s, a.Role, nil
 		}
 	}
-	return c, s, none, circles.Errorf(circles.EForbidden, "%s", roundNotAttendee(c))
+	return c, s, none, roundNotAttendee(c)
 }
 
 // roundButton answers every round button.
@@ -170,16 +172,16 @@ func (b *Bot) roundButton(ctx context.Context, r *Request) (*Response, error) {
 	id := r.CustomID
 	if id.Arg == roundStart {
 		if role != circles.RoleFacilitator {
-			return nil, circles.Errorf(circles.EForbidden, "%s", roundFacilitatorsOnly())
+			return nil, roundFacilitatorsOnly()
 		}
 		if lr := b.rounds.get(s.ChannelID); lr != nil {
 			ch, msg := lr.where()
-			return nil, circles.Errorf(circles.EConflict, "%s", roundAlreadyGoing(r.GuildID, ch, msg))
+			return nil, roundAlreadyGoing(r.GuildID, ch, msg)
 		}
 		return &Response{Modal: &Modal{
 			CustomID: id.Encode(),
-			Title:    roundFormTitle(),
-			Inputs:   []TextInput{{ID: "minutes", Label: roundFormLabel(), Placeholder: roundFormPlaceholder(), MaxLength: 2}},
+			Title:    roundFormTitle(r.Lang),
+			Inputs:   []TextInput{{ID: "minutes", Label: roundFormLabel(r.Lang), Placeholder: roundFormPlaceholder(r.Lang), MaxLength: 2}},
 		}}, nil
 	}
 	boot, minutes := id.Version>>4, id.Version&15
@@ -193,23 +195,24 @@ func (b *Bot) roundButton(ctx context.Context, r *Request) (*Response, error) {
 		if _, err := b.startRound(ctx, c, s, time.Duration(minutes)*time.Minute, true); err != nil {
 			return nil, err
 		}
-		return &Response{Update: true, Content: roundResetOld(), Components: []discordgo.MessageComponent{}}, nil
+		return &Response{Update: true, Content: roundResetOld(b.circleLang(ctx, c.ID)), Components: []discordgo.MessageComponent{}}, nil
 	}
 	if lr == nil {
-		return &Response{Update: true, Content: roundEndedText(nil), Components: []discordgo.MessageComponent{}}, nil
+		return &Response{Update: true, Content: roundEndedText(b.circleLang(ctx, c.ID), nil), Components: []discordgo.MessageComponent{}}, nil
 	}
 	if ch, msg := lr.where(); r.Interaction.Message != nil && msg != "" && r.Interaction.Message.ID != msg {
-		return nil, circles.Errorf(circles.EConflict, "%s", roundOlderMessage(r.GuildID, ch, msg))
+		return nil, roundOlderMessage(r.GuildID, ch, msg)
 	}
-	text, err := b.roundAct(lr, id.Arg, r.UserID, role, r.Now)
+	text, err := b.roundAct(r.Lang, lr, id.Arg, r.UserID, role, r.Now)
 	if err != nil {
 		return nil, err
 	}
 	return Reply("%s", text), nil
 }
 
-// roundAct applies one click to the round and has its message edited.
-func (b *Bot) roundAct(lr *liveRound, action, userID string, role circles.Role, now time.Time) (string, error) {
+// roundAct applies one click to the round and has its message edited;
+// what it returns answers the click, in lang.
+func (b *Bot) roundAct(lang i18n.Locale, lr *liveRound, action, userID string, role circles.Role, now time.Time) (string, error) {
 	facilitator := role == circles.RoleFacilitator
 	lr.mu.Lock()
 	rd := lr.round
@@ -221,17 +224,17 @@ func (b *Bot) roundAct(lr *liveRound, action, userID string, role circles.Role, 
 	switch action {
 	case roundRaise:
 		changed, err = rd.Raise(userID, role)
-		text = roundRaisedText(rd, userID)
+		text = roundRaisedText(lang, rd, userID)
 	case roundLower:
 		changed, err = rd.Lower(userID)
-		text = roundLoweredText(changed)
+		text = roundLoweredText(lang, changed)
 	case roundPass:
 		changed, err = rd.Pass(userID, role)
-		text = roundPassedText(role)
+		text = roundPassedText(lang, role)
 	case roundNext, roundSkip, roundEnd:
 		if !facilitator {
 			lr.mu.Unlock()
-			return "", circles.Errorf(circles.EForbidden, "%s", roundFacilitatorsOnly())
+			return "", roundFacilitatorsOnly()
 		}
 		switch action {
 		case roundNext:
@@ -242,7 +245,7 @@ func (b *Bot) roundAct(lr *liveRound, action, userID string, role circles.Role, 
 			rd.End()
 		}
 		changed = true
-		text = roundMovedText(rd)
+		text = roundMovedText(lang, rd)
 	default:
 		lr.mu.Unlock()
 		return "", errBadCustomID
@@ -272,13 +275,13 @@ func (b *Bot) roundModal(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if role != circles.RoleFacilitator {
-		return nil, circles.Errorf(circles.EForbidden, "%s", roundFacilitatorsOnly())
+		return nil, roundFacilitatorsOnly()
 	}
 	minutes := 0
 	if v := strings.TrimSpace(r.Fields["minutes"]); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil {
-			return nil, circles.Errorf(circles.EInvalid, "%s", roundBadMinutes(v))
+			return nil, roundBadMinutes(v)
 		}
 		minutes = n
 	}
@@ -287,7 +290,7 @@ func (b *Bot) roundModal(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	ch, msg := lr.where()
-	return Reply("%s", roundStartedText(r.GuildID, ch, msg)), nil
+	return Reply("%s", roundStartedText(r.Lang, r.GuildID, ch, msg)), nil
 }
 
 // circleRound: /circle round circle: [minutes:] starts a round in the
@@ -299,14 +302,14 @@ func (b *Bot) circleRound(ctx context.Context, r *Request) (*Response, error) {
 	}
 	if !c.IsFacilitator(r.UserID) {
 		// The round is steered from inside the session, by its facilitators.
-		return nil, circles.Errorf(circles.EForbidden, "%s", roundFacilitatorsOnly())
+		return nil, roundFacilitatorsOnly()
 	}
 	s, err := b.openSession(ctx, c)
 	if err != nil {
 		return nil, err
 	}
 	if s == nil || s.ChannelID == "" || !s.ClosedAt.IsZero() {
-		return nil, circles.Errorf(circles.EConflict, "%s", roundNoSession(c))
+		return nil, roundNoSession(c)
 	}
 	minutes, _ := r.Int("minutes")
 	lr, err := b.startRound(ctx, c, *s, time.Duration(minutes)*time.Minute, false)
@@ -314,7 +317,7 @@ func (b *Bot) circleRound(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	ch, msg := lr.where()
-	return Reply("%s", roundStartedText(r.GuildID, ch, msg)), nil
+	return Reply("%s", roundStartedText(r.Lang, r.GuildID, ch, msg)), nil
 }
 
 // startRound posts a new round's message in the session channel.
@@ -323,18 +326,18 @@ func (b *Bot) startRound(ctx context.Context, c circles.Circle, s circles.Sessio
 	if err != nil {
 		return nil, err
 	}
-	lr := &liveRound{round: rd, guildID: c.GuildID, circleID: c.ID, sessionID: s.ID, channelID: s.ChannelID, reset: reset}
+	lr := &liveRound{round: rd, guildID: c.GuildID, circleID: c.ID, sessionID: s.ID, channelID: s.ChannelID, reset: reset, lang: b.circleLang(ctx, c.ID)}
 	if cur := b.rounds.reserve(lr); cur != nil {
 		if reset {
 			return cur, nil // someone else's click reset it already
 		}
 		ch, msg := cur.where()
-		return nil, circles.Errorf(circles.EConflict, "%s", roundAlreadyGoing(c.GuildID, ch, msg))
+		return nil, roundAlreadyGoing(c.GuildID, ch, msg)
 	}
 	lr.mu.Lock()
 	msg := b.roundMessage(lr)
 	lr.mu.Unlock()
-	m, err := b.post(ctx, s.ChannelID, "the round", nonceKey(s.ID, fmt.Sprintf("round %d", b.bootID), lr.seq), msg)
+	m, err := b.post(ctx, s.ChannelID, "round", nonceKey(s.ID, fmt.Sprintf("round %d", b.bootID), lr.seq), msg)
 	if err != nil {
 		b.rounds.drop(lr)
 		return nil, err
@@ -383,13 +386,13 @@ func (b *Bot) editRound(lr *liveRound) {
 func (b *Bot) roundMessage(lr *liveRound) *discordgo.MessageSend {
 	rd := lr.round
 	if rd.Ended {
-		return &discordgo.MessageSend{Content: roundEndedText(rd), Components: []discordgo.MessageComponent{}}
+		return &discordgo.MessageSend{Content: roundEndedText(lr.lang, rd), Components: []discordgo.MessageComponent{}}
 	}
 	minutes := int(rd.SpeakingTime / time.Minute)
 	id := func(arg string) CustomID { return b.roundID(lr.guildID, lr.circleID, lr.sessionID, minutes, arg) }
-	labels := roundButtonLabels()
+	labels := roundButtonLabels(lr.lang)
 	return &discordgo.MessageSend{
-		Content: roundText(rd, lr.reset),
+		Content: roundText(lr.lang, rd, lr.reset),
 		Components: []discordgo.MessageComponent{
 			Row(
 				Button(labels[roundRaise], discordgo.PrimaryButton, id(roundRaise)),
@@ -463,7 +466,11 @@ func (b *Bot) resetRounds(ctx context.Context) {
 		if err == nil && !b.owned.Owns(s.GuildID) {
 			continue
 		}
-		text := roundEndedText(nil)
+		lang := i18n.English // the session is gone, and with it which circle's it was
+		if err == nil {
+			lang = b.circleLang(ctx, s.CircleID)
+		}
+		text := roundEndedText(lang, nil)
 		if err == nil && s.State == circles.SessionOpen && s.ClosedAt.IsZero() && s.ChannelID == m.ChannelID {
 			c, cerr := b.store.CircleByID(ctx, s.CircleID)
 			if cerr == nil {
@@ -473,7 +480,7 @@ func (b *Bot) resetRounds(ctx context.Context) {
 				log.Warn("starting a fresh round after a restart", "err", cerr)
 				continue // the next start, or a click on the old round, tries again
 			}
-			text = roundResetOld()
+			text = roundResetOld(lang)
 		} else if err := b.store.DeleteRoundMessage(ctx, m.SessionID); err != nil {
 			log.Warn("forgetting a lost round", "err", err)
 		}
