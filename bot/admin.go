@@ -29,7 +29,7 @@ func requireAdmin(r *Request) error {
 		return err
 	}
 	if !isAdmin(r) {
-		return circles.Errorf(circles.EForbidden, "Only server admins (people with the Manage Server permission) can change circlebot's settings. If something should change, please ask one of them.")
+		return lerr(circles.EForbidden, "setup.admin_only")
 	}
 	return nil
 }
@@ -48,15 +48,13 @@ func (b *Bot) setupCommand(ctx context.Context, r *Request) (*Response, error) {
 	roleID := r.Snowflake("facilitator_role")
 	categoryID := r.Snowflake("category")
 	if first && (roleID == "" || categoryID == "") {
-		var missing []string
-		if roleID == "" {
-			missing = append(missing, "**facilitator_role** (the role whose members may create and run circles)")
+		key := "setup.first_needs_both"
+		if roleID != "" {
+			key = "setup.first_needs_category"
+		} else if categoryID != "" {
+			key = "setup.first_needs_role"
 		}
-		if categoryID == "" {
-			missing = append(missing, "**category** (where session channels are created)")
-		}
-		return nil, circles.Errorf(circles.EInvalid, "The first /setup needs %s. Please run /setup again with them; nothing was saved.",
-			strings.Join(missing, " and "))
+		return nil, lerr(circles.EInvalid, key)
 	}
 
 	changed := false
@@ -107,32 +105,32 @@ func (b *Bot) setupCommand(ctx context.Context, r *Request) (*Response, error) {
 			}},
 		}}, nil
 	}
-	title := "✅ circlebot settings updated"
+	title := r.T("setup.updated_title")
 	if first {
-		title = "✅ circlebot is set up"
+		title = r.T("setup.set_up_title")
 	} else if !changed {
-		title = "circlebot settings (nothing changed)"
+		title = r.T("setup.unchanged_title")
 	}
-	resp := setupSummary(g, title)
-	resp.Embeds = append(resp.Embeds, b.permissionCheckEmbed(ctx, r.GuildID, g.CategoryID))
+	resp := setupSummary(r.Lang, g, title)
+	resp.Embeds = append(resp.Embeds, b.permissionCheckEmbed(ctx, r.Lang, r.GuildID, g.CategoryID))
 	return resp, nil
 }
 
-// permissionCheckEmbed shows the permission check (CheckPermissions) of
-// the server and its session category, each permission ✅ or ❌ with what
-// it is for and how to fix it.
-func (b *Bot) permissionCheckEmbed(ctx context.Context, guildID, categoryID string) *discordgo.MessageEmbed {
+// permissionCheckEmbed shows in lang the permission check
+// (CheckPermissions) of the server and its session category, each
+// permission ✅ or ❌ with what it is for and how to fix it.
+func (b *Bot) permissionCheckEmbed(ctx context.Context, lang i18n.Locale, guildID, categoryID string) *discordgo.MessageEmbed {
 	chk, err := CheckPermissions(ctx, b.dg, b.botUserID, guildID, categoryID)
 	if err != nil {
 		b.log.Warn("checking circlebot's permissions", "guild", guildID, "err", err)
-		return &discordgo.MessageEmbed{Title: "Permission check", Color: warnColor,
-			Description: "I couldn't read my permissions just now (Discord didn't answer). Run /setup again in a moment to see them checked."}
+		return &discordgo.MessageEmbed{Title: lang.T("perm.check.title"), Color: warnColor,
+			Description: lang.T("perm.check.unreadable")}
 	}
-	e := &discordgo.MessageEmbed{Title: "✅ Permission check: all set", Color: memberColor, Description: truncate(chk.Markdown(), 4096)}
+	e := &discordgo.MessageEmbed{Title: lang.T("perm.check.all_set_title"), Color: memberColor, Description: truncate(chk.Markdown(lang), 4096)}
 	if n := len(permissionsIn(chk.missing(true).bits)); n > 0 || chk.CategoryMissing {
-		e.Title, e.Color = fmt.Sprintf("⚠️ Permission check: %d missing", n), warnColor
+		e.Title, e.Color = lang.T("perm.check.missing_title", i18n.Args{"Count": n}), warnColor
 		if chk.CategoryMissing {
-			e.Title = "⚠️ Permission check: the session category is gone"
+			e.Title = lang.T("perm.check.category_gone_title")
 		}
 	}
 	return e
@@ -144,10 +142,10 @@ const warnColor = 0xE8A33D
 // checkFacilitatorRole refuses roles that can't sensibly mark facilitators.
 func (b *Bot) checkFacilitatorRole(r *Request, roleID string) error {
 	if roleID == r.GuildID {
-		return circles.Errorf(circles.EInvalid, "@everyone can't be the facilitator role: everyone could then run circles. Please create a role such as \"Facilitators\" and choose it.")
+		return lerr(circles.EInvalid, "setup.everyone_role")
 	}
 	if role := resolvedRole(r, roleID); role != nil && role.Managed {
-		return circles.Errorf(circles.EInvalid, "%s is managed by an integration (a bot or a subscription), so you can't give it to people. Please choose a role you assign yourself.", role.Name)
+		return lerr(circles.EInvalid, "setup.managed_role", i18n.Args{"Role": role.Name})
 	}
 	return nil
 }
@@ -160,17 +158,17 @@ func (b *Bot) checkCategory(ctx context.Context, r *Request, id string) error {
 		got, err := b.dg.Channel(id, discordgo.WithContext(ctx))
 		if err != nil {
 			if isUnknown(err) {
-				return circles.Errorf(circles.ENotFound, "I can't find that category. Please pick one from the list, and make sure I can see it.")
+				return lerr(circles.ENotFound, "setup.category_not_found")
 			}
 			return circles.Internal(fmt.Errorf("reading category %s: %w", id, err))
 		}
 		ch = got
 	}
 	if ch.GuildID != "" && ch.GuildID != r.GuildID {
-		return circles.Errorf(circles.EInvalid, "That category belongs to another server. Please pick one of this server's categories.")
+		return lerr(circles.EInvalid, "setup.category_other_server")
 	}
 	if ch.Type != discordgo.ChannelTypeGuildCategory {
-		return circles.Errorf(circles.EInvalid, "#%s is not a category. Session channels are created inside a category: please pick one (or create one, e.g. \"Circles\").", ch.Name)
+		return lerr(circles.EInvalid, "setup.not_a_category", i18n.Args{"Channel": ch.Name})
 	}
 	return nil
 }
@@ -216,14 +214,14 @@ func (b *Bot) crisisSubmit(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	if !g.Configured {
-		return nil, circles.Errorf(circles.EConflict, "Please run /setup with a facilitator_role and a category first; then you can edit the crisis resources.")
+		return nil, lerr(circles.EConflict, "setup.crisis_not_set_up")
 	}
 	text := strings.TrimSpace(strings.ReplaceAll(r.Fields[crisisInputID], "\r\n", "\n"))
 	if isDefaultCrisis(text) {
 		text = "" // keep following the defaults, in each member's language, as they improve
 	}
 	if n := len([]rune(text)); n > circles.MaxCrisisTextLength {
-		return nil, circles.Errorf(circles.EInvalid, "Crisis resources can be at most %d characters; yours have %d. Please shorten them by %d; nothing was saved.", circles.MaxCrisisTextLength, n, n-circles.MaxCrisisTextLength)
+		return nil, lerr(circles.EInvalid, "setup.crisis_too_long", i18n.Args{"Max": circles.MaxCrisisTextLength, "Length": n, "Over": n - circles.MaxCrisisTextLength})
 	}
 	g.CrisisResources = text
 	if err := g.Validate(); err != nil {
@@ -233,48 +231,43 @@ func (b *Bot) crisisSubmit(ctx context.Context, r *Request) (*Response, error) {
 		return nil, err
 	}
 	b.log.Info("crisis resources saved", "guild", r.GuildID, "default", text == "")
-	return setupSummary(g, "✅ Crisis resources saved"), nil
+	return setupSummary(r.Lang, g, r.T("setup.crisis_saved_title")), nil
 }
 
-// setupSummary shows the settings and what to do next. Role and channel
-// mentions render as names; allowed_mentions keeps them from pinging.
-func setupSummary(g circles.GuildSettings, title string) *Response {
-	crisis := "The default international list (run /setup crisis_resources:True to write your own)."
+// setupSummary shows in lang the settings and what to do next. Role and
+// channel mentions render as names; allowed_mentions keeps them from
+// pinging.
+func setupSummary(lang i18n.Locale, g circles.GuildSettings, title string) *Response {
+	crisis := lang.T("setup.summary.crisis_default")
 	if strings.TrimSpace(g.CrisisResources) != "" {
 		crisis = truncate(g.CrisisResources, 300)
 	}
-	reminders := "Off"
+	reminders := lang.T("setup.summary.reminders_off")
 	if g.ReminderMinutes > 0 {
-		reminders = fmt.Sprintf("%d minutes before each session, by DM", g.ReminderMinutes)
+		reminders = lang.T("setup.summary.reminders", i18n.Args{"Count": g.ReminderMinutes})
 	}
-	retention := "Deleted as soon as the session closes"
+	retention := lang.T("setup.summary.retention_none")
 	if g.RetentionHours > 0 {
-		retention = fmt.Sprintf("Kept %d hours after a session closes, then deleted", g.RetentionHours)
+		retention = lang.T("setup.summary.retention", i18n.Args{"Count": g.RetentionHours})
 	}
 	role := fmt.Sprintf("<@&%s>", g.FacilitatorRoleID)
 	if g.FacilitatorRoleID == "" {
-		role = "⚠️ Missing: it was deleted in Discord. Choose one with `/setup facilitator_role:`; until then only server admins can run /circle."
+		role = lang.T("setup.summary.role_missing")
 	}
 	e := &discordgo.MessageEmbed{
 		Title: title,
 		Color: memberColor,
 		Fields: []*discordgo.MessageEmbedField{
-			{Name: "Facilitator role", Value: role, Inline: true},
-			{Name: "Session channels in", Value: fmt.Sprintf("<#%s>", g.CategoryID), Inline: true},
-			{Name: "Reminders", Value: reminders},
-			{Name: "Closed session channels", Value: retention},
-			{Name: "Crisis resources (/helpnow)", Value: crisis},
+			{Name: lang.T("setup.summary.role_field"), Value: role, Inline: true},
+			{Name: lang.T("setup.summary.channels_field"), Value: fmt.Sprintf("<#%s>", g.CategoryID), Inline: true},
+			{Name: lang.T("setup.summary.reminders_field"), Value: reminders},
+			{Name: lang.T("setup.summary.retention_field"), Value: retention},
+			{Name: lang.T("setup.summary.crisis_field"), Value: crisis},
 		},
 	}
-	next := fmt.Sprintf("**Next steps**\n"+
-		"• Facilitators (members with <@&%[1]s>) can now **/circle create** a circle.\n"+
-		"• Discord shows **/circle** only to members with the Manage Channels permission, so facilitators without it won't see it. "+
-		"Either give <@&%[1]s> Manage Channels, or allow <@&%[1]s> to use /circle in Server Settings → Integrations → circlebot.\n"+
-		"• Members find circles with **/circles** and join with **/join**.\n"+
-		"• Session channels are created in <#%[2]s>; the permission check below shows what I can do there.\n"+
-		"• Run /setup again any time; it changes only the options you give, and checks my permissions again.", g.FacilitatorRoleID, g.CategoryID)
+	next := lang.T("setup.next_steps", i18n.Args{"Role": g.FacilitatorRoleID, "Category": g.CategoryID})
 	if g.FacilitatorRoleID == "" {
-		next = "**Next step**\n• The facilitator role was deleted in Discord: choose another with `/setup facilitator_role:`. Until then only server admins can run /circle."
+		next = lang.T("setup.next_step_no_role")
 	}
 	return &Response{Content: next, Embeds: []*discordgo.MessageEmbed{e}}
 }

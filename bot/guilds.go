@@ -73,10 +73,9 @@ func (b *Bot) onGuildCreate(s *discordgo.Session, g *discordgo.GuildCreate) {
 	if g.OwnerID != "" {
 		// The same check /setup ends with, for the server as a whole:
 		// there is no session category yet.
-		check := b.permissionCheckEmbed(ctx, g.ID, "")
 		// The owner has used no command here yet: the server's language.
 		_ = b.dmIn(g.ID, g.OwnerID, func(l i18n.Locale) *discordgo.MessageSend {
-			return &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{check}, Content: l.T("guild.welcome", i18n.Args{"Server": circles.EscapeMarkdown(g.Name)})}
+			return &discordgo.MessageSend{Embeds: []*discordgo.MessageEmbed{b.permissionCheckEmbed(ctx, l, g.ID, "")}, Content: l.T("guild.welcome", i18n.Args{"Server": circles.EscapeMarkdown(g.Name)})}
 		})
 	}
 }

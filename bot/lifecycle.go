@@ -288,7 +288,7 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 	// Optional permissions don't stop a session: they are told about
 	// when it opens without them.
 	if m := chk.missing(false); m.bits != 0 {
-		tell(problemPermissions, m.bits, m.describe(" in this server or in <#"+g.CategoryID+">"))
+		tell(problemPermissions, m.bits, m.describe(b.circleLang(ctx, c.ID), inServerOrCategory(g.CategoryID)))
 	}
 	b.warnIfCategoryFilling(ctx, c.GuildID, g.CategoryID)
 }

@@ -426,7 +426,7 @@ func (b *Bot) tellLacking(ctx context.Context, c circles.Circle, s circles.Sessi
 		// nothing to say that would be true.
 		return
 	}
-	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s%s", c.EscapedName(), ShortTimestamp(s.Start), s.ChannelID, m.describe(" in this server"), againNote(more)))
+	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s%s", c.EscapedName(), ShortTimestamp(s.Start), s.ChannelID, m.describe(b.circleLang(ctx, c.ID), inServer()), againNote(more)))
 }
 
 // namedIn is every permission the overwrites allow or deny.

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // PermissionPinMessages is Discord's PIN_MESSAGES (1 << 51). It was split
@@ -58,27 +60,35 @@ const RequiredPermissions = permView | permManageChannels | permManageRoles | pe
 // facilitators what is missing.
 const optionalPermissions = permManageMessages | permPin
 
-// permission names one permission the bot asks for, and why.
+// permission names one permission the bot asks for; its shown name and
+// why circlebot needs it are catalog messages perm.<key>.name and
+// perm.<key>.reason.
 type permission struct {
-	bit  int64
-	name string // as Discord's client shows it
-	why  string // what circlebot needs it for, to follow "to"
+	bit int64
+	key string // its catalog messages' stem, under perm.
 }
 
-// botPermissions lists RequiredPermissions with their reasons, in the
-// order people read them.
+// name is the permission as Discord's client shows it in lang.
+func (p permission) name(lang i18n.Locale) string { return lang.T("perm." + p.key + ".name") }
+
+// reason is what circlebot needs the permission for in lang, a purpose
+// clause ("to see the session category…") that follows its name.
+func (p permission) reason(lang i18n.Locale) string { return lang.T("perm." + p.key + ".reason") }
+
+// botPermissions lists RequiredPermissions, in the order people read
+// them.
 var botPermissions = []permission{
-	{permView, "View Channel", "see the session category and the session channels it creates"},
-	{permManageChannels, "Manage Channels", "create, lock and delete session channels"},
-	{permManageRoles, "Manage Roles", "let exactly the members who consented into each session channel (Discord calls it Manage Permissions on a channel)"},
-	{permSend, "Send Messages", "post the guidelines, the welcome, prompts and the closing note, and let members speak"},
-	{permEmbedLinks, "Embed Links", "post the guidelines as a card (without it Discord drops the card, and the guidelines can't be posted)"},
-	{permReadHistory, "Read Message History", "find its own opening messages after a restart, and let members read what was said before they came in"},
-	{permManageMessages, "Manage Messages", "let facilitators remove messages in session channels"},
-	{permPin, "Pin Messages", "pin the guidelines at the top of each session channel, and let facilitators pin messages"},
+	{permView, "view_channel"},
+	{permManageChannels, "manage_channels"},
+	{permManageRoles, "manage_roles"},
+	{permSend, "send_messages"},
+	{permEmbedLinks, "embed_links"},
+	{permReadHistory, "read_message_history"},
+	{permManageMessages, "manage_messages"},
+	{permPin, "pin_messages"},
 	// Not in RequiredPermissions: asked for (and checked) only when a
 	// circle turns on events:True (events.go).
-	{PermissionCreateEvents, "Create Events", "show the sessions of circles with events:True in the server's Events tab, and edit, start, complete and cancel those events (only for circles that opt in)"},
+	{PermissionCreateEvents, "create_events"},
 }
 
 // permissionsIn lists the named permissions among bits.
@@ -92,11 +102,12 @@ func permissionsIn(bits int64) []permission {
 	return out
 }
 
-// permissionNames is "**A**, **B** and **C**" for the named permissions among bits.
-func permissionNames(bits int64) string {
+// permissionNames is "**A**, **B** and **C**" in lang for the named
+// permissions among bits.
+func permissionNames(lang i18n.Locale, bits int64) string {
 	var names []string
 	for _, p := range permissionsIn(bits) {
-		names = append(names, "**"+p.name+"**")
+		names = append(names, "**"+p.name(lang)+"**")
 	}
 	switch len(names) {
 	case 0:
@@ -104,7 +115,7 @@ func permissionNames(bits int64) string {
 	case 1:
 		return names[0]
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+	return lang.T("perm.names_and", i18n.Args{"List": strings.Join(names[:len(names)-1], ", "), "Last": names[len(names)-1]})
 }
 
 // InviteURL returns the OAuth2 link that adds the bot to a server with the

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/circlebot/circlebot/i18n"
 )
 
 // What the bot holds in a server, read from Discord when it needs to know:
@@ -109,30 +111,56 @@ func (a *serverAccess) in(ch *discordgo.Channel) int64 {
 	return perms
 }
 
-// fixOnRole says how an admin grants a permission to the bot's role.
-func (a *serverAccess) fixOnRole(p permission) string {
-	return fmt.Sprintf("turn on **%s** for the **%s** role (Server Settings → Roles → %s)", p.name, a.roleName, a.roleName)
+// fix is how an admin grants the bot a missing permission: on the bot's
+// role, or in the one channel or category whose overwrites take it away.
+type fix struct {
+	role      string // the bot's role; "" when the fix is in channelID
+	channelID string
+	category  bool // channelID is a category
 }
 
-// fixIn says how an admin lets the bot have a permission in one channel or
-// category whose overwrites take it away.
-func fixIn(p permission, ch *discordgo.Channel) string {
-	what, edit := "channel", "Edit Channel"
-	if ch.Type == discordgo.ChannelTypeGuildCategory {
-		what, edit = "category", "Edit Category"
+// fixOnRole is granting a permission to the bot's role.
+func (a *serverAccess) fixOnRole() fix { return fix{role: a.roleName} }
+
+// fixIn is letting the bot have a permission in one channel or category
+// whose overwrites take it away.
+func fixIn(ch *discordgo.Channel) fix {
+	return fix{channelID: ch.ID, category: ch.Type == discordgo.ChannelTypeGuildCategory}
+}
+
+// text says in lang how to fix p, in markdown, to follow a colon.
+func (f fix) text(lang i18n.Locale, p permission) string {
+	args := i18n.Args{"Permission": p.name(lang), "Role": f.role, "Channel": f.channelID}
+	switch {
+	case f.channelID == "":
+		return lang.T("perm.fix.on_role", args)
+	case f.category:
+		return lang.T("perm.fix.in_category", args)
 	}
-	return fmt.Sprintf("allow **%s** for circlebot in the permissions of the %s <#%s> (%s → Permissions), where an overwrite takes it away", p.name, what, ch.ID, edit)
+	return lang.T("perm.fix.in_channel", args)
 }
 
 // PermissionRow is one permission of a check: what it is for, whether the
 // bot has it where it needs it, and how to fix it if not.
 type PermissionRow struct {
-	bit      int64
-	Name     string
-	Why      string
+	perm     permission
 	OK       bool
-	Optional bool   // sessions open without it; something is missing from them
-	Fix      string // markdown; empty when OK
+	Optional bool // sessions open without it; something is missing from them
+	fix      fix  // when not OK
+}
+
+// Name is the permission as Discord's client shows it in lang.
+func (r PermissionRow) Name(lang i18n.Locale) string { return r.perm.name(lang) }
+
+// Why is what circlebot needs the permission for, in lang.
+func (r PermissionRow) Why(lang i18n.Locale) string { return r.perm.reason(lang) }
+
+// Fix says in lang how to fix the row, in markdown; "" when it is OK.
+func (r PermissionRow) Fix(lang i18n.Locale) string {
+	if r.OK {
+		return ""
+	}
+	return r.fix.text(lang, r.perm)
 }
 
 // PermissionCheck is the bot's permissions in a server and, once /setup
@@ -190,12 +218,12 @@ func CheckPermissions(ctx context.Context, dg *discordgo.Session, botID, guildID
 		if p.bit&RequiredPermissions == 0 {
 			continue // Create Events: checked when a circle turns events on (requireEventsPermission)
 		}
-		row := PermissionRow{bit: p.bit, Name: p.name, Why: p.why, OK: true, Optional: p.bit&optionalPermissions != 0}
+		row := PermissionRow{perm: p, OK: true, Optional: p.bit&optionalPermissions != 0}
 		switch {
 		case base&p.bit == 0:
-			row.OK, row.Fix = false, a.fixOnRole(p)
+			row.OK, row.fix = false, a.fixOnRole()
 		case category != nil && p.bit&(permView|permManageChannels) != 0 && inCategory&p.bit == 0:
-			row.OK, row.Fix = false, fixIn(p, category)
+			row.OK, row.fix = false, fixIn(category)
 		}
 		out.Rows = append(out.Rows, row)
 	}
@@ -205,69 +233,70 @@ func CheckPermissions(ctx context.Context, dg *discordgo.Session, botID, guildID
 // missing collects the permissions the check found missing and their
 // fixes; the optional ones only if asked for.
 func (c PermissionCheck) missing(optional bool) missing {
-	m := missing{fixes: map[int64]string{}}
+	m := missing{fixes: map[int64]fix{}}
 	for _, r := range c.Rows {
 		if !r.OK && (optional || !r.Optional) {
-			m.bits |= r.bit
-			m.fixes[r.bit] = r.Fix
+			m.bits |= r.perm.bit
+			m.fixes[r.perm.bit] = r.fix
 		}
 	}
 	return m
 }
 
-// Markdown renders the check for a Discord message: one line per
+// Markdown renders the check in lang for a Discord message: one line per
 // permission, ✅ or ❌, with the reason and the fix.
-func (c PermissionCheck) Markdown() string {
-	var sb strings.Builder
+func (c PermissionCheck) Markdown(lang i18n.Locale) string {
+	var lines []string
 	switch {
 	case c.CategoryMissing:
-		fmt.Fprintf(&sb, "❌ The session category (%s) no longer exists. A server admin can choose one with `/setup category:`.\n", c.CategoryID)
+		lines = append(lines, lang.T("perm.check.category_gone", i18n.Args{"Category": c.CategoryID}))
 	case c.CategoryID != "":
-		fmt.Fprintf(&sb, "Permissions circlebot needs in this server and in <#%s>:\n", c.CategoryID)
+		lines = append(lines, lang.T("perm.check.header_category", i18n.Args{"Category": c.CategoryID}))
 	default:
-		sb.WriteString("Permissions circlebot needs in this server:\n")
+		lines = append(lines, lang.T("perm.check.header"))
 	}
 	for _, r := range c.Rows {
-		mark := "✅"
+		args := i18n.Args{"Permission": r.Name(lang), "Reason": r.Why(lang)}
+		key := "perm.check.row_ok"
 		if !r.OK {
-			mark = "❌"
-		}
-		fmt.Fprintf(&sb, "%s **%s** — to %s", mark, r.Name, r.Why)
-		if !r.OK {
-			fmt.Fprintf(&sb, ". Fix: %s", r.Fix)
+			args["Fix"] = r.Fix(lang)
+			key = "perm.check.row_missing"
 			if r.Optional {
-				sb.WriteString(" (sessions still open without it)")
+				key = "perm.check.row_missing_optional"
 			}
 		}
-		sb.WriteString(".\n")
+		lines = append(lines, lang.T(key, args))
 	}
-	return strings.TrimSuffix(sb.String(), "\n")
+	return strings.Join(lines, "\n")
 }
 
-// Text renders the check for a terminal.
+// Text renders the check for a terminal, in English: the operator's
+// language (`circlebot check`).
 func (c PermissionCheck) Text() string {
+	en := i18n.English
 	var sb strings.Builder
 	name := c.GuildName
 	if name == "" {
 		name = c.GuildID
 	}
 	fmt.Fprintf(&sb, "%s (%s)", name, c.GuildID)
+	category := i18n.Args{"Category": c.CategoryID}
 	switch {
 	case c.CategoryMissing:
-		fmt.Fprintf(&sb, ": session category %s no longer exists; run /setup category: there\n", c.CategoryID)
+		fmt.Fprintf(&sb, ": %s\n", en.T("perm.cli.category_gone", category))
 	case c.CategoryID == "":
-		sb.WriteString(": no session category yet (run /setup there)\n")
+		fmt.Fprintf(&sb, ": %s\n", en.T("perm.cli.no_category"))
 	default:
-		fmt.Fprintf(&sb, ", session category %s\n", c.CategoryID)
+		fmt.Fprintf(&sb, ", %s\n", en.T("perm.cli.category", category))
 	}
 	for _, r := range c.Rows {
 		mark := "ok     "
 		if !r.OK {
 			mark = "MISSING"
 		}
-		fmt.Fprintf(&sb, "  %s %-22s to %s\n", mark, r.Name, r.Why)
+		fmt.Fprintf(&sb, "  %s %-22s %s\n", mark, r.Name(en), r.Why(en))
 		if !r.OK {
-			fmt.Fprintf(&sb, "          fix: %s\n", plainMarkdown(r.Fix))
+			fmt.Fprintf(&sb, "          fix: %s\n", plainMarkdown(r.Fix(en)))
 		}
 	}
 	return sb.String()
@@ -316,14 +345,14 @@ func isRefused(err error) bool {
 // grants each.
 type missing struct {
 	bits  int64
-	fixes map[int64]string
+	fixes map[int64]fix
 }
 
 // explainRefusal finds which permissions a refused call lacks: the bot's
 // permissions in the server and in the channel (or the category a channel
 // is created in), computed from the roles and overwrites as Discord does.
 func (b *Bot) explainRefusal(ctx context.Context, guildID string, r *refusal) (missing, error) {
-	out := missing{fixes: map[int64]string{}}
+	out := missing{fixes: map[int64]fix{}}
 	a, err := readServerAccess(ctx, b.dg, guildID, b.botUserID)
 	if err != nil {
 		return out, err
@@ -360,30 +389,59 @@ func (b *Bot) explainRefusal(ctx context.Context, guildID string, r *refusal) (m
 		case need&p.bit != 0 && here&p.bit == 0:
 			out.bits |= p.bit
 			if base&p.bit == 0 || ch == nil {
-				out.fixes[p.bit] = a.fixOnRole(p)
+				out.fixes[p.bit] = a.fixOnRole()
 			} else {
-				out.fixes[p.bit] = fixIn(p, ch)
+				out.fixes[p.bit] = fixIn(ch)
 			}
 		case r.named&p.bit != 0 && nameable&p.bit == 0:
 			out.bits |= p.bit
-			out.fixes[p.bit] = a.fixOnRole(p)
+			out.fixes[p.bit] = a.fixOnRole()
 		}
 	}
 	return out, nil
 }
 
-// describe says, for facilitators, what is missing, what it is for and how
-// to fix it. where names the channel for the first sentence.
-func (m missing) describe(where string) string {
+// place is where permissions are missing, as describe's first sentence
+// names it: its catalog messages for one permission and for several, and
+// the channel they mention.
+type place struct {
+	single, several string
+	channelID       string
+}
+
+// inChannel is in channel id; with no channel, no place is named.
+func inChannel(id string) place {
+	if id == "" {
+		return place{"perm.missing.single", "perm.missing.several", ""}
+	}
+	return place{"perm.missing.single_channel", "perm.missing.several_channel", id}
+}
+
+// inServer is in the server as a whole.
+func inServer() place {
+	return place{"perm.missing.single_server", "perm.missing.several_server", ""}
+}
+
+// inServerOrCategory is in the server or in its session category.
+func inServerOrCategory(categoryID string) place {
+	return place{"perm.missing.single_server_category", "perm.missing.several_server_category", categoryID}
+}
+
+// describe says in lang, for facilitators, what is missing where, what it
+// is for and how to fix it.
+func (m missing) describe(lang i18n.Locale, where place) string {
 	ps := permissionsIn(m.bits)
+	args := func(p permission) i18n.Args {
+		return i18n.Args{"Permission": p.name(lang), "Reason": p.reason(lang), "Fix": m.fixes[p.bit].text(lang, p), "Channel": where.channelID}
+	}
 	if len(ps) == 1 {
-		p := ps[0]
-		return fmt.Sprintf("circlebot is missing **%s**%s, which it needs to %s. A server admin can fix it: %s.", p.name, where, p.why, m.fixes[p.bit])
+		return lang.T(where.single, args(ps[0]))
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "circlebot is missing %s%s. A server admin can fix it:", permissionNames(m.bits), where)
+	sb.WriteString(lang.T(where.several, i18n.Args{"Permissions": permissionNames(lang, m.bits), "Channel": where.channelID}))
 	for _, p := range ps {
-		fmt.Fprintf(&sb, "\n• **%s** (to %s): %s.", p.name, p.why, m.fixes[p.bit])
+		sb.WriteString("\n")
+		sb.WriteString(lang.T("perm.missing.item", args(p)))
 	}
 	return sb.String()
 }

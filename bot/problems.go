@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/circlebot/circlebot/circles"
+	"github.com/circlebot/circlebot/i18n"
 	"github.com/circlebot/circlebot/schedule"
 )
 
@@ -126,11 +127,7 @@ func (b *Bot) advise(ctx context.Context, guildID string, err error, channelID, 
 	if m.bits == 0 {
 		return p, "Discord refused circlebot for missing permissions, but it has every permission it needs there now: someone may have just fixed it.", 0
 	}
-	where := ""
-	if r.channelID != "" {
-		where = " in <#" + r.channelID + ">"
-	}
-	return p, m.describe(where), m.bits
+	return p, m.describe(i18n.Resolve(b.guildLocale(guildID)), inChannel(r.channelID)), m.bits
 }
 
 // alertWindow is how often facilitators hear of the same trouble of a
