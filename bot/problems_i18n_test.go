@@ -36,6 +36,14 @@ func (h *harness) dmsText(user string) string {
 	return strings.Join(got, "\n---\n")
 }
 
+// wantOneDM fails unless exactly one DM to user has all of parts.
+func (h *harness) wantOneDM(user string, parts ...string) {
+	h.t.Helper()
+	if n := h.lcDMsWith(user, parts...); n != 1 {
+		h.t.Errorf("%d DMs to %s with %q, want 1; DMs:\n%s", n, user, parts, h.dmsText(user))
+	}
+}
+
 // TestProblemReportsInTheFacilitatorsLanguage: a category deleted before
 // a session is told, at reminder time and when the session is missed, to
 // a German facilitator in German and to an English one in English.
@@ -52,21 +60,15 @@ func TestProblemReportsInTheFacilitatorsLanguage(t *testing.T) {
 		t.Fatalf("session %+v, want missed", got)
 	}
 	gone := i18n.T(i18n.German, "problems.advice.category_gone")
-	if n := h.lcDMsWith(h.fac, "⚠️ Die Sitzung von **Trauerkreis** am "+bot.ShortTimestamp(s.Start)+" kann so, wie es gerade steht, nicht beginnen: "+gone); n != 1 {
-		t.Errorf("%d German warnings before the start; DMs:\n%s", n, h.dmsText(h.fac))
+	h.wantOneDM(h.fac, "⚠️ Die Sitzung von **Trauerkreis** am "+bot.ShortTimestamp(s.Start)+" kann so, wie es gerade steht, nicht beginnen: "+gone)
+	h.wantOneDM(h.fac, "hat nicht begonnen", "Warum: Ich konnte ihren Kanal nicht anlegen: "+gone)
+	for _, english := range []string{"can't", "couldn't", "no longer exists", "Why:"} {
+		if n := h.lcDMsWith(h.fac, english); n != 0 {
+			t.Errorf("%q in the German facilitator's DMs:\n%s", english, h.dmsText(h.fac))
+		}
 	}
-	if n := h.lcDMsWith(h.fac, "hat nicht begonnen", "Warum: Ich konnte ihren Kanal nicht anlegen: "+gone); n != 1 {
-		t.Errorf("%d German missed notices; DMs:\n%s", n, h.dmsText(h.fac))
-	}
-	if n := h.lcDMsWith(h.fac, "can't", "couldn't", "no longer exists"); n != 0 {
-		t.Errorf("English in the German facilitator's DMs:\n%s", h.dmsText(h.fac))
-	}
-	if n := h.lcDMsWith(en, "can't open as things stand", "no longer exists"); n != 1 {
-		t.Errorf("%d English warnings; DMs:\n%s", n, h.dmsText(en))
-	}
-	if n := h.lcDMsWith(en, "didn't open", "Why: I couldn't create its channel"); n != 1 {
-		t.Errorf("%d English missed notices; DMs:\n%s", n, h.dmsText(en))
-	}
+	h.wantOneDM(en, "can't open as things stand", "no longer exists")
+	h.wantOneDM(en, "didn't open", "Why: I couldn't create its channel")
 }
 
 // TestStuckStepInTheFacilitatorsLanguage: a post Discord refuses for want
@@ -87,12 +89,8 @@ func TestStuckStepInTheFacilitatorsLanguage(t *testing.T) {
 	}
 	h.lcRunUntil(s.End.Add(time.Hour))
 	de := "⚠️ Ich kann den Hinweis aufs Ende in der Sitzung von **" + c.Name + "** (" + bot.ShortTimestamp(s.Start) + ") nicht posten: "
-	if n := h.lcDMsWith(h.fac, de, "<#"+s.ChannelID+">", "\n"+i18n.T(i18n.German, "problems.stuck_retrying")); n != 1 {
-		t.Errorf("%d German stuck DMs; DMs:\n%s", n, h.dmsText(h.fac))
-	}
-	if n := h.lcDMsWith(en, "⚠️ I can't post the warning in the session of **Locked out**", "\nI'll keep trying, less and less often, until it works."); n != 1 {
-		t.Errorf("%d English stuck DMs; DMs:\n%s", n, h.dmsText(en))
-	}
+	h.wantOneDM(h.fac, de, "<#"+s.ChannelID+">", "\n"+i18n.T(i18n.German, "problems.stuck_retrying"))
+	h.wantOneDM(en, "⚠️ I can't post the warning in the session of **Locked out**", "\nI'll keep trying, less and less often, until it works.")
 }
 
 // TestOpenedPartlyInTheFacilitatorsLanguage: a session that opens
@@ -106,10 +104,6 @@ func TestOpenedPartlyInTheFacilitatorsLanguage(t *testing.T) {
 	h.lcAt(s.Start)
 	s = h.lcSession(s.ID)
 	de := "ℹ️ Die Sitzung von **Trauerkreis** (" + bot.ShortTimestamp(s.Start) + ") ist in <#" + s.ChannelID + "> geöffnet und ihre Mitglieder sind drin, aber dort funktioniert nicht alles: "
-	if n := h.lcDMsWith(h.fac, de); n != 1 {
-		t.Errorf("%d German notices; DMs:\n%s", n, h.dmsText(h.fac))
-	}
-	if n := h.lcDMsWith(en, "ℹ️ The session of **Trauerkreis**", "but not everything works there: circlebot is missing **Pin Messages** in this server"); n != 1 {
-		t.Errorf("%d English notices; DMs:\n%s", n, h.dmsText(en))
-	}
+	h.wantOneDM(h.fac, de)
+	h.wantOneDM(en, "ℹ️ The session of **Trauerkreis**", "but not everything works there: circlebot is missing **Pin Messages** in this server")
 }
