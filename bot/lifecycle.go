@@ -80,8 +80,8 @@ func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Sessio
 }
 
 // postInSession posts one of the bot's messages into a session channel,
-// named by what as for post ("prompt"), with a nonce from key (nonceKey). A channel deleted by hand has nobody to
-// read it: that is not a failure.
+// named by what as for post ("prompt"), with a nonce from key (nonceKey).
+// A channel deleted by hand has nobody to read it: that is not a failure.
 func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Session, what, key, content string) error {
 	if s.ChannelID == "" {
 		return nil
