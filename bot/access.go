@@ -227,7 +227,7 @@ func (b *Bot) syncOverwrites(ctx context.Context, c circles.Circle, s circles.Se
 		}
 	}
 	if isRefused(err) {
-		return refused(err, "change who can see the channel of", s.ChannelID, permView|permManageChannels|permManageRoles, namedIn(want))
+		return refused(err, doingChangeAccess, s.ChannelID, permView|permManageChannels|permManageRoles, namedIn(want))
 	}
 	return err
 }

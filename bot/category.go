@@ -105,7 +105,7 @@ func (b *Bot) categoryWithRoom(ctx context.Context, guildID, categoryID string) 
 		Position: f.base.Position + len(f.members), PermissionOverwrites: f.base.PermissionOverwrites,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return nil, false, refused(fmt.Errorf("making the overflow category %q: %w", name, err), "make an overflow category for", categoryID, permView|permManageChannels, namedIn(f.base.PermissionOverwrites)|permManageRoles)
+		return nil, false, refused(fmt.Errorf("making the overflow category %q: %w", name, err), doingMakeOverflow, categoryID, permView|permManageChannels, namedIn(f.base.PermissionOverwrites)|permManageRoles)
 	}
 	b.log.Info("the session category is full; made an overflow category", "guild", guildID, "category", categoryID, "overflow", c.ID, "name", name)
 	return c, true, nil

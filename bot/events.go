@@ -326,7 +326,7 @@ func (b *Bot) tellEventsRefused(ctx context.Context, c circles.Circle, err error
 	ok, more := b.alert(c, -c.ID, p, perms, false)
 	b.log.Warn("scheduled events refused", "guild", c.GuildID, "circle", c.ID, "missing", perms, "told", ok)
 	if ok {
-		b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return msgEventsRefused(l, c, advice) + againNote(more) })
+		b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return msgEventsRefused(l, c, advice(l)) + againNote(l, more) })
 	}
 }
 

@@ -163,11 +163,11 @@ func (b *Bot) openFailed(ctx context.Context, lang i18n.Locale, c circles.Circle
 	if s.ChannelID == "" {
 		_, serr := b.sched.SkipSession(ctx, s.ID)
 		if serr == nil {
-			return nil, lerr(circles.EConflict, "facilitator.open_failed", i18n.Args{"Circle": c.EscapedName(), "Advice": advice})
+			return nil, lerr(circles.EConflict, "facilitator.open_failed", i18n.Args{"Circle": c.EscapedName(), "Advice": advice(lang)})
 		}
 		b.log.Error("giving up an ad-hoc open", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "err", serr)
 	}
-	return &Response{Content: lang.T("facilitator.open_stuck", i18n.Args{"Circle": c.EscapedName(), "Advice": advice})}, nil
+	return &Response{Content: lang.T("facilitator.open_stuck", i18n.Args{"Circle": c.EscapedName(), "Advice": advice(lang)})}, nil
 }
 
 // circleClose: /circle close closes the open session now.

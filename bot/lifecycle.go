@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -81,13 +80,13 @@ func (b *Bot) WarnEnding(ctx context.Context, c circles.Circle, s circles.Sessio
 }
 
 // postInSession posts one of the bot's messages into a session channel,
-// with a nonce from key (nonceKey). A channel deleted by hand has nobody to
-// read it: that is not a failure.
+// named by what as for post ("prompt"), with a nonce from key (nonceKey).
+// A channel deleted by hand has nobody to read it: that is not a failure.
 func (b *Bot) postInSession(ctx context.Context, c circles.Circle, s circles.Session, what, key, content string) error {
 	if s.ChannelID == "" {
 		return nil
 	}
-	if _, err := b.post(ctx, s.ChannelID, "the "+what, key, &discordgo.MessageSend{Content: content}); err != nil {
+	if _, err := b.post(ctx, s.ChannelID, what, key, &discordgo.MessageSend{Content: content}); err != nil {
 		if isUnknown(err) {
 			b.log.Warn("session channel is gone; nothing posted", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "what", what)
 			return nil
@@ -124,7 +123,7 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 			b.log.Warn("session channel was deleted before the close", "guild", c.GuildID, "circle", c.ID, "session", s.ID)
 			return nil
 		}
-		return refused(fmt.Errorf("reading the session channel: %w", err), "read the channel of", s.ChannelID, permView, 0)
+		return refused(fmt.Errorf("reading the session channel: %w", err), doingReadChannel, s.ChannelID, permView, 0)
 	}
 	grant, _, err := b.access(ctx, c, s)
 	if err != nil {
@@ -160,7 +159,7 @@ func (b *Bot) CloseSession(ctx context.Context, c circles.Circle, s circles.Sess
 		sb.WriteString(lang.T("channel.deleted_soon", i18n.Args{"Count": g.RetentionHours}))
 	}
 	sb.WriteString(" " + lang.T("channel.keeps_nothing"))
-	if err := b.postInSession(ctx, c, s, "closing note", nonceKey(s.ID, "closing", 0), sb.String()); err != nil {
+	if err := b.postInSession(ctx, c, s, "closing_note", nonceKey(s.ID, "closing", 0), sb.String()); err != nil {
 		return err
 	}
 	b.log.Info("session closed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
@@ -174,7 +173,7 @@ func (b *Bot) DeleteChannel(ctx context.Context, c circles.Circle, s circles.Ses
 		return nil
 	}
 	if _, err := b.dg.ChannelDelete(s.ChannelID, discordgo.WithContext(ctx)); err != nil && !isUnknown(err) {
-		return refused(fmt.Errorf("deleting the session channel %s: %w", s.ChannelID, err), "delete the channel of", s.ChannelID, permView|permManageChannels, 0)
+		return refused(fmt.Errorf("deleting the session channel %s: %w", s.ChannelID, err), doingDeleteChannel, s.ChannelID, permView|permManageChannels, 0)
 	}
 	b.log.Info("session channel deleted after retention", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
 	return nil
@@ -265,11 +264,13 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 	if err != nil {
 		return
 	}
-	tell := func(p problem, perms int64, advice string) {
+	tell := func(p problem, perms int64, advice adviceText) {
 		ok, more := b.alert(c, s.ID, p, perms, false)
 		b.log.Warn("the session can't open as things stand", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "problem", int(p), "missing", perms, "told", ok)
 		if ok {
-			b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** at %s can't open as things stand: %s%s", c.EscapedName(), ShortTimestamp(s.Start), advice, againNote(more)))
+			b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+				return l.T("problems.cant_open", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Advice": advice(l)}) + againNote(l, more)
+			})
 		}
 	}
 	if g.CategoryID == "" {
@@ -288,7 +289,9 @@ func (b *Bot) warnIfCantOpen(ctx context.Context, c circles.Circle, s circles.Se
 	// Optional permissions don't stop a session: they are told about
 	// when it opens without them.
 	if m := chk.missing(false); m.bits != 0 {
-		tell(problemPermissions, m.bits, m.describe(b.circleLang(ctx, c.ID), inServerOrCategory(g.CategoryID)))
+		tell(problemPermissions, m.bits, func(l i18n.Locale) string {
+			return m.describe(l, inServerOrCategory(g.CategoryID))
+		})
 	}
 	b.warnIfCategoryFilling(ctx, c.GuildID, g.CategoryID)
 }
@@ -375,20 +378,24 @@ func (b *Bot) MissedSession(ctx context.Context, c circles.Circle, s circles.Ses
 		}
 		b.log.Info("deleted the unfinished channel of a missed session", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", ch.ID)
 	}
-	reason := "circlebot was offline at the time."
 	p, advice, perms := b.advise(ctx, c.GuildID, cause, "", g.CategoryID)
+	reason := sayAdvice("problems.missed_offline", nil)
 	switch {
 	case g.CategoryID == "":
 		reason = problemNoCategory.advice("", "")
 	case p != noProblem:
-		reason = "I couldn't create its channel: " + advice
+		reason = func(l i18n.Locale) string { return l.T("problems.missed_refused", i18n.Args{"Advice": advice(l)}) }
 	case cause != nil:
-		reason = "I couldn't create its channel. " + unknownProblemAdvice
+		reason = func(l i18n.Locale) string {
+			return l.T("problems.missed_unknown", i18n.Args{"Advice": unknownProblemAdvice(l)})
+		}
 	}
 	ok, more := b.alert(c, s.ID, p, perms, true)
 	b.log.Warn("session missed", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "start", s.Start, "cause", cause, "told", ok)
 	if ok {
-		b.tellFacilitators(c, fmt.Sprintf("⚠️ The session of **%s** planned for %s didn't open, so it's marked as missed rather than opened late. The next session is planned as usual.\nWhy: %s%s", c.EscapedName(), ShortTimestamp(s.Start), reason, againNote(more)))
+		b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+			return l.T("problems.missed", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Why": reason(l)}) + againNote(l, more)
+		})
 	}
 	return nil
 }
@@ -411,19 +418,17 @@ func (b *Bot) StepStuck(ctx context.Context, c circles.Circle, s circles.Session
 	if p == noProblem {
 		advice = unknownProblemAdvice
 	}
-	what, ok := stepWords[step]
-	if !ok {
-		what = "look after"
-	}
-	var r *refusal
-	if errors.As(err, &r) && r.what != "" {
-		what = r.what // "pin the guidelines in"
-	}
-	after := ""
-	if step == schedule.StepFinishOpen {
-		after = "\nThe session is open and its members are in; only this part is missing."
-	}
-	b.tellFacilitators(c, fmt.Sprintf("⚠️ I can't %s the session of **%s** (%s): %s%s\nI'll keep trying, less and less often, until it works.%s", what, c.EscapedName(), ShortTimestamp(s.Start), advice, after, againNote(more)))
+	key := stuckKey(stuckDoing(step, err))
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+		var sb strings.Builder
+		sb.WriteString(l.T(key, i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Advice": advice(l)}))
+		if step == schedule.StepFinishOpen {
+			sb.WriteString("\n" + l.T("problems.stuck_finish_open_note"))
+		}
+		sb.WriteString("\n" + l.T("problems.stuck_retrying"))
+		sb.WriteString(againNote(l, more))
+		return sb.String()
+	})
 	return nil
 }
 
@@ -516,14 +521,6 @@ func (b *Bot) alertFacilitators(c circles.Circle, s circles.Session) {
 				)},
 			}
 		})
-	}
-}
-
-// tellFacilitators DMs every facilitator of a circle; failures are logged
-// by dm and don't stop the others.
-func (b *Bot) tellFacilitators(c circles.Circle, content string) {
-	for _, f := range c.Facilitators {
-		_ = b.dm(f, &discordgo.MessageSend{Content: content})
 	}
 }
 

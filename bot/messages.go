@@ -104,7 +104,8 @@ func channelMessageSendOnce(dg *discordgo.Session, channelID, nonce string, msg 
 
 // post sends one of the bot's messages to a session channel, pinging only
 // the users listed (the welcome's attendees), never roles or @everyone.
-// what says what it is, for errors ("the welcome").
+// what names it ("welcome", "prompt"): in logs, and in the sentence that
+// tells the facilitators when Discord refuses it (doingPost).
 func (b *Bot) post(ctx context.Context, channelID, what, key string, msg *discordgo.MessageSend, mention ...string) (*discordgo.Message, error) {
 	msg.AllowedMentions = noMentions(mention...)
 	m, err := b.send(ctx, channelID, key, msg)
@@ -113,7 +114,7 @@ func (b *Bot) post(ctx context.Context, channelID, what, key string, msg *discor
 		if len(msg.Embeds) > 0 {
 			need |= permEmbedLinks
 		}
-		return nil, refused(fmt.Errorf("posting %s: %w", what, err), "post "+what+" in", channelID, need, 0)
+		return nil, refused(fmt.Errorf("posting %s: %w", what, err), doingPost(what), channelID, need, 0)
 	}
 	return m, nil
 }
@@ -126,7 +127,7 @@ func (b *Bot) pin(ctx context.Context, channelID, messageID string) error {
 	pins := discordgo.EndpointChannel(channelID) + "/messages/pins/"
 	_, err := b.dg.RequestWithBucketID(http.MethodPut, pins+messageID, nil, pins, discordgo.WithContext(ctx))
 	if err != nil {
-		return refused(fmt.Errorf("pinning the guidelines: %w", err), "pin the guidelines in", channelID, permView|permPin, 0)
+		return refused(fmt.Errorf("pinning the guidelines: %w", err), doingPinGuidelines, channelID, permView|permPin, 0)
 	}
 	return nil
 }

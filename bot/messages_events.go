@@ -19,9 +19,9 @@ func msgEventDescription(lang i18n.Locale, c circles.Circle) string {
 	return s
 }
 
-// eventsWhat is what circlebot was doing when Discord refused it an event,
-// to follow "I can't".
-const eventsWhat = "show the sessions in the server's Events tab"
+// eventsWhat is what circlebot was doing when Discord refused it an event
+// (a doing: problems.go).
+const eventsWhat = doingEvents
 
 // msgEventsRefused tells facilitators that the circle's sessions can't be
 // shown in the Events tab, and how to fix it (advice, from advise).

@@ -172,7 +172,7 @@ func (b *Bot) OpenSession(ctx context.Context, c circles.Circle, s circles.Sessi
 		if err != nil {
 			return s, err
 		}
-		m, err := b.post(ctx, s.ChannelID, "the guidelines", nonceKey(s.ID, "opening", c.Guidelines.Version), msg, mention...)
+		m, err := b.post(ctx, s.ChannelID, "guidelines", nonceKey(s.ID, "opening", c.Guidelines.Version), msg, mention...)
 		if err != nil {
 			return s, err
 		}
@@ -305,7 +305,7 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 	// The welcome, mentioning exactly the attendees.
 	if !s.WelcomePosted {
 		content, mention := welcomeMessage(b.circleLang(ctx, c.ID), c, s, grant, rsvps, b.botUserID)
-		if _, err := b.post(ctx, s.ChannelID, "the welcome", nonceKey(s.ID, "welcome", 0), &discordgo.MessageSend{Content: content}, mention...); err != nil {
+		if _, err := b.post(ctx, s.ChannelID, "welcome", nonceKey(s.ID, "welcome", 0), &discordgo.MessageSend{Content: content}, mention...); err != nil {
 			errs = append(errs, err)
 		} else {
 			record(func(cur *circles.Session) { cur.WelcomePosted = true })
@@ -318,7 +318,7 @@ func (b *Bot) finishOpening(ctx context.Context, c circles.Circle, s circles.Ses
 	// lose it.
 	if gateApplies(c, s, rsvps) && !s.FacilitatorAlerted && s.WelcomePosted {
 		if s.GateMessageID == "" {
-			m, err := b.post(ctx, s.ChannelID, "the facilitator notice", nonceKey(s.ID, "gate", 0), &discordgo.MessageSend{Content: gateNotice(b.circleLang(ctx, c.ID))})
+			m, err := b.post(ctx, s.ChannelID, "gate_notice", nonceKey(s.ID, "gate", 0), &discordgo.MessageSend{Content: gateNotice(b.circleLang(ctx, c.ID))})
 			if err != nil {
 				errs = append(errs, err)
 			} else {
@@ -376,7 +376,7 @@ func (b *Bot) createSessionChannel(ctx context.Context, c circles.Circle, s circ
 				held = fewer
 				continue
 			}
-			return nil, &refusal{err: err, what: "create the channel of", channelID: parent, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
+			return nil, &refusal{err: err, what: doingCreateChannel, channelID: parent, need: permView | permManageChannels, named: namedIn(ows) | permManageRoles, create: true}
 		case diagnose(err) == problemCategoryFull && attempt < createAttempts-1:
 			// Full: the next category of the family with room, made if need be.
 			room, made, ferr := b.categoryWithRoom(ctx, c.GuildID, g.CategoryID)
@@ -426,7 +426,10 @@ func (b *Bot) tellLacking(ctx context.Context, c circles.Circle, s circles.Sessi
 		// nothing to say that would be true.
 		return
 	}
-	b.tellFacilitators(c, fmt.Sprintf("ℹ️ The session of **%s** (%s) is open in <#%s> and its members are in, but not everything works there: %s%s", c.EscapedName(), ShortTimestamp(s.Start), s.ChannelID, m.describe(b.circleLang(ctx, c.ID), inServer()), againNote(more)))
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
+		advice := m.describe(l, inServer())
+		return l.T("problems.open_partly", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Channel": s.ChannelID, "Advice": advice}) + againNote(l, more)
+	})
 }
 
 // namedIn is every permission the overwrites allow or deny.
@@ -488,7 +491,7 @@ func (b *Bot) findSessionChannel(ctx context.Context, c circles.Circle, s circle
 			return ch, nil
 		}
 		if !isUnknown(err) {
-			return nil, refused(fmt.Errorf("reading the session channel %s: %w", s.ChannelID, err), "read the channel of", s.ChannelID, permView, 0)
+			return nil, refused(fmt.Errorf("reading the session channel %s: %w", s.ChannelID, err), doingReadChannel, s.ChannelID, permView, 0)
 		}
 		b.log.Warn("session channel was deleted before the open finished; making a new one", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "channel", s.ChannelID)
 		return nil, nil
@@ -522,7 +525,7 @@ func (b *Bot) recoverOpening(ctx context.Context, s circles.Session) (circles.Se
 	}
 	msgs, err := b.dg.ChannelMessages(s.ChannelID, 100, "", "", "", discordgo.WithContext(ctx))
 	if err != nil {
-		return s, refused(fmt.Errorf("reading the bot's opening messages: %w", err), "read its opening messages in", s.ChannelID, permView|permReadHistory, 0)
+		return s, refused(fmt.Errorf("reading the bot's opening messages: %w", err), doingReadOpening, s.ChannelID, permView|permReadHistory, 0)
 	}
 	var guidelines, gate string
 	var version int

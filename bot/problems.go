@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -70,47 +69,65 @@ func diagnose(err error) problem {
 	return noProblem
 }
 
+// adviceText says what is wrong and how to fix it, in the reader's
+// language, to be read after a colon. Reports go to each facilitator in
+// their own language, so the advice is worked out once (Discord asked
+// once) and written out per reader.
+type adviceText func(i18n.Locale) string
+
+// sayAdvice is the catalog message key with args, as advice.
+func sayAdvice(key string, args i18n.Args) adviceText {
+	return func(l i18n.Locale) string { return l.T(key, args) }
+}
+
+// noAdvice is the advice of noProblem: nothing.
+func noAdvice(i18n.Locale) string { return "" }
+
 // advice says what is wrong and how to fix it, to be read after a colon.
 // channelID is the session's channel, if it has one; categoryID the
 // session category from /setup. Empty for noProblem. For
 // problemPermissions it is only the fallback when Discord can't be asked
 // what is missing: see Bot.advise.
-func (p problem) advice(channelID, categoryID string) string {
-	category := "the session category"
-	if categoryID != "" {
-		category += " <#" + categoryID + ">"
-	}
+func (p problem) advice(channelID, categoryID string) adviceText {
+	args := i18n.Args{"Channel": channelID, "Category": categoryID}
 	switch p {
 	case problemPermissions:
-		where := category
-		if channelID != "" {
-			where = "<#" + channelID + "> or in " + category
+		switch {
+		case channelID != "" && categoryID != "":
+			return sayAdvice("problems.advice.permissions_channel_category", args)
+		case channelID != "":
+			return sayAdvice("problems.advice.permissions_channel", args)
+		case categoryID != "":
+			return sayAdvice("problems.advice.permissions_category", args)
 		}
-		return "Discord refused circlebot for missing permissions, and I couldn't read which ones just now. A server admin can run /setup to see circlebot's permissions checked one by one, and fix what it shows in " + where + "."
+		return sayAdvice("problems.advice.permissions", args)
 	case problemChannelGone:
-		return "the session's channel no longer exists in Discord (it may have been deleted by hand), so there is nothing left to do in it."
+		return sayAdvice("problems.advice.channel_gone", args)
 	case problemCategoryGone:
-		return "the category for session channels no longer exists in Discord. A server admin can choose one with `/setup category:`."
+		return sayAdvice("problems.advice.category_gone", args)
 	case problemCategoryFull:
-		return category + " is full: Discord allows 50 channels in a category. A server admin can delete old channels in it, or choose another category with `/setup category:`."
+		if categoryID != "" {
+			return sayAdvice("problems.advice.category_full_named", args)
+		}
+		return sayAdvice("problems.advice.category_full", args)
 	case problemServerFull:
-		return "the server has reached Discord's limit of 500 channels. A server admin can delete channels that are no longer used."
+		return sayAdvice("problems.advice.server_full", args)
 	case problemNoCategory:
-		return "circlebot has no category for session channels in this server yet. Please ask a server admin to run /setup."
+		return sayAdvice("problems.advice.no_category", args)
 	}
-	return ""
+	return noAdvice
 }
 
 // unknownProblemAdvice stands in for advice when the error is not one of
 // the recognised problems.
-const unknownProblemAdvice = "Discord keeps answering with an error. If this goes on, a server admin can run /setup to check circlebot's permissions."
+var unknownProblemAdvice = sayAdvice("problems.advice.unknown", nil)
 
 // advise says what is wrong and how to fix it, to be read after a colon,
 // and which permissions are missing (0 unless p is problemPermissions).
 // For a refusal it asks Discord what circlebot holds now and names exactly
 // the permissions the refused call lacked, what they are for and where to
 // grant them; never a list of guesses.
-func (b *Bot) advise(ctx context.Context, guildID string, err error, channelID, categoryID string) (problem, string, int64) {
+func (b *Bot) advise(ctx context.Context, guildID string, err error, channelID, categoryID string) (problem, adviceText, int64) {
 	p := diagnose(err)
 	if p != problemPermissions {
 		return p, p.advice(channelID, categoryID), 0
@@ -125,9 +142,10 @@ func (b *Bot) advise(ctx context.Context, guildID string, err error, channelID, 
 		return p, p.advice(channelID, categoryID), 0
 	}
 	if m.bits == 0 {
-		return p, "Discord refused circlebot for missing permissions, but it has every permission it needs there now: someone may have just fixed it.", 0
+		return p, sayAdvice("problems.advice.permissions_fixed", nil), 0
 	}
-	return p, m.describe(i18n.Resolve(b.guildLocale(guildID)), inChannel(r.channelID)), m.bits
+	where := r.channelID
+	return p, func(l i18n.Locale) string { return m.describe(l, inChannel(where)) }, m.bits
 }
 
 // alertWindow is how often facilitators hear of the same trouble of a
@@ -195,12 +213,12 @@ func (b *Bot) alert(c circles.Circle, sessionID int64, p problem, perms int64, m
 }
 
 // againNote says, after an alert, how often the same trouble came back
-// since it was last told.
-func againNote(more int) string {
+// since it was last told: a line of its own, or "" when it didn't.
+func againNote(l i18n.Locale, more int) string {
 	if more == 0 {
 		return ""
 	}
-	return fmt.Sprintf("\n(The same happened %d more time%s since I last told you; I write about it at most once a day.)", more, plural(more))
+	return "\n" + l.T("problems.again", i18n.Args{"Count": more})
 }
 
 // problemKey names one problem of one session, told about once; for
@@ -230,16 +248,64 @@ func (b *Bot) firstTelling(sessionID int64, p problem, perms int64) bool {
 	return news
 }
 
-// stepWords say what a step does to a session, to follow "I can't".
-var stepWords = map[schedule.Step]string{
-	schedule.StepShiftNotice: "announce the time change of",
-	schedule.StepRemind:      "send the reminders for",
-	schedule.StepOpen:        "open",
-	schedule.StepMissed:      "clean up after",
-	schedule.StepPrompt:      "post the next prompt in",
-	schedule.StepWarn:        "post the end-of-session warning in",
-	schedule.StepClose:       "close",
-	schedule.StepDelete:      "delete the channel of",
-	schedule.StepSyncAccess:  "update who can see",
-	schedule.StepFinishOpen:  "finish opening",
+// What the bot was doing when a step got stuck or Discord refused it (a
+// refusal's what): each names the sentence that tells the facilitators,
+// problems.stuck.<doing> in the catalogs ("⚠️ I can't pin the guidelines
+// in the session of …"), one whole sentence per case, since word order
+// differs between languages.
+const (
+	doingShiftNotice   = "shift_notice"
+	doingRemind        = "remind"
+	doingOpen          = "open"
+	doingMissed        = "missed"
+	doingPrompt        = "prompt"
+	doingWarn          = "warn"
+	doingClose         = "close"
+	doingDeleteChannel = "delete_channel"
+	doingSyncAccess    = "sync_access"
+	doingFinishOpen    = "finish_open"
+	doingLookAfter     = "look_after" // a step without a sentence of its own
+	doingReadChannel   = "read_channel"
+	doingChangeAccess  = "change_access"
+	doingMakeOverflow  = "make_overflow"
+	doingCreateChannel = "create_channel"
+	doingReadOpening   = "read_opening"
+	doingPinGuidelines = "pin_guidelines"
+	doingEvents        = "events"
+)
+
+// doingPost is what the bot was doing when Discord refused a post of one
+// of its session messages, named by post's what ("welcome", "prompt").
+func doingPost(what string) string { return "post_" + what }
+
+// stuckKey is the catalog key of the sentence for doing.
+func stuckKey(doing string) string { return "problems.stuck." + doing }
+
+// stepDoing says what a step does to a session.
+var stepDoing = map[schedule.Step]string{
+	schedule.StepShiftNotice: doingShiftNotice,
+	schedule.StepRemind:      doingRemind,
+	schedule.StepOpen:        doingOpen,
+	schedule.StepMissed:      doingMissed,
+	schedule.StepPrompt:      doingPrompt,
+	schedule.StepWarn:        doingWarn,
+	schedule.StepClose:       doingClose,
+	schedule.StepDelete:      doingDeleteChannel,
+	schedule.StepSyncAccess:  doingSyncAccess,
+	schedule.StepFinishOpen:  doingFinishOpen,
+}
+
+// stuckDoing is what a stuck step was doing: the refused call's own
+// doing when err names one the catalogs have a sentence for, else the
+// step's.
+func stuckDoing(step schedule.Step, err error) string {
+	doing, ok := stepDoing[step]
+	if !ok {
+		doing = doingLookAfter
+	}
+	var r *refusal
+	if errors.As(err, &r) && r.what != "" && i18n.Has(stuckKey(r.what)) {
+		doing = r.what // "pin_guidelines"
+	}
+	return doing
 }

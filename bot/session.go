@@ -83,7 +83,7 @@ func (b *Bot) markPresent(ctx context.Context, c circles.Circle, s circles.Sessi
 			return fmt.Errorf("updating the facilitator notice: %w", err)
 		}
 	case !already:
-		if _, err := b.post(ctx, s.ChannelID, "that a facilitator joined", nonceKey(s.ID, "joined", 0), &discordgo.MessageSend{Content: text}); err != nil && !isUnknown(err) {
+		if _, err := b.post(ctx, s.ChannelID, "joined", nonceKey(s.ID, "joined", 0), &discordgo.MessageSend{Content: text}); err != nil && !isUnknown(err) {
 			return err
 		}
 	}
