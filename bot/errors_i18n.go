@@ -142,9 +142,9 @@ var domainErrorWords = map[string]domainWords{
 
 	// schedule: a cron field in words, durations, how often, overlaps.
 	"In the cron schedule `%s`, the %s field `%s` %s. The %s takes %d–%d, a range like %s, a list like `1,3` or a step like `*/2`. circlebot doesn't support `L`, `W` or `#`; for \"first Tuesday\" or \"last Friday\" use the weekday and repeat options instead.": cronFieldWords,
-	"`%s` would start a session as often as every %s. circlebot keeps a circle's sessions at least %s apart, and at most %d a week: support groups work best meeting about weekly. Please choose a schedule with fewer sessions.":                                   tooOftenWords,
+	"`%s` would start a session as often as every %s. circlebot keeps a circle's sessions at least %s apart, and at most %d a week: support groups work best meeting about weekly. Please choose a schedule with fewer sessions.":                                   durationWords("domain.too_often", 4, 1, 2),
 	"`%s` would meet %s a week. circlebot holds at most %d sessions a week per circle: support groups work best meeting about weekly. Please choose a schedule with fewer sessions.":                                                                                perWeekWords,
-	"Sessions last %s, but `%s` starts a new one as often as every %s, so they would overlap. Use a shorter duration or space the start times further apart.":                                                                                                       cronOverlapWords,
+	"Sessions last %s, but `%s` starts a new one as often as every %s, so they would overlap. Use a shorter duration or space the start times further apart.":                                                                                                       durationWords("domain.cron_overlap", 3, 0, 2),
 	"Sessions of %s %s would overlap: %s. %s": overlapWords,
 }
 
@@ -282,16 +282,23 @@ func cronFieldWords(lang i18n.Locale, a []string) (string, i18n.Args, bool) {
 	return "domain.cron_field." + problem, args, ok1 && ok2
 }
 
-// a: spec, gap, least gap, most a week.
-func tooOftenWords(lang i18n.Locale, a []string) (string, i18n.Args, bool) {
-	if len(a) != 4 {
-		return "", nil, false
+// durationWords reads a format of n arguments with schedule's durations
+// at the positions at (0-based) and says them with key.
+func durationWords(key string, n int, at ...int) domainWords {
+	return func(lang i18n.Locale, a []string) (string, i18n.Args, bool) {
+		if len(a) != n {
+			return "", nil, false
+		}
+		args := numbered(a)
+		for _, i := range at {
+			d, ok := durationText(lang, a[i])
+			if !ok {
+				return "", nil, false
+			}
+			args[fmt.Sprintf("A%d", i+1)] = d
+		}
+		return key, args, true
 	}
-	gap, ok1 := durationText(lang, a[1])
-	least, ok2 := durationText(lang, a[2])
-	args := numbered(a)
-	args["A2"], args["A3"] = gap, least
-	return "domain.too_often", args, ok1 && ok2
 }
 
 var timesRE = regexp.MustCompile(`^(\d+) times$`)
@@ -313,18 +320,6 @@ func perWeekWords(_ i18n.Locale, a []string) (string, i18n.Args, bool) {
 	delete(args, "A2")
 	args["Count"] = n
 	return "domain.per_week", args, true
-}
-
-// a: duration, spec, gap.
-func cronOverlapWords(lang i18n.Locale, a []string) (string, i18n.Args, bool) {
-	if len(a) != 3 {
-		return "", nil, false
-	}
-	d, ok1 := durationText(lang, a[0])
-	gap, ok2 := durationText(lang, a[2])
-	args := numbered(a)
-	args["A1"], args["A3"] = d, gap
-	return "domain.cron_overlap", args, ok1 && ok2
 }
 
 var (
@@ -411,7 +406,10 @@ func sayScheduleText(lang i18n.Locale, s string, read func(i18n.Locale, string) 
 	if !ok || !i18n.Has(en.key) || i18n.T(i18n.English, en.key, en.args) != s {
 		return s
 	}
-	m, _ := read(lang, s)
+	m, ok := read(lang, s)
+	if !ok {
+		return s
+	}
 	return lang.T(m.key, m.args)
 }
 

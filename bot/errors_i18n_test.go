@@ -79,24 +79,21 @@ func domainFormats(t *testing.T) (map[string][]string, *token.FileSet, []*ast.Fi
 	return made, fset, parsed
 }
 
-func isDomainErrorf(fun ast.Expr, inCircles bool) bool {
-	switch fn := fun.(type) {
-	case *ast.SelectorExpr:
-		x, ok := fn.X.(*ast.Ident)
-		return ok && x.Name == "circles" && fn.Sel.Name == "Errorf"
-	case *ast.Ident:
-		return inCircles && fn.Name == "Errorf"
-	}
-	return false
-}
+// isDomainErrorf reports whether fun is circles.Errorf (Errorf inside
+// package circles).
+func isDomainErrorf(fun ast.Expr, inCircles bool) bool { return isCircles(fun, "Errorf", inCircles) }
 
-func isErrorType(typ ast.Expr, inCircles bool) bool {
-	switch tp := typ.(type) {
+// isErrorType reports whether typ is circles.Error.
+func isErrorType(typ ast.Expr, inCircles bool) bool { return isCircles(typ, "Error", inCircles) }
+
+// isCircles reports whether x names package circles' name.
+func isCircles(x ast.Expr, name string, inCircles bool) bool {
+	switch x := x.(type) {
 	case *ast.SelectorExpr:
-		x, ok := tp.X.(*ast.Ident)
-		return ok && x.Name == "circles" && tp.Sel.Name == "Error"
+		pkg, ok := x.X.(*ast.Ident)
+		return ok && pkg.Name == "circles" && x.Sel.Name == name
 	case *ast.Ident:
-		return inCircles && tp.Name == "Error"
+		return inCircles && x.Name == name
 	}
 	return false
 }
