@@ -41,13 +41,15 @@ func (b *Bot) SessionOverlapped(ctx context.Context, c circles.Circle, s, earlie
 			tell = append(tell, r.UserID)
 		}
 	}
-	args := i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Why": why, "Earlier": ShortTimestamp(earlier.Start)}
+	overlap := func(l i18n.Locale) string {
+		return l.T("dm.overlap", i18n.Args{"Circle": c.EscapedName(), "When": ShortTimestamp(s.Start), "Why": overlapNoteText(l, why), "Earlier": ShortTimestamp(earlier.Start)})
+	}
 	for _, u := range tell {
 		_ = b.dmIn(c.GuildID, u, func(l i18n.Locale) *discordgo.MessageSend {
-			return &discordgo.MessageSend{Content: l.T("dm.overlap", args)}
+			return &discordgo.MessageSend{Content: overlap(l)}
 		})
 	}
-	b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return l.T("dm.overlap", args) + "\n" + l.T("dm.overlap_advice") })
+	b.tellFacilitatorsIn(c, func(l i18n.Locale) string { return overlap(l) + "\n" + l.T("dm.overlap_advice") })
 	b.log.Info("told of a session that overlaps the one before it", "guild", c.GuildID, "circle", c.ID, "session", s.ID, "earlier", earlier.ID, "told", len(tell)+len(c.Facilitators))
 	return nil
 }

@@ -128,7 +128,7 @@ func (b *Bot) circleCreate(ctx context.Context, r *Request) (*Response, error) {
 		e.Fields = append([]*discordgo.MessageEmbedField{{Name: r.T("create.topic_field"), Value: circles.EscapeMarkdown(c.Topic)}}, e.Fields...)
 	}
 	if w := schedule.CronWarnings(c.Schedule); len(w) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(w, "\n"), 1024)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(cronWarningsText(r.Lang, w), "\n"), 1024)})
 	}
 	resp := &Response{Embeds: []*discordgo.MessageEmbed{e}}
 	if c.Events {
@@ -167,7 +167,7 @@ func formatOccurrences(lang i18n.Locale, occ []schedule.Occurrence) string {
 	for _, o := range occ {
 		fmt.Fprintf(&sb, "• %s\n", ShortTimestamp(o.Start))
 		if o.Shift != "" {
-			sb.WriteString("  " + lang.T("rule.shift", i18n.Args{"Shift": o.Shift}) + "\n")
+			sb.WriteString("  " + lang.T("rule.shift", i18n.Args{"Shift": shiftText(lang, o.Shift)}) + "\n")
 		}
 	}
 	return strings.TrimRight(sb.String(), "\n")

@@ -122,7 +122,7 @@ func (b *Bot) proposeSchedule(c circles.Circle, rule circles.Rule, r *Request) (
 		Footer: &discordgo.MessageEmbedFooter{Text: r.T("schedule.confirm_footer")},
 	}
 	if w := schedule.CronWarnings(rule); len(w) > 0 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(w, "\n"), 1024)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: r.T("schedule.warnings_field"), Value: truncate(strings.Join(cronWarningsText(r.Lang, w), "\n"), 1024)})
 	}
 	id := b.proposals.add(proposal{guildID: r.GuildID, userID: r.UserID, circleID: c.ID, from: c.Schedule, to: rule, expires: r.Now.Add(proposalTTL)}, r.Now)
 	save := CustomID{Action: "schedule", GuildID: r.GuildID, CircleID: c.ID, SessionID: id, UserID: r.UserID, Arg: "save"}
@@ -199,7 +199,7 @@ func (b *Bot) skipChoices(ctx context.Context, r *Request) (*Response, error) {
 	out := make([]*discordgo.ApplicationCommandOptionChoice, 0, len(occ))
 	for i, o := range occ {
 		out = append(out, &discordgo.ApplicationCommandOptionChoice{
-			Name:  truncate(skipChoiceName(r.Lang, o.Start.In(loc).Format("Mon 2 Jan 2006, 15:04"), c.Schedule.TimeZone, i), 100),
+			Name:  truncate(skipChoiceName(r.Lang, whenText(r.Lang, o.Start.In(loc)), c.Schedule.TimeZone, i), 100),
 			Value: strconv.FormatInt(o.Start.Unix(), 10),
 		})
 	}
