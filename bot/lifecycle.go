@@ -351,7 +351,7 @@ func reconsentMessage(lang i18n.Locale, c circles.Circle, userID, lead string) *
 func (b *Bot) NotifyShift(ctx context.Context, c circles.Circle, s circles.Session) error {
 	ctx = stepContext(ctx)
 	b.tellFacilitatorsIn(c, func(l i18n.Locale) string {
-		return l.T("dm.shift", i18n.Args{"Circle": c.EscapedName(), "Shift": s.Shift, "When": Timestamp(s.Start)})
+		return l.T("dm.shift", i18n.Args{"Circle": c.EscapedName(), "Shift": shiftText(l, s.Shift), "When": Timestamp(s.Start)})
 	})
 	return nil
 }
