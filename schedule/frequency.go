@@ -47,9 +47,13 @@ func CheckFrequency(r circles.Rule, f Frequency, now time.Time) error {
 	if c.spec == nil {
 		return nil
 	}
+	// The spec goes into a code span, where Discord shows every character
+	// as it is (escaping would show the backslashes); a spec that
+	// compiled has no backtick to end the span early.
+	spec := r.Cron
 	if gap, ok := c.minGap(); ok && gap < f.MinGap {
 		return circles.Errorf(circles.EInvalid, "`%s` would start a session as often as every %s. circlebot keeps a circle's sessions at least %s apart, and at most %d a week: support groups work best meeting about weekly. Please choose a schedule with fewer sessions.",
-			circles.EscapeMarkdown(r.Cron), fmtDuration(gap), fmtDuration(f.MinGap), f.PerWeek)
+			spec, fmtDuration(gap), fmtDuration(f.MinGap), f.PerWeek)
 	}
 	// The most sessions in any seven days of the calendar (wall-clock
 	// time: a week with a 23-hour day is still a week), over the next
@@ -73,7 +77,7 @@ func CheckFrequency(r circles.Rule, f Frequency, now time.Time) error {
 	}
 	if most > f.PerWeek {
 		return circles.Errorf(circles.EInvalid, "`%s` would meet %s a week. circlebot holds at most %d sessions a week per circle: support groups work best meeting about weekly. Please choose a schedule with fewer sessions.",
-			circles.EscapeMarkdown(r.Cron), timesOf(most), f.PerWeek)
+			spec, timesOf(most), f.PerWeek)
 	}
 	return nil
 }

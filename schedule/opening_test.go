@@ -215,8 +215,8 @@ func TestCheckFrequency(t *testing.T) {
 		d          time.Duration
 		want       string // "" accepted
 	}{
-		{"*/15 * * * *", "UTC", 15 * time.Minute, "every 15 minutes"},
-		{"0 9,13,18 * * *", "UTC", time.Hour, "21 times a week"},
+		{"*/15 * * * *", "UTC", 15 * time.Minute, "`*/15 * * * *` would start a session as often as every 15 minutes"},
+		{"0 9,13,18 * * *", "UTC", time.Hour, "`0 9,13,18 * * *` would meet 21 times a week"},
 		{"0 9,18 * * *", "Europe/Berlin", time.Hour, ""},            // 14 a week
 		{"0 19 * * TUE,THU", "America/New_York", 2 * time.Hour, ""}, // twice
 		{"30 8 1 * *", "Asia/Kolkata", time.Hour, ""},               // monthly
