@@ -37,23 +37,24 @@ const sweepArchivedSQL = `SELECT id FROM circles WHERE archived_at < ?
 // its consent ledger, removal markers included: nobody can join an
 // archived circle, so a removal has nothing left to keep anyone from.
 func sweepArchivedCircle(ctx context.Context, tx *sql.Tx, circleID int64, out *circles.Sweep) error {
-	res, err := tx.ExecContext(ctx, `DELETE FROM consent_events WHERE circle_id = ?`, circleID)
+	k, err := execCount(ctx, tx, `DELETE FROM consent_events WHERE circle_id = ?`, circleID)
 	if err != nil {
 		return err
 	}
-	k, err := res.RowsAffected()
+	out.ConsentEvents += k
+	k, err = execCount(ctx, tx, `DELETE FROM memberships WHERE circle_id = ?`, circleID)
+	out.ArchivedMemberships += k
+	return err
+}
+
+// execCount runs a statement in tx and returns how many rows it changed.
+func execCount(ctx context.Context, tx *sql.Tx, query string, args ...any) (int, error) {
+	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	out.ConsentEvents += int(k)
-	if res, err = tx.ExecContext(ctx, `DELETE FROM memberships WHERE circle_id = ?`, circleID); err != nil {
-		return err
-	}
-	if k, err = res.RowsAffected(); err != nil {
-		return err
-	}
-	out.ArchivedMemberships += int(k)
-	return nil
+	n, err := res.RowsAffected()
+	return int(n), err
 }
 
 // SweepEnded deletes what is no longer needed about memberships that ended
@@ -98,15 +99,11 @@ func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep
 			}
 			n = len(todo)
 			for _, e := range todo {
-				res, err := tx.ExecContext(ctx, `DELETE FROM consent_events WHERE circle_id = ? AND user_id = ?`, e.circle, e.user)
+				k, err := execCount(ctx, tx, `DELETE FROM consent_events WHERE circle_id = ? AND user_id = ?`, e.circle, e.user)
 				if err != nil {
 					return err
 				}
-				k, err := res.RowsAffected()
-				if err != nil {
-					return err
-				}
-				out.ConsentEvents += int(k)
+				out.ConsentEvents += k
 				if e.removed {
 					if _, err := tx.ExecContext(ctx, `UPDATE memberships SET mode = 'member', joined_at = NULL,
 						waitlisted_at = NULL, reminders = 0, removed_by = '', dm_unreachable_at = NULL WHERE circle_id = ? AND user_id = ?`,
@@ -144,12 +141,8 @@ func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep
 		}
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM rsvps WHERE session_id IN (SELECT id FROM sessions WHERE end_at < ?)`, before)
-		if err != nil {
-			return err
-		}
-		k, err := res.RowsAffected()
-		out.RSVPs = int(k)
+		k, err := execCount(ctx, tx, `DELETE FROM rsvps WHERE session_id IN (SELECT id FROM sessions WHERE end_at < ?)`, before)
+		out.RSVPs = k
 		return err
 	})
 	return out, err
