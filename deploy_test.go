@@ -2,7 +2,10 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -96,4 +99,46 @@ func TestSystemdUnit(t *testing.T) {
 	if !found {
 		t.Errorf("ExecStart runs %q, which is not a circlebot command", args[1])
 	}
+}
+
+// systemd itself reads both units without a complaint (systemd-analyze
+// verify: unknown or misspelt settings, bad values, a command that isn't
+// there), and rates their sandbox as well exposed at most 2.5 on its scale
+// of 10 (systemd-analyze security). Skipped where systemd-analyze isn't
+// installed.
+func TestSystemdUnitsVerify(t *testing.T) {
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	t.Parallel()
+	self, err := os.Executable() // any executable stands in for /usr/local/bin/circlebot
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for src, name := range map[string]string{
+		"docs/deploy/circlebot.service":  "circlebot.service",
+		"docs/deploy/circlebot@.service": "circlebot@a.service", // an instance of the template
+	} {
+		raw, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unit := filepath.Join(dir, name)
+		if err := os.WriteFile(unit, []byte(strings.ReplaceAll(string(raw), "/usr/local/bin/circlebot", self)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command(analyze, "verify", unit).CombinedOutput(); err != nil || len(bytes.TrimSpace(out)) > 0 {
+			t.Errorf("systemd-analyze verify %s: %v\n%s", src, err, out)
+		}
+		if out, err := exec.Command(analyze, "security", "--offline=yes", "--threshold=25", unit).CombinedOutput(); err != nil {
+			t.Errorf("systemd-analyze security %s: the sandbox is rated above 2.5 (%v):\n%s", src, err, lastLines(string(out), 3))
+		}
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
 }
