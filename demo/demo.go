@@ -40,6 +40,9 @@ type Options struct {
 	// walkthrough until ctx ends (Ctrl+C, SIGTERM), as a service would: a
 	// container or a systemd unit can run the demo as its process.
 	Serve bool
+	// TempDir is where the demo makes its temporary directory; empty is
+	// the system's (os.TempDir).
+	TempDir string
 }
 
 // timeout bounds the whole walkthrough; it normally takes a few seconds.
@@ -201,7 +204,7 @@ func setUp(ctx context.Context, o Options) (_ *demo, err error) {
 	}
 	d.buildServer()
 
-	d.dir, err = os.MkdirTemp("", "circlebot-demo-")
+	d.dir, err = os.MkdirTemp(o.TempDir, "circlebot-demo-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a temporary directory: %w", err)
 	}

@@ -20,13 +20,13 @@ import (
 // TestDemoRunsToTheEnd plays the whole walkthrough, as `circlebot demo
 // --keep` does, and checks its milestones and the kept database.
 func TestDemoRunsToTheEnd(t *testing.T) {
+	t.Parallel()
 	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp) // os.MkdirTemp("") puts the demo's directory here
 
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := Run(ctx, Options{Out: &out, Keep: true}); err != nil {
+	if err := Run(ctx, Options{Out: &out, Keep: true, TempDir: tmp}); err != nil {
 		t.Fatalf("demo failed: %v\n%s", err, out.String())
 	}
 	s := out.String()
@@ -161,10 +161,10 @@ func TestDemoRemovesItsDatabase(t *testing.T) {
 	if testing.Short() {
 		t.Skip("plays the whole walkthrough")
 	}
+	t.Parallel()
 	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp)
 	var out bytes.Buffer
-	if err := Run(context.Background(), Options{Out: &out}); err != nil {
+	if err := Run(context.Background(), Options{Out: &out, TempDir: tmp}); err != nil {
 		t.Fatalf("demo failed: %v", err)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
