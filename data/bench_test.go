@@ -95,3 +95,30 @@ func BenchmarkCreateCircles100k(b *testing.B) {
 		seedCircles(b, s, 100_000)
 	}
 }
+
+// BenchmarkJoinNotingLocale: a join click as the bot makes it (noting the
+// clicker's locale in the join) in a guild of 1,000 circles with 10
+// members each — the locale's membership test must not grow with the
+// guild (seeUserLocaleSQL).
+func BenchmarkJoinNotingLocale(b *testing.B) {
+	s := MustOpen(b)
+	cs := seedCircles(b, s, 1000)
+	ctx := context.Background()
+	for n, c := range cs {
+		for k := range 10 {
+			if _, err := s.Join(ctx, joinReq(*c, user(1_000_000+n*10+k), circles.ModeMember), t0); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	i := 0
+	for b.Loop() {
+		c := *cs[i%len(cs)]
+		req := joinReq(c, user(i), circles.ModeListener)
+		req.Locale = "de"
+		if _, err := s.Join(ctx, req, t0); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}

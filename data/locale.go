@@ -66,13 +66,20 @@ func (s *Store) SeeUserLocale(ctx context.Context, guildID, userID, locale strin
 	return n > 0, err
 }
 
+// seeUserLocaleSQL writes a person's locale when they are someone the bot
+// may DM in the server. The membership test names its index: without
+// statistics SQLite prefers memberships_guild, which covers the columns
+// but searches by guild alone — every membership of the server, on every
+// join click and every locale change (TestSeeUserLocaleUsesItsIndex).
+// Arguments: guild, user, locale, user, guild, user, guild.
+const seeUserLocaleSQL = `INSERT INTO user_locales (guild_id, user_id, locale)
+	SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM memberships INDEXED BY memberships_user WHERE user_id = ? AND guild_id = ? AND status <> 'left')
+		OR EXISTS (SELECT 1 FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id WHERE f.user_id = ? AND c.guild_id = ?)
+	ON CONFLICT (guild_id, user_id) DO UPDATE SET locale = excluded.locale WHERE locale <> excluded.locale`
+
 // seeUserLocale is SeeUserLocale inside tx; it returns the rows written.
 func seeUserLocale(ctx context.Context, tx *sql.Tx, guildID, userID, locale string) (int64, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO user_locales (guild_id, user_id, locale)
-		SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM memberships WHERE user_id = ? AND guild_id = ? AND status <> 'left')
-			OR EXISTS (SELECT 1 FROM circle_facilitators f JOIN circles c ON c.id = f.circle_id WHERE f.user_id = ? AND c.guild_id = ?)
-		ON CONFLICT (guild_id, user_id) DO UPDATE SET locale = excluded.locale WHERE locale <> excluded.locale`,
-		guildID, userID, locale, userID, guildID, userID, guildID)
+	res, err := tx.ExecContext(ctx, seeUserLocaleSQL, guildID, userID, locale, userID, guildID, userID, guildID)
 	if err != nil {
 		return 0, err
 	}

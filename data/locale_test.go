@@ -2,6 +2,7 @@ package data
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/circlebot/circlebot/circles"
@@ -56,5 +57,16 @@ func TestLocales(t *testing.T) {
 	}
 	if loc, _ := s.CircleLocale(ctx, c.ID); loc != "" {
 		t.Fatalf("CircleLocale after purge = %q, want \"\"", loc)
+	}
+}
+
+// Noting a locale looks up the person's memberships by user and server,
+// not every membership of the server.
+func TestSeeUserLocaleUsesItsIndex(t *testing.T) {
+	s := MustOpen(t)
+	for _, step := range queryPlan(t, s, seeUserLocaleSQL, guildA, user(1), "de", user(1), guildA, user(1), guildA) {
+		if strings.Contains(step, "memberships") && !strings.Contains(step, "memberships_user (user_id=? AND guild_id=?)") {
+			t.Errorf("the locale's membership test searches %q", step)
+		}
 	}
 }
