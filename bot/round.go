@@ -16,7 +16,7 @@ import (
 	"github.com/circlebot/circlebot/i18n"
 )
 
-// The round runner (README, "Rounds"): a facilitator starts a round in a
+// The round runner (docs/ROOM.md, "Rounds"): a facilitator starts a round in a
 // session channel, from the welcome's button or /circle round; one
 // message, edited in place (coalesced, see coalescer), shows who speaks
 // and the raised hands, with buttons for attendees (raise, lower, pass)
