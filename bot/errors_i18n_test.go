@@ -3,7 +3,6 @@ package bot
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"path/filepath"
 	"sort"
@@ -31,50 +30,38 @@ var domainEnglishOnly = map[string]string{
 func domainFormats(t *testing.T) (map[string][]string, *token.FileSet, []*ast.File) {
 	t.Helper()
 	made := map[string][]string{}
-	fset := token.NewFileSet()
+	sources, fset := parseSources(t, "../circles", "../data", "../schedule")
 	var parsed []*ast.File
-	for _, dir := range []string{"../circles", "../data", "../schedule"} {
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, name := range files {
-			if strings.HasSuffix(name, "_test.go") {
-				continue
-			}
-			f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-			if err != nil {
-				t.Fatal(err)
-			}
-			parsed = append(parsed, f)
-			inCircles := f.Name.Name == "circles"
-			ast.Inspect(f, func(n ast.Node) bool {
-				switch n := n.(type) {
-				case *ast.CompositeLit:
-					// Errorf and Internal in error.go are the only makers.
-					if isErrorType(n.Type, inCircles) && filepath.Base(name) != "error.go" {
-						t.Errorf("%s: a circles.Error built without Errorf: say it with circles.Errorf so the bot can translate it", fset.Position(n.Pos()))
-					}
-				case *ast.CallExpr:
-					if !isDomainErrorf(n.Fun, inCircles) || len(n.Args) < 2 {
-						return true
-					}
-					lit, ok := n.Args[1].(*ast.BasicLit)
-					if !ok || lit.Kind != token.STRING {
-						if filepath.Base(name) != "error.go" {
-							t.Errorf("%s: circles.Errorf with a format that is not a string literal: the bot can't map it to a catalog message", fset.Position(n.Pos()))
-						}
-						return true
-					}
-					s, err := strconv.Unquote(lit.Value)
-					if err != nil {
-						t.Fatal(err)
-					}
-					made[s] = append(made[s], fset.Position(n.Pos()).String())
+	for _, src := range sources {
+		name, f := src.name, src.file
+		parsed = append(parsed, f)
+		inCircles := f.Name.Name == "circles"
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CompositeLit:
+				// Errorf and Internal in error.go are the only makers.
+				if isErrorType(n.Type, inCircles) && filepath.Base(name) != "error.go" {
+					t.Errorf("%s: a circles.Error built without Errorf: say it with circles.Errorf so the bot can translate it", fset.Position(n.Pos()))
 				}
-				return true
-			})
-		}
+			case *ast.CallExpr:
+				if !isDomainErrorf(n.Fun, inCircles) || len(n.Args) < 2 {
+					return true
+				}
+				lit, ok := n.Args[1].(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					if filepath.Base(name) != "error.go" {
+						t.Errorf("%s: circles.Errorf with a format that is not a string literal: the bot can't map it to a catalog message", fset.Position(n.Pos()))
+					}
+					return true
+				}
+				s, err := strconv.Unquote(lit.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				made[s] = append(made[s], fset.Position(n.Pos()).String())
+			}
+			return true
+		})
 	}
 	return made, fset, parsed
 }

@@ -162,3 +162,34 @@ func hasEmoji(s string) bool {
 	}
 	return false
 }
+
+// sourceFile is one parsed non-test Go file.
+type sourceFile struct {
+	name string // as globbed ("round.go", "../circles/rule.go")
+	file *ast.File
+}
+
+// parseSources parses the non-test Go files of dirs ("." for this
+// package), with one file set for their positions.
+func parseSources(t *testing.T, dirs ...string) ([]sourceFile, *token.FileSet) {
+	t.Helper()
+	fset := token.NewFileSet()
+	var out []sourceFile
+	for _, dir := range dirs {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range files {
+			if strings.HasSuffix(name, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, sourceFile{name, f})
+		}
+	}
+	return out, fset
+}

@@ -2,9 +2,6 @@ package bot
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,21 +18,11 @@ func TestEveryDoingHasASentence(t *testing.T) {
 			t.Errorf("step %v: no %s in the catalogs", step, stuckKey(doing))
 		}
 	}
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
+	files, fset := parseSources(t, ".")
 	consts := map[string]bool{}
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.SkipObjectResolution)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(f, func(n ast.Node) bool {
+	for _, src := range files {
+		name := src.name
+		ast.Inspect(src.file, func(n ast.Node) bool {
 			switch n := n.(type) {
 			case *ast.ValueSpec:
 				for i, id := range n.Names {
