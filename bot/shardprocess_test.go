@@ -154,9 +154,18 @@ type shardProcess struct {
 // end of the test the process is told to quit and must exit cleanly (a
 // race found in it fails the test too); its log is shown when the test
 // failed.
+//
+// The processes keep an identify window of processIdentifyInterval, five
+// times the simulator's: a process slowed by load (its dial and HELLO,
+// under -race beside other tests) then still can't bring its IDENTIFY
+// within the simulator's window of the other's, while two processes that
+// didn't share their turns (the lock file) would identify within
+// milliseconds of each other and be throttled.
 func startShardProcess(t testing.TB, sim *discordsim.Sim, dbPath string, count int, ids []int) (*shardProcess, error) {
-	return startShardProcessSpec(t, sim, shardProcessSpec{DB: dbPath, ShardCount: count, ShardIDs: ids})
+	return startShardProcessSpec(t, sim, shardProcessSpec{DB: dbPath, ShardCount: count, ShardIDs: ids, IdentifyInterval: processIdentifyInterval})
 }
+
+const processIdentifyInterval = 5 * testIdentifyInterval
 
 // startShardProcessSpec is startShardProcess for any spec (the
 // simulator's URL, token and application, and the start time, filled in).
