@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -357,4 +356,3 @@ func isUnknown(err error) bool {
 	return false
 }
 
-func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -240,13 +240,6 @@ func embedLength(e *discordgo.MessageEmbed) int {
 	return n
 }
 
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
 // ---- /join ----
 
 func (b *Bot) joinCommand(ctx context.Context, r *Request) (*Response, error) {

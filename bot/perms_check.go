@@ -70,9 +70,6 @@ func (a *serverAccess) base() int64 {
 	return perms
 }
 
-// admin reports whether overwrites don't apply to the bot at all.
-func (a *serverAccess) admin() bool { return a.base() == discordgo.PermissionAll }
-
 // in is the bot's permissions in a channel (Discord's compute_overwrites):
 // the channel's @everyone overwrite, then its role overwrites together,
 // then the bot's own; with Discord's implicit rules — no View Channel, no
