@@ -59,3 +59,22 @@ func TestForgetSessions(t *testing.T) {
 		}
 	}
 }
+
+// TestForgetLocale: erasing someone's data in one server forgets the
+// locale remembered for them there; erasing it everywhere forgets it in
+// every server, and nobody else's.
+func TestForgetLocale(t *testing.T) {
+	b := &Bot{}
+	for _, k := range []string{"g1/u1", "g2/u1", "g1/u2", "g1/xu1"} {
+		b.locales.seen.Store(k, "de")
+	}
+	held := func(k string) bool { _, ok := b.locales.seen.Load(k); return ok }
+	b.forgetLocale("g1", "u1")
+	if held("g1/u1") || !held("g2/u1") {
+		t.Fatalf("erasure in g1: g1/u1 %v, g2/u1 %v", held("g1/u1"), held("g2/u1"))
+	}
+	b.forgetLocale("", "u1")
+	if held("g2/u1") || !held("g1/u2") || !held("g1/xu1") {
+		t.Errorf("erasure everywhere: g2/u1 %v, g1/u2 %v, g1/xu1 %v", held("g2/u1"), held("g1/u2"), held("g1/xu1"))
+	}
+}

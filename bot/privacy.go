@@ -149,6 +149,7 @@ func (b *Bot) privacyDeleteButton(ctx context.Context, r *Request) (*Response, e
 	if err != nil {
 		return nil, err
 	}
+	b.forgetLocale(guildID, r.UserID) // nor does the memory keep their locale
 	refreshed := map[int64]bool{}
 	for _, res := range e.Left {
 		b.afterLeave(ctx, res)
