@@ -355,4 +355,3 @@ func isUnknown(err error) bool {
 	}
 	return false
 }
-
