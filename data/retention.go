@@ -3,7 +3,6 @@ package data
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/circlebot/circlebot/circles"
@@ -26,12 +25,11 @@ const sweepEndedSQL = `SELECT circle_id, user_id, status FROM memberships
 		WHERE e.circle_id = memberships.circle_id AND e.user_id = memberships.user_id))
 	LIMIT ?`
 
-// sweepArchivedSQL finds a circle archived before ? that still has
+// sweepArchivedSQL lists the circles archived before ? that still have
 // memberships or consent events.
 const sweepArchivedSQL = `SELECT id FROM circles WHERE archived_at < ?
 	AND (EXISTS (SELECT 1 FROM memberships m WHERE m.circle_id = circles.id)
-		OR EXISTS (SELECT 1 FROM consent_events e WHERE e.circle_id = circles.id))
-	ORDER BY id LIMIT 1`
+		OR EXISTS (SELECT 1 FROM consent_events e WHERE e.circle_id = circles.id))`
 
 // sweepArchivedCircle deletes every membership of an archived circle and
 // its consent ledger, removal markers included: nobody can join an
@@ -127,20 +125,31 @@ func (s *Store) SweepEnded(ctx context.Context, cutoff time.Time) (circles.Sweep
 			break
 		}
 	}
-	for {
+	// The circles to clear are listed once, then cleared one per
+	// transaction.
+	var archived []int64
+	rows, err := s.r.QueryContext(ctx, sweepArchivedSQL, before)
+	if err != nil {
+		return out, err
+	}
+	for rows.Next() {
 		var id int64
-		err := s.r.QueryRowContext(ctx, sweepArchivedSQL, before).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			break
-		}
-		if err != nil {
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
 			return out, err
 		}
+		archived = append(archived, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	for _, id := range archived {
 		if err := s.write(ctx, func(tx *sql.Tx) error { return sweepArchivedCircle(ctx, tx, id, &out) }); err != nil {
 			return out, err
 		}
 	}
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
 		k, err := execCount(ctx, tx, `DELETE FROM rsvps WHERE session_id IN (SELECT id FROM sessions WHERE end_at < ?)`, before)
 		out.RSVPs = k
 		return err

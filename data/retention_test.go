@@ -181,3 +181,14 @@ func TestSweepArchivedCircle(t *testing.T) {
 		t.Fatalf("second sweep = %+v, %v; want nothing", sw, err)
 	}
 }
+
+// The daily sweep finds archived circles through their index, not by
+// reading every circle.
+func TestSweepArchivedUsesItsIndex(t *testing.T) {
+	s := MustOpen(t)
+	for _, step := range queryPlan(t, s, sweepArchivedSQL, 0) {
+		if strings.Contains(step, "circles") && !strings.Contains(step, "circles_archived_at") {
+			t.Fatalf("the archived circles are found by %q", step)
+		}
+	}
+}
